@@ -1,0 +1,52 @@
+"""dynax: brain dynamics programming in JAX.
+
+Build models at any scale as immutable Equinox pytrees, then simulate, train and
+analyse the same model.
+"""
+
+from . import connect, init, inputs, measure, networks, neurons, ops, plot, synapses
+from ._checkpoint import load as load, save as save
+from ._current import AffineCurrent as AffineCurrent
+from ._delay import Delay as Delay, DelayState as DelayState, delay_steps as delay_steps
+from ._network import (
+    Network as Network,
+    Projection as Projection,
+    ProjectionState as ProjectionState,
+)
+from ._run import simulate as simulate
+from ._sweep import sweep as sweep
+from ._system import (
+    Context as Context,
+    DynamicalSystem as DynamicalSystem,
+    get_path as get_path,
+    state_paths as state_paths,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AffineCurrent",
+    "Context",
+    "Delay",
+    "DelayState",
+    "DynamicalSystem",
+    "Network",
+    "Projection",
+    "ProjectionState",
+    "connect",
+    "delay_steps",
+    "get_path",
+    "init",
+    "inputs",
+    "load",
+    "measure",
+    "networks",
+    "neurons",
+    "ops",
+    "plot",
+    "save",
+    "simulate",
+    "state_paths",
+    "sweep",
+    "synapses",
+]

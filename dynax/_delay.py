@@ -1,0 +1,88 @@
+"""Ring-buffer delays in whole time steps."""
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+
+from ._custom_types import Array, ArrayLike, Int, PRNGKeyArray
+from ._system import Context, DynamicalSystem
+
+
+def delay_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
+    """Delays in ms as whole steps of `dt` ms: the nearest integer, halves rounded up.
+
+    A relative tolerance of 1e-9 absorbs floating-point noise, so `1.5 / 0.1` gives 15.
+    A delay of `d` steps means a spike emitted in the step that ends at time $t$ reaches
+    its synapses in the step that starts at $t + d\\,dt$; `d = 0` is the standard
+    "read the previous step's spikes", i.e. no delay beyond the step itself.
+    """
+    if not dt > 0:
+        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+    d = np.asarray(delay, dtype=float)
+    if np.any(d < 0) or not np.all(np.isfinite(d)):
+        raise ValueError(f"delay must be finite and non-negative (ms), got delay={delay!r}.")
+    steps = np.floor(d / dt * (1 + 1e-9) + 0.5).astype(np.int64)
+    return int(steps) if steps.ndim == 0 else steps
+
+
+class DelayState(eqx.Module):
+    """`buffer[(head - d) % length]` holds the value pushed `d` steps ago."""
+
+    buffer: Array
+    head: Int[Array, ""]
+
+
+class Delay(DynamicalSystem):
+    """A ring buffer holding the last `max_steps + 1` values of a signal of shape `(n,)`.
+
+    `step(state, x, ctx)` pushes `x`; `read(state)` returns the value pushed `steps`
+    pushes ago (0 is the value just pushed) — per element of the signal, or per
+    connection with `read(state, index=pre_indices)` when `steps` is an array of
+    per-connection delays.
+
+    **Arguments:**
+
+    - `n`: size of the delayed signal.
+    - `steps`: an int (homogeneous delay) or an int array (one delay per read index), ≥ 0.
+    - `dtype`: dtype of the buffer (bool for spikes).
+    """
+
+    n: int = eqx.field(static=True)
+    steps: Int[Array, "..."]
+    max_steps: int = eqx.field(static=True)
+    dtype: object = eqx.field(static=True)
+
+    def __init__(self, n: int, steps: ArrayLike, dtype=bool):
+        steps_np = np.asarray(steps)
+        if not np.issubdtype(steps_np.dtype, np.integer) or np.any(steps_np < 0):
+            raise ValueError(
+                f"steps must be non-negative integers (use dx.delay_steps to convert ms), "
+                f"got steps={steps!r}."
+            )
+        self.n = n
+        self.steps = jnp.asarray(steps_np, jnp.int32)
+        self.max_steps = int(steps_np.max(initial=0))
+        self.dtype = dtype
+
+    @property
+    def length(self) -> int:
+        return self.max_steps + 1
+
+    def init(self, key: PRNGKeyArray | None = None) -> DelayState:
+        return DelayState(
+            buffer=jnp.zeros((self.length, self.n), self.dtype), head=jnp.zeros((), jnp.int32)
+        )
+
+    def step(self, state: DelayState, input: Array, ctx: Context | None = None) -> DelayState:
+        head = (state.head + 1) % self.length
+        return DelayState(buffer=state.buffer.at[head].set(input), head=head)
+
+    def read(self, state: DelayState, index: Int[Array, "..."] | None = None) -> Array:
+        """The delayed values: `(n,)` if `index` is None, else one per entry of `index`."""
+        slot = (state.head - self.steps) % self.length
+        if index is None:
+            if self.steps.ndim == 0:
+                return state.buffer[slot]
+            return state.buffer[slot, jnp.arange(self.n)]
+        return state.buffer[slot, index]
+

@@ -1,0 +1,189 @@
+"""`Projection` and `Network`: populations connected by synapses, in the standard order."""
+
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+
+from ._current import AffineCurrent
+from ._custom_types import Array, ArrayLike, PRNGKeyArray
+from ._delay import Delay, DelayState
+from ._system import Context, DynamicalSystem, name_key
+from .connect import CSR
+from .inputs import AbstractSource
+from .ops import event_csr_matvec
+from .synapses import AbstractOutput
+
+
+class ProjectionState(eqx.Module):
+    """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay)."""
+
+    syn: Any
+    delay: DelayState | None
+
+
+class Projection(DynamicalSystem):
+    r"""Spikes of population `pre` driving synapses onto population `post`.
+
+    Each step: the presynaptic spikes of the previous step enter the delay buffer; the
+    (delayed) spikes are propagated over `conn`, event-driven, each delivering `weight`;
+    the synapse model advances with the delivered weights as input; `current(state)` is
+    what the postsynaptic neurons receive (`output` applied to the synaptic variable).
+
+    **Arguments:**
+
+    - `pre`, `post`: names of the populations in the enclosing `Network`.
+    - `conn`: connectivity, a `dx.connect.CSR` of shape `(n_pre, n_post)`.
+    - `weight`: a scalar or one weight per connection, `(nnz,)` (units of the synaptic
+      variable: μS or leak-conductance units for COBA, nA or mV for CUBA).
+    - `synapse`: the synapse dynamics, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`;
+      its state must have a field `g` with the postsynaptic variable.
+    - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
+    - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
+      whole projection, or an `(nnz,)` int array, one per connection.
+    """
+
+    pre: str = eqx.field(static=True)
+    post: str = eqx.field(static=True)
+    conn: CSR
+    weight: Array
+    synapse: DynamicalSystem
+    output: AbstractOutput
+    delay: Delay | None
+
+    def __init__(
+        self,
+        pre: str,
+        post: str,
+        conn: CSR,
+        weight: ArrayLike,
+        synapse: DynamicalSystem,
+        output: AbstractOutput,
+        delay: ArrayLike = 0,
+    ):
+        self.pre, self.post, self.conn = pre, post, conn
+        self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
+        if self.weight.shape not in ((), (conn.nnz,)):
+            raise ValueError(
+                f"weight must be a scalar or have one entry per connection ({conn.nnz},), "
+                f"got shape {self.weight.shape}."
+            )
+        if getattr(synapse, "n", conn.n_post) != conn.n_post:
+            raise ValueError(
+                f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
+            )
+        self.synapse, self.output = synapse, output
+        steps = np.asarray(delay)
+        if steps.shape not in ((), (conn.nnz,)):
+            raise ValueError(
+                f"delay must be an int or have one entry per connection ({conn.nnz},), "
+                f"got shape {steps.shape}."
+            )
+        self.delay = None if not steps.any() else Delay(conn.n_pre, steps, dtype=bool)
+
+    def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
+        return ProjectionState(
+            syn=self.synapse.init(key), delay=None if self.delay is None else self.delay.init()
+        )
+
+    def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
+        """Advance with `input`, the presynaptic spikes of the previous step."""
+        if self.delay is None:
+            delay_state = None
+            arriving = event_csr_matvec(input, self.conn, self.weight)
+        elif self.delay.steps.ndim == 0:
+            delay_state = self.delay.step(state.delay, input)
+            arriving = event_csr_matvec(self.delay.read(delay_state), self.conn, self.weight)
+        else:  # per-connection delays: read each connection's own slot
+            delay_state = self.delay.step(state.delay, input)
+            spikes = self.delay.read(delay_state, index=self.conn.rows)
+            arriving = jnp.zeros(self.conn.n_post, self.weight.dtype).at[self.conn.indices].add(
+                jnp.where(spikes, self.weight, 0.0)
+            )
+        return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
+
+    def current(self, state: ProjectionState) -> AffineCurrent:
+        """The input this projection gives its postsynaptic population now."""
+        return self.output(state.syn.g)
+
+
+class Network(DynamicalSystem):
+    """Populations and the projections between them, advanced in the standard order.
+
+    One step: (1) every projection reads its presynaptic population's spikes of the
+    previous step (through its delay buffer) and advances its synapses; (2) each
+    population's input is the sum of the currents of the projections onto it plus its
+    external input; (3) every population advances. Spike sources such as
+    `dx.inputs.PoissonGroup` are populations too.
+
+    The state is a dict keyed like the children: `state["E"].v`, `state["E2I"].syn.g`.
+    `step`'s `input` is `None` or a dict `{population: input}`.
+
+    **Arguments:**
+
+    - `populations`: `{name: model}`; each has a size `n` and a state with `spike`.
+    - `projections`: `{name: dx.Projection}` between those populations.
+    """
+
+    populations: dict[str, DynamicalSystem]
+    projections: dict[str, Projection]
+
+    def __init__(
+        self,
+        populations: dict[str, DynamicalSystem],
+        projections: dict[str, Projection] | None = None,
+    ):
+        projections = {} if projections is None else projections
+        self.populations, self.projections = dict(populations), dict(projections)
+        clash = set(self.populations) & set(self.projections)
+        if clash:
+            raise ValueError(f"names used for both a population and a projection: {clash}.")
+        for name, proj in self.projections.items():
+            for role, target, size in (
+                ("pre", proj.pre, proj.conn.n_pre),
+                ("post", proj.post, proj.conn.n_post),
+            ):
+                if target not in self.populations:
+                    raise ValueError(
+                        f"projection {name!r} has {role}={target!r}, which is not a "
+                        f"population; populations are {sorted(self.populations)}."
+                    )
+                n = self.populations[target].n
+                if n != size:
+                    raise ValueError(
+                        f"projection {name!r}: its connectivity has n_{role}={size} but "
+                        f"population {target!r} has n={n}."
+                    )
+            if isinstance(self.populations[proj.post], AbstractSource):
+                raise ValueError(
+                    f"projection {name!r} targets {proj.post!r}, a spike source, which "
+                    "takes no input."
+                )
+
+    def _children(self) -> dict[str, DynamicalSystem]:
+        return {**self.projections, **self.populations}
+
+    def init(self, key: PRNGKeyArray | None = None) -> dict[str, Any]:
+        return {
+            name: child.init(None if key is None else name_key(key, name))
+            for name, child in self._children().items()
+        }
+
+    def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
+        input = {} if input is None else input
+        unknown = set(input) - set(self.populations)
+        if unknown:
+            raise ValueError(
+                f"input has keys {sorted(unknown)} that are not populations; "
+                f"populations are {sorted(self.populations)}."
+            )
+        new = {}
+        drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
+        for name, proj in self.projections.items():
+            new[name] = proj.step(state[name], state[proj.pre].spike, ctx.child(name))
+            current = proj.current(new[name])
+            drive[proj.post] = current if drive[proj.post] is None else current + drive[proj.post]
+        for name, pop in self.populations.items():
+            new[name] = pop.step(state[name], drive[name], ctx.child(name))
+        return new

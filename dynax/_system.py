@@ -1,0 +1,158 @@
+"""The one contract: `DynamicalSystem`, its `Context`, and addressing states by path."""
+
+import abc
+import dataclasses
+import zlib
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.tree_util as jtu
+import numpy as np
+
+from ._custom_types import Array, PRNGKeyArray, State
+
+
+def name_key(key: PRNGKeyArray, name: str) -> PRNGKeyArray:
+    """Child key of `key` for the child called `name`.
+
+    Uses CRC32 of the name (not Python's `hash`, which changes between processes), so
+    the same key and name give the same child key in every process.
+    """
+    return jax.random.fold_in(key, zlib.crc32(name.encode()) & 0x7FFFFFFF)
+
+
+class Context(eqx.Module):
+    """What every call of `step` shares: the time, the time step, the step index, a key.
+
+    A step advances the state from time `t` to `t + dt`.
+
+    **Arguments:**
+
+    - `t`: time at the start of the step (ms).
+    - `dt`: the time step (ms); a Python float, so it is static under `jit`.
+    - `i`: index of the step (0 for the first step of a run that starts at `t0 = 0`).
+    - `key`: PRNG key for this step, or `None` when the run was given no key.
+      Children get independent keys with `ctx.child(name)`.
+    """
+
+    t: Array
+    dt: float = eqx.field(static=True)
+    i: Array
+    key: PRNGKeyArray | None = None
+
+    def __check_init__(self):
+        if not isinstance(self.dt, float | int) or not self.dt > 0:
+            raise ValueError(f"dt must be a positive number (ms), got dt={self.dt!r}.")
+
+    def child(self, name: str) -> "Context":
+        """The context seen by the child called `name`: same time, independent key."""
+        if self.key is None:
+            return self
+        return Context(self.t, self.dt, self.i, name_key(self.key, name))
+
+    def require_key(self, who: str) -> PRNGKeyArray:
+        """`self.key`, or a clear error naming `who` needs it."""
+        if self.key is None:
+            raise ValueError(
+                f"{who} is random and needs a PRNG key: pass key=jax.random.key(seed) "
+                "to dx.simulate (or a Context with a key to step)."
+            )
+        return self.key
+
+
+class DynamicalSystem(eqx.Module):
+    """Base of every model: an immutable pytree whose fields are its parameters.
+
+    A model holds no state. `init` makes the initial state (an `eqx.Module` for a leaf
+    model, a dict of child states for a composite) and `step` advances it by one time
+    step `ctx.dt`, purely: no side effects, no globals, the same output for the same
+    arguments. Outputs that other models read (spikes, rates, currents) live in the state.
+    Continuous dynamics may also be exposed as `vector_field(t, y, args)`, with Diffrax's
+    signature, so that `diffrax.ODETerm(model.vector_field)` works.
+    """
+
+    @abc.abstractmethod
+    def init(self, key: PRNGKeyArray | None = None) -> State:
+        """The initial state. `key` is needed only by models with random initial states."""
+
+    @abc.abstractmethod
+    def step(self, state: State, input: Any, ctx: Context) -> State:
+        """The state after one time step `ctx.dt` from `state`, under `input`."""
+
+
+# --------------------------------------------------------------------------------------
+# Paths into states: "E.v" is state["E"].v.
+
+
+def _children(node: Any) -> dict[str, Any] | None:
+    if isinstance(node, dict):
+        return {str(k): v for k, v in node.items()}
+    if isinstance(node, tuple | list) and not hasattr(node, "_fields"):
+        return {str(i): v for i, v in enumerate(node)}
+    if isinstance(node, eqx.Module) or hasattr(node, "_fields"):
+        names = node._fields if hasattr(node, "_fields") else _module_field_names(node)
+        return {n: getattr(node, n) for n in names}
+    return None
+
+
+def _module_field_names(module: eqx.Module) -> list[str]:
+    return [f.name for f in dataclasses.fields(module) if not f.metadata.get("static", False)]
+
+
+def state_paths(state: State) -> list[str]:
+    """Every path to an array in `state`, e.g. `["E.spike", "E.v", "E2I.syn.g"]`."""
+    out = []
+
+    def walk(node, prefix):
+        children = _children(node)
+        if children is None:
+            if eqx.is_array(node):
+                out.append(prefix)
+            return
+        for name, child in children.items():
+            walk(child, f"{prefix}.{name}" if prefix else name)
+
+    walk(state, "")
+    return out
+
+
+def get_path(state: State, path: str) -> Any:
+    """The part of `state` at `path` (dot-separated: `"E.v"` is `state["E"].v`).
+
+    Raises `KeyError` listing the valid paths when `path` names nothing.
+    """
+    node = state
+    for part in path.split("."):
+        children = _children(node)
+        if children is None or part not in children:
+            raise KeyError(
+                f"unknown state path {path!r}; valid paths are: {', '.join(state_paths(state))}"
+            )
+        node = children[part]
+    return node
+
+
+def leaf_paths(tree: State) -> list[str]:
+    """A readable path for every leaf of `tree`, in `jax.tree_util` order."""
+    return [jtu.keystr(p).lstrip(".") for p, _ in jtu.tree_flatten_with_path(tree)[0]]
+
+
+def as_float_array(
+    x: Any, name: str, *, positive: bool = False, nonnegative: bool = False
+) -> Array:
+    """`jnp.asarray(x)` as a float array; with `positive` (`nonnegative`) check `x > 0`
+    (`x >= 0`) where `x` is concrete, raising a `ValueError` that names `name`."""
+    arr = jnp.asarray(x)
+    if not jnp.issubdtype(arr.dtype, jnp.floating):
+        arr = arr.astype(jnp.result_type(float))
+    if positive or nonnegative:
+        try:
+            concrete = np.asarray(arr)
+        except jax.errors.TracerArrayConversionError:  # traced (e.g. under vmap): unchecked
+            return arr
+        if not np.all(concrete > 0 if positive else concrete >= 0):
+            kind = "positive" if positive else "non-negative"
+            raise ValueError(f"{name} must be {kind}, got {name}={x!r}.")
+    return arr

@@ -1,0 +1,46 @@
+"""Inputs: signals (pure functions of time) and sources (with a state of their own).
+
+Signals (`Constant`, `Section`, `Ramp`, `Sinusoidal`, `Square`) are called as
+`signal(ctx)` and give the value during the step `[ctx.t, ctx.t + ctx.dt)`. Sources
+(`WienerProcess`, `OUProcess`, `PoissonGroup`, `SpikeTimeGroup`) are models with
+`init`/`step` and deliver `output(state)`.
+"""
+
+from ._base import AbstractSignal as AbstractSignal, AbstractSource as AbstractSource
+from ._noise import (
+    OUProcess as OUProcess,
+    OUState as OUState,
+    WienerProcess as WienerProcess,
+    WienerState as WienerState,
+)
+from ._signals import (
+    Constant as Constant,
+    Ramp as Ramp,
+    Section as Section,
+    Sinusoidal as Sinusoidal,
+    Square as Square,
+)
+from ._spikes import (
+    PoissonGroup as PoissonGroup,
+    PoissonState as PoissonState,
+    SpikeTimeGroup as SpikeTimeGroup,
+    SpikeTimeState as SpikeTimeState,
+)
+
+__all__ = [
+    "AbstractSignal",
+    "AbstractSource",
+    "Constant",
+    "OUProcess",
+    "OUState",
+    "PoissonGroup",
+    "PoissonState",
+    "Ramp",
+    "Section",
+    "Sinusoidal",
+    "SpikeTimeGroup",
+    "SpikeTimeState",
+    "Square",
+    "WienerProcess",
+    "WienerState",
+]

@@ -1,0 +1,160 @@
+"""Spike sources: Poisson spike trains and spikes at given times."""
+
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
+from .._system import Context
+from ._base import AbstractSource
+from ._checks import ScalarOrN, check_n, concrete, float_param
+
+
+class PoissonState(eqx.Module):
+    """State of a [`dynax.inputs.PoissonGroup`][]: which neurons spiked in the last step."""
+
+    spike: Bool[Array, " n"]
+
+
+class PoissonGroup(AbstractSource):
+    """A population of `n` independent Poisson spike trains (Bernoulli per step).
+
+    In each step of length $\\Delta t$ (ms) neuron $j$ spikes with probability
+    $p_j = r_j \\Delta t / 1000$ ($r_j$ in Hz), independently of everything else, so
+    that the number of spikes in a window $T$ has mean $r_j T / 1000$ and Fano factor
+    $1 - p_j \\approx 1$. The probability is clipped to $[0, 1]$: keep
+    $r \\Delta t < 1000$ (in practice $r\\Delta t \\ll 1000$, or the Bernoulli train is a
+    poor Poisson process). The key of each step comes from
+    `ctx.require_key("PoissonGroup")`.
+
+    A `PoissonGroup` is also a population: it has a static `n`, its state has `.spike`,
+    and `step` ignores its `input`, so it can sit in a network as a presynaptic group.
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `rate`: firing rate (Hz), non-negative: a scalar, an array of shape `(n,)`, or a
+      time-varying rate, i.e. any callable `rate(ctx)` returning Hz (such as a
+      [`dynax.inputs.Section`][] or [`dynax.inputs.Sinusoidal`][]), evaluated at the
+      start of each step.
+    """
+
+    n: int = eqx.field(static=True)
+    rate: ScalarOrN | Callable[[Context], Array]
+
+    def __init__(self, n: int, rate: ArrayLike | Callable[[Context], Array]):
+        self.n = check_n(n)
+        if callable(rate):
+            self.rate = rate
+        else:
+            self.rate = float_param(rate, "rate", nonnegative=True, n=self.n)
+
+    def init(self, key: PRNGKeyArray | None = None) -> PoissonState:
+        """No neuron spiking; `key` is unused."""
+        return PoissonState(jnp.zeros(self.n, dtype=bool))
+
+    def step(self, state: PoissonState, input, ctx: Context) -> PoissonState:
+        """Draw the spikes of the step `[ctx.t, ctx.t + ctx.dt)`; `input` is ignored."""
+        key = ctx.require_key("PoissonGroup")
+        rate = self.rate(ctx) if callable(self.rate) else self.rate
+        rate = jnp.asarray(rate)
+        if not jnp.issubdtype(rate.dtype, jnp.floating):
+            rate = rate.astype(jnp.result_type(float))
+        p = jnp.clip(jnp.broadcast_to(rate, (self.n,)) * (ctx.dt / 1000.0), 0.0, 1.0)
+        return PoissonState(jax.random.uniform(key, (self.n,), dtype=p.dtype) < p)
+
+    def output(self, state: PoissonState) -> Bool[Array, " n"]:
+        """The spikes of the last step."""
+        return state.spike
+
+
+class SpikeTimeState(eqx.Module):
+    """State of a [`dynax.inputs.SpikeTimeGroup`][]: which neurons spiked in the last step."""
+
+    spike: Bool[Array, " n"]
+
+
+class SpikeTimeGroup(AbstractSource):
+    """A population of `n` neurons that spike at given times: neuron `indices[k]` at
+    `times[k]`.
+
+    **Timing.** A step advances the state from $t$ to $t + \\Delta t$ and its result is
+    the state at time $t + \\Delta t$. A spike at time $T$ appears in the state of the
+    step with $t < T \\le t + \\Delta t$: the first grid time at or after $T$. On a grid
+    that starts at 0 that is step $k = \\lceil T/\\Delta t\\rceil - 1$, e.g. with
+    `dt = 0.1` the times `0.1, 0.25, 0.3, 1.0` appear in steps `0, 2, 2, 9`. Times that
+    lie on the grid are matched up to a few units in the last place, so `T = 0.3` is
+    step 2 even though `0.3 / 0.1` rounds above 3. Because the initial state is at
+    $t = 0$, spike times must be positive. A neuron listed twice in one step spikes once.
+
+    Each step compares the current time with every event (cost $O$(number of events),
+    vectorised), and works for runs that start at any `t0` (it reads `ctx.t`, not the
+    step index).
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `indices`: the neuron of each spike, integers in `[0, n)`.
+    - `times`: the time of each spike (ms), positive and finite; as many as `indices`.
+    """
+
+    n: int = eqx.field(static=True)
+    indices: Int[Array, " events"]
+    times: Float[Array, " events"]
+
+    def __init__(self, n: int, indices: ArrayLike, times: ArrayLike):
+        self.n = check_n(n)
+        idx = concrete(indices)
+        if idx is not None:
+            if idx.ndim != 1:
+                raise ValueError(f"indices must be one-dimensional, got shape {idx.shape}.")
+            if idx.size and not np.issubdtype(idx.dtype, np.integer):
+                raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+                bad = idx[(idx < 0) | (idx >= self.n)]
+                raise ValueError(
+                    f"indices must lie in [0, n) = [0, {self.n}), got {bad.tolist()[:10]}."
+                )
+        self.indices = jnp.asarray(indices, dtype=jnp.int32)
+        self.times = float_param(times, "times")
+        if self.times.ndim != 1:
+            raise ValueError(f"times must be one-dimensional, got shape {self.times.shape}.")
+        if self.times.shape != self.indices.shape:
+            raise ValueError(
+                "indices and times must have the same length, got "
+                f"len(indices)={self.indices.shape[0]} and len(times)={self.times.shape[0]}."
+            )
+        t = concrete(self.times)
+        if t is not None and not np.all(np.isfinite(t) & (t > 0)):
+            bad = t[~(np.isfinite(t) & (t > 0))]
+            raise ValueError(
+                "times must be positive and finite (ms): a spike at T appears at the end of "
+                f"the step that reaches T, and the run starts at t = 0; got {bad.tolist()[:10]}."
+            )
+
+    def init(self, key: PRNGKeyArray | None = None) -> SpikeTimeState:
+        """No neuron spiking; `key` is unused."""
+        return SpikeTimeState(jnp.zeros(self.n, dtype=bool))
+
+    def step(self, state: SpikeTimeState, input, ctx: Context) -> SpikeTimeState:
+        """The spikes with $t < T \\le t + \\Delta t$; `input` is ignored."""
+        dtype = jnp.result_type(self.times, ctx.t)
+        t = jnp.asarray(ctx.t, dtype=dtype)
+        times = self.times.astype(dtype)
+        eps = jnp.finfo(dtype).eps
+        # Position of each event inside the step, in units of dt: the step owns (0, 1].
+        x = (times - t) / ctx.dt
+        # Rounding of T and t is relative to their size, not to T - t.
+        tol = 8 * eps * (1 + (jnp.abs(times) + jnp.abs(t)) / ctx.dt)
+        emit = (x > tol) & (x <= 1 + tol)
+        # Events that do not fire this step scatter to index n, which is dropped.
+        target = jnp.where(emit, self.indices, self.n)
+        spike = jnp.zeros(self.n, dtype=bool).at[target].set(True, mode="drop")
+        return SpikeTimeState(spike)
+
+    def output(self, state: SpikeTimeState) -> Bool[Array, " n"]:
+        """The spikes of the last step."""
+        return state.spike

@@ -1,0 +1,3 @@
+"""Canonical networks."""
+
+from ._ei import COBA as COBA, CUBA as CUBA

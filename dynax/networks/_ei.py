@@ -1,0 +1,117 @@
+"""Excitatory/inhibitory LIF networks: Brette et al. (2007) benchmarks 1 (COBA) and 2 (CUBA)."""
+
+
+
+from .._custom_types import PRNGKeyArray
+from .._network import Network, Projection
+from .._system import name_key
+from ..connect import FixedProb
+from ..init import Uniform
+from ..neurons import LIF
+from ..synapses import COBA as COBAOutput, CUBA as CUBAOutput, Exponential
+
+_FAN_IN = 80.0  # the benchmarks' 0.02 connection probability at N = 4000
+
+
+def _ei_network(n_exc, n_inh, key, prob, neuron_kwargs, synapses) -> Network:
+    for name, n in (("n_exc", n_exc), ("n_inh", n_inh)):
+        if not isinstance(n, int) or n <= 0:
+            raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
+    prob = min(1.0, _FAN_IN / (n_exc + n_inh)) if prob is None else prob
+    sizes = {"E": n_exc, "I": n_inh}
+    populations = {name: LIF(n, **neuron_kwargs) for name, n in sizes.items()}
+    connector = FixedProb(prob, include_self=False)
+    projections = {}
+    for pre in ("E", "I"):
+        weight, tau, output = synapses[pre]
+        for post in ("E", "I"):
+            name = f"{pre}2{post}"
+            conn = connector(
+                sizes[pre], sizes[post], name_key(key, name), same_population=pre == post
+            )
+            projections[name] = Projection(
+                pre, post, conn, weight, Exponential(sizes[post], tau), output
+            )
+    return Network(populations, projections)
+
+
+def COBA(
+    n_exc: int = 3200,
+    n_inh: int = 800,
+    *,
+    key: PRNGKeyArray,
+    prob: float | None = None,
+    we: float = 0.6,
+    wi: float = 6.7,
+) -> Network:
+    r"""The conductance-based E/I network of Vogels & Abbott (2005), benchmark 1 of
+    Brette et al. (2007).
+
+    $$\tau_m \frac{dv}{dt} = g_e (E_e - v) + g_i (E_i - v) - (v - E_l) + I,\qquad
+    \frac{dg_{e,i}}{dt} = -\frac{g_{e,i}}{\tau_{e,i}},$$
+
+    conductances in units of the leak conductance; $\tau_m = 20$ ms, $E_l = -60$ mV,
+    threshold −50 mV, reset −60 mV, refractory 5 ms, $I = 20$ mV, $E_e = 0$ mV,
+    $E_i = -80$ mV, $\tau_e = 5$ ms, $\tau_i = 10$ ms; each spike adds `we` (`wi`) to
+    the target's $g_e$ ($g_i$). Initial potentials are uniform in [−60, −50] mV. At
+    N = 4000 the excitatory neurons fire at about 21 Hz (dt = 0.1 ms).
+
+    **Arguments:**
+
+    - `n_exc`, `n_inh`: population sizes (populations `"E"` and `"I"`).
+    - `key`: PRNG key for the connectivity.
+    - `prob`: connection probability; default `80 / (n_exc + n_inh)` (0.02 at 4000),
+      which keeps the mean fan-in at 80 at every size.
+    - `we`, `wi`: excitatory and inhibitory weights (leak-conductance units).
+
+    Projections are `"E2E"`, `"E2I"`, `"I2E"`, `"I2I"`; monitor e.g. `"E.spike"`.
+
+    ??? cite "References"
+
+        Vogels, T. P., & Abbott, L. F. (2005). Signal propagation and logic gating in
+        networks of integrate-and-fire neurons. *J. Neurosci.*, 25(46), 10786–10795.
+
+        Brette, R., et al. (2007). Simulation of networks of spiking neurons: a review of
+        tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
+    """
+    neuron = dict(
+        tau=20.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0, tau_ref=5.0, I_bias=20.0,
+        v_init=Uniform(-60.0, -50.0),
+    )
+    synapses = {"E": (we, 5.0, COBAOutput(E=0.0)), "I": (wi, 10.0, COBAOutput(E=-80.0))}
+    return _ei_network(n_exc, n_inh, key, prob, neuron, synapses)
+
+
+def CUBA(
+    n_exc: int = 3200,
+    n_inh: int = 800,
+    *,
+    key: PRNGKeyArray,
+    prob: float | None = None,
+    we: float = 1.62,
+    wi: float = -9.0,
+) -> Network:
+    r"""The current-based E/I network, benchmark 2 of Brette et al. (2007).
+
+    $$\tau_m \frac{dv}{dt} = g_e + g_i - (v - E_l),\qquad
+    \frac{dg_{e,i}}{dt} = -\frac{g_{e,i}}{\tau_{e,i}},$$
+
+    with $g$ in mV; $\tau_m = 20$ ms, $E_l = -49$ mV, threshold −50 mV, reset −60 mV,
+    refractory 5 ms, $\tau_e = 5$ ms, $\tau_i = 10$ ms, each excitatory spike adds
+    `we` = 1.62 mV and each inhibitory spike `wi` = −9 mV. Initial potentials are
+    uniform in [−60, −50] mV. Arguments as for `COBA`.
+
+    ??? cite "Reference"
+
+        Brette, R., et al. (2007). Simulation of networks of spiking neurons: a review of
+        tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
+    """
+    neuron = dict(
+        tau=20.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, tau_ref=5.0,
+        v_init=Uniform(-60.0, -50.0),
+    )
+    synapses = {"E": (we, 5.0, CUBAOutput()), "I": (wi, 10.0, CUBAOutput())}
+    return _ei_network(n_exc, n_inh, key, prob, neuron, synapses)
+
+
+

@@ -1,0 +1,127 @@
+"""Leaky integrate-and-fire neuron (Lapicque 1907; Stein 1965)."""
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._current import as_affine
+from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
+from .._system import Context, as_float_array
+from ._base import AbstractNeuron
+
+
+class LIFState(eqx.Module):
+    """State of a `LIF` population.
+
+    - `v`: membrane potential (mV), `(n,)`.
+    - `spike`: whether each neuron fired during the last step, `(n,)` bool.
+    - `refractory`: steps of refractoriness left (the potential is clamped at `v_reset`).
+    """
+
+    v: Float[Array, " n"]
+    spike: Bool[Array, " n"]
+    refractory: Int[Array, " n"]
+
+
+class LIF(AbstractNeuron):
+    r"""Leaky integrate-and-fire neurons with an absolute refractory period.
+
+    $$\tau \frac{dv}{dt} = -(v - v_\text{rest}) + R\,\big(I(v) + I_\text{bias}\big),$$
+
+    where $I(v)$ is the step's input (a current, or an `dx.AffineCurrent`
+    `current - conductance * v` from conductance-based synapses). When $v \ge v_\text{th}$
+    the neuron spikes, $v$ is set to $v_\text{reset}$ and held there for `tau_ref`
+    (rounded to whole steps). Within a step the input is constant, and the update
+    $v \leftarrow v_\infty + (v - v_\infty)e^{-dt/\tau_\text{eff}}$ is exact for it
+    (exponential Euler), whatever `dt` and the conductance.
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `tau`: membrane time constant (ms), > 0.
+    - `v_rest`, `v_reset`, `v_th`: resting, reset and threshold potentials (mV).
+    - `R`: membrane resistance (MΩ; with currents in nA, `R * I` is in mV). With `R = 1`
+      currents are in mV and conductances in units of the leak conductance.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `I_bias`: constant input current added to every step's input (nA).
+    - `v_init`: initial potential: a number, an `(n,)` array, or an initialiser called as
+      `v_init(key, (n,))` (e.g. `dx.init.Uniform(-60.0, -50.0)`); default `v_rest`.
+
+    Every numeric argument is a scalar or an `(n,)` array (heterogeneous neurons).
+
+    ??? cite "Reference"
+
+        Stein, R. B. (1965). A theoretical analysis of neuronal variability.
+        *Biophysical Journal*, 5(2), 173–194.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+    v_rest: Array
+    v_reset: Array
+    v_th: Array
+    R: Array
+    tau_ref: Array
+    I_bias: Array
+    v_init: object
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        tau: ArrayLike = 10.0,
+        v_rest: ArrayLike = 0.0,
+        v_reset: ArrayLike = 0.0,
+        v_th: ArrayLike = 20.0,
+        R: ArrayLike = 1.0,
+        tau_ref: ArrayLike = 0.0,
+        I_bias: ArrayLike = 0.0,
+        v_init: object = None,
+    ):
+        if not isinstance(n, int) or n <= 0:
+            raise ValueError(f"n must be a positive int, got n={n!r}.")
+        self.n = n
+        self.tau = as_float_array(tau, "tau", positive=True)
+        self.v_rest = as_float_array(v_rest, "v_rest")
+        self.v_reset = as_float_array(v_reset, "v_reset")
+        self.v_th = as_float_array(v_th, "v_th")
+        self.R = as_float_array(R, "R", positive=True)
+        self.tau_ref = as_float_array(tau_ref, "tau_ref", nonnegative=True)
+        self.I_bias = as_float_array(I_bias, "I_bias")
+        self.v_init = self.v_rest if v_init is None else v_init
+        for name in ("tau", "v_rest", "v_reset", "v_th", "R", "tau_ref", "I_bias"):
+            shape = jnp.shape(getattr(self, name))
+            if shape not in ((), (n,)):
+                raise ValueError(f"{name} must be a scalar or have shape ({n},), got {shape}.")
+
+    def init(self, key: PRNGKeyArray | None = None) -> LIFState:
+        if callable(self.v_init):
+            if key is None:
+                raise ValueError("LIF.init needs a key: v_init is a random initialiser.")
+            v = self.v_init(key, (self.n,))
+        else:
+            v = self.v_init
+        v = jnp.broadcast_to(jnp.asarray(v, self.tau.dtype), (self.n,))
+        return LIFState(
+            v=v, spike=jnp.zeros(self.n, bool), refractory=jnp.zeros(self.n, jnp.int32)
+        )
+
+    def vector_field(self, t, v, args):
+        """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""
+        drive = as_affine(args)
+        return (
+            -(v - self.v_rest) + self.R * (drive.current + self.I_bias - drive.conductance * v)
+        ) / self.tau
+
+    def step(self, state: LIFState, input, ctx: Context) -> LIFState:
+        drive = as_affine(input)
+        # dv/dt = -(v - v_inf) / tau_eff with g and I constant over the step: exact update.
+        leak = 1.0 + self.R * drive.conductance
+        v_inf = (self.v_rest + self.R * (drive.current + self.I_bias)) / leak
+        v = v_inf + (state.v - v_inf) * jnp.exp(-ctx.dt * leak / self.tau)
+        refractory = state.refractory > 0
+        v = jnp.where(refractory, self.v_reset, v)
+        spike = v >= self.v_th
+        v = jnp.where(spike, self.v_reset, v)
+        ref_steps = jnp.round(self.tau_ref / ctx.dt).astype(jnp.int32)
+        counter = jnp.where(spike, ref_steps, jnp.maximum(state.refractory - 1, 0))
+        return LIFState(v=v, spike=spike, refractory=counter)

@@ -1,0 +1,43 @@
+"""Single-exponential synaptic conductance."""
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
+from .._system import Context, DynamicalSystem, as_float_array
+
+
+class ExponentialState(eqx.Module):
+    """`g`: the synaptic variable of each postsynaptic neuron, `(n,)`, as seen by the
+    neuron during the current step (after this step's arriving spikes were added)."""
+
+    g: Float[Array, " n"]
+
+
+class Exponential(DynamicalSystem):
+    r"""A synaptic variable that jumps by the arriving weight and decays exponentially:
+
+    $$\frac{dg}{dt} = -\frac{g}{\tau} + \sum_k w_k\,\delta(t - t_k).$$
+
+    Being linear, all synapses onto a neuron share one variable, so the state is `(n,)`
+    per postsynaptic population. `step(state, x, ctx)` decays `g` over the previous step
+    exactly ($g e^{-dt/\tau}$) and adds the weights `x` arriving now.
+
+    **Arguments:**
+
+    - `n`: number of postsynaptic neurons.
+    - `tau`: decay time constant (ms), > 0; a scalar or `(n,)`.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+
+    def __init__(self, n: int, tau: ArrayLike = 5.0):
+        self.n = n
+        self.tau = as_float_array(tau, "tau", positive=True)
+
+    def init(self, key: PRNGKeyArray | None = None) -> ExponentialState:
+        return ExponentialState(g=jnp.zeros(self.n, self.tau.dtype))
+
+    def step(self, state: ExponentialState, input, ctx: Context) -> ExponentialState:
+        return ExponentialState(g=state.g * jnp.exp(-ctx.dt / self.tau) + input)

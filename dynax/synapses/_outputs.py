@@ -1,0 +1,43 @@
+"""How a synaptic variable acts on the postsynaptic neuron."""
+
+import abc
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._current import AffineCurrent
+from .._custom_types import Array, ArrayLike
+from .._system import as_float_array
+
+
+class AbstractOutput(eqx.Module):
+    """Turns the synaptic variable `g` into the neuron's input, an `AffineCurrent`."""
+
+    @abc.abstractmethod
+    def __call__(self, g: Array) -> AffineCurrent:
+        """The input to the postsynaptic neurons."""
+
+
+class COBA(AbstractOutput):
+    r"""Conductance-based output $I = g\,(E - v)$.
+
+    **Arguments:**
+
+    - `E`: reversal potential (mV), e.g. 0 mV for AMPA, −80 mV for GABA-A.
+    """
+
+    E: Array
+
+    def __init__(self, E: ArrayLike):
+        self.E = as_float_array(E, "E")
+
+    def __call__(self, g):
+        return AffineCurrent(g * self.E, g)
+
+
+class CUBA(AbstractOutput):
+    r"""Current-based output $I = g$: the synaptic variable is a current (nA, or mV
+    when the neuron's resistance is 1)."""
+
+    def __call__(self, g):
+        return AffineCurrent(g, jnp.zeros((), g.dtype))

@@ -1,0 +1,151 @@
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from dynax._system import Context
+from dynax.inputs import AbstractSignal, Constant, Ramp, Section, Sinusoidal, Square
+
+
+def values_on_grid(signal, n_steps, dt):
+    """The signal at t = i * dt for i < n_steps, computed the way a run computes t."""
+
+    def f(i):
+        return signal(Context(t=i * dt, dt=dt, i=i))
+
+    return np.asarray(jax.jit(jax.vmap(f))(jnp.arange(n_steps)))
+
+
+def test_constant(ctx):
+    c = Constant(jnp.array([1.0, -2.0]))
+    assert isinstance(c, AbstractSignal)
+    np.testing.assert_array_equal(c(ctx(0.0)), [1.0, -2.0])
+    np.testing.assert_array_equal(c(ctx(1234.5)), [1.0, -2.0])
+    assert Constant(3)(ctx(0.0)).dtype == jnp.float32
+
+
+def test_section_values_and_boundaries(ctx):
+    s = Section([1.0, 2.0, -3.0], [10.0, 20.0, 5.0])
+    expected = {-0.1: 0.0, 0.0: 1.0, 9.9: 1.0, 10.0: 2.0, 29.9: 2.0, 30.0: -3.0, 34.9: -3.0}
+    expected |= {35.0: 0.0, 100.0: 0.0}
+    for t, v in expected.items():
+        assert float(s(ctx(t))) == v, t
+
+
+def test_section_on_grid():
+    # 0.3 / 0.1 and 0.3 + 0.4 are not exact in binary; boundaries must still fall on steps.
+    s = Section([1.0, 2.0], [0.3, 0.4])
+    np.testing.assert_array_equal(values_on_grid(s, 9, 0.1), [1, 1, 1, 2, 2, 2, 2, 0, 0])
+    long = Section([1.0, 2.0], [1000.0, 1000.0])
+    v = values_on_grid(long, 20_001, 0.1)
+    assert np.all(v[:10_000] == 1) and np.all(v[10_000:20_000] == 2) and v[20_000] == 0
+
+
+def test_section_array_values(ctx):
+    s = Section([jnp.array([1.0, 2.0]), jnp.array([3.0, 4.0])], [5.0, 5.0])
+    np.testing.assert_array_equal(s(ctx(2.0)), [1.0, 2.0])
+    np.testing.assert_array_equal(s(ctx(5.0)), [3.0, 4.0])
+    np.testing.assert_array_equal(s(ctx(10.0)), [0.0, 0.0])
+
+
+def test_section_errors():
+    with pytest.raises(ValueError, match="len\\(values\\)=2 and len\\(durations\\)=3"):
+        Section([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="durations must be positive"):
+        Section([1.0, 2.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="values must all have the same shape"):
+        Section([1.0, jnp.ones(3)], [1.0, 2.0])
+    with pytest.raises(ValueError, match="values must be a sequence"):
+        Section(1.0, [1.0])
+
+
+def test_ramp(ctx):
+    r = Ramp(1.0, 3.0, 10.0, 20.0)
+    assert float(r(ctx(9.9))) == 0.0
+    assert float(r(ctx(10.0))) == 1.0
+    assert float(r(ctx(15.0))) == 2.0
+    assert float(r(ctx(17.5))) == 2.5
+    np.testing.assert_allclose(float(r(ctx(19.9))), 1.0 + 2.0 * 9.9 / 10, rtol=1e-6)
+    assert float(r(ctx(20.0))) == 0.0  # off from t_end on
+    down = Ramp(jnp.array([0.0, 4.0]), jnp.array([1.0, 0.0]), 0.0, 8.0)
+    np.testing.assert_array_equal(down(ctx(2.0)), [0.25, 3.0])
+    # The ramp ends exactly at the step that starts at t_end, even on a rounded grid.
+    v = values_on_grid(Ramp(0.0, 1.0, 0.2, 0.7), 9, 0.1)
+    np.testing.assert_allclose(v, [0, 0, 0, 0.2, 0.4, 0.6, 0.8, 0, 0], atol=1e-6)
+    assert v[7] == 0 and v[2] == 0
+
+
+def test_ramp_errors():
+    with pytest.raises(ValueError, match="t_end must be greater than t_start"):
+        Ramp(0.0, 1.0, 10.0, 10.0)
+
+
+def test_sinusoidal(ctx):
+    s = Sinusoidal(2.0, 10.0, phase=0.5, offset=1.0, t_start=5.0, t_end=150.0)
+    for t in [5.0, 12.5, 25.0, 100.0, 149.9]:
+        expected = 2.0 * math.sin(2 * math.pi * 10.0 * t / 1000 + 0.5) + 1.0
+        np.testing.assert_allclose(float(s(ctx(t))), expected, atol=1e-5)
+    assert float(s(ctx(4.9))) == 0.0
+    assert float(s(ctx(150.0))) == 0.0
+    # Peak a quarter period in (t = 25 ms at 10 Hz): amplitude + offset.
+    np.testing.assert_allclose(float(Sinusoidal(3.0, 10.0, offset=1.0)(ctx(25.0))), 4.0)
+    # Stays accurate at long times in float32 (fractional cycles only).
+    np.testing.assert_allclose(float(Sinusoidal(1.0, 40.0)(ctx(1e5 + 6.25))), 1.0, atol=1e-3)
+
+
+def test_sinusoidal_errors():
+    with pytest.raises(ValueError, match="frequency must be positive"):
+        Sinusoidal(1.0, 0.0)
+    with pytest.raises(ValueError, match="t_end must be greater than t_start"):
+        Sinusoidal(1.0, 5.0, t_start=10.0, t_end=5.0)
+
+
+def test_square(ctx):
+    # 10 Hz: period 100 ms, on for the first 30 ms of each period counted from t_start=5.
+    s = Square(1.0, 10.0, duty=0.3, offset=0.5, t_start=5.0, t_end=305.0)
+    expected = {4.9: 0.0, 5.0: 1.5, 34.9: 1.5, 35.0: 0.5, 104.9: 0.5, 105.0: 1.5}
+    expected |= {134.9: 1.5, 135.0: 0.5, 304.9: 0.5, 305.0: 0.0}
+    for t, v in expected.items():
+        assert float(s(ctx(t))) == v, t
+    assert float(Square(2.0, 10.0, duty=1.0)(ctx(99.9))) == 2.0
+    assert float(Square(2.0, 10.0, duty=0.0)(ctx(0.0))) == 0.0
+
+
+def test_square_on_grid():
+    # 250 Hz, period 4 ms, 1 ms on; dt = 0.1: exactly 10 steps on, 30 off, every period.
+    v = values_on_grid(Square(1.0, 250.0, duty=0.25), 4000, 0.1)
+    expected = np.tile(np.r_[np.ones(10), np.zeros(30)], 100)
+    np.testing.assert_array_equal(v, expected)
+
+
+def test_square_errors():
+    with pytest.raises(ValueError, match="duty must lie in"):
+        Square(1.0, 10.0, duty=1.5)
+    with pytest.raises(ValueError, match="duty must be non-negative"):
+        Square(1.0, 10.0, duty=-0.1)
+    with pytest.raises(ValueError, match="frequency must be positive"):
+        Square(1.0, -10.0)
+
+
+def test_signals_vmap_over_parameters(ctx):
+    # A sweep is a vmap over a stacked signal: parameters are array leaves.
+    amps = jnp.array([1.0, 2.0, 3.0])
+    stacked = eqx.filter_vmap(lambda a: Sinusoidal(a, 10.0))(amps)
+    out = eqx.filter_vmap(lambda s: s(ctx(25.0)))(stacked)
+    np.testing.assert_allclose(out, amps, rtol=1e-6)
+    ramps = eqx.filter_vmap(lambda t1: Ramp(0.0, 1.0, 0.0, t1))(jnp.array([10.0, 20.0]))
+    np.testing.assert_allclose(eqx.filter_vmap(lambda r: r(ctx(5.0)))(ramps), [0.5, 0.25])
+
+
+def test_float32():
+    for s in [
+        Constant(1),
+        Section([1, 2], [1, 1]),
+        Ramp(0, 1, 0, 1),
+        Sinusoidal(1, 1),
+        Square(1, 1),
+    ]:
+        assert s(Context(t=jnp.asarray(0.5), dt=0.1, i=jnp.asarray(5))).dtype == jnp.float32
