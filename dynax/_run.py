@@ -26,7 +26,7 @@ def _input_kind(x: Any) -> str:
         return "source"
     if callable(x) and not eqx.is_array(x):
         return "function"
-    if isinstance(x, int | float | bool | np.number):
+    if isinstance(x, int | float | bool | np.number) or jnp.ndim(x) == 0:
         return "constant"
     return "array"
 
@@ -200,7 +200,7 @@ def simulate(
     - `inputs`: the model's `input` at each step, as a pytree (e.g. `{"E": ...}` for a
       `Network`) whose leaves are: a function of the `dx.Context` (any
       `dx.inputs.AbstractSignal`), a `dx.inputs.AbstractSource` (its state is carried
-      along), a Python number (constant), or an array whose leading axis is time
+      along), a number or 0-d array (constant), or an array whose leading axis is time
       (`n_steps` long).
     - `monitors`: `{name: path or function}`; a path such as `"E.v"` names a part of the
       state, a function maps the state to what to record.

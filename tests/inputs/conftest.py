@@ -1,3 +1,4 @@
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import pytest
@@ -5,10 +6,11 @@ import pytest
 from dynax._system import Context
 
 
+@eqx.filter_jit
 def drive(source, n_steps, *, dt, key=None, state=None, start=0, record=None):
     """Advance `source` by `n_steps` steps of `dt` from step `start` (t = i * dt) in one
     `lax.scan`; returns the final state and `record(state)` after each step (default:
-    `source.output(state)`)."""
+    `source.output(state)`). Compiled once per source structure, step count and `dt`."""
     state = source.init() if state is None else state
     record = source.output if record is None else record
 
@@ -17,7 +19,7 @@ def drive(source, n_steps, *, dt, key=None, state=None, start=0, record=None):
         state = source.step(state, None, Context(t=i * dt, dt=dt, i=i, key=k))
         return state, record(state)
 
-    return jax.jit(lambda s: jax.lax.scan(body, s, jnp.arange(start, start + n_steps)))(state)
+    return jax.lax.scan(body, state, jnp.arange(start, start + n_steps))
 
 
 def at(t, dt=0.1):

@@ -19,6 +19,19 @@ def values_on_grid(signal, n_steps, dt):
     return np.asarray(jax.jit(jax.vmap(f))(jnp.arange(n_steps)))
 
 
+@eqx.filter_jit
+def at_times(signal, ts):
+    """The signal at each time in `ts` (float32, ms), in one compiled call."""
+    ts = jnp.asarray(ts, dtype=jnp.float32)
+    return jax.vmap(lambda t: signal(Context(t=t, dt=0.1, i=jnp.asarray(0))))(ts)
+
+
+def check_values(signal, expected):
+    """`signal(t) == v` exactly for each `t: v` in `expected`."""
+    ts, vs = zip(*expected.items())
+    np.testing.assert_array_equal(np.asarray(at_times(signal, list(ts))), vs)
+
+
 def test_constant(ctx):
     c = Constant(jnp.array([1.0, -2.0]))
     assert isinstance(c, AbstractSignal)
@@ -31,8 +44,7 @@ def test_section_values_and_boundaries(ctx):
     s = Section([1.0, 2.0, -3.0], [10.0, 20.0, 5.0])
     expected = {-0.1: 0.0, 0.0: 1.0, 9.9: 1.0, 10.0: 2.0, 29.9: 2.0, 30.0: -3.0, 34.9: -3.0}
     expected |= {35.0: 0.0, 100.0: 0.0}
-    for t, v in expected.items():
-        assert float(s(ctx(t))) == v, t
+    check_values(s, expected)
 
 
 def test_section_on_grid():
@@ -64,12 +76,8 @@ def test_section_errors():
 
 def test_ramp(ctx):
     r = Ramp(1.0, 3.0, 10.0, 20.0)
-    assert float(r(ctx(9.9))) == 0.0
-    assert float(r(ctx(10.0))) == 1.0
-    assert float(r(ctx(15.0))) == 2.0
-    assert float(r(ctx(17.5))) == 2.5
-    np.testing.assert_allclose(float(r(ctx(19.9))), 1.0 + 2.0 * 9.9 / 10, rtol=1e-6)
-    assert float(r(ctx(20.0))) == 0.0  # off from t_end on
+    check_values(r, {9.9: 0.0, 10.0: 1.0, 15.0: 2.0, 17.5: 2.5, 20.0: 0.0})  # 0 from t_end
+    np.testing.assert_allclose(at_times(r, [19.9]), [1.0 + 2.0 * 9.9 / 10], rtol=1e-6)
     down = Ramp(jnp.array([0.0, 4.0]), jnp.array([1.0, 0.0]), 0.0, 8.0)
     np.testing.assert_array_equal(down(ctx(2.0)), [0.25, 3.0])
     # The ramp ends exactly at the step that starts at t_end, even on a rounded grid.
@@ -85,11 +93,10 @@ def test_ramp_errors():
 
 def test_sinusoidal(ctx):
     s = Sinusoidal(2.0, 10.0, phase=0.5, offset=1.0, t_start=5.0, t_end=150.0)
-    for t in [5.0, 12.5, 25.0, 100.0, 149.9]:
-        expected = 2.0 * math.sin(2 * math.pi * 10.0 * t / 1000 + 0.5) + 1.0
-        np.testing.assert_allclose(float(s(ctx(t))), expected, atol=1e-5)
-    assert float(s(ctx(4.9))) == 0.0
-    assert float(s(ctx(150.0))) == 0.0
+    ts = [5.0, 12.5, 25.0, 100.0, 149.9]
+    expected = [2.0 * math.sin(2 * math.pi * 10.0 * t / 1000 + 0.5) + 1.0 for t in ts]
+    np.testing.assert_allclose(at_times(s, ts), expected, atol=1e-5)
+    check_values(s, {4.9: 0.0, 150.0: 0.0})
     # Peak a quarter period in (t = 25 ms at 10 Hz): amplitude + offset.
     np.testing.assert_allclose(float(Sinusoidal(3.0, 10.0, offset=1.0)(ctx(25.0))), 4.0)
     # Stays accurate at long times in float32 (fractional cycles only).
@@ -108,8 +115,7 @@ def test_square(ctx):
     s = Square(1.0, 10.0, duty=0.3, offset=0.5, t_start=5.0, t_end=305.0)
     expected = {4.9: 0.0, 5.0: 1.5, 34.9: 1.5, 35.0: 0.5, 104.9: 0.5, 105.0: 1.5}
     expected |= {134.9: 1.5, 135.0: 0.5, 304.9: 0.5, 305.0: 0.0}
-    for t, v in expected.items():
-        assert float(s(ctx(t))) == v, t
+    check_values(s, expected)
     assert float(Square(2.0, 10.0, duty=1.0)(ctx(99.9))) == 2.0
     assert float(Square(2.0, 10.0, duty=0.0)(ctx(0.0))) == 0.0
 
@@ -133,11 +139,19 @@ def test_square_errors():
 def test_signals_vmap_over_parameters(ctx):
     # A sweep is a vmap over a stacked signal: parameters are array leaves.
     amps = jnp.array([1.0, 2.0, 3.0])
-    stacked = eqx.filter_vmap(lambda a: Sinusoidal(a, 10.0))(amps)
-    out = eqx.filter_vmap(lambda s: s(ctx(25.0)))(stacked)
-    np.testing.assert_allclose(out, amps, rtol=1e-6)
-    ramps = eqx.filter_vmap(lambda t1: Ramp(0.0, 1.0, 0.0, t1))(jnp.array([10.0, 20.0]))
-    np.testing.assert_allclose(eqx.filter_vmap(lambda r: r(ctx(5.0)))(ramps), [0.5, 0.25])
+
+    @eqx.filter_jit
+    def sweep(amps, t_ends):
+        sines = eqx.filter_vmap(lambda a: Sinusoidal(a, 10.0))(amps)
+        ramps = eqx.filter_vmap(lambda t1: Ramp(0.0, 1.0, 0.0, t1))(t_ends)
+        return (
+            eqx.filter_vmap(lambda s: s(ctx(25.0)))(sines),
+            eqx.filter_vmap(lambda r: r(ctx(5.0)))(ramps),
+        )
+
+    sines, ramps = sweep(amps, jnp.array([10.0, 20.0]))
+    np.testing.assert_allclose(sines, amps, rtol=1e-6)
+    np.testing.assert_allclose(ramps, [0.5, 0.25])
 
 
 def test_float32():

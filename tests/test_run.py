@@ -1,0 +1,133 @@
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+
+
+def small_net(key=jax.random.key(0)):
+    """400 LIF neurons driven by a 100-neuron Poisson population: random and spiking."""
+    lif = dx.neurons.LIF(400, tau=20.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0, tau_ref=2.0,
+                         I_bias=8.0, v_init=dx.init.Uniform(-60.0, -50.0))
+    conn = dx.connect.FixedProb(0.1)(100, 400, key)
+    proj = dx.Projection("P", "E", conn, 1.5, dx.synapses.Exponential(400, 5.0),
+                         dx.synapses.COBA(E=0.0))
+    return dx.Network({"P": dx.inputs.PoissonGroup(100, 50.0), "E": lif}, {"P2E": proj})
+
+
+def run(net, n_steps=400, key=jax.random.key(2), **kw):
+    monitors = {"spike": "E.spike", "g": "P2E.syn.g", "v0": lambda s: s["E"].v[0]}
+    return dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, n_steps=n_steps,
+                       monitors=monitors, key=key, **kw)
+
+
+def test_same_key_same_records_other_key_other_records():
+    net = small_net()
+    _, a = run(net)
+    _, b = run(net)
+    _, c = run(net, key=jax.random.key(3))
+    for name in ("spike", "g", "v0"):
+        np.testing.assert_array_equal(a[name], b[name])
+    assert a["spike"].sum() > 0 and not np.array_equal(a["g"], c["g"])
+
+
+def test_second_call_does_not_recompile():
+    net = small_net()
+    state = net.init(jax.random.key(1))
+    monitors = {"v": eqx.debug.assert_max_traces(lambda s: s["E"].v, max_traces=1)}
+    for seed in range(3):  # new keys, states and inputs of the same shapes: one trace
+        dx.simulate(net, state, dt=0.1, n_steps=50, monitors=monitors,
+                    key=jax.random.key(seed), inputs={"E": jnp.full((50, 400), float(seed))})
+
+
+def test_every_and_chunk_give_the_records_of_one_long_scan():
+    net = small_net()
+    final, one = run(net, n_steps=1000)
+    _, every = run(net, n_steps=1000, every=5)
+    final_chunked, chunked = run(net, n_steps=1000, every=5, chunk=300)
+    np.testing.assert_array_equal(every["t"], one["t"][4::5])
+    for name in ("spike", "g", "v0"):
+        np.testing.assert_array_equal(every[name], one[name][4::5])
+        np.testing.assert_array_equal(chunked[name], every[name])
+    np.testing.assert_array_equal(chunked["t"], every["t"])
+    np.testing.assert_array_equal(final_chunked["E"].v, final["E"].v)
+    assert isinstance(chunked["spike"], np.ndarray)
+
+
+def test_record_times_are_step_end_times():
+    lif = dx.neurons.LIF(1)
+    _, rec = dx.simulate(lif, lif.init(), dt=0.25, duration=2.0, t0=10.0)
+    np.testing.assert_allclose(rec["t"], 10.0 + 0.25 * np.arange(1, 9))
+
+
+def test_input_kinds_all_reach_the_model(x64):
+    lif = dx.neurons.LIF(2, tau=1e9, v_th=1e9)  # v integrates the input: dv = R I dt / tau
+    n = 20
+    array = jnp.stack([jnp.arange(n, dtype=float), jnp.ones(n)], axis=1)
+    cases = {
+        "array": (array, np.cumsum(np.asarray(array), axis=0)),
+        "function": (lambda ctx: ctx.t * jnp.ones(2), np.cumsum(0.1 * np.arange(n))[:, None]),
+        "signal": (dx.inputs.Constant(3.0), 3.0 * np.arange(1, n + 1)[:, None]),
+        "number": (3.0, 3.0 * np.arange(1, n + 1)[:, None]),
+    }
+    for name, (inputs, expected) in cases.items():
+        _, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=n, inputs=inputs,
+                             monitors={"v": "v"})
+        np.testing.assert_allclose(rec["v"] * 1e9 / 0.1,
+                                   np.broadcast_to(expected, (n, 2)), rtol=1e-6, err_msg=name)
+
+
+def test_source_inputs_are_stepped_with_the_run_key():
+    lif = dx.neurons.LIF(3, tau=10.0, v_th=1e9)
+    ou = dx.inputs.OUProcess(3, mean=1.0, sigma=0.5, tau=5.0)
+    out = [dx.simulate(lif, lif.init(), dt=0.1, n_steps=100, inputs=ou, key=jax.random.key(k),
+                       monitors={"v": "v"})[1]["v"] for k in (0, 0, 1)]
+    np.testing.assert_array_equal(out[0], out[1])
+    assert not np.array_equal(out[0], out[2])
+    with pytest.raises(ValueError, match="needs a PRNG key"):
+        dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=ou)
+
+
+def test_check_finite_names_step_and_path():
+    net = dx.Network({"E": dx.neurons.LIF(3)})
+    current = np.zeros((100, 3))
+    current[37, 1] = np.nan
+    with pytest.raises(FloatingPointError, match=r"step 37 \(t = 3.8 ms\) in .*E.*v"):
+        dx.simulate(net, net.init(), dt=0.1, n_steps=100, inputs={"E": current},
+                    check_finite=True)
+    dx.simulate(net, net.init(), dt=0.1, n_steps=100, inputs={"E": np.zeros((100, 3))},
+                check_finite=True)
+
+
+def test_vmap_over_states_and_inputs():
+    lif = dx.neurons.LIF(2, tau=10.0, v_th=100.0)
+    currents = jnp.asarray([1.0, 2.0, 3.0])
+    v = jax.vmap(lambda c: dx.simulate(lif, lif.init(), dt=0.1, n_steps=30, inputs=c,
+                                       monitors={"v": "v"})[0].v)(currents)
+    np.testing.assert_allclose(v[:, 0], currents * (1 - np.exp(-0.3)), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(dt=0.0, n_steps=10), ValueError, "dt must be a positive"),
+        (dict(dt=-0.1, n_steps=10), ValueError, "dt must be a positive"),
+        (dict(dt=0.1), ValueError, "exactly one of n_steps and duration"),
+        (dict(dt=0.1, n_steps=10, duration=1.0), ValueError, "exactly one"),
+        (dict(dt=0.1, duration=1.05), ValueError, "multiple of dt"),
+        (dict(dt=0.1, n_steps=10, every=3), ValueError, "dividing n_steps=10"),
+        (dict(dt=0.1, n_steps=10, every=2, chunk=3), ValueError, "multiple of every=2"),
+        (dict(dt=0.1, n_steps=10, inputs={"E": np.zeros((9, 4))}), ValueError,
+         r"expected 10 steps"),
+        (dict(dt=0.1, n_steps=10, inputs={"X": 1.0}), ValueError,
+         r"not populations; populations are \['E'\]"),
+        (dict(dt=0.1, n_steps=10, monitors={"v": "E.voltage"}), ValueError,
+         r"unknown state path 'E.voltage'; valid paths are: E.v, E.spike, E.refractory"),
+    ],
+)
+def test_clear_errors(kwargs, error, match):
+    net = dx.Network({"E": dx.neurons.LIF(4)})
+    with pytest.raises(error, match=match):
+        dx.simulate(net, net.init(), **kwargs)
