@@ -1,4 +1,8 @@
-"""Argument checks shared by the inputs (construction-time `ValueError`s)."""
+"""Argument conversion and checks shared by the inputs.
+
+`__init__` converts arguments (`to_float`), `__check_init__` validates them
+(`check_param`, ...), raising `ValueError`s that name the argument.
+"""
 
 from typing import Any
 
@@ -21,38 +25,53 @@ def concrete(x: Any) -> np.ndarray | None:
         return None
 
 
-def check_n(n: Any, name: str = "n") -> int:
-    """A positive Python `int` (structural size), else `ValueError`."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
+def to_size(n: Any) -> Any:
+    """A NumPy integer as a Python `int`; anything else unchanged (checked by `check_n`)."""
+    return int(n) if isinstance(n, np.integer) else n
+
+
+def check_n(n: Any, name: str = "n") -> None:
+    """`n` must be a positive Python `int` (a structural size)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise ValueError(f"{name} must be a positive integer, got {name}={n!r}.")
-    return int(n)
 
 
-def float_param(
-    x: Any,
+def to_float(x: Any, name: str) -> Array:
+    """`x` as a float array: float32, or float64 when x64 is on (float32 arrays stay)."""
+    try:
+        return as_float_array(x, name)
+    except TypeError as e:
+        raise ValueError(f"{name} must be a number or an array of numbers, got {x!r}.") from e
+
+
+def check_param(
+    x: Array,
     name: str,
     *,
     positive: bool = False,
     nonnegative: bool = False,
     n: int | None = None,
-) -> Array:
-    """`x` as a float array (float32 unless x64 is on), checked where concrete.
+) -> None:
+    """Check `x` where it is concrete (traced values, e.g. under `vmap`, pass unchecked).
 
     With `n`, `x` must be a scalar or have shape `(n,)`.
     """
-    try:
-        arr = as_float_array(x, name)
-    except TypeError as e:
-        raise ValueError(f"{name} must be a number or an array of numbers, got {x!r}.") from e
-    if n is not None and arr.shape not in ((), (n,)):
-        raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {arr.shape}.")
-    c = concrete(arr)
-    if c is not None:
-        if positive and not np.all(c > 0):
-            raise ValueError(f"{name} must be positive, got {name}={x!r}.")
-        if nonnegative and not np.all(c >= 0):
-            raise ValueError(f"{name} must be non-negative, got {name}={x!r}.")
-    return arr
+    if n is not None and x.shape not in ((), (n,)):
+        raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {x.shape}.")
+    c = concrete(x)
+    if c is None:
+        return
+    if positive and not np.all(c > 0):
+        raise ValueError(f"{name} must be positive, got {name}={c}.")
+    if nonnegative and not np.all(c >= 0):
+        raise ValueError(f"{name} must be non-negative, got {name}={c}.")
+
+
+def check_order(t_start: Array, t_end: Array) -> None:
+    """`t_end > t_start` where both are concrete."""
+    s, e = concrete(t_start), concrete(t_end)
+    if s is not None and e is not None and not np.all(e > s):
+        raise ValueError(f"t_end must be greater than t_start, got t_start={s}, t_end={e}.")
 
 
 def tolerance(x: Array) -> Array:

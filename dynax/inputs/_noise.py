@@ -1,3 +1,4 @@
+# ruff: noqa: F722  (jaxtyping shape strings such as " n" are not Python expressions)
 """Noise sources: the Wiener process and the Ornstein–Uhlenbeck process."""
 
 import equinox as eqx
@@ -7,7 +8,7 @@ import jax.numpy as jnp
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context
 from ._base import AbstractSource
-from ._checks import ScalarOrN, check_n, float_param
+from ._checks import ScalarOrN, check_n, check_param, to_float, to_size
 
 
 class WienerState(eqx.Module):
@@ -35,8 +36,12 @@ class WienerProcess(AbstractSource):
     sigma: ScalarOrN
 
     def __init__(self, n: int, sigma: ArrayLike = 1.0):
-        self.n = check_n(n)
-        self.sigma = float_param(sigma, "sigma", nonnegative=True, n=self.n)
+        self.n = to_size(n)
+        self.sigma = to_float(sigma, "sigma")
+
+    def __check_init__(self):
+        check_n(self.n)
+        check_param(self.sigma, "sigma", nonnegative=True, n=self.n)
 
     def init(self, key: PRNGKeyArray | None = None) -> WienerState:
         """$X(0) = 0$; `key` is unused."""
@@ -100,11 +105,19 @@ class OUProcess(AbstractSource):
         tau: ArrayLike,
         x0: ArrayLike | None = None,
     ):
-        self.n = check_n(n)
-        self.mean = float_param(mean, "mean", n=self.n)
-        self.sigma = float_param(sigma, "sigma", nonnegative=True, n=self.n)
-        self.tau = float_param(tau, "tau", positive=True, n=self.n)
-        self.x0 = None if x0 is None else float_param(x0, "x0", n=self.n)
+        self.n = to_size(n)
+        self.mean = to_float(mean, "mean")
+        self.sigma = to_float(sigma, "sigma")
+        self.tau = to_float(tau, "tau")
+        self.x0 = None if x0 is None else to_float(x0, "x0")
+
+    def __check_init__(self):
+        check_n(self.n)
+        check_param(self.mean, "mean", n=self.n)
+        check_param(self.sigma, "sigma", nonnegative=True, n=self.n)
+        check_param(self.tau, "tau", positive=True, n=self.n)
+        if self.x0 is not None:
+            check_param(self.x0, "x0", n=self.n)
 
     def init(self, key: PRNGKeyArray | None = None) -> OUState:
         """`x0`, or `mean` when `x0` is `None`, broadcast to `(n,)`; `key` is unused."""

@@ -8,13 +8,14 @@ having reached it even when rounding puts it a hair below.
 """
 
 from collections.abc import Sequence
+
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, RealScalarLike
 from .._system import Context
 from ._base import AbstractSignal
-from ._checks import concrete, float_param, tolerance
+from ._checks import check_order, check_param, concrete, to_float, tolerance
 
 
 def _reached(t: Array, boundary: Array) -> Array:
@@ -25,14 +26,6 @@ def _reached(t: Array, boundary: Array) -> Array:
 def _window(t: Array, t_start: Array, t_end: Array) -> Array:
     """Whether `t` lies in `[t_start, t_end)`, up to rounding."""
     return _reached(t, t_start) & ~_reached(t, t_end)
-
-
-def _check_order(t_start: Array, t_end: Array, start_name: str, end_name: str) -> None:
-    s, e = concrete(t_start), concrete(t_end)
-    if s is not None and e is not None and not np.all(e > s):
-        raise ValueError(
-            f"{end_name} must be greater than {start_name}, got {start_name}={s}, {end_name}={e}."
-        )
 
 
 class Constant(AbstractSignal):
@@ -47,7 +40,7 @@ class Constant(AbstractSignal):
     value: Array
 
     def __init__(self, value: ArrayLike):
-        self.value = float_param(value, "value")
+        self.value = to_float(value, "value")
 
     def __call__(self, ctx: Context) -> Array:
         return self.value
@@ -79,13 +72,14 @@ class Section(AbstractSignal):
     def __init__(self, values: Sequence[ArrayLike] | ArrayLike, durations: Sequence[float]):
         if isinstance(values, str) or not np.iterable(values):
             raise ValueError(f"values must be a sequence of values, got values={values!r}.")
-        arrays = [float_param(v, "values") for v in values]
+        arrays = [to_float(v, "values") for v in values]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"values must all have the same shape, got shapes {sorted(shapes)}.")
-        stacked = jnp.stack(arrays) if arrays else jnp.zeros((0,))
-        self.values = stacked
-        self.durations = float_param(durations, "durations", positive=True)
+        self.values = jnp.stack(arrays) if arrays else jnp.zeros((0,))
+        self.durations = to_float(durations, "durations")
+
+    def __check_init__(self):
         if self.durations.ndim != 1:
             raise ValueError(
                 f"durations must be a sequence of numbers, got shape {self.durations.shape}."
@@ -96,6 +90,7 @@ class Section(AbstractSignal):
                 f"len(values)={self.values.shape[0]} and "
                 f"len(durations)={self.durations.shape[0]}."
             )
+        check_param(self.durations, "durations", positive=True)
 
     def __call__(self, ctx: Context) -> Array:
         t = jnp.asarray(ctx.t)
@@ -135,11 +130,13 @@ class Ramp(AbstractSignal):
         t_start: RealScalarLike,
         t_end: RealScalarLike,
     ):
-        self.start_value = float_param(start_value, "start_value")
-        self.end_value = float_param(end_value, "end_value")
-        self.t_start = float_param(t_start, "t_start")
-        self.t_end = float_param(t_end, "t_end")
-        _check_order(self.t_start, self.t_end, "t_start", "t_end")
+        self.start_value = to_float(start_value, "start_value")
+        self.end_value = to_float(end_value, "end_value")
+        self.t_start = to_float(t_start, "t_start")
+        self.t_end = to_float(t_end, "t_end")
+
+    def __check_init__(self):
+        check_order(self.t_start, self.t_end)
 
     def __call__(self, ctx: Context) -> Array:
         t = jnp.asarray(ctx.t)
@@ -182,13 +179,16 @@ class Sinusoidal(AbstractSignal):
         t_start: RealScalarLike = 0.0,
         t_end: RealScalarLike = float("inf"),
     ):
-        self.amplitude = float_param(amplitude, "amplitude")
-        self.frequency = float_param(frequency, "frequency", positive=True)
-        self.phase = float_param(phase, "phase")
-        self.offset = float_param(offset, "offset")
-        self.t_start = float_param(t_start, "t_start")
-        self.t_end = float_param(t_end, "t_end")
-        _check_order(self.t_start, self.t_end, "t_start", "t_end")
+        self.amplitude = to_float(amplitude, "amplitude")
+        self.frequency = to_float(frequency, "frequency")
+        self.phase = to_float(phase, "phase")
+        self.offset = to_float(offset, "offset")
+        self.t_start = to_float(t_start, "t_start")
+        self.t_end = to_float(t_end, "t_end")
+
+    def __check_init__(self):
+        check_param(self.frequency, "frequency", positive=True)
+        check_order(self.t_start, self.t_end)
 
     def __call__(self, ctx: Context) -> Array:
         t = jnp.asarray(ctx.t)
@@ -233,16 +233,20 @@ class Square(AbstractSignal):
         t_start: RealScalarLike = 0.0,
         t_end: RealScalarLike = float("inf"),
     ):
-        self.amplitude = float_param(amplitude, "amplitude")
-        self.frequency = float_param(frequency, "frequency", positive=True)
-        self.duty = float_param(duty, "duty", nonnegative=True)
+        self.amplitude = to_float(amplitude, "amplitude")
+        self.frequency = to_float(frequency, "frequency")
+        self.duty = to_float(duty, "duty")
+        self.offset = to_float(offset, "offset")
+        self.t_start = to_float(t_start, "t_start")
+        self.t_end = to_float(t_end, "t_end")
+
+    def __check_init__(self):
+        check_param(self.frequency, "frequency", positive=True)
+        check_param(self.duty, "duty", nonnegative=True)
         d = concrete(self.duty)
         if d is not None and not np.all(d <= 1):
-            raise ValueError(f"duty must lie in [0, 1], got duty={duty!r}.")
-        self.offset = float_param(offset, "offset")
-        self.t_start = float_param(t_start, "t_start")
-        self.t_end = float_param(t_end, "t_end")
-        _check_order(self.t_start, self.t_end, "t_start", "t_end")
+            raise ValueError(f"duty must lie in [0, 1], got duty={d}.")
+        check_order(self.t_start, self.t_end)
 
     def __call__(self, ctx: Context) -> Array:
         t = jnp.asarray(ctx.t)

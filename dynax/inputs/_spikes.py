@@ -1,3 +1,4 @@
+# ruff: noqa: F722  (jaxtyping shape strings such as " n" are not Python expressions)
 """Spike sources: Poisson spike trains and spikes at given times."""
 
 from collections.abc import Callable
@@ -10,7 +11,7 @@ import numpy as np
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ._base import AbstractSource
-from ._checks import ScalarOrN, check_n, concrete, float_param
+from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size
 
 
 class PoissonState(eqx.Module):
@@ -46,11 +47,13 @@ class PoissonGroup(AbstractSource):
     rate: ScalarOrN | Callable[[Context], Array]
 
     def __init__(self, n: int, rate: ArrayLike | Callable[[Context], Array]):
-        self.n = check_n(n)
-        if callable(rate):
-            self.rate = rate
-        else:
-            self.rate = float_param(rate, "rate", nonnegative=True, n=self.n)
+        self.n = to_size(n)
+        self.rate = rate if callable(rate) else to_float(rate, "rate")
+
+    def __check_init__(self):
+        check_n(self.n)
+        if not callable(self.rate):
+            check_param(self.rate, "rate", nonnegative=True, n=self.n)
 
     def init(self, key: PRNGKeyArray | None = None) -> PoissonState:
         """No neuron spiking; `key` is unused."""
@@ -106,26 +109,30 @@ class SpikeTimeGroup(AbstractSource):
     times: Float[Array, " events"]
 
     def __init__(self, n: int, indices: ArrayLike, times: ArrayLike):
-        self.n = check_n(n)
+        self.n = to_size(n)
         idx = concrete(indices)
-        if idx is not None:
-            if idx.ndim != 1:
-                raise ValueError(f"indices must be one-dimensional, got shape {idx.shape}.")
-            if idx.size and not np.issubdtype(idx.dtype, np.integer):
-                raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
-            if idx.size and (idx.min() < 0 or idx.max() >= self.n):
-                bad = idx[(idx < 0) | (idx >= self.n)]
-                raise ValueError(
-                    f"indices must lie in [0, n) = [0, {self.n}), got {bad.tolist()[:10]}."
-                )
+        if idx is not None and idx.size and not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
         self.indices = jnp.asarray(indices, dtype=jnp.int32)
-        self.times = float_param(times, "times")
-        if self.times.ndim != 1:
-            raise ValueError(f"times must be one-dimensional, got shape {self.times.shape}.")
+        self.times = to_float(times, "times")
+
+    def __check_init__(self):
+        check_n(self.n)
+        if self.indices.ndim != 1 or self.times.ndim != 1:
+            raise ValueError(
+                "indices and times must be one-dimensional, got shapes "
+                f"{self.indices.shape} and {self.times.shape}."
+            )
         if self.times.shape != self.indices.shape:
             raise ValueError(
                 "indices and times must have the same length, got "
                 f"len(indices)={self.indices.shape[0]} and len(times)={self.times.shape[0]}."
+            )
+        idx = concrete(self.indices)
+        if idx is not None and np.any((idx < 0) | (idx >= self.n)):
+            bad = idx[(idx < 0) | (idx >= self.n)]
+            raise ValueError(
+                f"indices must lie in [0, n) = [0, {self.n}), got {bad.tolist()[:10]}."
             )
         t = concrete(self.times)
         if t is not None and not np.all(np.isfinite(t) & (t > 0)):

@@ -1,5 +1,7 @@
 """Event-driven propagation of spikes over sparse connectivity."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -15,7 +17,9 @@ def event_csr_matvec(
 
     Up to `max_events` active rows (default `max(32, n_pre // 16)`) are gathered at a
     cost O(max_events × max fan-out); a step with more events falls back to a pass over
-    every connection, so the result is exact either way.
+    every connection, so the result is exact either way. Derivatives are those of the
+    dense product: with respect to `weight`, and with respect to float `events` (also
+    for the inactive ones, as surrogate-gradient training needs).
 
     **Arguments:**
 
@@ -26,30 +30,53 @@ def event_csr_matvec(
     if events.shape != (conn.n_pre,):
         raise ValueError(f"events has shape {events.shape}, expected ({conn.n_pre},).")
     weight = jnp.asarray(weight)
-    homogeneous = weight.ndim == 0
-    dtype = jnp.result_type(weight.dtype, float)
-    values = events.astype(dtype)
+    if weight.shape not in ((), (conn.nnz,)):
+        raise ValueError(f"weight has shape {weight.shape}, expected () or ({conn.nnz},).")
+    weight = weight.astype(jnp.result_type(weight.dtype, float))
     k = min(conn.n_pre, max_events or max(32, conn.n_pre // 16))
-    width = max(conn.max_fan_out, 1)
+    meta = (conn.n_pre, conn.n_post, k, max(conn.max_fan_out, 1))
+    return _matvec(meta, events, weight, conn.indptr, conn.indices)
+
+
+def _all_connections(meta, values, weight, indptr, indices):
+    n_pre, n_post, _, _ = meta
+    rows = jnp.repeat(jnp.arange(n_pre), jnp.diff(indptr), total_repeat_length=indices.size)
+    return jax.ops.segment_sum(values[rows] * weight, indices, n_post)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _matvec(meta, events, weight, indptr, indices):
+    n_pre, n_post, k, width = meta
+    values = events.astype(weight.dtype)
 
     def few(_):
-        (idx,) = jnp.nonzero(events, size=k, fill_value=conn.n_pre)
-        indptr = jnp.concatenate([conn.indptr, conn.indptr[-1:]])  # row n_pre is empty
-        start = indptr[idx]
-        length = indptr[idx + 1] - start
+        (idx,) = jnp.nonzero(events, size=k, fill_value=n_pre)
+        padded = jnp.concatenate([indptr, indptr[-1:]])  # row n_pre is empty
+        start = padded[idx]
+        length = padded[idx + 1] - start
         offset = jnp.arange(width)
         valid = offset[None, :] < length[:, None]
         pos = jnp.where(valid, start[:, None] + offset[None, :], 0)
-        target = jnp.where(valid, conn.indices[pos], conn.n_post)
-        scale = jnp.concatenate([values, jnp.zeros(1, dtype)])[idx][:, None]
-        w = scale * (weight if homogeneous else jnp.where(valid, weight[pos], 0))
+        target = jnp.where(valid, indices[pos], n_post)
+        scale = jnp.concatenate([values, jnp.zeros(1, values.dtype)])[idx][:, None]
+        w = scale * (weight if weight.ndim == 0 else jnp.where(valid, weight[pos], 0))
         w = jnp.broadcast_to(w, target.shape)
-        return jnp.zeros(conn.n_post + 1, dtype).at[target.ravel()].add(w.ravel())[:-1]
+        return jnp.zeros(n_post + 1, w.dtype).at[target.ravel()].add(w.ravel())[:-1]
 
     def every(_):
-        w = values[conn.rows] * weight
-        return jax.ops.segment_sum(w, conn.indices, conn.n_post)
+        return _all_connections(meta, values, weight, indptr, indices)
 
-    if k == conn.n_pre:
+    if k == n_pre:
         return every(None)
     return jax.lax.cond(jnp.count_nonzero(events) <= k, few, every, None)
+
+
+@_matvec.defjvp
+def _matvec_jvp(meta, primals, tangents):
+    events, weight, indptr, indices = primals
+    d_events, d_weight, _, _ = tangents
+    out = _matvec(meta, events, weight, indptr, indices)
+    d_out = _matvec(meta, events, d_weight, indptr, indices)
+    if jnp.issubdtype(events.dtype, jnp.inexact):  # bool events have no tangent
+        d_out = d_out + _all_connections(meta, d_events, weight, indptr, indices)
+    return out, d_out

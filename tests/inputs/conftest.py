@@ -10,7 +10,8 @@ from dynax._system import Context
 def drive(source, n_steps, *, dt, key=None, state=None, start=0, record=None):
     """Advance `source` by `n_steps` steps of `dt` from step `start` (t = i * dt) in one
     `lax.scan`; returns the final state and `record(state)` after each step (default:
-    `source.output(state)`). Compiled once per source structure, step count and `dt`."""
+    `source.output(state)`). Compiled once per source structure, step count and `dt`
+    (pass `start` as an array to reuse the compilation)."""
     state = source.init() if state is None else state
     record = source.output if record is None else record
 
@@ -19,7 +20,7 @@ def drive(source, n_steps, *, dt, key=None, state=None, start=0, record=None):
         state = source.step(state, None, Context(t=i * dt, dt=dt, i=i, key=k))
         return state, record(state)
 
-    return jax.lax.scan(body, state, jnp.arange(start, start + n_steps))
+    return jax.lax.scan(body, state, start + jnp.arange(n_steps))
 
 
 def at(t, dt=0.1):

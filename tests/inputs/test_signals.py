@@ -57,6 +57,9 @@ def test_section_on_grid():
 def test_section_array_values():
     s = Section([jnp.array([1.0, 2.0]), jnp.array([3.0, 4.0])], [5.0, 5.0])
     np.testing.assert_array_equal(at_times(s, [2.0, 5.0, 10.0]), [[1, 2], [3, 4], [0, 0]])
+    # The same from one array whose leading axis runs over the sections.
+    s = Section(jnp.array([[1.0, 2.0], [3.0, 4.0]]), [5.0, 5.0])
+    np.testing.assert_array_equal(at_times(s, [2.0, 5.0, 10.0]), [[1, 2], [3, 4], [0, 0]])
 
 
 def test_section_errors():
@@ -150,12 +153,23 @@ def test_signals_vmap_over_parameters(ctx):
     np.testing.assert_allclose(ramps, [0.5, 0.25])
 
 
-def test_float32():
+def test_dtypes():
+    # Python numbers give the default float (float32 unless x64 is on) ...
     for s in [
         Constant(1),
         Section([1, 2], [1, 1]),
         Ramp(0, 1, 0, 1),
         Sinusoidal(1, 1),
         Square(1, 1),
+    ]:
+        assert at_times(s, [0.5]).dtype == jnp.result_type(float)
+    # ... and float32 parameters stay float32 at a float32 time, also under x64.
+    f = jnp.float32
+    for s in [
+        Constant(f(1)),
+        Section([f(1), f(2)], [f(1), f(1)]),
+        Ramp(f(0), f(1), f(0), f(1)),
+        Sinusoidal(f(1), f(1), phase=f(0), offset=f(0), t_start=f(0), t_end=f(2)),
+        Square(f(1), f(1), duty=f(0.5), offset=f(0), t_start=f(0), t_end=f(2)),
     ]:
         assert at_times(s, [0.5]).dtype == jnp.float32

@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+
+
+def final_v(current):
+    lif = dx.neurons.LIF(2, tau=10.0, v_th=100.0)
+    state, _ = dx.simulate(lif, lif.init(), dt=0.1, n_steps=50, inputs=current)
+    return state.v
+
+
+def test_sweep_equals_a_loop():
+    currents = jnp.linspace(0.0, 5.0, 7)
+    swept = dx.sweep(final_v, currents)
+    looped = jnp.stack([final_v(c) for c in currents])
+    np.testing.assert_allclose(swept, looped, rtol=1e-6)
+    np.testing.assert_allclose(swept[:, 0], currents * (1 - np.exp(-0.5)), rtol=1e-5)
+
+
+def test_sweep_over_a_dict_of_grids():
+    def rate(p):
+        lif = dx.neurons.LIF(1, tau=p["tau"], v_th=1.0)
+        return dx.simulate(lif, lif.init(), dt=0.1, n_steps=1000, inputs=p["I"],
+                           monitors={"s": "spike"})[1]["s"].sum()
+
+    taus, currents = jnp.meshgrid(jnp.asarray([5.0, 10.0]), jnp.asarray([0.5, 2.0, 4.0]))
+    counts = dx.sweep(rate, {"tau": taus.ravel(), "I": currents.ravel()})
+    assert counts.shape == (6,)
+    # Reset 0, threshold 1: the period is tau ln(I / (I - 1)), seen on the dt grid.
+    tau, current = np.asarray(taus.ravel()), np.asarray(currents.ravel())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        period_steps = np.ceil(tau * np.log(current / (current - 1)) / 0.1 - 1e-4)
+    expected = np.where(current > 1, 1000 // np.where(current > 1, period_steps, 1), 0)
+    np.testing.assert_array_equal(counts, expected)
+
+
+def test_sweep_rejects_ragged_batches():
+    with pytest.raises(ValueError, match="one common leading"):
+        dx.sweep(final_v, {"a": jnp.zeros(3), "b": jnp.zeros(4)})
+    with pytest.raises(ValueError, match="devices=64"):
+        dx.sweep(final_v, jnp.zeros(3), devices=64)
+
+
+SHARDED = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp, numpy as np
+    import dynax as dx
+
+    def final_v(current):
+        lif = dx.neurons.LIF(2, tau=10.0, v_th=1.0, tau_ref=1.0)
+        state, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=200, inputs=current,
+                                 monitors={"s": "spike"})
+        return state.v, rec["s"].sum(0)
+
+    assert len(jax.devices()) == 4, jax.devices()
+    currents = jnp.linspace(0.0, 3.0, 6)  # 6 is not a multiple of 4: padded
+    sharded = dx.sweep(final_v, currents, devices=4)
+    plain = dx.sweep(final_v, currents)
+    for a, b in zip(sharded, plain):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert sharded[0].shape == (6, 2)
+    print("devices used:", len(sharded[0].sharding.device_set))
+    """
+)
+
+
+def test_sharded_sweep_equals_unsharded_on_four_host_devices():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", SHARDED], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "devices used: 4" in out.stdout
+
+
+def test_stacked_model_sweep_compiles_once():
+    traces = 0
+
+    def run(model):
+        nonlocal traces
+        traces += 1
+        return dx.simulate(model, model.init(), dt=0.1, n_steps=20, inputs=1.0)[0].v
+
+    models = eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau))(jnp.arange(1.0, 9.0))
+    dx.sweep(run, models)
+    dx.sweep(run, eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau))(jnp.arange(2.0, 10.0)))
+    assert traces == 1
