@@ -26,6 +26,5 @@ def load(path: str | os.PathLike, like: Any) -> Any:
     except (RuntimeError, ValueError, OSError) as e:
         leaves = len(jtu.tree_leaves(like))
         raise ValueError(
-            f"cannot load {os.fspath(path)!r} into a tree like the one given ({leaves} "
-            f"leaves): {e}"
+            f"cannot load {os.fspath(path)!r} into a tree like the one given ({leaves} leaves): {e}"
         ) from e

@@ -85,4 +85,3 @@ class Delay(DynamicalSystem):
                 return state.buffer[slot]
             return state.buffer[slot, jnp.arange(self.n)]
         return state.buffer[slot, index]
-

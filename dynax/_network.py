@@ -98,8 +98,10 @@ class Projection(DynamicalSystem):
         else:  # per-connection delays: read each connection's own slot
             delay_state = self.delay.step(state.delay, input)
             spikes = self.delay.read(delay_state, index=self.conn.rows)
-            arriving = jnp.zeros(self.conn.n_post, self.weight.dtype).at[self.conn.indices].add(
-                jnp.where(spikes, self.weight, 0.0)
+            arriving = (
+                jnp.zeros(self.conn.n_post, self.weight.dtype)
+                .at[self.conn.indices]
+                .add(jnp.where(spikes, self.weight, 0.0))
             )
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
 

@@ -124,9 +124,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
     bad = (jnp.asarray(-1, jnp.int32), jnp.asarray(0, jnp.int32))
     carry = (state, src_states, bad)
-    (state, src_states, bad), records = jax.lax.scan(
-        block, carry, (jnp.arange(n_blocks), xs)
-    )
+    (state, src_states, bad), records = jax.lax.scan(block, carry, (jnp.arange(n_blocks), xs))
     return state, src_states, bad, records
 
 
@@ -155,9 +153,7 @@ def _steps(dt: float, n_steps: int | None, duration: float | None) -> int:
     if n_steps is None:
         n = round(duration / dt)
         if n <= 0 or abs(n - duration / dt) > 1e-6 * max(n, 1):
-            raise ValueError(
-                f"duration={duration} ms must be a positive multiple of dt={dt} ms."
-            )
+            raise ValueError(f"duration={duration} ms must be a positive multiple of dt={dt} ms.")
         return n
     if not isinstance(n_steps, int | np.integer) or n_steps <= 0:
         raise ValueError(f"n_steps must be a positive int, got n_steps={n_steps!r}.")
@@ -258,9 +254,7 @@ def simulate(
         for start in range(0, n, chunk_steps):
             size = min(chunk_steps, n - start)
             config = (dt, size // every, every, monitors_static, check_finite, tick)
-            arrays = [
-                None if a is None else a[start : start + size] for a in input_arrays
-            ]
+            arrays = [None if a is None else a[start : start + size] for a in input_arrays]
             state, src_states, bad, records = _scan(
                 model,
                 state,
@@ -294,8 +288,11 @@ def simulate(
 
 
 def _report_non_finite(bad, state, dt, t0, traced):
-    paths = [p for p, x in zip(leaf_paths(state), jtu.tree_leaves(state))
-             if jnp.issubdtype(x.dtype, jnp.inexact)] or ["<none>"]
+    paths = [
+        p
+        for p, x in zip(leaf_paths(state), jtu.tree_leaves(state))
+        if jnp.issubdtype(x.dtype, jnp.inexact)
+    ] or ["<none>"]
     if traced:
         messages = tuple(f"state became non-finite in {p!r}" for p in paths)
         return eqx.branched_error_if(state, bad[0] >= 0, bad[1], messages)
@@ -306,5 +303,3 @@ def _report_non_finite(bad, state, dt, t0, traced):
             f"in {paths[leaf]!r}."
         )
     return None
-
-

@@ -8,10 +8,13 @@ import dynax as dx
 def _poisson_driven_coba():
     coba = dx.networks.COBA(400, 100, key=jax.random.key(0))
     conn = dx.connect.FixedProb(0.1)(50, 400, jax.random.key(3))
-    drive = dx.Projection("P", "E", conn, 0.5, dx.synapses.Exponential(400, 5.0),
-                          dx.synapses.COBA(E=0.0))
-    return dx.Network({**coba.populations, "P": dx.inputs.PoissonGroup(50, 20.0)},
-                      {**coba.projections, "P2E": drive})
+    drive = dx.Projection(
+        "P", "E", conn, 0.5, dx.synapses.Exponential(400, 5.0), dx.synapses.COBA(E=0.0)
+    )
+    return dx.Network(
+        {**coba.populations, "P": dx.inputs.PoissonGroup(50, 20.0)},
+        {**coba.projections, "P2E": drive},
+    )
 
 
 def test_run_split_by_save_and_load_equals_one_run(tmp_path):
@@ -27,8 +30,9 @@ def test_run_split_by_save_and_load_equals_one_run(tmp_path):
 
     model = dx.load(tmp_path / "model.eqx", _poisson_driven_coba())
     ckpt = dx.load(tmp_path / "run.eqx", {"state": net.init(jax.random.key(9)), "t": 0.0})
-    np.testing.assert_array_equal(model.projections["E2E"].conn.indices,
-                                  net.projections["E2E"].conn.indices)
+    np.testing.assert_array_equal(
+        model.projections["E2E"].conn.indices, net.projections["E2E"].conn.indices
+    )
     _, second = dx.simulate(model, ckpt["state"], n_steps=300, t0=float(ckpt["t"]), **kw)
     for name in ("s", "g"):
         np.testing.assert_array_equal(np.concatenate([first[name], second[name]]), whole[name])

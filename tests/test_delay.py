@@ -37,12 +37,14 @@ def _arrival_steps(delay, n_post, spike_time=1.0, dt=0.1):
     """Record index of the first nonzero synaptic variable of each postsynaptic neuron."""
     source = dx.inputs.SpikeTimeGroup(1, indices=[0], times=[spike_time])
     conn = dx.connect.CSR([0, n_post], np.arange(n_post), n_post)
-    proj = dx.Projection("S", "N", conn, 1.0, dx.synapses.Exponential(n_post, 1e3),
-                         dx.synapses.CUBA(), delay=delay)
+    proj = dx.Projection(
+        "S", "N", conn, 1.0, dx.synapses.Exponential(n_post, 1e3), dx.synapses.CUBA(), delay=delay
+    )
     post = dx.neurons.LIF(n_post, v_th=1e9)
     net = dx.Network({"S": source, "N": post}, {"S2N": proj})
-    _, rec = dx.simulate(net, net.init(), dt=dt, n_steps=100,
-                         monitors={"spike": "S.spike", "g": "S2N.syn.g"})
+    _, rec = dx.simulate(
+        net, net.init(), dt=dt, n_steps=100, monitors={"spike": "S.spike", "g": "S2N.syn.g"}
+    )
     (emitted,) = np.flatnonzero(rec["spike"][:, 0])
     return emitted, (rec["g"] > 0).argmax(axis=0), rec["t"]
 
@@ -72,8 +74,15 @@ def test_delays_in_ms_through_delay_steps():
 def test_delay_shape_must_match_connections():
     conn = dx.connect.CSR([0, 2], [0, 1], 2)
     with pytest.raises(ValueError, match=r"one entry per connection \(2,\)"):
-        dx.Projection("a", "b", conn, 1.0, dx.synapses.Exponential(2, 5.0), dx.synapses.CUBA(),
-                      delay=np.array([1, 2, 3]))
+        dx.Projection(
+            "a",
+            "b",
+            conn,
+            1.0,
+            dx.synapses.Exponential(2, 5.0),
+            dx.synapses.CUBA(),
+            delay=np.array([1, 2, 3]),
+        )
 
 
 def test_delayed_projection_in_a_network_keeps_spike_counts():
@@ -83,11 +92,13 @@ def test_delayed_projection_in_a_network_keeps_spike_counts():
     conn = dx.connect.FixedProb(0.2)(50, 10, key)
     totals = []
     for delay in (0, 5):
-        proj = dx.Projection("P", "N", conn, 1.0, dx.synapses.Exponential(10, 1e9),
-                             dx.synapses.CUBA(), delay=delay)
+        proj = dx.Projection(
+            "P", "N", conn, 1.0, dx.synapses.Exponential(10, 1e9), dx.synapses.CUBA(), delay=delay
+        )
         net = dx.Network({"P": source, "N": dx.neurons.LIF(10, v_th=1e9)}, {"P2N": proj})
-        state, rec = dx.simulate(net, net.init(), dt=0.1, n_steps=200, key=key,
-                                 monitors={"spike": "P.spike"})
+        state, rec = dx.simulate(
+            net, net.init(), dt=0.1, n_steps=200, key=key, monitors={"spike": "P.spike"}
+        )
         spikes = np.asarray(rec["spike"])
         # g never decays (tau = 1e9 ms): it counts every delivered weight.
         # Spikes of record k arrive in step k + 1 + delay, which must be one of the 200.

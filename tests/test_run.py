@@ -9,18 +9,28 @@ import dynax as dx
 
 def small_net(key=jax.random.key(0)):
     """400 LIF neurons driven by a 100-neuron Poisson population: random and spiking."""
-    lif = dx.neurons.LIF(400, tau=20.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0, tau_ref=2.0,
-                         I_bias=8.0, v_init=dx.init.Uniform(-60.0, -50.0))
+    lif = dx.neurons.LIF(
+        400,
+        tau=20.0,
+        v_rest=-60.0,
+        v_reset=-60.0,
+        v_th=-50.0,
+        tau_ref=2.0,
+        I_bias=8.0,
+        v_init=dx.init.Uniform(-60.0, -50.0),
+    )
     conn = dx.connect.FixedProb(0.1)(100, 400, key)
-    proj = dx.Projection("P", "E", conn, 1.5, dx.synapses.Exponential(400, 5.0),
-                         dx.synapses.COBA(E=0.0))
+    proj = dx.Projection(
+        "P", "E", conn, 1.5, dx.synapses.Exponential(400, 5.0), dx.synapses.COBA(E=0.0)
+    )
     return dx.Network({"P": dx.inputs.PoissonGroup(100, 50.0), "E": lif}, {"P2E": proj})
 
 
 def run(net, n_steps=400, key=jax.random.key(2), **kw):
     monitors = {"spike": "E.spike", "g": "P2E.syn.g", "v0": lambda s: s["E"].v[0]}
-    return dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, n_steps=n_steps,
-                       monitors=monitors, key=key, **kw)
+    return dx.simulate(
+        net, net.init(jax.random.key(1)), dt=0.1, n_steps=n_steps, monitors=monitors, key=key, **kw
+    )
 
 
 def test_same_key_same_records_other_key_other_records():
@@ -38,8 +48,15 @@ def test_second_call_does_not_recompile():
     state = net.init(jax.random.key(1))
     monitors = {"v": eqx.debug.assert_max_traces(lambda s: s["E"].v, max_traces=1)}
     for seed in range(3):  # new keys, states and inputs of the same shapes: one trace
-        dx.simulate(net, state, dt=0.1, n_steps=50, monitors=monitors,
-                    key=jax.random.key(seed), inputs={"E": jnp.full((50, 400), float(seed))})
+        dx.simulate(
+            net,
+            state,
+            dt=0.1,
+            n_steps=50,
+            monitors=monitors,
+            key=jax.random.key(seed),
+            inputs={"E": jnp.full((50, 400), float(seed))},
+        )
 
 
 def test_every_and_chunk_give_the_records_of_one_long_scan():
@@ -73,17 +90,27 @@ def test_input_kinds_all_reach_the_model(x64):
         "number": (3.0, 3.0 * np.arange(1, n + 1)[:, None]),
     }
     for name, (inputs, expected) in cases.items():
-        _, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=n, inputs=inputs,
-                             monitors={"v": "v"})
-        np.testing.assert_allclose(rec["v"] * 1e9 / 0.1,
-                                   np.broadcast_to(expected, (n, 2)), rtol=1e-6, err_msg=name)
+        _, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=n, inputs=inputs, monitors={"v": "v"})
+        np.testing.assert_allclose(
+            rec["v"] * 1e9 / 0.1, np.broadcast_to(expected, (n, 2)), rtol=1e-6, err_msg=name
+        )
 
 
 def test_source_inputs_are_stepped_with_the_run_key():
     lif = dx.neurons.LIF(3, tau=10.0, v_th=1e9)
     ou = dx.inputs.OUProcess(3, mean=1.0, sigma=0.5, tau=5.0)
-    out = [dx.simulate(lif, lif.init(), dt=0.1, n_steps=100, inputs=ou, key=jax.random.key(k),
-                       monitors={"v": "v"})[1]["v"] for k in (0, 0, 1)]
+    out = [
+        dx.simulate(
+            lif,
+            lif.init(),
+            dt=0.1,
+            n_steps=100,
+            inputs=ou,
+            key=jax.random.key(k),
+            monitors={"v": "v"},
+        )[1]["v"]
+        for k in (0, 0, 1)
+    ]
     np.testing.assert_array_equal(out[0], out[1])
     assert not np.array_equal(out[0], out[2])
     with pytest.raises(ValueError, match="needs a PRNG key"):
@@ -95,17 +122,20 @@ def test_check_finite_names_step_and_path():
     current = np.zeros((100, 3))
     current[37, 1] = np.nan
     with pytest.raises(FloatingPointError, match=r"step 37 \(t = 3.8 ms\) in .*E.*v"):
-        dx.simulate(net, net.init(), dt=0.1, n_steps=100, inputs={"E": current},
-                    check_finite=True)
-    dx.simulate(net, net.init(), dt=0.1, n_steps=100, inputs={"E": np.zeros((100, 3))},
-                check_finite=True)
+        dx.simulate(net, net.init(), dt=0.1, n_steps=100, inputs={"E": current}, check_finite=True)
+    dx.simulate(
+        net, net.init(), dt=0.1, n_steps=100, inputs={"E": np.zeros((100, 3))}, check_finite=True
+    )
 
 
 def test_vmap_over_states_and_inputs():
     lif = dx.neurons.LIF(2, tau=10.0, v_th=100.0)
     currents = jnp.asarray([1.0, 2.0, 3.0])
-    v = jax.vmap(lambda c: dx.simulate(lif, lif.init(), dt=0.1, n_steps=30, inputs=c,
-                                       monitors={"v": "v"})[0].v)(currents)
+    v = jax.vmap(
+        lambda c: (
+            dx.simulate(lif, lif.init(), dt=0.1, n_steps=30, inputs=c, monitors={"v": "v"})[0].v
+        )
+    )(currents)
     np.testing.assert_allclose(v[:, 0], currents * (1 - np.exp(-0.3)), rtol=1e-5)
 
 
@@ -119,12 +149,21 @@ def test_vmap_over_states_and_inputs():
         (dict(dt=0.1, duration=1.05), ValueError, "multiple of dt"),
         (dict(dt=0.1, n_steps=10, every=3), ValueError, "dividing n_steps=10"),
         (dict(dt=0.1, n_steps=10, every=2, chunk=3), ValueError, "multiple of every=2"),
-        (dict(dt=0.1, n_steps=10, inputs={"E": np.zeros((9, 4))}), ValueError,
-         r"expected 10 steps"),
-        (dict(dt=0.1, n_steps=10, inputs={"X": 1.0}), ValueError,
-         r"not populations; populations are \['E'\]"),
-        (dict(dt=0.1, n_steps=10, monitors={"v": "E.voltage"}), ValueError,
-         r"unknown state path 'E.voltage'; valid paths are: E.v, E.spike, E.refractory"),
+        (
+            dict(dt=0.1, n_steps=10, inputs={"E": np.zeros((9, 4))}),
+            ValueError,
+            r"expected 10 steps",
+        ),
+        (
+            dict(dt=0.1, n_steps=10, inputs={"X": 1.0}),
+            ValueError,
+            r"not populations; populations are \['E'\]",
+        ),
+        (
+            dict(dt=0.1, n_steps=10, monitors={"v": "E.voltage"}),
+            ValueError,
+            r"unknown state path 'E.voltage'; valid paths are: E.v, E.spike, E.refractory",
+        ),
     ],
 )
 def test_clear_errors(kwargs, error, match):

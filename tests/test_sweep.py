@@ -28,8 +28,9 @@ def test_sweep_equals_a_loop():
 def test_sweep_over_a_dict_of_grids():
     def rate(p):
         lif = dx.neurons.LIF(1, tau=p["tau"], v_th=1.0)
-        return dx.simulate(lif, lif.init(), dt=0.1, n_steps=1000, inputs=p["I"],
-                           monitors={"s": "spike"})[1]["s"].sum()
+        return dx.simulate(
+            lif, lif.init(), dt=0.1, n_steps=1000, inputs=p["I"], monitors={"s": "spike"}
+        )[1]["s"].sum()
 
     taus, currents = jnp.meshgrid(jnp.asarray([5.0, 10.0]), jnp.asarray([0.5, 2.0, 4.0]))
     counts = dx.sweep(rate, {"tau": taus.ravel(), "I": currents.ravel()})
@@ -73,10 +74,12 @@ SHARDED = textwrap.dedent(
 
 
 def test_sharded_sweep_equals_unsharded_on_four_host_devices():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
-               JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", SHARDED], env=env, capture_output=True,
-                         text=True, timeout=300)
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SHARDED], env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert "devices used: 4" in out.stdout
 

@@ -1,7 +1,5 @@
 """Excitatory/inhibitory LIF networks: Brette et al. (2007) benchmarks 1 (COBA) and 2 (CUBA)."""
 
-
-
 from .._custom_types import PRNGKeyArray
 from .._network import Network, Projection
 from .._system import name_key
@@ -75,7 +73,12 @@ def COBA(
         tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
     """
     neuron = dict(
-        tau=20.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0, tau_ref=5.0, I_bias=20.0,
+        tau=20.0,
+        v_rest=-60.0,
+        v_reset=-60.0,
+        v_th=-50.0,
+        tau_ref=5.0,
+        I_bias=20.0,
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, COBAOutput(E=0.0)), "I": (wi, 10.0, COBAOutput(E=-80.0))}
@@ -107,11 +110,12 @@ def CUBA(
         tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
     """
     neuron = dict(
-        tau=20.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, tau_ref=5.0,
+        tau=20.0,
+        v_rest=-49.0,
+        v_reset=-60.0,
+        v_th=-50.0,
+        tau_ref=5.0,
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, CUBAOutput()), "I": (wi, 10.0, CUBAOutput())}
     return _ei_network(n_exc, n_inh, key, prob, neuron, synapses)
-
-
-

@@ -101,9 +101,7 @@ class LIF(AbstractNeuron):
         else:
             v = self.v_init
         v = jnp.broadcast_to(jnp.asarray(v, self.tau.dtype), (self.n,))
-        return LIFState(
-            v=v, spike=jnp.zeros(self.n, bool), refractory=jnp.zeros(self.n, jnp.int32)
-        )
+        return LIFState(v=v, spike=jnp.zeros(self.n, bool), refractory=jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""

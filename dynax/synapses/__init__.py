@@ -1,4 +1,4 @@
 """Synapse dynamics and synaptic outputs."""
 
 from ._exponential import Exponential as Exponential, ExponentialState as ExponentialState
-from ._outputs import AbstractOutput as AbstractOutput, COBA as COBA, CUBA as CUBA
+from ._outputs import COBA as COBA, CUBA as CUBA, AbstractOutput as AbstractOutput

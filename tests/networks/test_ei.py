@@ -8,8 +8,13 @@ import dynax as dx
 def test_coba_excitatory_rate_matches_reference():
     # Brette et al. (2007) benchmark 1 runs at about 21 Hz (dt = 0.1 ms, 1 s).
     net = dx.networks.COBA(3200, 800, key=jax.random.key(0))
-    _, rec = dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, duration=1000.0,
-                         monitors={"E": "E.spike", "I": "I.spike"})
+    _, rec = dx.simulate(
+        net,
+        net.init(jax.random.key(1)),
+        dt=0.1,
+        duration=1000.0,
+        monitors={"E": "E.spike", "I": "I.spike"},
+    )
     rate_e = float(dx.measure.firing_rate(rec["E"], dt=0.1))
     rate_i = float(dx.measure.firing_rate(rec["I"], dt=0.1))
     assert 18.0 <= rate_e <= 24.0
@@ -37,15 +42,19 @@ def test_cuba_is_current_based_with_benchmark_weights():
     e2e, i2e = net.projections["E2E"], net.projections["I2E"]
     assert isinstance(e2e.output, dx.synapses.CUBA)
     np.testing.assert_allclose([float(e2e.weight), float(i2e.weight)], [1.62, -9.0])
-    state, rec = dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, duration=200.0,
-                             monitors={"E": "E.spike", "g": "I2E.syn.g"})
+    state, rec = dx.simulate(
+        net,
+        net.init(jax.random.key(1)),
+        dt=0.1,
+        duration=200.0,
+        monitors={"E": "E.spike", "g": "I2E.syn.g"},
+    )
     assert np.all(rec["g"] <= 0) and rec["E"].sum() > 0
 
 
 def test_network_rejects_mismatched_sizes_and_names():
     conn = dx.connect.FixedProb(0.1)(10, 20, jax.random.key(0))
-    proj = dx.Projection("A", "B", conn, 1.0, dx.synapses.Exponential(20, 5.0),
-                         dx.synapses.CUBA())
+    proj = dx.Projection("A", "B", conn, 1.0, dx.synapses.Exponential(20, 5.0), dx.synapses.CUBA())
     with pytest.raises(ValueError, match=r"n_post=20 but population 'B' has n=30"):
         dx.Network({"A": dx.neurons.LIF(10), "B": dx.neurons.LIF(30)}, {"A2B": proj})
     with pytest.raises(ValueError, match=r"pre='A', which is not a population"):
@@ -53,8 +62,9 @@ def test_network_rejects_mismatched_sizes_and_names():
     with pytest.raises(ValueError, match=r"synapse has n=7"):
         dx.Projection("A", "B", conn, 1.0, dx.synapses.Exponential(7, 5.0), dx.synapses.CUBA())
     with pytest.raises(ValueError, match="weight must be a scalar or have one entry"):
-        dx.Projection("A", "B", conn, np.ones(3), dx.synapses.Exponential(20, 5.0),
-                      dx.synapses.CUBA())
+        dx.Projection(
+            "A", "B", conn, np.ones(3), dx.synapses.Exponential(20, 5.0), dx.synapses.CUBA()
+        )
     with pytest.raises(ValueError, match="tau must be positive"):
         dx.synapses.Exponential(20, 0.0)
     with pytest.raises(ValueError, match="n_exc must be a positive int"):

@@ -10,9 +10,7 @@ import dynax as dx
 def test_subthreshold_matches_closed_form(x64):
     tau, v_rest, R, current, v0 = 12.0, -65.0, 2.0, 4.0, -70.0
     lif = dx.neurons.LIF(3, tau=tau, v_rest=v_rest, v_th=100.0, R=R, v_init=v0)
-    _, rec = dx.simulate(
-        lif, lif.init(), dt=0.37, n_steps=200, inputs=current, monitors={"v": "v"}
-    )
+    _, rec = dx.simulate(lif, lif.init(), dt=0.37, n_steps=200, inputs=current, monitors={"v": "v"})
     v_inf = v_rest + R * current
     expected = v_inf + (v0 - v_inf) * np.exp(-rec["t"] / tau)
     np.testing.assert_allclose(rec["v"], np.broadcast_to(expected[:, None], (200, 3)), atol=1e-10)
@@ -23,8 +21,9 @@ def test_conductance_input_matches_closed_form(x64):
     tau, El, R, g, E = 20.0, -60.0, 1.0, 0.5, 0.0
     lif = dx.neurons.LIF(1, tau=tau, v_rest=El, v_th=100.0, R=R, v_init=El)
     drive = dx.AffineCurrent(jnp.asarray(g * E), jnp.asarray(g))
-    _, rec = dx.simulate(lif, lif.init(), dt=1.0, n_steps=50, inputs=lambda ctx: drive,
-                         monitors={"v": "v"})
+    _, rec = dx.simulate(
+        lif, lif.init(), dt=1.0, n_steps=50, inputs=lambda ctx: drive, monitors={"v": "v"}
+    )
     v_inf, tau_eff = (El + R * g * E) / (1 + R * g), tau / (1 + R * g)
     expected = v_inf + (El - v_inf) * np.exp(-rec["t"] / tau_eff)
     np.testing.assert_allclose(rec["v"][:, 0], expected, atol=1e-10)
@@ -32,16 +31,18 @@ def test_conductance_input_matches_closed_form(x64):
 
 def test_fi_curve_matches_analytic_rate_in_one_compilation(x64):
     tau, El, Vr, Vt, R, tau_ref, dt = 20.0, -60.0, -65.0, -50.0, 1.0, 2.0, 0.01
-    lif = dx.neurons.LIF(1, tau=tau, v_rest=El, v_reset=Vr, v_th=Vt, R=R, tau_ref=tau_ref,
-                         v_init=Vr)
+    lif = dx.neurons.LIF(
+        1, tau=tau, v_rest=El, v_reset=Vr, v_th=Vt, R=R, tau_ref=tau_ref, v_init=Vr
+    )
     currents = jnp.linspace(5.0, 40.0, 12)
     traces = 0
 
     def spike_times(current):
         nonlocal traces
         traces += 1
-        _, rec = dx.simulate(lif, lif.init(), dt=dt, duration=300.0, inputs=current,
-                             monitors={"spike": "spike"})
+        _, rec = dx.simulate(
+            lif, lif.init(), dt=dt, duration=300.0, inputs=current, monitors={"spike": "spike"}
+        )
         return rec["spike"][:, 0]
 
     spikes = np.asarray(dx.sweep(spike_times, currents))
@@ -62,8 +63,9 @@ def test_fi_curve_matches_analytic_rate_in_one_compilation(x64):
 
 def test_refractory_period_clamps_for_tau_ref():
     lif = dx.neurons.LIF(1, tau=10.0, v_rest=0.0, v_reset=0.0, v_th=1.0, tau_ref=3.0)
-    _, rec = dx.simulate(lif, lif.init(), dt=0.5, n_steps=40, inputs=1000.0,
-                         monitors={"spike": "spike"})
+    _, rec = dx.simulate(
+        lif, lif.init(), dt=0.5, n_steps=40, inputs=1000.0, monitors={"spike": "spike"}
+    )
     steps = np.flatnonzero(rec["spike"][:, 0])
     # Huge drive: fires as soon as the 6 refractory steps (3 ms / 0.5 ms) are over.
     np.testing.assert_array_equal(np.diff(steps), 7)
@@ -71,8 +73,7 @@ def test_refractory_period_clamps_for_tau_ref():
 
 def test_float32_stays_float32():
     lif = dx.neurons.LIF(4, tau=10.0)
-    state, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=1.0,
-                             monitors={"v": "v"})
+    state, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=1.0, monitors={"v": "v"})
     assert state.v.dtype == jnp.float32 and rec["v"].dtype == jnp.float32
 
 
@@ -104,10 +105,12 @@ def test_parameter_sweep_over_stacked_models(x64):
     models = eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau, v_th=100.0))(taus)
 
     def run(model):
-        return dx.simulate(model, model.init(), dt=0.5, n_steps=20, inputs=10.0,
-                           monitors={"v": "v"})[1]["v"][:, 0]
+        return dx.simulate(
+            model, model.init(), dt=0.5, n_steps=20, inputs=10.0, monitors={"v": "v"}
+        )[1]["v"][:, 0]
 
     v = dx.sweep(run, models)
     t = 0.5 * np.arange(1, 21)
-    np.testing.assert_allclose(v, 10.0 * (1 - np.exp(-t[None] / np.asarray(taus)[:, None])),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        v, 10.0 * (1 - np.exp(-t[None] / np.asarray(taus)[:, None])), atol=1e-10
+    )

@@ -22,8 +22,11 @@ def test_matches_dense_for_few_and_many_events(conn, n_active):
 
 
 def test_float_events_and_gradients_match_dense(x64, conn):
-    events = jnp.where(jax.random.uniform(jax.random.key(2), (300,)) < 0.05,
-                       jax.random.normal(jax.random.key(3), (300,)), 0.0)
+    events = jnp.where(
+        jax.random.uniform(jax.random.key(2), (300,)) < 0.05,
+        jax.random.normal(jax.random.key(3), (300,)),
+        0.0,
+    )
     weight = jax.random.normal(jax.random.key(1), (conn.nnz,))
 
     def sparse(w, e):
