@@ -15,9 +15,10 @@ def event_csr_matvec(
     r"""$y_j = \sum_i e_i W_{ij}$ over the connections in `conn`, touching only the rows of
     presynaptic neurons with $e_i \ne 0$.
 
-    Up to `max_events` active rows (default `max(32, n_pre // 16)`) are gathered at a
-    cost O(max_events × max fan-out); a step with more events falls back to a pass over
-    every connection, so the result is exact either way. Derivatives are those of the
+    The active rows are compacted into the smallest of the buckets 32, 128, 512, …
+    (× 4, up to `max_events`, default `n_pre // 4`) that holds them, at a cost
+    O(bucket × max fan-out); a step with more events than `max_events` makes one pass
+    over every connection instead, so the result is exact either way. Derivatives are those of the
     dense product: with respect to `weight`, and with respect to float `events` (also
     for the inactive ones, as surrogate-gradient training needs).
 
@@ -33,8 +34,12 @@ def event_csr_matvec(
     if weight.shape not in ((), (conn.nnz,)):
         raise ValueError(f"weight has shape {weight.shape}, expected () or ({conn.nnz},).")
     weight = weight.astype(jnp.result_type(weight.dtype, float))
-    k = min(conn.n_pre, max_events or max(32, conn.n_pre // 16))
-    meta = (conn.n_pre, conn.n_post, k, max(conn.max_fan_out, 1))
+    limit = min(conn.n_pre, max_events or conn.n_pre // 4)
+    buckets = [32]
+    while buckets[-1] * 4 <= limit:
+        buckets.append(buckets[-1] * 4)
+    buckets = tuple(b for b in buckets if b < conn.n_pre)
+    meta = (conn.n_pre, conn.n_post, buckets, max(conn.max_fan_out, 1))
     return _matvec(meta, events, weight, conn.indptr, conn.indices)
 
 
@@ -46,10 +51,10 @@ def _all_connections(meta, values, weight, indptr, indices):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
 def _matvec(meta, events, weight, indptr, indices):
-    n_pre, n_post, k, width = meta
+    n_pre, n_post, buckets, width = meta
     values = events.astype(weight.dtype)
 
-    def few(_):
+    def few(k):
         (idx,) = jnp.nonzero(events, size=k, fill_value=n_pre)
         padded = jnp.concatenate([indptr, indptr[-1:]])  # row n_pre is empty
         start = padded[idx]
@@ -63,12 +68,14 @@ def _matvec(meta, events, weight, indptr, indices):
         w = jnp.broadcast_to(w, target.shape)
         return jnp.zeros(n_post + 1, w.dtype).at[target.ravel()].add(w.ravel())[:-1]
 
-    def every(_):
+    def every():
         return _all_connections(meta, values, weight, indptr, indices)
 
-    if k == n_pre:
-        return every(None)
-    return jax.lax.cond(jnp.count_nonzero(events) <= k, few, every, None)
+    if not buckets:
+        return every()
+    branches = [functools.partial(few, k) for k in buckets] + [every]
+    which = jnp.searchsorted(jnp.asarray(buckets), jnp.count_nonzero(events))
+    return jax.lax.switch(which, branches)
 
 
 @_matvec.defjvp

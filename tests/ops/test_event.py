@@ -11,7 +11,7 @@ def conn():
     return dx.connect.FixedProb(0.1)(300, 200, jax.random.key(0))
 
 
-@pytest.mark.parametrize("n_active", [0, 3, 18, 19, 150, 300])  # default max_events = 32
+@pytest.mark.parametrize("n_active", [0, 3, 32, 33, 300])  # buckets: 32, then all
 def test_matches_dense_for_few_and_many_events(conn, n_active):
     events = np.zeros(300, bool)
     events[np.random.default_rng(0).choice(300, n_active, replace=False)] = True
@@ -50,3 +50,13 @@ def test_float_events_and_gradients_match_dense(x64, conn):
 def test_rejects_wrong_event_shape(conn):
     with pytest.raises(ValueError, match=r"expected \(300,\)"):
         dx.ops.event_csr_matvec(jnp.zeros(10, bool), conn, 1.0)
+
+
+def test_every_bucket_matches_dense():
+    conn = dx.connect.FixedProb(0.02)(3000, 500, jax.random.key(5))  # buckets 32, 128, 512
+    rng = np.random.default_rng(1)
+    for n_active in (31, 32, 33, 128, 129, 512, 513, 750, 751, 3000):
+        events = np.zeros(3000, bool)
+        events[rng.choice(3000, n_active, replace=False)] = True
+        out = dx.ops.event_csr_matvec(jnp.asarray(events), conn, 0.5)
+        np.testing.assert_allclose(out, 0.5 * (events @ np.asarray(conn.todense())), rtol=1e-6)

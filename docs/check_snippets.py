@@ -1,0 +1,61 @@
+"""Run the Python code blocks of the documentation pages, page by page.
+
+Each page's ```python blocks (including those indented inside admonitions) run in order
+in one fresh namespace, in a temporary directory, with matplotlib's Agg backend. Blocks
+marked ```py are sketches and are not run.
+
+    python docs/check_snippets.py                    # every page
+    python docs/check_snippets.py docs/contract.md   # some pages
+"""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+DOCS = pathlib.Path(__file__).resolve().parent
+BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", flags=re.S | re.M)
+
+RUNNER = """
+import os, sys, traceback
+import matplotlib
+matplotlib.use("Agg")
+blocks = {blocks!r}
+namespace = {{"__name__": "__main__"}}
+for i, code in enumerate(blocks):
+    try:
+        exec(compile(code, "{name}[block " + str(i) + "]", "exec"), namespace)
+    except Exception:
+        print("--- {name}, block", i, "failed:\\n" + code, file=sys.stderr)
+        traceback.print_exc()
+        sys.exit(1)
+"""
+
+
+def blocks(page: pathlib.Path) -> list[str]:
+    return [textwrap.dedent(code) for _, code in BLOCK.findall(page.read_text())]
+
+
+def main(pages: list[str]) -> int:
+    paths = [pathlib.Path(p).resolve() for p in pages] or sorted(DOCS.rglob("*.md"))
+    failed = []
+    for page in paths:
+        code = blocks(page)
+        if not code:
+            continue
+        name = page.relative_to(DOCS).as_posix() if page.is_relative_to(DOCS) else page.name
+        with tempfile.TemporaryDirectory() as tmp:
+            script = RUNNER.format(blocks=code, name=name)
+            result = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=os.environ)
+        status = "ok" if result.returncode == 0 else "FAILED"
+        print(f"{name}: {len(code)} blocks {status}", flush=True)
+        if result.returncode:
+            failed.append(name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
