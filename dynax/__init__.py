@@ -6,7 +6,7 @@ analyse the same model.
 
 from . import connect, init, inputs, measure, networks, neurons, ops, plot, synapses
 from ._checkpoint import load as load, save as save
-from ._current import AffineCurrent as AffineCurrent
+from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, delay_steps as delay_steps
 from ._network import (
     Network as Network,
@@ -32,6 +32,7 @@ __all__ = [
     "DynamicalSystem",
     "Network",
     "Projection",
+    "as_affine",
     "ProjectionState",
     "connect",
     "delay_steps",

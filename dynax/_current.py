@@ -35,7 +35,10 @@ class AffineCurrent(eqx.Module):
 
 
 def as_affine(input: Any) -> AffineCurrent:
-    """`input` (None, a number, an array or an `AffineCurrent`) as an `AffineCurrent`."""
+    """`input` (None, a number, an array or an `AffineCurrent`) as an `AffineCurrent`.
+
+    A neuron's `step` calls this on its `input`, so it accepts plain currents and
+    conductance-based synaptic input alike."""
     if isinstance(input, AffineCurrent):
         return input
     if input is None:

@@ -41,8 +41,12 @@ class _Inputs(eqx.Module):
     names: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, inputs: Any):
-        self.leaves, self.treedef = jtu.tree_flatten(inputs, is_leaf=_is_input_leaf)
-        self.kinds = tuple(_input_kind(x) for x in self.leaves)
+        leaves, self.treedef = jtu.tree_flatten(inputs, is_leaf=_is_input_leaf)
+        self.kinds = tuple(_input_kind(x) for x in leaves)
+        # Constants become arrays, so that a new value does not force a recompilation.
+        self.leaves = [
+            jnp.asarray(x) if kind == "constant" else x for x, kind in zip(leaves, self.kinds)
+        ]
         paths = jtu.tree_flatten_with_path(inputs, is_leaf=_is_input_leaf)[0]
         self.names = tuple("inputs" + jtu.keystr(p) for p, _ in paths)
 

@@ -1,7 +1,6 @@
 """`sweep`: run a function over a batch of parameters in one compilation, optionally
 sharded across devices."""
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,22 +12,28 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
-@functools.lru_cache(maxsize=64)
-def _batched(fn: Callable) -> Callable:
-    return eqx.filter_jit(eqx.filter_vmap(fn))
+def sweep(
+    fn: Callable,
+    params: Any,
+    *args: Any,
+    devices: Sequence[jax.Device] | int | None = None,
+):
+    """`fn(p, *args)` for every entry `p` of a batch of parameters, vectorised with
+    `eqx.filter_vmap`.
 
-
-def sweep(fn: Callable, params: Any, *, devices: Sequence[jax.Device] | int | None = None):
-    """`fn` applied to every entry of a batch of parameters: `jax.vmap` under one `jit`.
+    A `dx.simulate` inside `fn` compiles once for the whole batch (and not again on a
+    later sweep with the same shapes); the model reaches its `jit` as an argument, never
+    as a baked-in constant, whether it is batched in `params` or shared in `args`.
 
     **Arguments:**
 
-    - `fn`: maps one entry of the batch to a pytree of results, e.g.
-      `lambda I: dx.simulate(model, state, dt=0.1, n_steps=1000, inputs=I, ...)[1]`.
-      Pass the same function object to reuse the compilation.
+    - `fn`: maps one entry of the batch (and `args`) to a pytree of results, e.g.
+      `lambda I, net: dx.simulate(net, net.init(key), dt=0.1, n_steps=1000,
+      inputs={"E": I}, ...)[1]`.
     - `params`: a pytree whose array leaves all have the same leading (batch) size — a
       vector of currents, a dict of parameter grids, or a stacked model from
       `eqx.filter_vmap(make_model)(values)`.
+    - `args`: further arguments passed to every call unbatched (e.g. a shared model).
     - `devices`: None for the default device; a list of devices (or their number, taken
       from `jax.devices()`) to shard the batch over with `jax.sharding`. The batch is
       padded to a multiple of the number of devices and the padding dropped afterwards.
@@ -43,7 +48,7 @@ def sweep(fn: Callable, params: Any, *, devices: Sequence[jax.Device] | int | No
             f"got leading sizes {sorted(map(str, sizes))}."
         )
     (size,) = sizes
-    run = _batched(fn)
+    run = eqx.filter_vmap(lambda p: fn(p, *args))
     if devices is None:
         return run(params)
     if isinstance(devices, int):

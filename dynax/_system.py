@@ -134,9 +134,16 @@ def get_path(state: State, path: str) -> Any:
     return node
 
 
+def _key_name(key: Any) -> str:
+    for attr in ("key", "name", "idx"):
+        if hasattr(key, attr):
+            return str(getattr(key, attr))
+    return str(key)
+
+
 def leaf_paths(tree: State) -> list[str]:
-    """A readable path for every leaf of `tree`, in `jax.tree_util` order."""
-    return [jtu.keystr(p).lstrip(".") for p, _ in jtu.tree_flatten_with_path(tree)[0]]
+    """The dotted path (`"E.v"`) of every leaf of `tree`, in `jax.tree_util` order."""
+    return [".".join(map(_key_name, p)) for p, _ in jtu.tree_flatten_with_path(tree)[0]]
 
 
 def as_float_array(

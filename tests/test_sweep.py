@@ -85,14 +85,18 @@ def test_sharded_sweep_equals_unsharded_on_four_host_devices():
 
 
 def test_stacked_model_sweep_compiles_once():
-    traces = 0
+    # Monitors are traced only when simulate's scan is (re)compiled.
+    monitors = {"v": eqx.debug.assert_max_traces(lambda s: s.v, max_traces=1)}
 
-    def run(model):
-        nonlocal traces
-        traces += 1
-        return dx.simulate(model, model.init(), dt=0.1, n_steps=20, inputs=1.0)[0].v
+    def run(model, current):
+        state, rec = dx.simulate(
+            model, model.init(), dt=0.1, n_steps=20, inputs=current, monitors=monitors
+        )
+        return rec["v"][-1]
 
-    models = eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau))(jnp.arange(1.0, 9.0))
-    dx.sweep(run, models)
-    dx.sweep(run, eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau))(jnp.arange(2.0, 10.0)))
-    assert traces == 1
+    def stack(taus):
+        return eqx.filter_vmap(lambda tau: dx.neurons.LIF(1, tau=tau, v_th=100.0))(taus)
+
+    v = dx.sweep(run, stack(jnp.arange(1.0, 9.0)), 1.0)
+    dx.sweep(run, stack(jnp.arange(2.0, 10.0)), 2.0)
+    np.testing.assert_allclose(v[:, 0], 1 - np.exp(-2.0 / np.arange(1.0, 9.0)), rtol=1e-5)

@@ -27,7 +27,7 @@ class LIF(AbstractNeuron):
 
     $$\tau \frac{dv}{dt} = -(v - v_\text{rest}) + R\,\big(I(v) + I_\text{bias}\big),$$
 
-    where $I(v)$ is the step's input (a current, or an `dx.AffineCurrent`
+    where $I(v)$ is the step's input (a current, or a `dx.AffineCurrent`
     `current - conductance * v` from conductance-based synapses). When $v \ge v_\text{th}$
     the neuron spikes, $v$ is set to $v_\text{reset}$ and held there for `tau_ref`
     (rounded to whole steps). Within a step the input is constant, and the update
