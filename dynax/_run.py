@@ -249,7 +249,10 @@ def simulate(
     run_id = next(_RUN_IDS)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            raise ImportError("progress=True needs tqdm: pip install 'dynax[progress]'.") from None
 
         bar = _BARS[run_id] = tqdm(total=n, unit="step", desc="simulate")
     tick = max(1, (chunk_steps // every) // 100) if progress else 0

@@ -7,6 +7,7 @@ constant 20 mV input. The network settles into asynchronous irregular firing at 
 rates and the wall time, and writes a raster plot to `examples/ei_network.png`.
 """
 
+import importlib.util
 import pathlib
 import time
 
@@ -26,7 +27,8 @@ def main(seed: int = 0, n_exc: int = 3200, n_inh: int = 800, duration: float = 1
     state = net.init(jax.random.key(seed + 1))
     built = time.perf_counter()
     monitors = {"E": "E.spike", "I": "I.spike", "v": lambda s: s["E"].v[:10]}
-    state, rec = dx.simulate(net, state, dt=dt, duration=duration, monitors=monitors, progress=True)
+    state, rec = dx.simulate(net, state, dt=dt, duration=duration, monitors=monitors,
+        progress=importlib.util.find_spec("tqdm") is not None,  # a bar if tqdm is installed)
     jax.block_until_ready(rec)
     done = time.perf_counter()
 
