@@ -27,8 +27,10 @@ def main(seed: int = 0, n_exc: int = 3200, n_inh: int = 800, duration: float = 1
     state = net.init(jax.random.key(seed + 1))
     built = time.perf_counter()
     monitors = {"E": "E.spike", "I": "I.spike", "v": lambda s: s["E"].v[:10]}
-    state, rec = dx.simulate(net, state, dt=dt, duration=duration, monitors=monitors,
-        progress=importlib.util.find_spec("tqdm") is not None,  # a bar if tqdm is installed)
+    show_bar = importlib.util.find_spec("tqdm") is not None  # dynax[progress]
+    state, rec = dx.simulate(
+        net, state, dt=dt, duration=duration, monitors=monitors, progress=show_bar
+    )
     jax.block_until_ready(rec)
     done = time.perf_counter()
 
