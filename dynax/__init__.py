@@ -9,6 +9,9 @@ from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, delay_steps as delay_steps
 from ._network import (
+    AbstractProjection as AbstractProjection,
+    CurrentDrive as CurrentDrive,
+    DriveState as DriveState,
     Network as Network,
     Projection as Projection,
     ProjectionState as ProjectionState,
@@ -25,6 +28,9 @@ from ._system import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbstractProjection",
+    "CurrentDrive",
+    "DriveState",
     "AffineCurrent",
     "Context",
     "Delay",

@@ -1,19 +1,39 @@
 """`Projection` and `Network`: populations connected by synapses, in the standard order."""
 
+import abc
 from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
-from ._current import AffineCurrent
+from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState
 from ._system import Context, DynamicalSystem, name_key
 from .connect import CSR
-from .inputs import AbstractSource
+from .inputs import AbstractSignal, AbstractSource
 from .ops import event_csr_matvec
 from .synapses import AbstractOutput
+
+
+class AbstractProjection(DynamicalSystem):
+    """Something that feeds a current into population `post` of a `Network`.
+
+    `step(state, input, ctx)` receives the spikes of population `pre` from the previous
+    step (None when `pre` is None); `current(state)` is what `post` receives.
+    """
+
+    pre: eqx.AbstractVar[str | None]
+    post: eqx.AbstractVar[str]
+
+    @abc.abstractmethod
+    def sizes(self) -> tuple[int | None, int | None]:
+        """The sizes `(n_pre, n_post)` it expects of its populations (None: any)."""
+
+    @abc.abstractmethod
+    def current(self, state: Any) -> AffineCurrent:
+        """The input this projection gives its postsynaptic population now."""
 
 
 class ProjectionState(eqx.Module):
@@ -23,7 +43,7 @@ class ProjectionState(eqx.Module):
     delay: DelayState | None
 
 
-class Projection(DynamicalSystem):
+class Projection(AbstractProjection):
     r"""Spikes of population `pre` driving synapses onto population `post`.
 
     Each step: the presynaptic spikes of the previous step enter the delay buffer; the
@@ -105,9 +125,67 @@ class Projection(DynamicalSystem):
             )
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
 
+    def sizes(self) -> tuple[int, int]:
+        return self.conn.n_pre, self.conn.n_post
+
     def current(self, state: ProjectionState) -> AffineCurrent:
-        """The input this projection gives its postsynaptic population now."""
         return self.output(state.syn.g)
+
+
+class DriveState(eqx.Module):
+    """`value`: the current delivered during the last step; `source`: the state of a
+    stateful source (None for a signal)."""
+
+    value: Array
+    source: Any
+
+
+class CurrentDrive(AbstractProjection):
+    """An input current inside a `Network`: a signal or a source driving population `post`.
+
+    Unlike `inputs=` of `dx.simulate`, the source's state (an OU process, say) is part of
+    the network's state, so it is saved with it and a resumed run continues it exactly.
+
+    **Arguments:**
+
+    - `post`: the driven population.
+    - `source`: a `dx.inputs.AbstractSignal` or `dx.inputs.AbstractSource` giving a
+      current (nA, or mV with resistance 1), a scalar or one value per neuron.
+    """
+
+    post: str = eqx.field(static=True)
+    source: AbstractSignal | AbstractSource
+    pre: None = eqx.field(static=True, default=None)
+
+    def __check_init__(self):
+        if not isinstance(self.source, AbstractSignal | AbstractSource):
+            raise TypeError(
+                "source must be a dx.inputs.AbstractSignal or AbstractSource, got "
+                f"{type(self.source).__name__}."
+            )
+
+    def sizes(self) -> tuple[None, int | None]:
+        return None, getattr(self.source, "n", None)
+
+    def init(self, key: PRNGKeyArray | None = None) -> DriveState:
+        if isinstance(self.source, AbstractSource):
+            source = self.source.init(key)
+            value = self.source.output(source)
+        else:
+            source = None
+            value = self.source(Context(jnp.zeros(()), 1.0, jnp.zeros((), jnp.int32)))
+        return DriveState(value=jnp.zeros_like(jnp.asarray(value, float)), source=source)
+
+    def step(self, state: DriveState, input: None, ctx: Context) -> DriveState:
+        if isinstance(self.source, AbstractSource):
+            source = self.source.step(state.source, None, ctx)
+            value = self.source.output(source)
+        else:
+            source, value = None, self.source(ctx)
+        return DriveState(value=jnp.asarray(value, state.value.dtype), source=source)
+
+    def current(self, state: DriveState) -> AffineCurrent:
+        return as_affine(state.value)
 
 
 class Network(DynamicalSystem):
@@ -125,16 +203,17 @@ class Network(DynamicalSystem):
     **Arguments:**
 
     - `populations`: `{name: model}`; each has a size `n` and a state with `spike`.
-    - `projections`: `{name: dx.Projection}` between those populations.
+    - `projections`: `{name: projection}`: `dx.Projection`s between those populations,
+      and `dx.CurrentDrive`s feeding a current into one.
     """
 
     populations: dict[str, DynamicalSystem]
-    projections: dict[str, Projection]
+    projections: dict[str, AbstractProjection]
 
     def __init__(
         self,
         populations: dict[str, DynamicalSystem],
-        projections: dict[str, Projection] | None = None,
+        projections: dict[str, AbstractProjection] | None = None,
     ):
         projections = {} if projections is None else projections
         self.populations, self.projections = dict(populations), dict(projections)
@@ -142,19 +221,18 @@ class Network(DynamicalSystem):
         if clash:
             raise ValueError(f"names used for both a population and a projection: {clash}.")
         for name, proj in self.projections.items():
-            for role, target, size in (
-                ("pre", proj.pre, proj.conn.n_pre),
-                ("post", proj.post, proj.conn.n_post),
-            ):
+            for role, target, size in zip(("pre", "post"), (proj.pre, proj.post), proj.sizes()):
+                if target is None:
+                    continue
                 if target not in self.populations:
                     raise ValueError(
                         f"projection {name!r} has {role}={target!r}, which is not a "
                         f"population; populations are {sorted(self.populations)}."
                     )
                 n = self.populations[target].n
-                if n != size:
+                if size is not None and n != size:
                     raise ValueError(
-                        f"projection {name!r}: its connectivity has n_{role}={size} but "
+                        f"projection {name!r}: it has n_{role}={size} but "
                         f"population {target!r} has n={n}."
                     )
             if isinstance(self.populations[proj.post], AbstractSource):
@@ -183,7 +261,8 @@ class Network(DynamicalSystem):
         new = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
         for name, proj in self.projections.items():
-            new[name] = proj.step(state[name], state[proj.pre].spike, ctx.child(name))
+            spikes = None if proj.pre is None else state[proj.pre].spike
+            new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
             drive[proj.post] = current if drive[proj.post] is None else current + drive[proj.post]
         for name, pop in self.populations.items():

@@ -45,3 +45,17 @@ def test_load_into_a_different_structure_fails_clearly(tmp_path):
     dx.save(tmp_path / "s.eqx", lif.init())
     with pytest.raises(ValueError, match="cannot load"):
         dx.load(tmp_path / "s.eqx", dx.neurons.LIF(5).init())
+
+
+def test_resumed_run_continues_a_noise_drive_inside_the_network(tmp_path):
+    coba = dx.networks.COBA(400, 100, key=jax.random.key(0))
+    noise = dx.CurrentDrive("E", dx.inputs.OUProcess(400, mean=0.0, sigma=3.0, tau=5.0))
+    net = dx.Network(coba.populations, {**coba.projections, "noise": noise})
+    kw = dict(dt=0.1, monitors={"v": "E.v"}, key=jax.random.key(7))
+    state = net.init(jax.random.key(1))
+    _, whole = dx.simulate(net, state, n_steps=400, **kw)
+    half, first = dx.simulate(net, state, n_steps=200, **kw)
+    dx.save(tmp_path / "run.eqx", half)
+    resumed = dx.load(tmp_path / "run.eqx", net.init(jax.random.key(2)))
+    _, second = dx.simulate(net, resumed, n_steps=200, t0=20.0, **kw)
+    np.testing.assert_array_equal(np.concatenate([first["v"], second["v"]]), whole["v"])
