@@ -26,7 +26,7 @@ def firing_rate(spikes: ArrayLike, dt: float, *, per_neuron: bool = False) -> Ar
     """
     spikes = _check(spikes, dt)
     duration_s = spikes.shape[0] * dt / 1000.0
-    counts = spikes.astype(jnp.result_type(float)).sum(axis=0)
+    counts = jnp.sum(spikes, axis=0, dtype=jnp.result_type(float))  # no float copy of spikes
     rates = counts / duration_s
     return rates if per_neuron else rates.mean()
 
@@ -36,7 +36,7 @@ def population_rate(spikes: ArrayLike, dt: float, *, window: float | None = None
     neurons that spiked, divided by `dt`, optionally averaged over a centred rectangular
     `window` (ms)."""
     spikes = _check(spikes, dt)
-    rate = spikes.reshape(spikes.shape[0], -1).astype(jnp.result_type(float)).mean(axis=1)
+    rate = jnp.mean(spikes.reshape(spikes.shape[0], -1), axis=1, dtype=jnp.result_type(float))
     rate = rate / (dt / 1000.0)
     if window is not None:
         width = max(1, int(np.round(window / dt)))
