@@ -14,7 +14,7 @@ def no_record(state):
     return None
 
 
-def within(estimate, target, se, k=5.0):
+def assert_within(estimate, target, se, k=5.0):
     assert abs(float(estimate) - target) < k * se, (float(estimate), target, se)
 
 
@@ -33,12 +33,12 @@ def test_wiener_variance_grows_linearly(run):
     for k in [9, 49, 99]:
         t = (k + 1) * dt
         var = sigma**2 * t
-        within(path[k].mean(), 0.0, math.sqrt(var / n))
-        within(path[k].var(ddof=1), var, var * math.sqrt(2 / (n - 1)))
+        assert_within(path[k].mean(), 0.0, math.sqrt(var / n))
+        assert_within(path[k].var(ddof=1), var, var * math.sqrt(2 / (n - 1)))
     # Independent increments: Cov[W(s), W(t)] = sigma^2 min(s, t).
     s, t = 2.0, 10.0
     cov = np.mean(path[19] * path[99])
-    within(cov, sigma**2 * s, sigma**2 * math.sqrt(s * t + s * s) / math.sqrt(n))
+    assert_within(cov, sigma**2 * s, sigma**2 * math.sqrt(s * t + s * s) / math.sqrt(n))
 
 
 def test_wiener_heterogeneous_sigma_and_keys(run):
@@ -82,8 +82,8 @@ def test_ou_transient_is_exact_for_any_dt(run, dt):
     final, _ = run(ou, round(t / dt), dt=dt, key=jax.random.key(3), record=no_record)
     x = np.asarray(final.value, dtype=np.float64)
     var = sigma**2 * (1 - math.exp(-2 * t / tau))
-    within(x.mean(), mu + (x0 - mu) * math.exp(-t / tau), math.sqrt(var / n))
-    within(x.var(ddof=1), var, var * math.sqrt(2 / (n - 1)))
+    assert_within(x.mean(), mu + (x0 - mu) * math.exp(-t / tau), math.sqrt(var / n))
+    assert_within(x.var(ddof=1), var, var * math.sqrt(2 / (n - 1)))
 
 
 def test_ou_stationary_statistics(run):
@@ -97,13 +97,13 @@ def test_ou_stationary_statistics(run):
     assert path.dtype == jnp.result_type(float) and isinstance(ou.init(), OUState)
     path = np.asarray(path, dtype=np.float64)
     for k in [19, 59]:
-        within(path[k].mean(), mu, sigma / math.sqrt(n))
-        within(path[k].var(ddof=1), sigma**2, sigma**2 * math.sqrt(2 / (n - 1)))
+        assert_within(path[k].mean(), mu, sigma / math.sqrt(n))
+        assert_within(path[k].var(ddof=1), sigma**2, sigma**2 * math.sqrt(2 / (n - 1)))
     # Lag-Delta autocorrelation across independent processes: e^{-Delta/tau}.
     for lag_steps in [4, 10, 20]:
         rho = math.exp(-lag_steps * dt / tau)
         r = np.corrcoef(path[19], path[19 + lag_steps])[0, 1]
-        within(r, rho, (1 - rho**2) / math.sqrt(n))
+        assert_within(r, rho, (1 - rho**2) / math.sqrt(n))
 
 
 def test_ou_large_step_stationary_variance(run):
@@ -112,7 +112,9 @@ def test_ou_large_step_stationary_variance(run):
     ou = OUProcess(n, 0.0, sigma, tau)
     _, path = run(ou, 5, dt=4.0, key=jax.random.key(6))
     var = sigma**2 * (1 - math.exp(-2 * 5 * 4.0 / tau))
-    within(np.var(np.asarray(path[-1], dtype=np.float64), ddof=1), var, var * math.sqrt(2 / n))
+    assert_within(
+        np.var(np.asarray(path[-1], dtype=np.float64), ddof=1), var, var * math.sqrt(2 / n)
+    )
 
 
 def test_ou_heterogeneous_parameters(run):
@@ -139,7 +141,7 @@ def test_ou_sweep_over_sigma(run):
     x = np.asarray(sweep(models), dtype=np.float64)
     for s, xs in zip([0.5, 2.0], x):
         var = s**2 * (1 - math.exp(-20.0))
-        within(xs.var(ddof=1), var, var * math.sqrt(2 / 5_000))
+        assert_within(xs.var(ddof=1), var, var * math.sqrt(2 / 5_000))
 
 
 def test_ou_errors():

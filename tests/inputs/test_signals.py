@@ -26,7 +26,7 @@ def at_times(signal, ts):
     return jax.vmap(lambda t: signal(Context(t=t, dt=0.1, i=jnp.asarray(0))))(ts)
 
 
-def check_values(signal, expected):
+def assert_values(signal, expected):
     """`signal(t) == v` exactly for each `t: v` in `expected`."""
     ts, vs = zip(*expected.items())
     np.testing.assert_array_equal(np.asarray(at_times(signal, list(ts))), vs)
@@ -42,7 +42,7 @@ def test_section_values_and_boundaries():
     s = Section([1.0, 2.0, -3.0], [10.0, 20.0, 5.0])
     expected = {-0.1: 0.0, 0.0: 1.0, 9.9: 1.0, 10.0: 2.0, 29.9: 2.0, 30.0: -3.0, 34.9: -3.0}
     expected |= {35.0: 0.0, 100.0: 0.0}
-    check_values(s, expected)
+    assert_values(s, expected)
 
 
 def test_section_on_grid():
@@ -75,7 +75,7 @@ def test_section_errors():
 
 def test_ramp():
     r = Ramp(1.0, 3.0, 10.0, 20.0)
-    check_values(r, {9.9: 0.0, 10.0: 1.0, 15.0: 2.0, 17.5: 2.5, 20.0: 0.0})  # 0 from t_end
+    assert_values(r, {9.9: 0.0, 10.0: 1.0, 15.0: 2.0, 17.5: 2.5, 20.0: 0.0})  # 0 from t_end
     np.testing.assert_allclose(at_times(r, [19.9]), [1.0 + 2.0 * 9.9 / 10], rtol=1e-6)
     down = Ramp(jnp.array([0.0, 4.0]), jnp.array([1.0, 0.0]), 0.0, 8.0)
     np.testing.assert_array_equal(at_times(down, [2.0]), [[0.25, 3.0]])
@@ -95,7 +95,7 @@ def test_sinusoidal():
     ts = [5.0, 12.5, 25.0, 100.0, 149.9]
     expected = [2.0 * math.sin(2 * math.pi * 10.0 * t / 1000 + 0.5) + 1.0 for t in ts]
     np.testing.assert_allclose(at_times(s, ts), expected, atol=1e-5)
-    check_values(s, {4.9: 0.0, 150.0: 0.0})
+    assert_values(s, {4.9: 0.0, 150.0: 0.0})
     # Peak a quarter period in (t = 25 ms at 10 Hz): amplitude + offset.
     np.testing.assert_allclose(at_times(Sinusoidal(3.0, 10.0, offset=1.0), [25.0]), [4.0])
     # Stays accurate at long times in float32 (fractional cycles only).
@@ -114,9 +114,9 @@ def test_square():
     s = Square(1.0, 10.0, duty=0.3, offset=0.5, t_start=5.0, t_end=305.0)
     expected = {4.9: 0.0, 5.0: 1.5, 34.9: 1.5, 35.0: 0.5, 104.9: 0.5, 105.0: 1.5}
     expected |= {134.9: 1.5, 135.0: 0.5, 304.9: 0.5, 305.0: 0.0}
-    check_values(s, expected)
-    check_values(Square(2.0, 10.0, duty=1.0), {0.0: 2.0, 50.0: 2.0, 99.9: 2.0, 100.0: 2.0})
-    check_values(Square(2.0, 10.0, duty=0.0), {0.0: 0.0, 50.0: 0.0, 99.9: 0.0, 100.0: 0.0})
+    assert_values(s, expected)
+    assert_values(Square(2.0, 10.0, duty=1.0), {0.0: 2.0, 50.0: 2.0, 99.9: 2.0, 100.0: 2.0})
+    assert_values(Square(2.0, 10.0, duty=0.0), {0.0: 0.0, 50.0: 0.0, 99.9: 0.0, 100.0: 0.0})
 
 
 def test_square_on_grid():

@@ -17,7 +17,7 @@ from dynax.inputs import (
 )
 
 
-def rate_within(counts, n_neurons, n_steps, dt, rate_hz, k=4.0):
+def assert_rate_within(counts, n_neurons, n_steps, dt, rate_hz, k=4.0):
     """Total spike count matches `rate_hz` within `k` standard errors (binomial)."""
     p = rate_hz * dt / 1000
     trials = n_neurons * n_steps
@@ -38,7 +38,7 @@ def test_poisson_constant_rate_and_fano(run):
     _, spikes = run(g, n_steps, dt=dt, key=jax.random.key(0))
     assert spikes.dtype == jnp.bool_
     counts = np.asarray(spikes, dtype=np.int64).sum(axis=0)  # per neuron, over 500 ms
-    rate_within(counts, n, n_steps, dt, rate)
+    assert_rate_within(counts, n, n_steps, dt, rate)
     # Fano factor of the counts: 1 - p for a Bernoulli train, ~1.
     lam = counts.mean()
     fano = counts.var(ddof=1) / lam
@@ -52,8 +52,8 @@ def test_poisson_time_varying_rate(run):
     g = PoissonGroup(n, Section([10.0, 50.0], [500.0, 500.0]))
     _, spikes = run(g, 10_000, dt=dt, key=jax.random.key(1))
     spikes = np.asarray(spikes)
-    rate_within(spikes[:5_000], n, 5_000, dt, 10.0)
-    rate_within(spikes[5_000:], n, 5_000, dt, 50.0)
+    assert_rate_within(spikes[:5_000], n, 5_000, dt, 10.0)
+    assert_rate_within(spikes[5_000:], n, 5_000, dt, 50.0)
 
 
 def test_poisson_heterogeneous_and_callable_rates(run):
@@ -61,8 +61,8 @@ def test_poisson_heterogeneous_and_callable_rates(run):
     rates = jnp.where(jnp.arange(n) < n // 2, 5.0, 40.0)
     _, spikes = run(PoissonGroup(n, rates), n_steps, dt=dt, key=jax.random.key(2))
     spikes = np.asarray(spikes)
-    rate_within(spikes[:, : n // 2], n // 2, n_steps, dt, 5.0)
-    rate_within(spikes[:, n // 2 :], n // 2, n_steps, dt, 40.0)
+    assert_rate_within(spikes[:, : n // 2], n // 2, n_steps, dt, 5.0)
+    assert_rate_within(spikes[:, n // 2 :], n // 2, n_steps, dt, 40.0)
     # The same key gives the same spikes; another key other spikes.
     np.testing.assert_array_equal(
         run(PoissonGroup(n, rates), n_steps, dt=dt, key=jax.random.key(2))[1], spikes
@@ -75,7 +75,7 @@ def test_poisson_heterogeneous_and_callable_rates(run):
     _, spikes = run(g, n_steps, dt=dt, key=jax.random.key(3))
     spikes = np.asarray(spikes)
     assert not spikes[:1_000].any()
-    rate_within(spikes[1_000:], n, 1_000, dt, 30.0)
+    assert_rate_within(spikes[1_000:], n, 1_000, dt, 30.0)
 
 
 def test_poisson_as_population_ignores_input():
@@ -104,8 +104,8 @@ def test_poisson_sweep_over_rate(run):
         )(models)
 
     totals = sweep(models)
-    rate_within(totals[0], 1_000, 1_000, 1.0, 10.0)
-    rate_within(totals[1], 1_000, 1_000, 1.0, 80.0)
+    assert_rate_within(totals[0], 1_000, 1_000, 1.0, 10.0)
+    assert_rate_within(totals[1], 1_000, 1_000, 1.0, 80.0)
 
 
 def test_poisson_errors():
