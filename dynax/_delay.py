@@ -36,23 +36,26 @@ class Delay(DynamicalSystem):
     """A ring buffer holding the last `max_steps + 1` values of a signal of shape `(n,)`.
 
     `step(state, x, ctx)` pushes `x`; `read(state)` returns the value pushed `steps`
-    pushes ago (0 is the value just pushed) — per element of the signal, or per
-    connection with `read(state, index=pre_indices)` when `steps` is an array of
-    per-connection delays.
+    pushes ago (0 is the value just pushed): for the whole signal, per element, or per
+    connection (`index` gives the element each connection reads, e.g. its presynaptic
+    neuron).
 
     **Arguments:**
 
     - `n`: size of the delayed signal.
-    - `steps`: an int (homogeneous delay) or an int array (one delay per read index), ≥ 0.
+    - `steps`: an int (homogeneous delay) or an int array of delays, ≥ 0: one per element
+      of the signal, or one per entry of `index`.
+    - `index`: with per-connection `steps`, the element of the signal each one reads.
     - `dtype`: dtype of the buffer (bool for spikes).
     """
 
     n: int = eqx.field(static=True)
     steps: Int[Array, "..."]
+    index: Int[Array, " k"] | None
     max_steps: int = eqx.field(static=True)
     dtype: object = eqx.field(static=True)
 
-    def __init__(self, n: int, steps: ArrayLike, dtype=bool):
+    def __init__(self, n: int, steps: ArrayLike, dtype=bool, index: ArrayLike | None = None):
         steps_np = np.asarray(steps)
         if not np.issubdtype(steps_np.dtype, np.integer) or np.any(steps_np < 0):
             raise ValueError(
@@ -61,6 +64,13 @@ class Delay(DynamicalSystem):
             )
         self.n = n
         self.steps = jnp.asarray(steps_np, jnp.int32)
+        if index is None and steps_np.ndim and steps_np.shape != (n,):
+            raise ValueError(
+                f"per-element steps must have shape ({n},) (or give index), got {steps_np.shape}."
+            )
+        if index is not None and np.shape(index) != steps_np.shape:
+            raise ValueError(f"index has shape {np.shape(index)} but steps has {steps_np.shape}.")
+        self.index = None if index is None else jnp.asarray(index, jnp.int32)
         self.max_steps = int(steps_np.max(initial=0))
         self.dtype = dtype
 
@@ -77,11 +87,9 @@ class Delay(DynamicalSystem):
         head = (state.head + 1) % self.length
         return DelayState(buffer=state.buffer.at[head].set(input), head=head)
 
-    def read(self, state: DelayState, index: Int[Array, "..."] | None = None) -> Array:
-        """The delayed values: `(n,)` if `index` is None, else one per entry of `index`."""
+    def read(self, state: DelayState) -> Array:
+        """The delayed values: `(n,)`, or one per entry of `index` when it is given."""
         slot = (state.head - self.steps) % self.length
-        if index is None:
-            if self.steps.ndim == 0:
-                return state.buffer[slot]
-            return state.buffer[slot, jnp.arange(self.n)]
-        return state.buffer[slot, index]
+        if self.steps.ndim == 0:
+            return state.buffer[slot]
+        return state.buffer[slot, jnp.arange(self.n) if self.index is None else self.index]

@@ -13,6 +13,7 @@ from ._delay import Delay, DelayState
 from ._system import Context, DynamicalSystem, name_key
 from .connect import CSR
 from .inputs import AbstractSignal, AbstractSource
+from .inputs._base import step_input
 from .ops import event_csr_matvec
 from .synapses import AbstractOutput
 
@@ -100,7 +101,12 @@ class Projection(AbstractProjection):
                 f"delay must be an int or have one entry per connection ({conn.nnz},), "
                 f"got shape {steps.shape}."
             )
-        self.delay = None if not steps.any() else Delay(conn.n_pre, steps, dtype=bool)
+        if not steps.any():
+            self.delay = None
+        elif steps.ndim == 0:
+            self.delay = Delay(conn.n_pre, steps, dtype=bool)
+        else:  # each connection reads its presynaptic neuron's slot
+            self.delay = Delay(conn.n_pre, steps, dtype=bool, index=conn.rows)
 
     def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
         return ProjectionState(
@@ -117,7 +123,7 @@ class Projection(AbstractProjection):
             arriving = event_csr_matvec(self.delay.read(delay_state), self.conn, self.weight)
         else:  # per-connection delays: read each connection's own slot
             delay_state = self.delay.step(state.delay, input)
-            spikes = self.delay.read(delay_state, index=self.conn.rows)
+            spikes = self.delay.read(delay_state)
             arriving = (
                 jnp.zeros(self.conn.n_post, self.weight.dtype)
                 .at[self.conn.indices]
@@ -171,17 +177,13 @@ class CurrentDrive(AbstractProjection):
         if isinstance(self.source, AbstractSource):
             source = self.source.init(key)
             value = self.source.output(source)
-        else:
+        else:  # the signal's value at t = 0, for its shape
             source = None
             value = self.source(Context(jnp.zeros(()), 1.0, jnp.zeros((), jnp.int32)))
         return DriveState(value=jnp.zeros_like(jnp.asarray(value, float)), source=source)
 
     def step(self, state: DriveState, input: None, ctx: Context) -> DriveState:
-        if isinstance(self.source, AbstractSource):
-            source = self.source.step(state.source, None, ctx)
-            value = self.source.output(source)
-        else:
-            source, value = None, self.source(ctx)
+        source, value = step_input(self.source, state.source, ctx)
         return DriveState(value=jnp.asarray(value, state.value.dtype), source=source)
 
     def current(self, state: DriveState) -> AffineCurrent:

@@ -13,6 +13,7 @@ import numpy as np
 from ._custom_types import PRNGKeyArray, State
 from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key
 from .inputs import AbstractSource
+from .inputs._base import step_input
 
 Monitor = str | Callable[[State], Any]
 
@@ -65,11 +66,9 @@ class _Inputs(eqx.Module):
     def evaluate(self, src_states: list, xs: list, ctx: Context) -> tuple[Any, list]:
         values, new_states = [], []
         for x, kind, name, s, a in zip(self.leaves, self.kinds, self.names, src_states, xs):
-            if kind == "source":
-                s = x.step(s, None, ctx.child(name))
-                values.append(x.output(s))
-            elif kind == "function":
-                values.append(x(ctx))
+            if kind in ("source", "function"):
+                s, value = step_input(x, s, ctx.child(name))
+                values.append(value)
             elif kind == "constant":
                 values.append(x)
             else:

@@ -7,6 +7,12 @@ import numpy as np
 from .._custom_types import Array, Int
 
 
+def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"]:
+    """Presynaptic (row) index of each of the `nnz` connections of a CSR `indptr`."""
+    n_pre = indptr.shape[0] - 1
+    return jnp.repeat(jnp.arange(n_pre, dtype=jnp.int32), jnp.diff(indptr), total_repeat_length=nnz)
+
+
 class CSR(eqx.Module):
     """Connectivity from `n_pre` to `n_post` neurons in compressed sparse row form.
 
@@ -52,11 +58,7 @@ class CSR(eqx.Module):
     @property
     def rows(self) -> Int[Array, " nnz"]:
         """Presynaptic index of every connection (ordered like `indices`)."""
-        return jnp.repeat(
-            jnp.arange(self.n_pre, dtype=jnp.int32),
-            jnp.diff(self.indptr),
-            total_repeat_length=self.nnz,
-        )
+        return csr_rows(self.indptr, self.nnz)
 
     def todense(self, weight=1.0) -> Array:
         """The `(n_pre, n_post)` weight matrix (for tests and small networks)."""

@@ -31,3 +31,13 @@ class AbstractSource(DynamicalSystem):
     @abc.abstractmethod
     def output(self, state: State) -> Array:
         """What this source delivers in `state`."""
+
+
+def step_input(
+    input: AbstractSignal | AbstractSource, state: State, ctx: Context
+) -> tuple[State, Array]:
+    """One step of a signal (whose `state` is None) or a source: `(new state, value)`."""
+    if isinstance(input, AbstractSource):
+        state = input.step(state, None, ctx)
+        return state, input.output(state)
+    return state, input(ctx)

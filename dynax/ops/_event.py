@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float
 from ..connect import CSR
+from ..connect._csr import csr_rows
 
 
 def event_csr_matvec(
@@ -44,8 +45,8 @@ def event_csr_matvec(
 
 
 def _all_connections(meta, values, weight, indptr, indices):
-    n_pre, n_post, _, _ = meta
-    rows = jnp.repeat(jnp.arange(n_pre), jnp.diff(indptr), total_repeat_length=indices.size)
+    n_post = meta[1]
+    rows = csr_rows(indptr, indices.size)
     return jax.ops.segment_sum(values[rows] * weight, indices, n_post)
 
 
