@@ -4,7 +4,7 @@ Build models at any scale as immutable Equinox pytrees, then simulate, train and
 analyse the same model.
 """
 
-from . import connect, init, inputs, measure, networks, neurons, ops, plot, synapses
+from . import connect, init, inputs, integrate, measure, networks, neurons, ops, plot, synapses
 from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, delay_steps as delay_steps
@@ -45,6 +45,7 @@ __all__ = [
     "get_path",
     "init",
     "inputs",
+    "integrate",
     "load",
     "measure",
     "networks",
