@@ -1,0 +1,18 @@
+"""Numerical integrators: ODE, SDE, fractional and delay differential equations.
+
+Every integrator here is a pure *stepper*: given the state at `t` it returns the state
+at `t + dt`, so it can be called inside a model's `step` (one network time step) as
+well as on its own.
+"""
+
+from ._ode import (
+    ODE_METHODS as ODE_METHODS,
+    AbstractODEStepper as AbstractODEStepper,
+    BackwardEuler as BackwardEuler,
+    DiffraxStepper as DiffraxStepper,
+    ExponentialEuler as ExponentialEuler,
+    RungeKutta as RungeKutta,
+    odeint as odeint,
+)
+from ._solve import solve as solve
+from ._tableau import TABLEAUX as TABLEAUX, ButcherTableau as ButcherTableau
