@@ -6,6 +6,8 @@ import jax.numpy as jnp
 from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context, as_float_array
+from ..integrate import odeint
+from ..integrate._ode import check_ode_method
 from ._base import AbstractNeuron
 
 
@@ -32,7 +34,7 @@ class LIF(AbstractNeuron):
     the neuron spikes, $v$ is set to $v_\text{reset}$ and held there for `tau_ref`
     (rounded to whole steps). Within a step the input is constant, and the update
     $v \leftarrow v_\infty + (v - v_\infty)e^{-dt/\tau_\text{eff}}$ is exact for it
-    (exponential Euler), whatever `dt` and the conductance.
+    (exponential Euler, the default `method`), whatever `dt` and the conductance.
 
     **Arguments:**
 
@@ -45,6 +47,9 @@ class LIF(AbstractNeuron):
     - `I_bias`: constant input current added to every step's input (nA).
     - `v_init`: initial potential: a number, an `(n,)` array, or an initialiser called as
       `v_init(key, (n,))` (e.g. `dx.init.Uniform(-60.0, -50.0)`); default `v_rest`.
+    - `method`: how the membrane equation is integrated over a step: any method of
+      [`dynax.integrate.odeint`][] (a name such as `"rk4"`, a `ButcherTableau` or a
+      Diffrax solver); the default `"exp_euler"` is exact for this linear equation.
 
     Every numeric argument is a scalar or an `(n,)` array (heterogeneous neurons).
 
@@ -63,6 +68,7 @@ class LIF(AbstractNeuron):
     tau_ref: Array
     I_bias: Array
     v_init: object
+    method: object = eqx.field(static=True)
 
     def __init__(
         self,
@@ -76,6 +82,7 @@ class LIF(AbstractNeuron):
         tau_ref: ArrayLike = 0.0,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
+        method: object = "exp_euler",
     ):
         if not isinstance(n, int) or n <= 0:
             raise ValueError(f"n must be a positive int, got n={n!r}.")
@@ -88,6 +95,8 @@ class LIF(AbstractNeuron):
         self.tau_ref = as_float_array(tau_ref, "tau_ref", nonnegative=True)
         self.I_bias = as_float_array(I_bias, "I_bias")
         self.v_init = self.v_rest if v_init is None else v_init
+        check_ode_method(method)
+        self.method = method
         for name in ("tau", "v_rest", "v_reset", "v_th", "R", "tau_ref", "I_bias"):
             shape = jnp.shape(getattr(self, name))
             if shape not in ((), (n,)):
@@ -111,11 +120,7 @@ class LIF(AbstractNeuron):
         ) / self.tau
 
     def step(self, state: LIFState, input, ctx: Context) -> LIFState:
-        drive = as_affine(input)
-        # dv/dt = -(v - v_inf) / tau_eff with g and I constant over the step: exact update.
-        leak = 1.0 + self.R * drive.conductance
-        v_inf = (self.v_rest + self.R * (drive.current + self.I_bias)) / leak
-        v = v_inf + (state.v - v_inf) * jnp.exp(-ctx.dt * leak / self.tau)
+        v = odeint(self.vector_field, method=self.method)(state.v, ctx.t, ctx.dt, input)
         refractory = state.refractory > 0
         v = jnp.where(refractory, self.v_reset, v)
         spike = v >= self.v_th

@@ -114,3 +114,21 @@ def test_parameter_sweep_over_stacked_models(x64):
     np.testing.assert_allclose(
         v, 10.0 * (1 - np.exp(-t[None] / np.asarray(taus)[:, None])), atol=1e-10
     )
+
+
+@pytest.mark.parametrize("method, dt, atol", [("rk4", 0.1, 1e-8), ("euler", 0.01, 0.05)])
+def test_method_field_chooses_the_integrator(x64, method, dt, atol):
+    tau, v_rest, current, v0 = 10.0, -65.0, 10.0, -70.0
+    lif = dx.neurons.LIF(1, tau=tau, v_rest=v_rest, v_th=100.0, v_init=v0, method=method)
+    _, rec = dx.simulate(lif, lif.init(), dt=dt, duration=20.0, inputs=current, monitors={"v": "v"})
+    v_inf = v_rest + current
+    expected = v_inf + (v0 - v_inf) * np.exp(-rec["t"] / tau)
+    error = np.max(np.abs(rec["v"][:, 0] - expected))
+    assert error < atol
+    if method == "euler":  # first order: the error is O(dt), not round-off
+        assert error > 1e-4
+
+
+def test_unknown_method_is_rejected():
+    with pytest.raises(ValueError, match="exp_euler"):
+        dx.neurons.LIF(2, method="rk45")
