@@ -36,6 +36,7 @@ def solve(
     atol: float = 1e-9,
     saveat: ArrayLike | diffrax.SaveAt | None = None,
     max_steps: int = 65536,
+    adjoint: diffrax.AbstractAdjoint | None = None,
 ) -> tuple[Array, PyTree[Array]]:
     r"""Solve $dy/dt = f(t, y, args)$ from `t0` to `t1` and return `(ts, ys)`.
 
@@ -57,6 +58,8 @@ def solve(
     - `rtol`, `atol`: error tolerances of adaptive steps.
     - `saveat`: the times to return (an array), a `diffrax.SaveAt`, or `None` for `t1` only.
     - `max_steps`: the cap on steps; reaching it raises an error.
+    - `adjoint`: how derivatives are taken; the default backpropagates through the
+      solver (for `jax.grad`), `diffrax.ForwardMode()` allows `jax.jvp`/`jax.jacfwd`.
 
     **Returns:** `ts` (the saved times) and `ys` (the solution there, each leaf with a
     leading time axis).
@@ -94,5 +97,6 @@ def solve(
         saveat=saveat,
         stepsize_controller=controller,
         max_steps=max_steps,
+        adjoint=diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint,
     )
     return solution.ts, solution.ys

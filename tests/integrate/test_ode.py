@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.linalg
 
 import dynax as dx
 from dynax.integrate import TABLEAUX, ButcherTableau, odeint
@@ -329,3 +330,23 @@ def test_fixed_step_solve_uses_dt0(x64):
     )
     np.testing.assert_allclose(ys[-1], 0.75**4)
     assert list(itertools.chain(np.asarray(ts))) == [1.0]
+
+
+def test_forward_mode_through_solve(x64):
+    # Forward-mode derivatives (jax.jvp / jacfwd, as used by fixed-point analysis) need
+    # diffrax.ForwardMode(): d/dy0 of the linear flow y' = A y is exp(A t).
+    A = jnp.array([[-1.0, 2.0], [-2.0, -1.0]])
+
+    def flow(y0):
+        _, ys = dx.integrate.solve(
+            lambda t, y, a: A @ y,
+            y0,
+            0.0,
+            1.5,
+            rtol=1e-11,
+            atol=1e-11,
+            adjoint=diffrax.ForwardMode(),
+        )
+        return ys[-1]
+
+    np.testing.assert_allclose(jax.jacfwd(flow)(jnp.ones(2)), scipy.linalg.expm(1.5 * A), atol=1e-8)
