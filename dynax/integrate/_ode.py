@@ -40,14 +40,11 @@ def _check_dt(dt) -> None:
 
 def _combine(y, dt, coefficients, ks):
     """`y + dt * sum(c * k)` leafwise, skipping zero coefficients."""
-    terms = [(c, k) for c, k in zip(coefficients, ks) if c != 0.0]
-    if not terms:
+    used = [(c, k) for c, k in zip(coefficients, ks) if c != 0.0]
+    if not used:
         return y
-    return jtu.tree_map(
-        lambda y0, *k: y0 + dt * sum(c * ki for (c, _), ki in zip(terms, k)),
-        y,
-        *[k for _, k in terms],
-    )
+    cs, ks = zip(*used)
+    return jtu.tree_map(lambda y0, *k: y0 + dt * sum(c * x for c, x in zip(cs, k)), y, *ks)
 
 
 class AbstractODEStepper(eqx.Module):
