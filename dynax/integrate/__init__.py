@@ -5,6 +5,7 @@ at `t + dt`, so it can be called inside a model's `step` (one network time step)
 well as on its own.
 """
 
+from ._fde import FDEState as FDEState, FDEStepper as FDEStepper, fdeint as fdeint
 from ._ode import (
     ODE_METHODS as ODE_METHODS,
     AbstractODEStepper as AbstractODEStepper,
@@ -14,5 +15,6 @@ from ._ode import (
     RungeKutta as RungeKutta,
     odeint as odeint,
 )
+from ._sde import SDE_METHODS as SDE_METHODS, SDEStepper as SDEStepper, sdeint as sdeint
 from ._solve import solve as solve
 from ._tableau import TABLEAUX as TABLEAUX, ButcherTableau as ButcherTableau
