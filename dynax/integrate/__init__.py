@@ -5,6 +5,7 @@ at `t + dt`, so it can be called inside a model's `step` (one network time step)
 well as on its own.
 """
 
+from ._dde import DDEStepper as DDEStepper, History as History, ddeint as ddeint
 from ._fde import FDEState as FDEState, FDEStepper as FDEStepper, fdeint as fdeint
 from ._ode import (
     ODE_METHODS as ODE_METHODS,
