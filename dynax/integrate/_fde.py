@@ -9,6 +9,7 @@ import numpy as np
 from jax.scipy.special import gamma
 
 from .._custom_types import Array, ArrayLike, Float, Int, PyTree
+from ._linear import check_dt
 
 FDE_METHODS = ("caputo_euler", "caputo_l1", "gl_short_memory")
 """The method names `fdeint` accepts."""
@@ -122,8 +123,7 @@ class FDEStepper(eqx.Module):
 
     def __call__(self, state: FDEState, t, dt, args=None) -> FDEState:
         """Advance `state` from `t` to `t + dt` (ms); `args` is passed to `f`."""
-        if isinstance(dt, int | float) and not dt > 0:
-            raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+        check_dt(dt)
         alpha = self.alpha
         dtype = jnp.result_type(alpha, float)
         scale = jnp.asarray(dt, dtype) ** alpha

@@ -30,6 +30,12 @@ def diagonal_linearisation(fn, y: PyTree[Array]) -> tuple[PyTree[Array], PyTree[
     return jtu.tree_unflatten(treedef, values), jtu.tree_unflatten(treedef, slopes)
 
 
+def check_dt(dt) -> None:
+    """Raise a `ValueError` for a concrete step `dt` that is not positive."""
+    if isinstance(dt, int | float) and not dt > 0:
+        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+
+
 def phi1(z: Array) -> Array:
     r"""$\varphi_1(z) = (e^z - 1)/z$, with $\varphi_1(0) = 1$ (finite gradients at 0)."""
     zero = z == 0

@@ -11,7 +11,7 @@ import jax.tree_util as jtu
 import optimistix as optx
 
 from .._custom_types import Array, PyTree, RealScalarLike
-from ._linear import diagonal_linearisation, phi1
+from ._linear import check_dt, diagonal_linearisation, phi1
 from ._tableau import TABLEAUX, ButcherTableau
 
 ODE_METHODS = (*TABLEAUX, "exp_euler", "backward_euler")
@@ -31,11 +31,6 @@ def check_ode_method(method) -> None:
             f"method must be a name ({', '.join(ODE_METHODS)}), a dx.integrate.ButcherTableau "
             f"or a Diffrax solver instance, got {method!r}."
         )
-
-
-def _check_dt(dt) -> None:
-    if isinstance(dt, int | float) and not dt > 0:
-        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
 
 
 def _combine(y, dt, coefficients, ks):
@@ -68,7 +63,7 @@ class RungeKutta(AbstractODEStepper):
     tableau: ButcherTableau
 
     def __call__(self, y, t, dt, args=None):
-        _check_dt(dt)
+        check_dt(dt)
         ks = []
         for a_i, c_i in zip(self.tableau.a, self.tableau.c):
             ks.append(self.f(t + c_i * dt, _combine(y, dt, a_i, ks), args))
@@ -96,7 +91,7 @@ class ExponentialEuler(AbstractODEStepper):
     f: Callable
 
     def __call__(self, y, t, dt, args=None):
-        _check_dt(dt)
+        check_dt(dt)
         fy, slope = diagonal_linearisation(lambda x: self.f(t, x, args), y)
         return jtu.tree_map(lambda y0, f0, a: y0 + dt * phi1(dt * a) * f0, y, fy, slope)
 
@@ -118,7 +113,7 @@ class BackwardEuler(AbstractODEStepper):
     max_steps: int = eqx.field(static=True, default=32)
 
     def __call__(self, y, t, dt, args=None):
-        _check_dt(dt)
+        check_dt(dt)
         t1 = t + dt
 
         def residual(y1, _):
@@ -153,7 +148,7 @@ class DiffraxStepper(AbstractODEStepper):
             )
 
     def __call__(self, y, t, dt, args=None):
-        _check_dt(dt)
+        check_dt(dt)
         # Diffrax's implicit solvers trace t as an array: a Python float would not match.
         t = jnp.asarray(t, dtype=float)
         term = diffrax.ODETerm(self.f)

@@ -14,7 +14,7 @@ import lineax as lx
 from jax.flatten_util import ravel_pytree
 
 from .._custom_types import Array, ArrayLike, PRNGKeyArray, PyTree
-from ._linear import diagonal_linearisation, phi1
+from ._linear import check_dt, diagonal_linearisation, phi1
 
 SDE_METHODS = ("euler", "heun", "milstein", "milstein_grad_free", "exp_euler")
 """The method names `sdeint` accepts (besides a Diffrax SDE solver instance)."""
@@ -124,7 +124,7 @@ class SDEStepper(eqx.Module):
         self, y: PyTree[Array], t: ArrayLike, dt: ArrayLike, args: Any, key: PRNGKeyArray
     ) -> Noise:
         """A Brownian increment over `dt` (with Lévy areas where the solver needs them)."""
-        _check_dt(dt)
+        check_dt(dt)
         if self.noise == "diagonal":
             shape = jtu.tree_map(lambda x: jax.ShapeDtypeStruct(jnp.shape(x), x.dtype), y)
         elif self.noise == "scalar":
@@ -159,7 +159,7 @@ class SDEStepper(eqx.Module):
         self, y: PyTree[Array], t: ArrayLike, dt: ArrayLike, args: Any, dW: Noise
     ) -> PyTree[Array]:
         """`y` at `t + dt` for the given increment `dW` (as `increment` returns it)."""
-        _check_dt(dt)
+        check_dt(dt)
         if self.solver is not None:
             return self._diffrax_step(y, t, dt, args, dW)
         if isinstance(dW, diffrax.AbstractBrownianIncrement):
@@ -244,11 +244,6 @@ class SDEStepper(eqx.Module):
         state = self.solver.init(terms, t, t1, y_flat, args)
         y1 = self.solver.step(terms, t, t1, y_flat, args, state, made_jump=False)[0]
         return unravel(y1)
-
-
-def _check_dt(dt):
-    if isinstance(dt, int | float) and not dt > 0:
-        raise ValueError(f"dt must be > 0, got dt={dt!r}.")
 
 
 def sdeint(
