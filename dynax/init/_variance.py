@@ -98,197 +98,85 @@ class VarianceScaling(AbstractInitializer):
         )
 
 
-class KaimingNormal(AbstractInitializer):
-    """He (Kaiming) initialisation, truncated normal: variance `2 / fan_in`, for ReLU units.
+def KaimingNormal(scale: ArrayLike = 2.0, mode: str = "fan_in") -> VarianceScaling:
+    """He (Kaiming) initialisation, truncated normal: variance `2 / fan_in`.
 
     `VarianceScaling(scale, mode, "truncated_normal")` with `scale=2.0` and `mode="fan_in"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         He, K., Zhang, X., Ren, S., & Sun, J. (2015). Delving deep into rectifiers:
         surpassing human-level performance on ImageNet classification. *ICCV*, 1026–1034.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 2.0, mode: str = "fan_in"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(
-            key, shape, dtype, self.scale, self.mode, "truncated_normal", "KaimingNormal"
-        )
+    return VarianceScaling(scale, mode, "truncated_normal")
 
 
-class KaimingUniform(AbstractInitializer):
-    """He (Kaiming) initialisation, uniform: variance `2 / fan_in`, for ReLU units.
+def KaimingUniform(scale: ArrayLike = 2.0, mode: str = "fan_in") -> VarianceScaling:
+    """He (Kaiming) initialisation, uniform: variance `2 / fan_in`.
 
     `VarianceScaling(scale, mode, "uniform")` with `scale=2.0` and `mode="fan_in"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         He, K., Zhang, X., Ren, S., & Sun, J. (2015). Delving deep into rectifiers:
         surpassing human-level performance on ImageNet classification. *ICCV*, 1026–1034.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 2.0, mode: str = "fan_in"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(
-            key, shape, dtype, self.scale, self.mode, "uniform", "KaimingUniform"
-        )
+    return VarianceScaling(scale, mode, "uniform")
 
 
-class XavierNormal(AbstractInitializer):
+def XavierNormal(scale: ArrayLike = 1.0, mode: str = "fan_avg") -> VarianceScaling:
     """Glorot (Xavier) initialisation, truncated normal: variance `2 / (fan_in + fan_out)`.
 
     `VarianceScaling(scale, mode, "truncated_normal")` with `scale=1.0` and `mode="fan_avg"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         Glorot, X., & Bengio, Y. (2010). Understanding the difficulty of training deep
         feedforward neural networks. *AISTATS*, 9, 249–256.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 1.0, mode: str = "fan_avg"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(
-            key, shape, dtype, self.scale, self.mode, "truncated_normal", "XavierNormal"
-        )
+    return VarianceScaling(scale, mode, "truncated_normal")
 
 
-class XavierUniform(AbstractInitializer):
+def XavierUniform(scale: ArrayLike = 1.0, mode: str = "fan_avg") -> VarianceScaling:
     """Glorot (Xavier) initialisation, uniform: variance `2 / (fan_in + fan_out)`.
 
     `VarianceScaling(scale, mode, "uniform")` with `scale=1.0` and `mode="fan_avg"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         Glorot, X., & Bengio, Y. (2010). Understanding the difficulty of training deep
         feedforward neural networks. *AISTATS*, 9, 249–256.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 1.0, mode: str = "fan_avg"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(
-            key, shape, dtype, self.scale, self.mode, "uniform", "XavierUniform"
-        )
+    return VarianceScaling(scale, mode, "uniform")
 
 
-class LecunNormal(AbstractInitializer):
+def LecunNormal(scale: ArrayLike = 1.0, mode: str = "fan_in") -> VarianceScaling:
     """LeCun initialisation, truncated normal: variance `1 / fan_in`.
 
     `VarianceScaling(scale, mode, "truncated_normal")` with `scale=1.0` and `mode="fan_in"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         LeCun, Y., Bottou, L., Orr, G. B., & Müller, K.-R. (1998). Efficient BackProp. In
         *Neural Networks: Tricks of the Trade*, 9–50. Springer.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 1.0, mode: str = "fan_in"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(
-            key, shape, dtype, self.scale, self.mode, "truncated_normal", "LecunNormal"
-        )
+    return VarianceScaling(scale, mode, "truncated_normal")
 
 
-class LecunUniform(AbstractInitializer):
+def LecunUniform(scale: ArrayLike = 1.0, mode: str = "fan_in") -> VarianceScaling:
     """LeCun initialisation, uniform: variance `1 / fan_in`.
 
     `VarianceScaling(scale, mode, "uniform")` with `scale=1.0` and `mode="fan_in"` by
     default; the fans are read from the last two axes, `(..., n_in, n_out)`.
 
-    **Arguments:**
-
-    - `scale`: the variance times the fan, `> 0`.
-    - `mode`: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
-
     ??? cite "Reference"
 
         LeCun, Y., Bottou, L., Orr, G. B., & Müller, K.-R. (1998). Efficient BackProp. In
         *Neural Networks: Tricks of the Trade*, 9–50. Springer.
     """
-
-    scale: Array
-    mode: str = eqx.field(static=True)
-
-    def __init__(self, scale: ArrayLike = 1.0, mode: str = "fan_in"):
-        self.scale = as_float_array(scale, "scale", positive=True)
-        self.mode = mode
-
-    def __check_init__(self):
-        check_choice(self.mode, "mode", MODES)
-
-    def __call__(self, key, shape, dtype=None):
-        return variance_scaling(key, shape, dtype, self.scale, self.mode, "uniform", "LecunUniform")
+    return VarianceScaling(scale, mode, "uniform")
