@@ -1,10 +1,12 @@
 """Compressed sparse row connectivity: the format projections propagate spikes over."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._custom_types import Array, Int
+from .._custom_types import Array, Bool, Int, PyTree
+from ._data import as_int32, dense, host_int, in_range, lex_order, mask, reorder, with_data
 
 
 def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"]:
@@ -13,12 +15,42 @@ def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"
     return jnp.repeat(jnp.arange(n_pre, dtype=jnp.int32), jnp.diff(indptr), total_repeat_length=nnz)
 
 
+def check_indptr(indptr, n_rows_name: str) -> np.ndarray:
+    indptr = np.asarray(indptr)
+    if (
+        indptr.ndim != 1
+        or indptr.size < 1
+        or not np.issubdtype(indptr.dtype, np.integer)
+        or indptr[0] != 0
+        or np.any(np.diff(indptr) < 0)
+    ):
+        raise ValueError(
+            f"indptr must be a non-decreasing 1-d integer array of length {n_rows_name} + 1 "
+            "starting at 0."
+        )
+    if indptr[-1] > np.iinfo(np.int32).max:
+        raise ValueError(f"At most 2**31 - 1 connections fit int32 indices, got {indptr[-1]}.")
+    return indptr.astype(np.int64)
+
+
+def host_rows(indptr: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
+
+
 class CSR(eqx.Module):
     """Connectivity from `n_pre` to `n_post` neurons in compressed sparse row form.
 
     The targets of presynaptic neuron `i` are `indices[indptr[i]:indptr[i + 1]]`; a
-    per-synapse array (weights, delays) is ordered like `indices`. The arrays are pytree
-    leaves, so `jit` receives them as arguments rather than baking them in as constants.
+    per-synapse array (weights, delays) is ordered like `indices`. The arrays are `int32`
+    pytree leaves, so `jit` receives them as arguments rather than baking them in as
+    constants. Connectors return this format, sorted by (pre, post); build one from your
+    own CSR arrays with the constructor.
+
+    **Converting.** `to_csc()`, `to_coo()`, `to_fan_out()`, `todense()` and `to_mask()`
+    give the other formats. Per-synapse data travels along: `to_csc(data=w)` returns
+    `(csc, w_csc)`, with `w` (an `(nnz, ...)` array or a pytree of them, e.g.
+    `(weights, delays)`) reordered like the synapses of the new format. Pass
+    `data=jnp.arange(conn.nnz)` to get the permutation itself.
 
     **Arguments:**
 
@@ -34,21 +66,18 @@ class CSR(eqx.Module):
     max_fan_out: int = eqx.field(static=True)
 
     def __init__(self, indptr, indices, n_post: int):
-        indptr = np.asarray(indptr, dtype=np.int64)
-        indices = np.asarray(indices, dtype=np.int64)
-        if indptr.ndim != 1 or indptr.size < 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
-            raise ValueError("indptr must be a non-decreasing 1-d array starting at 0.")
+        indptr = check_indptr(indptr, "n_pre")
+        indices = host_int(indices, "indices")
         if indptr[-1] != indices.size:
             raise ValueError(
                 f"indptr[-1] must equal len(indices); got {indptr[-1]} and {indices.size}."
             )
-        if indices.size and (indices.min() < 0 or indices.max() >= n_post):
-            raise ValueError(f"indices must lie in [0, n_post={n_post}).")
+        in_range(indices, n_post, "indices", "n_post")
         self.n_pre = indptr.size - 1
         self.n_post = int(n_post)
         self.max_fan_out = int(np.diff(indptr).max(initial=0))
-        self.indptr = jnp.asarray(indptr, jnp.int32)
-        self.indices = jnp.asarray(indices, jnp.int32)
+        self.indptr = as_int32(indptr)
+        self.indices = as_int32(indices)
 
     @property
     def nnz(self) -> int:
@@ -58,9 +87,66 @@ class CSR(eqx.Module):
     @property
     def rows(self) -> Int[Array, " nnz"]:
         """Presynaptic index of every connection (ordered like `indices`)."""
-        return csr_rows(self.indptr, self.nnz)
+        if isinstance(self.indptr, jax.core.Tracer):
+            return csr_rows(self.indptr, self.nnz)
+        return as_int32(host_rows(np.asarray(self.indptr)))
 
     def todense(self, weight=1.0) -> Array:
-        """The `(n_pre, n_post)` weight matrix (for tests and small networks)."""
-        w = jnp.broadcast_to(jnp.asarray(weight, float), (self.nnz,))
-        return jnp.zeros((self.n_pre, self.n_post), w.dtype).at[self.rows, self.indices].add(w)
+        """The `(n_pre, n_post)` weight matrix (for tests and small networks); `weight` is
+        a scalar or one value per synapse, and multiple synapses of a pair add up."""
+        return dense(self.n_pre, self.n_post, self._rows(), self.indices, weight, self.nnz)
+
+    def to_mask(self) -> Bool[Array, "n_pre n_post"]:
+        """The dense `(n_pre, n_post)` boolean adjacency matrix."""
+        return mask(self.n_pre, self.n_post, self._rows(), self.indices)
+
+    def _rows(self):
+        if isinstance(self.indptr, jax.core.Tracer):
+            return csr_rows(self.indptr, self.nnz)
+        return host_rows(np.asarray(self.indptr))
+
+    def to_coo(self, data: PyTree = None):
+        """The same synapses in the same order as a `dx.connect.COO`; with `data`, returns
+        `(coo, data)`."""
+        from ._coo import COO
+
+        coo = COO(self._rows(), self.indices, self.n_pre, self.n_post)
+        return with_data(coo, data, np.arange(self.nnz), self.nnz)
+
+    def to_csc(self, data: PyTree = None):
+        """A `dx.connect.CSC`, its synapses sorted by (post, pre); with `data`, returns
+        `(csc, data)` with `data` reordered like the synapses."""
+        from ._csc import CSC
+
+        rows = host_rows(np.asarray(self.indptr))
+        cols = np.asarray(self.indices)
+        order = lex_order(cols, rows, self.n_pre)
+        indptr = np.zeros(self.n_post + 1, np.int64)
+        np.cumsum(np.bincount(cols, minlength=self.n_post), out=indptr[1:])
+        csc = CSC(indptr, rows[order], self.n_pre)
+        return with_data(csc, data, order, self.nnz)
+
+    def to_fan_out(self, data: PyTree = None, fill=0):
+        """A `dx.connect.FanOut` whose row `i` lists the targets of neuron `i` in CSR order,
+        padded to the largest fan-out. With `data`, returns `(fan_out, table)`: each
+        per-synapse leaf becomes an `(n_pre, k, ...)` table with `fill` in the padding."""
+        from ._fan_out import FanOut
+
+        indptr = np.asarray(self.indptr)
+        rows = host_rows(indptr)
+        slots = np.arange(self.nnz, dtype=np.int64) - np.repeat(indptr[:-1], np.diff(indptr))
+        table = np.full((self.n_pre, self.max_fan_out), self.n_post, np.int32)
+        table[rows, slots] = np.asarray(self.indices)
+        fan_out = FanOut(table, self.n_post)
+        if data is None:
+            return fan_out
+        flat = reorder(data, np.arange(self.nnz), self.nnz)  # checks the shapes
+        rows, slots = jnp.asarray(rows), jnp.asarray(slots)
+
+        def spread(x):
+            if x.ndim == 0:
+                return x
+            out = jnp.full((self.n_pre, self.max_fan_out) + x.shape[1:], fill, x.dtype)
+            return out.at[rows, slots].set(x)
+
+        return fan_out, jax.tree.map(spread, flat)

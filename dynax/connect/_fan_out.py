@@ -1,10 +1,13 @@
 """Fixed fan-out connectivity: one padded row of targets per presynaptic neuron."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._custom_types import Array, Bool, Int
+from .._custom_types import Array, Bool, Int, PyTree
+from ._csr import CSR
+from ._data import as_int32, dense, mask
 
 
 class FanOut(eqx.Module):
@@ -13,8 +16,12 @@ class FanOut(eqx.Module):
     Row `i` lists the postsynaptic targets of presynaptic neuron `i`; rows with fewer than
     `k` targets are padded with the value `n_post`, which names no neuron. A per-synapse
     array (weights, delays) has the same `(n_pre, k)` shape, with anything in the padded
-    slots. Spike propagation over this format reads one contiguous row per spike, with
-    no row pointers, which is the fastest layout when fan-outs are (nearly) equal.
+    slots. Build one with `csr.to_fan_out()` (or `dx.connect.FixedPostNum(k)(...)
+    .to_fan_out()` for a table without padding). `to_csr()` converts back; per-synapse
+    tables travel along: `to_csr(data=w)` returns `(csr, w_csr)` with the `(n_pre, k, ...)`
+    table `w` read at the real slots, row by row. Spike propagation over this format
+    reads one contiguous row per spike, with no row pointers, which is the fastest layout
+    when fan-outs are (nearly) equal.
 
     **Arguments:**
 
@@ -33,7 +40,7 @@ class FanOut(eqx.Module):
             raise ValueError(f"indices must have shape (n_pre, k), got {host.shape}.")
         if host.size and (host.min() < 0 or host.max() > n_post):
             raise ValueError(f"indices must lie in [0, n_post={n_post}] (n_post pads a row).")
-        self.indices = jnp.asarray(host, jnp.int32)
+        self.indices = as_int32(host)
         self.n_post = int(n_post)
 
     @property
@@ -50,3 +57,49 @@ class FanOut(eqx.Module):
     def mask(self) -> Bool[Array, "n_pre k"]:
         """Which slots hold a connection (the others are padding)."""
         return self.indices < self.n_post
+
+    @property
+    def nnz(self) -> int:
+        """Number of connections (slots that are not padding)."""
+        return int(np.count_nonzero(np.asarray(self.indices) < self.n_post))
+
+    def _pairs(self):
+        rows, slots = np.nonzero(np.asarray(self.indices) < self.n_post)
+        return rows, slots, np.asarray(self.indices)[rows, slots]
+
+    def todense(self, weight=1.0) -> Array:
+        """The `(n_pre, n_post)` weight matrix; `weight` is a scalar or an `(n_pre, k)`
+        table, and multiple synapses of a pair add up."""
+        rows, slots, cols = self._pairs()
+        weight = jnp.asarray(weight)
+        w = weight if weight.ndim == 0 else weight[rows, slots]
+        return dense(self.n_pre, self.n_post, rows, cols, w, rows.size)
+
+    def to_mask(self) -> Bool[Array, "n_pre n_post"]:
+        """The dense `(n_pre, n_post)` boolean adjacency matrix."""
+        rows, _, cols = self._pairs()
+        return mask(self.n_pre, self.n_post, rows, cols)
+
+    def to_csr(self, data: PyTree = None):
+        """A `dx.connect.CSR` with the targets of each row in table order, padding dropped.
+        With `data` (`(n_pre, k, ...)` tables), returns `(csr, data)` with one entry per
+        synapse, in CSR order."""
+        rows, slots, cols = self._pairs()
+        indptr = np.zeros(self.n_pre + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n_pre), out=indptr[1:])
+        csr = CSR(indptr, cols, self.n_post)
+        if data is None:
+            return csr
+        shape = self.indices.shape
+
+        def gather(x):
+            x = jnp.asarray(x)
+            if x.ndim == 0:
+                return x
+            if x.shape[:2] != shape:
+                raise ValueError(
+                    f"per-synapse tables must have shape {shape} (+ trailing axes), got {x.shape}."
+                )
+            return x[rows, slots]
+
+        return csr, jax.tree.map(gather, data)
