@@ -1,17 +1,28 @@
 """COBA network benchmark (Brette et al. 2007, benchmark 1): one JSON row per size.
 
-    python benchmarks/coba.py [N ...]        (default: 4000)
+    python benchmarks/coba.py [N ...] [--no-peers | --peers]        (default N: 4000)
 
 build_s: connectivity + model construction; compile_s: first call minus the second;
 run_s: a second, already compiled call (the simulation loop alone); rate_Hz: mean
 excitatory rate, about 21 Hz when fan-in is 80 (a correctness check).
+
+Peers: when the virtual environments of benchmarks/README.md exist (`.venv-brian2`,
+`.venv-brainpy` at the repository root, or the interpreters named by DYNAX_BRIAN2_PYTHON
+and DYNAX_BRAINPY_PYTHON), each N also runs the same network in Brian2 (C++ standalone,
+then the Cython runtime with a cold and a warm cache) and BrainPy, each in a subprocess
+after dynax, and prints their rows and one row of ratios dynax / peer. `--no-peers`
+skips them; `--peers` fails when no peer environment is found.
 """
 
 import json
+import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import jax
 
@@ -49,6 +60,93 @@ def bench(n: int, duration: float = 1000.0, dt: float = 0.1) -> dict:
     }
 
 
+# Peers: the same network in Brian2 and BrainPy, each in its own virtual environment
+# (never a dynax dependency). Self-contained: nothing above depends on it.
+
+_ROOT = Path(__file__).resolve().parent.parent
+_PEER_DIR = Path(__file__).resolve().parent / "peers"
+# (environment variable, default interpreter, script, runs as (label, arguments)), in the
+# order they run after dynax.
+_PEERS = (
+    (
+        "DYNAX_BRIAN2_PYTHON",
+        _ROOT / ".venv-brian2" / "bin" / "python",
+        "brian2_coba.py",
+        (
+            ("brian2-cpp", ["cpp_standalone", "{n}"]),
+            ("brian2-cython-cold", ["runtime", "{n}", "--cache", "{cache}"]),
+            ("brian2-cython-warm", ["runtime", "{n}", "--cache", "{cache}"]),
+        ),
+    ),
+    (
+        "DYNAX_BRAINPY_PYTHON",
+        _ROOT / ".venv-brainpy" / "bin" / "python",
+        "brainpy_coba.py",
+        (("brainpy", ["{n}"]),),
+    ),
+)
+
+
+def _peer_python(variable: str, default: Path) -> str | None:
+    python = os.environ.get(variable) or str(default)
+    return python if os.path.isfile(python) and os.access(python, os.X_OK) else None
+
+
+def available_peers() -> list[str]:
+    return [script for variable, default, script, _ in _PEERS if _peer_python(variable, default)]
+
+
+def run_peers(n: int, timeout: float | None = None) -> list[dict]:
+    """Run every available peer at size `n`, one subprocess after another; their rows.
+
+    A peer that fails gives a row with "error" instead of timings.
+    """
+    timeout = float(os.environ.get("DYNAX_PEER_TIMEOUT", 1800)) if timeout is None else timeout
+    rows = []
+    for variable, default, script, runs in _PEERS:
+        python = _peer_python(variable, default)
+        if python is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="dynax_peer_") as cache:
+            for label, args in runs:
+                args = [a.format(n=n, cache=cache) for a in args]
+                command = [python, str(_PEER_DIR / script), *args]
+                try:
+                    done = subprocess.run(
+                        command, capture_output=True, text=True, timeout=timeout, check=False
+                    )
+                    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+                    if done.returncode or not lines:
+                        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+                        raise RuntimeError(f"exit {done.returncode}: {' | '.join(tail)}")
+                    row = json.loads(lines[-1])
+                    row["peer"] = label
+                except (OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                    row = {"model": "COBA", "N": n, "peer": label, "error": str(e)[-500:]}
+                rows.append(row)
+    return rows
+
+
+def peer_ratios(row: dict, peers: list[dict]) -> dict:
+    """dynax / peer for run_s and first_result_s (below 1: dynax is faster)."""
+    ratios = {"model": "COBA", "N": row["N"], "ratio": "dynax/peer"}
+    for key in ("run_s", "first_result_s"):
+        ratios[key] = {p["peer"]: round(row[key] / p[key], 3) for p in peers if p.get(key)}
+    return ratios
+
+
 if __name__ == "__main__":
-    for n in [int(a) for a in sys.argv[1:]] or [4000]:
-        print(json.dumps(bench(n)), flush=True)
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    if flags - {"--peers", "--no-peers"}:
+        sys.exit(f"unknown option(s): {sorted(flags - {'--peers', '--no-peers'})}")
+    with_peers = "--no-peers" not in flags and bool(available_peers())
+    if "--peers" in flags and not with_peers:
+        sys.exit("--peers: no peer environment found (see benchmarks/README.md)")
+    for n in [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [4000]:
+        row = bench(n)
+        print(json.dumps(row), flush=True)
+        if with_peers:
+            peers = run_peers(n)
+            for p in peers:
+                print(json.dumps(p), flush=True)
+            print(json.dumps(peer_ratios(row, peers)), flush=True)
