@@ -1,3 +1,29 @@
-"""Event-driven and sparse operators."""
+"""Event-driven and sparse operators, and just-in-time connectivity.
 
-from ._event import event_csr_matvec as event_csr_matvec
+Every operator applies a matrix $W$ of shape `(n_pre, n_post)`: by default $y = x W$
+(presynaptic events or values to postsynaptic sums), with `transpose=True` $y = W x$.
+Mat-mat variants take a leading batch axis, `(batch, n)`, and equal a `jax.vmap` of the
+mat-vec (which is itself efficient: the batch's active rows are compacted together).
+"""
+
+from ._event import (
+    event_csr_matmat as event_csr_matmat,
+    event_csr_matvec as event_csr_matvec,
+    event_fanout_matmat as event_fanout_matmat,
+    event_fanout_matvec as event_fanout_matvec,
+)
+from ._jitconn import (
+    event_mv_prob_homo as event_mv_prob_homo,
+    event_mv_prob_normal as event_mv_prob_normal,
+    event_mv_prob_uniform as event_mv_prob_uniform,
+    jitconn_todense as jitconn_todense,
+    mv_prob_homo as mv_prob_homo,
+    mv_prob_normal as mv_prob_normal,
+    mv_prob_uniform as mv_prob_uniform,
+)
+from ._sparse import (
+    coo_matmat as coo_matmat,
+    coo_matvec as coo_matvec,
+    csr_matmat as csr_matmat,
+    csr_matvec as csr_matvec,
+)

@@ -1,4 +1,4 @@
-"""Event-driven propagation of spikes over sparse connectivity."""
+"""Event-driven propagation of spikes over CSR and fixed fan-out connectivity."""
 
 import functools
 
@@ -6,85 +6,281 @@ import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float
-from ..connect import CSR
+from ..connect import CSR, FanOut
 from ..connect._csr import csr_rows
+from ._compact import (
+    batched_kernel,
+    buckets,
+    by_activity,
+    is_zero,
+    out_dtype,
+    scatter_rows,
+    take_rows,
+)
+from ._sparse import check_input, coo_apply
+
+# ---------------------------------------------------------------------------------------
+# CSR
+
+
+def _csr_every(meta, values, weight, indptr, indices):
+    n_post = meta[1]
+    rows = csr_rows(indptr, indices.shape[0])
+    return coo_apply(values, weight, rows, indices, n_post, transpose=False)
+
+
+def _csr_kernel(meta, events, indptr, indices, *weight):
+    """$e W$ for events `(n_pre, batch)`; unit weights unless a `(nnz,)` weight is given."""
+    n_pre, n_post, sizes, width, dtype = meta
+    values = events.astype(dtype)
+    w = weight[0] if weight else jnp.ones((), dtype)
+
+    def few(idx):
+        start = indptr[idx]  # idx = n_pre (padding) reads indptr[n_pre] = nnz: an empty row
+        end = indptr[jnp.minimum(idx + 1, n_pre)]
+        pos = start[:, None] + jnp.arange(width)
+        valid = pos < end[:, None]
+        pos = jnp.where(valid, pos, 0)
+        target = jnp.where(valid, indices[pos], n_post)
+        scale = take_rows(values, idx, 0)[:, None, :]
+        contrib = scale * w[pos][..., None] if weight else scale
+        return scatter_rows(target, contrib, n_post)
+
+    return by_activity(events, sizes, few, lambda: _csr_every(meta, values, w, indptr, indices))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _csr_event(meta, events, weight, indptr, indices):
+    if weight.ndim == 0:
+        return weight * batched_kernel(_csr_kernel, meta)(events, indptr, indices)
+    return batched_kernel(_csr_kernel, meta)(events, indptr, indices, weight)
+
+
+def _csr_event_jvp(meta, primals, tangents):
+    events, weight, indptr, indices = primals
+    d_events, d_weight = tangents[:2]
+    out = _csr_event(meta, events, weight, indptr, indices)
+    d_out = jnp.zeros_like(out)
+    if not is_zero(d_weight):  # linear in the weight
+        if weight.ndim == 0:
+            d_out = d_out + d_weight * _csr_event(
+                meta, events, jnp.ones_like(weight), indptr, indices
+            )
+        else:
+            d_out = d_out + _csr_every(meta, events.astype(out.dtype), d_weight, indptr, indices)
+    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
+        # The dense product's derivative: inactive events count too (surrogate gradients).
+        d_out = d_out + _csr_every(meta, d_events.astype(out.dtype), weight, indptr, indices)
+    return out, d_out
+
+
+_csr_event.defjvp(_csr_event_jvp, symbolic_zeros=True)
+
+
+def _event_csr(events, conn, weight, transpose, max_events, batched):
+    n_in = conn.n_post if transpose else conn.n_pre
+    check_input(events, n_in, batched, "events")
+    weight = jnp.asarray(weight)
+    if weight.shape not in ((), (conn.nnz,)):
+        raise ValueError(f"weight has shape {weight.shape}, expected () or ({conn.nnz},).")
+    dtype = out_dtype(events, weight)
+    columns = events.T if batched else events[:, None]
+    weight = weight.astype(dtype)
+    if transpose:  # W e gathers along each row: every connection, no compaction
+        rows = csr_rows(conn.indptr, conn.nnz)
+        out = coo_apply(columns.astype(dtype), weight, rows, conn.indices, conn.n_pre, True, True)
+    else:
+        sizes = buckets(conn.n_pre, max_events)
+        meta = (conn.n_pre, conn.n_post, sizes, max(conn.max_fan_out, 1), jnp.dtype(dtype))
+        if conn.nnz == 0:
+            out = jnp.zeros((conn.n_post, columns.shape[1]), dtype)
+        else:
+            out = _csr_event(meta, columns, weight, conn.indptr, conn.indices)
+    return out.T if batched else out[:, 0]
 
 
 def event_csr_matvec(
-    events: Array, conn: CSR, weight: ArrayLike, *, max_events: int | None = None
-) -> Float[Array, " n_post"]:
+    events: Array,
+    conn: CSR,
+    weight: ArrayLike,
+    *,
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, " n_out"]:
     r"""$y_j = \sum_i e_i W_{ij}$ over the connections in `conn`, touching only the rows of
     presynaptic neurons with $e_i \ne 0$.
 
     The active rows are compacted into the smallest of the buckets 32, 128, 512, …
     (× 4, up to `max_events`, default `n_pre // 4`) that holds them, at a cost
     O(bucket × max fan-out); a step with more events than `max_events` makes one pass
-    over every connection instead, so the result is exact either way. Derivatives are those of the
-    dense product: with respect to `weight`, and with respect to float `events` (also
-    for the inactive ones, as surrogate-gradient training needs).
+    over every connection instead, so the result is exact either way. Derivatives are
+    those of the dense product: with respect to `weight`, and with respect to float
+    `events` (also for the inactive ones, as surrogate-gradient training needs).
+    `jax.vmap` over `events` compacts the active rows of the whole batch together.
+
+    With `transpose=True` it computes $y_i = \sum_j W_{ij} e_j$ (postsynaptic events back
+    to the presynaptic side, e.g. feedback); CSR rows cannot be entered from the
+    postsynaptic side, so that direction visits every connection.
 
     **Arguments:**
 
-    - `events`: `(n_pre,)` spikes (bool) or event values (float).
-    - `conn`: the connectivity.
+    - `events`: `(n_pre,)` spikes (bool) or event values (float); `(n_post,)` with
+      `transpose`.
+    - `conn`: the connectivity, `n_pre × n_post`.
     - `weight`: a scalar (homogeneous) or a `(nnz,)` array ordered like `conn.indices`.
+    - `transpose`: compute $W e$ instead of $e W$.
+    - `max_events`: largest bucket of active rows (default `n_pre // 4`).
+
+    ??? cite "Reference"
+
+        Event-driven operators, which visit only the connections of the neurons that
+        spiked, and just-in-time connectivity are described in
+
+        ```bibtex
+        @article{wang2023brainpy,
+          title={BrainPy, a flexible, integrative, efficient, and extensible framework
+                 for general-purpose brain dynamics programming},
+          author={Wang, Chaoming and Zhang, Tianqiu and Chen, Xiaoyu and He, Sichao and
+                  Li, Shangyang and Wu, Si},
+          journal={eLife},
+          volume={12},
+          pages={e86365},
+          year={2023}
+        }
+        ```
     """
-    if events.shape != (conn.n_pre,):
-        raise ValueError(f"events has shape {events.shape}, expected ({conn.n_pre},).")
-    weight = jnp.asarray(weight)
-    if weight.shape not in ((), (conn.nnz,)):
-        raise ValueError(f"weight has shape {weight.shape}, expected () or ({conn.nnz},).")
-    weight = weight.astype(jnp.result_type(weight.dtype, float))
-    limit = min(conn.n_pre, max_events or conn.n_pre // 4)
-    buckets = [32]
-    while buckets[-1] * 4 <= limit:
-        buckets.append(buckets[-1] * 4)
-    buckets = tuple(b for b in buckets if b < conn.n_pre)
-    meta = (conn.n_pre, conn.n_post, buckets, max(conn.max_fan_out, 1))
-    return _matvec(meta, events, weight, conn.indptr, conn.indices)
+    return _event_csr(events, conn, weight, transpose, max_events, batched=False)
 
 
-def _all_connections(meta, values, weight, indptr, indices):
+def event_csr_matmat(
+    events: Array,
+    conn: CSR,
+    weight: ArrayLike,
+    *,
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, "batch n_out"]:
+    r"""`event_csr_matvec` for a batch of event vectors `(batch, n_pre)`: $Y = E W$ (or
+    $E W^\top$ with `transpose`), equal to `jax.vmap(event_csr_matvec)` over the first
+    axis. A row of $W$ is visited when any member of the batch has an event there.
+
+    **Arguments:** as `event_csr_matvec`, with `events` of shape `(batch, n_pre)`
+    (`(batch, n_post)` with `transpose`).
+    """
+    return _event_csr(events, conn, weight, transpose, max_events, batched=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Fixed fan-out
+
+
+def _fan_out_every(meta, values, weight, indices):
     n_post = meta[1]
-    rows = csr_rows(indptr, indices.size)
-    return jax.ops.segment_sum(values[rows] * weight, indices, n_post)
+    contrib = values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[..., None]
+    out = scatter_rows(indices, contrib, n_post)
+    return out if weight.ndim else out * weight
+
+
+def _fan_out_kernel(meta, events, indices, *weight):
+    n_pre, n_post, sizes, dtype = meta
+    values = events.astype(dtype)
+    w = weight[0] if weight else jnp.ones((), dtype)
+
+    def few(idx):
+        target = take_rows(indices, idx, n_post)
+        scale = take_rows(values, idx, 0)[:, None, :]
+        contrib = scale * take_rows(w, idx, 0)[..., None] if weight else scale
+        return scatter_rows(target, contrib, n_post)
+
+    return by_activity(events, sizes, few, lambda: _fan_out_every(meta, values, w, indices))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _matvec(meta, events, weight, indptr, indices):
-    n_pre, n_post, buckets, width = meta
-    values = events.astype(weight.dtype)
-
-    def few(k):
-        (idx,) = jnp.nonzero(events, size=k, fill_value=n_pre)
-        padded = jnp.concatenate([indptr, indptr[-1:]])  # row n_pre is empty
-        start = padded[idx]
-        length = padded[idx + 1] - start
-        offset = jnp.arange(width)
-        valid = offset[None, :] < length[:, None]
-        pos = jnp.where(valid, start[:, None] + offset[None, :], 0)
-        target = jnp.where(valid, indices[pos], n_post)
-        scale = jnp.concatenate([values, jnp.zeros(1, values.dtype)])[idx][:, None]
-        w = scale * (weight if weight.ndim == 0 else jnp.where(valid, weight[pos], 0))
-        w = jnp.broadcast_to(w, target.shape)
-        return jnp.zeros(n_post + 1, w.dtype).at[target.ravel()].add(w.ravel())[:-1]
-
-    def every():
-        return _all_connections(meta, values, weight, indptr, indices)
-
-    if not buckets:
-        return every()
-    branches = [functools.partial(few, k) for k in buckets] + [every]
-    which = jnp.searchsorted(jnp.asarray(buckets), jnp.count_nonzero(events))
-    return jax.lax.switch(which, branches)
+def _fan_out_event(meta, events, weight, indices):
+    if weight.ndim == 0:
+        return weight * batched_kernel(_fan_out_kernel, meta)(events, indices)
+    return batched_kernel(_fan_out_kernel, meta)(events, indices, weight)
 
 
-@_matvec.defjvp
-def _matvec_jvp(meta, primals, tangents):
-    events, weight, indptr, indices = primals
-    d_events, d_weight, _, _ = tangents
-    out = _matvec(meta, events, weight, indptr, indices)
-    d_out = _matvec(meta, events, d_weight, indptr, indices)
-    if jnp.issubdtype(events.dtype, jnp.inexact):  # bool events have no tangent
-        d_out = d_out + _all_connections(meta, d_events, weight, indptr, indices)
+def _fan_out_event_jvp(meta, primals, tangents):
+    events, weight, indices = primals
+    d_events, d_weight = tangents[:2]
+    out = _fan_out_event(meta, events, weight, indices)
+    d_out = jnp.zeros_like(out)
+    if not is_zero(d_weight):
+        if weight.ndim == 0:
+            d_out = d_out + d_weight * _fan_out_event(meta, events, jnp.ones_like(weight), indices)
+        else:
+            d_out = d_out + _fan_out_every(meta, events.astype(out.dtype), d_weight, indices)
+    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
+        d_out = d_out + _fan_out_every(meta, d_events.astype(out.dtype), weight, indices)
     return out, d_out
+
+
+_fan_out_event.defjvp(_fan_out_event_jvp, symbolic_zeros=True)
+
+
+def _event_fan_out(events, conn, weight, transpose, max_events, batched):
+    check_input(events, conn.n_post if transpose else conn.n_pre, batched, "events")
+    weight = jnp.asarray(weight)
+    if weight.shape not in ((), conn.indices.shape):
+        raise ValueError(
+            f"weight has shape {weight.shape}, expected () or {tuple(conn.indices.shape)}."
+        )
+    dtype = out_dtype(events, weight)
+    columns = events.T if batched else events[:, None]
+    weight = weight.astype(dtype)
+    if transpose:  # y_i = sum_k w_ik e[target_ik]; padded slots read nothing
+        valid = conn.mask
+        gathered = take_rows(columns.astype(dtype), conn.indices, 0)  # (n_pre, k, batch)
+        w = weight if weight.ndim == 0 else jnp.where(valid, weight, 0)[..., None]
+        out = jnp.sum(gathered * w, axis=1)
+    else:
+        meta = (conn.n_pre, conn.n_post, buckets(conn.n_pre, max_events), jnp.dtype(dtype))
+        out = _fan_out_event(meta, columns, weight, conn.indices)
+    return out.T if batched else out[:, 0]
+
+
+def event_fanout_matvec(
+    events: Array,
+    conn: FanOut,
+    weight: ArrayLike,
+    *,
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, " n_out"]:
+    r"""$y_j = \sum_i e_i W_{ij}$ over a fixed fan-out table, reading only the rows of
+    presynaptic neurons with $e_i \ne 0$.
+
+    Active rows are compacted into buckets as in `event_csr_matvec`; each is one
+    contiguous `(k,)` row of targets (padding slots point to a dropped extra output).
+    With `transpose=True`, $y_i = \sum_j W_{ij} e_j$, a gather over the whole table.
+    Derivatives are those of the dense product, with respect to `weight` and float
+    `events`.
+
+    **Arguments:**
+
+    - `events`: `(n_pre,)` spikes (bool) or event values (float); `(n_post,)` with
+      `transpose`.
+    - `conn`: a `dx.connect.FanOut`, table `(n_pre, k)`.
+    - `weight`: a scalar or an `(n_pre, k)` array (anything in the padding slots).
+    - `transpose`: compute $W e$ instead of $e W$.
+    - `max_events`: largest bucket of active rows (default `n_pre // 4`).
+    """
+    return _event_fan_out(events, conn, weight, transpose, max_events, batched=False)
+
+
+def event_fanout_matmat(
+    events: Array,
+    conn: FanOut,
+    weight: ArrayLike,
+    *,
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, "batch n_out"]:
+    r"""`event_fanout_matvec` for a batch of event vectors `(batch, n_pre)`: $Y = E W$ (or
+    $E W^\top$), equal to `jax.vmap(event_fanout_matvec)` over the first axis.
+
+    **Arguments:** as `event_fanout_matvec`, with a leading batch axis on `events`.
+    """
+    return _event_fan_out(events, conn, weight, transpose, max_events, batched=True)

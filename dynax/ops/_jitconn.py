@@ -1,0 +1,359 @@
+r"""Just-in-time connectivity: random connections regenerated from `(seed, row)` inside the
+operator, never stored.
+
+Row $i$ of the `(n_pre, n_post)` matrix (the targets of presynaptic neuron $i$) is drawn by
+geometric skipping: its connected columns are $c_t = c_{t-1} + 1 + \lfloor \log u_t /
+\log(1 - p) \rfloor$, $c_{-1} = -1$, which makes every entry independently present with
+probability $p$; $u_t$ and the weight of connection $t$ come from a counter-based hash of
+`(seed, stream, i, t)` (murmur3's 32-bit finaliser on `uint32`), so any row can be
+regenerated alone, by any operator, in any order. A row holds at most
+$K = \lceil \mu + 10\sqrt{\mu} + 16 \rceil$ connections ($\mu = p \cdot n_{post}$, $K \le
+n_{post}$); by Bernstein's inequality a Binomial$(n_{post}, p)$ row count exceeds $K$ with
+probability below $e^{-24} \approx 4 \cdot 10^{-11}$ (below $e^{-50}$ once $\mu \gtrsim
+100$). A truncated row simply keeps its first $K$ connections, in every operator alike.
+"""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._custom_types import Array, ArrayLike, Float
+from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
+from ._sparse import check_input
+
+_GOLDEN = np.uint32(0x9E3779B9)
+_ROW = np.uint32(0x85EBCA77)
+_STREAM = np.uint32(0xC2B2AE3D)
+_ROWS_PER_BLOCK_ELEMENTS = 1 << 20  # rows × K generated at once on the every-row paths
+_DISTS = ("homo", "uniform", "normal")
+
+
+def _fmix(h: Array) -> Array:
+    """murmur3's 32-bit finaliser: a bijection of uint32 with full avalanche."""
+    h = h ^ (h >> 16)
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> 13)
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> 16)
+
+
+def _bits(seed: Array, stream: int, rows: Array, n_draws: int) -> Array:
+    """uint32 hash of `(seed, stream, row, draw)` for `rows` × `range(n_draws)`."""
+    key = _fmix(seed.astype(jnp.uint32) + np.uint32(stream) * _STREAM)
+    key = _fmix(key ^ (rows.astype(jnp.uint32) * _ROW))
+    draws = jnp.arange(n_draws, dtype=jnp.uint32) * _GOLDEN
+    return _fmix(key[:, None] + draws)
+
+
+def _meta(shape, prob, dist, max_events, dtype):
+    """Static description: (n_pre, n_post, K, 1 / log(1 - p), skip cap, dist, buckets, dtype)."""
+    n_pre, n_post = (int(s) for s in shape)
+    if n_pre <= 0 or n_post <= 0:
+        raise ValueError(f"shape must be two positive ints, got {shape}.")
+    if not isinstance(prob, float | int | np.floating | np.integer) or not 0 < prob <= 1:
+        raise ValueError(f"prob must be a Python float in (0, 1] (it fixes K), got {prob!r}.")
+    prob = float(prob)
+    mu = prob * n_post
+    k = int(min(n_post, np.ceil(mu + 10 * np.sqrt(mu) + 16)))
+    inv_log_q = 0.0 if prob == 1 else float(1 / np.log1p(-prob))
+    # Cap single skips so that K cumulated skips fit in int32; a cap below n_post changes
+    # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
+    cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
+    sizes = buckets(n_pre, max_events)
+    return (n_pre, n_post, k, inv_log_q, cap, dist, sizes, jnp.dtype(dtype))
+
+
+def _generate(meta, seed, rows, a, b):
+    """Columns `(m, K)` (`n_post` where there is no connection) and weights of `rows`."""
+    _, n_post, k, inv_log_q, cap, dist = meta[:6]
+    u = ((_bits(seed, 0, rows, k) >> 8) + 1).astype(jnp.float32) * np.float32(2**-24)  # (0, 1]
+    skip = jnp.minimum(jnp.floor(jnp.log(u) * np.float32(inv_log_q)), np.float32(cap))
+    cols = jnp.cumsum(skip.astype(jnp.int32) + 1, axis=1) - 1
+    cols = jnp.minimum(cols, n_post)  # n_post = no connection
+    if dist == "homo":
+        return cols, a
+    r = (_bits(seed, 1, rows, k) >> 8).astype(jnp.float32)
+    if dist == "uniform":
+        r = r * np.float32(2**-24)  # [0, 1)
+    else:
+        r = jax.scipy.special.ndtri((r + 0.5) * np.float32(2**-24))
+    return cols, a + b * r.astype(a.dtype)
+
+
+def _blocks(meta):
+    n_pre, k = meta[0], meta[2]
+    block = max(1, min(n_pre, _ROWS_PER_BLOCK_ELEMENTS // k))
+    return block, -(-n_pre // block)
+
+
+def _scatter_every(meta, values, a, b, seed):
+    """$v W$ for `values` `(n_pre, batch)`, generating every row (in blocks)."""
+    n_pre, n_post = meta[:2]
+    block, n_blocks = _blocks(meta)
+
+    def add(start, acc):
+        rows = start + jnp.arange(block)
+        cols, w = _generate(meta, seed, rows, a, b)
+        scale = jnp.take(values, rows, axis=0, mode="fill", fill_value=0)
+        return acc + scatter_rows(cols, scale[:, None, :] * jnp.asarray(w)[..., None], n_post)
+
+    init = jnp.zeros((n_post, values.shape[1]), values.dtype)
+    if n_blocks == 1:
+        return add(0, init)
+    return jax.lax.fori_loop(0, n_blocks, lambda i, acc: add(i * block, acc), init)
+
+
+def _gather_every(meta, values, a, b, seed):
+    """$W v$ for `values` `(n_post, batch)`: each row gathers its columns (in blocks)."""
+    n_pre = meta[0]
+    block, n_blocks = _blocks(meta)
+
+    def rows_out(rows):
+        cols, w = _generate(meta, seed, rows, a, b)
+        gathered = jnp.take(values, cols, axis=0, mode="fill", fill_value=0)  # (m, K, batch)
+        return jnp.sum(gathered * jnp.asarray(w)[..., None], axis=1)
+
+    rows = jnp.arange(n_blocks * block).reshape(n_blocks, block)
+    out = rows_out(rows[0]) if n_blocks == 1 else jax.lax.map(rows_out, rows)
+    return out.reshape(n_blocks * block, -1)[:n_pre]
+
+
+def _event_kernel(meta, events, a, b, seed):
+    n_pre, n_post, k, *_, sizes, dtype = meta
+    values = events.astype(dtype)
+
+    def few(idx):
+        cols, w = _generate(meta, seed, idx, a, b)
+        cols = jnp.where((idx < n_pre)[:, None], cols, n_post)
+        scale = jnp.take(values, idx, axis=0, mode="fill", fill_value=0)
+        return scatter_rows(cols, scale[:, None, :] * jnp.asarray(w)[..., None], n_post)
+
+    return by_activity(events, sizes, few, lambda: _scatter_every(meta, values, a, b, seed))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _event(meta, events, a, b, seed):
+    return batched_kernel(_event_kernel, meta)(events, a, b, seed)
+
+
+def _event_jvp(meta, primals, tangents):
+    events, a, b, seed = primals
+    d_events, d_a, d_b, _ = tangents
+    out = _event(meta, events, a, b, seed)
+    d_out = jnp.zeros_like(out)
+    one, zero = jnp.ones_like(a), jnp.zeros_like(a)
+    if not is_zero(d_a):  # the matrix is a + b r on its support: linear in (a, b)
+        d_out = d_out + d_a * _event(meta, events, one, zero, seed)
+    if not is_zero(d_b) and meta[5] != "homo":
+        d_out = d_out + d_b * _event(meta, events, zero, one, seed)
+    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
+        d_out = d_out + _scatter_every(meta, d_events.astype(out.dtype), a, b, seed)
+    return out, d_out
+
+
+_event.defjvp(_event_jvp, symbolic_zeros=True)
+
+
+def _apply(x, a, b, prob, seed, shape, transpose, max_events, dist, event):
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    if a.shape or b.shape:
+        raise ValueError(f"weight parameters must be scalars, got shapes {a.shape}, {b.shape}.")
+    dtype = out_dtype(x, a, b)
+    meta = _meta(shape, prob, dist, max_events, dtype)
+    n_pre, n_post = meta[:2]
+    check_input(x, n_post if transpose else n_pre, False, "events" if event else "x")
+    seed = jnp.asarray(seed)
+    if seed.shape or not jnp.issubdtype(seed.dtype, jnp.integer):
+        raise ValueError(f"seed must be an integer scalar, got {seed.dtype}{list(seed.shape)}.")
+    a, b, columns = a.astype(dtype), b.astype(dtype), x[:, None]
+    if transpose:
+        out = _gather_every(meta, columns.astype(dtype), a, b, seed)
+    elif event:
+        out = _event(meta, columns, a, b, seed)
+    else:
+        out = _scatter_every(meta, columns.astype(dtype), a, b, seed)
+    return out[:, 0]
+
+
+def _doc_args(first: str) -> str:
+    return f"""
+    **Arguments:**
+
+    - `{first}`: `(n_pre,)`, or `(n_post,)` with `transpose`.
+    - `prob`: connection probability in (0, 1], a Python float (it fixes the static row
+      cap $K$).
+    - `seed`: an integer scalar (may be traced); the same seed gives the same matrix.
+    - `shape`: `(n_pre, n_post)`.
+    - `transpose`: compute $W x$ instead of $x W$.
+    """
+
+
+def event_mv_prob_homo(
+    events: Array,
+    weight: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, " n_out"]:
+    r"""$y = e W$ with $W_{ij} = w$ on random connections of probability `prob`,
+    regenerated from `seed` (see `jitconn_todense`), for spikes or float events.
+
+    Only the rows of active presynaptic neurons are generated (compacted into buckets as
+    in `event_csr_matvec`): cost O(#events × K), memory O(n). With `transpose=True`,
+    $y = W e$ (each row gathers its columns). Derivatives are those of the dense product,
+    with respect to `weight` and float `events`.
+
+    **Arguments:**
+
+    - `events`: `(n_pre,)` spikes or event values, `(n_post,)` with `transpose`.
+    - `weight`: the weight of every connection, a scalar.
+    - `prob`, `seed`, `shape`, `transpose`: as `mv_prob_homo`.
+    - `max_events`: largest bucket of active rows (default `n_pre // 4`).
+
+    ??? cite "Reference"
+
+        Just-in-time connectivity, regenerating random connections from a seed inside the
+        operator instead of storing them, follows
+
+        ```bibtex
+        @article{wang2023brainpy,
+          title={BrainPy, a flexible, integrative, efficient, and extensible framework
+                 for general-purpose brain dynamics programming},
+          author={Wang, Chaoming and Zhang, Tianqiu and Chen, Xiaoyu and He, Sichao and
+                  Li, Shangyang and Wu, Si},
+          journal={eLife},
+          volume={12},
+          pages={e86365},
+          year={2023}
+        }
+        ```
+    """
+    return _apply(events, weight, 0.0, prob, seed, shape, transpose, max_events, "homo", True)
+
+
+def event_mv_prob_uniform(
+    events: Array,
+    w_low: ArrayLike,
+    w_high: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, " n_out"]:
+    r"""`event_mv_prob_homo` with weights uniform on $[w_{low}, w_{high})$, drawn per
+    connection from the same seed. Differentiable in `w_low`, `w_high` and float events.
+
+    **Arguments:** as `event_mv_prob_homo`, with `w_low`, `w_high` (scalars) for `weight`.
+    """
+    a, b = jnp.asarray(w_low), jnp.asarray(w_high) - jnp.asarray(w_low)
+    return _apply(events, a, b, prob, seed, shape, transpose, max_events, "uniform", True)
+
+
+def event_mv_prob_normal(
+    events: Array,
+    w_mu: ArrayLike,
+    w_sigma: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+    max_events: int | None = None,
+) -> Float[Array, " n_out"]:
+    r"""`event_mv_prob_homo` with weights normal $\mathcal N(w_\mu, w_\sigma^2)$, drawn
+    per connection from the same seed (24-bit inverse-CDF normals, tails at ±5.3σ).
+    Differentiable in `w_mu`, `w_sigma` and float events.
+
+    **Arguments:** as `event_mv_prob_homo`, with `w_mu`, `w_sigma` (scalars) for `weight`.
+    """
+    return _apply(events, w_mu, w_sigma, prob, seed, shape, transpose, max_events, "normal", True)
+
+
+def mv_prob_homo(
+    x: Array,
+    weight: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+) -> Float[Array, " n_out"]:
+    r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_homo`
+    (every row is generated, in blocks: cost O(n_pre × K), memory O(n)).
+    """
+    return _apply(x, weight, 0.0, prob, seed, shape, transpose, None, "homo", False)
+
+
+def mv_prob_uniform(
+    x: Array,
+    w_low: ArrayLike,
+    w_high: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+) -> Float[Array, " n_out"]:
+    r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_uniform`."""
+    a, b = jnp.asarray(w_low), jnp.asarray(w_high) - jnp.asarray(w_low)
+    return _apply(x, a, b, prob, seed, shape, transpose, None, "uniform", False)
+
+
+def mv_prob_normal(
+    x: Array,
+    w_mu: ArrayLike,
+    w_sigma: ArrayLike,
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    transpose: bool = False,
+) -> Float[Array, " n_out"]:
+    r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_normal`."""
+    return _apply(x, w_mu, w_sigma, prob, seed, shape, transpose, None, "normal", False)
+
+
+for _f in (mv_prob_homo, mv_prob_uniform, mv_prob_normal):
+    _f.__doc__ += _doc_args("x")
+
+
+def jitconn_todense(
+    prob: float,
+    seed: ArrayLike,
+    *,
+    shape: tuple[int, int],
+    dist: str = "homo",
+    weight: ArrayLike | tuple[ArrayLike, ArrayLike] = 1.0,
+) -> Float[Array, "n_pre n_post"]:
+    r"""The `(n_pre, n_post)` matrix that the JIT-connectivity operators apply (for tests
+    and small networks; it costs O(n_pre × n_post) memory).
+
+    **Arguments:**
+
+    - `prob`, `seed`, `shape`: as the operators.
+    - `dist`: `"homo"`, `"uniform"` or `"normal"`.
+    - `weight`: `weight` for `"homo"`, `(w_low, w_high)` for `"uniform"`, `(w_mu, w_sigma)`
+      for `"normal"`.
+    """
+    if dist not in _DISTS:
+        raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
+    if dist == "homo":
+        a, b = jnp.asarray(weight), jnp.zeros(())
+    else:
+        first, second = (jnp.asarray(w) for w in weight)
+        a, b = first, second - first if dist == "uniform" else second
+    dtype = jnp.result_type(a.dtype, b.dtype, float)
+    meta = _meta(shape, prob, dist, None, dtype)
+    n_pre, n_post = meta[:2]
+    rows = jnp.arange(n_pre)
+    cols, w = _generate(meta, jnp.asarray(seed), rows, a.astype(dtype), b.astype(dtype))
+    w = jnp.broadcast_to(w, cols.shape)
+    dense = jnp.zeros((n_pre, n_post + 1), dtype).at[rows[:, None], cols].add(w)
+    return dense[:, :-1]
