@@ -11,10 +11,10 @@ from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState
 from ._system import Context, DynamicalSystem, name_key
-from .connect import CSR
+from .connect import CSR, FanOut
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
-from .ops import event_csr_matvec
+from .ops import event_csr_matvec, event_fanout_matvec
 from .synapses import AbstractOutput
 
 
@@ -55,19 +55,22 @@ class Projection(AbstractProjection):
     **Arguments:**
 
     - `pre`, `post`: names of the populations in the enclosing `Network`.
-    - `conn`: connectivity, a `dx.connect.CSR` of shape `(n_pre, n_post)`.
-    - `weight`: a scalar or one weight per connection, `(nnz,)` (units of the synaptic
-      variable: μS or leak-conductance units for COBA, nA or mV for CUBA).
+    - `conn`: connectivity of shape `(n_pre, n_post)`: a `dx.connect.CSR`, or a
+      `dx.connect.FanOut` table (faster when fan-outs are nearly equal: one contiguous
+      row per spike). The projection uses the event-driven operator of that format.
+    - `weight`: a scalar or one weight per connection, shaped like the connections:
+      `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut (units of the synaptic variable: μS
+      or leak-conductance units for COBA, nA or mV for CUBA).
     - `synapse`: the synapse dynamics, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`;
       its state must have a field `g` with the postsynaptic variable.
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
     - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
-      whole projection, or an `(nnz,)` int array, one per connection.
+      whole projection, or an `(nnz,)` int array, one per connection (CSR only).
     """
 
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
-    conn: CSR
+    conn: CSR | FanOut
     weight: Array
     synapse: DynamicalSystem
     output: AbstractOutput
@@ -77,17 +80,22 @@ class Projection(AbstractProjection):
         self,
         pre: str,
         post: str,
-        conn: CSR,
+        conn: CSR | FanOut,
         weight: ArrayLike,
         synapse: DynamicalSystem,
         output: AbstractOutput,
         delay: ArrayLike = 0,
     ):
+        if not isinstance(conn, CSR | FanOut):
+            raise ValueError(
+                f"conn must be a dx.connect.CSR or dx.connect.FanOut, got {type(conn).__name__}."
+            )
         self.pre, self.post, self.conn = pre, post, conn
         self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
-        if self.weight.shape not in ((), (conn.nnz,)):
+        per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
+        if self.weight.shape not in ((), per_synapse):
             raise ValueError(
-                f"weight must be a scalar or have one entry per connection ({conn.nnz},), "
+                f"weight must be a scalar or have one entry per connection {per_synapse}, "
                 f"got shape {self.weight.shape}."
             )
         if getattr(synapse, "n", conn.n_post) != conn.n_post:
@@ -96,7 +104,9 @@ class Projection(AbstractProjection):
             )
         self.synapse, self.output = synapse, output
         steps = np.asarray(delay)
-        if steps.shape not in ((), (conn.nnz,)):
+        if steps.ndim and not isinstance(conn, CSR):
+            raise ValueError("per-connection delays need a dx.connect.CSR connectivity.")
+        if steps.shape not in ((), per_synapse):
             raise ValueError(
                 f"delay must be an int or have one entry per connection ({conn.nnz},), "
                 f"got shape {steps.shape}."
@@ -117,10 +127,10 @@ class Projection(AbstractProjection):
         """Advance with `input`, the presynaptic spikes of the previous step."""
         if self.delay is None:
             delay_state = None
-            arriving = event_csr_matvec(input, self.conn, self.weight)
+            arriving = self._propagate(input)
         elif self.delay.steps.ndim == 0:
             delay_state = self.delay.step(state.delay, input)
-            arriving = event_csr_matvec(self.delay.read(delay_state), self.conn, self.weight)
+            arriving = self._propagate(self.delay.read(delay_state))
         else:  # per-connection delays: read each connection's own slot
             delay_state = self.delay.step(state.delay, input)
             spikes = self.delay.read(delay_state)
@@ -130,6 +140,11 @@ class Projection(AbstractProjection):
                 .add(jnp.where(spikes, self.weight, 0.0))
             )
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
+
+    def _propagate(self, spikes: Array) -> Array:
+        if isinstance(self.conn, FanOut):
+            return event_fanout_matvec(spikes, self.conn, self.weight)
+        return event_csr_matvec(spikes, self.conn, self.weight)
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post

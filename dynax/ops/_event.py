@@ -14,6 +14,7 @@ from ._compact import (
     by_activity,
     is_zero,
     out_dtype,
+    scatter_events,
     scatter_rows,
     take_rows,
 )
@@ -42,9 +43,7 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
         valid = pos < end[:, None]
         pos = jnp.where(valid, pos, 0)
         target = jnp.where(valid, indices[pos], n_post)
-        scale = take_rows(values, idx, 0)[:, None, :]
-        contrib = scale * w[pos][..., None] if weight else scale
-        return scatter_rows(target, contrib, n_post)
+        return scatter_events(target, idx, events, dtype, n_post, w[pos] if weight else None)
 
     return by_activity(events, sizes, few, lambda: _csr_every(meta, values, w, indptr, indices))
 
@@ -188,9 +187,9 @@ def _fan_out_kernel(meta, events, indices, *weight):
 
     def few(idx):
         target = take_rows(indices, idx, n_post)
-        scale = take_rows(values, idx, 0)[:, None, :]
-        contrib = scale * take_rows(w, idx, 0)[..., None] if weight else scale
-        return scatter_rows(target, contrib, n_post)
+        return scatter_events(
+            target, idx, events, dtype, n_post, take_rows(w, idx, 0) if weight else None
+        )
 
     return by_activity(events, sizes, few, lambda: _fan_out_every(meta, values, w, indices))
 
