@@ -1,3 +1,4 @@
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -35,3 +36,42 @@ def test_current_drive_checks_its_target():
         dx.Network({"N": dx.neurons.LIF(3)}, {"d": drive})
     with pytest.raises(ValueError, match="post='M', which is not a population"):
         dx.Network({"N": dx.neurons.LIF(4)}, {"d": dx.CurrentDrive("M", dx.inputs.Constant(1.0))})
+
+
+@pytest.mark.parametrize("per_synapse", [False, True])
+def test_fan_out_and_csr_connectivity_give_the_same_network(per_synapse):
+    conn = dx.connect.FixedProb(0.1)(200, 150, jax.random.key(3))
+    weight = jax.random.uniform(jax.random.key(4), (conn.nnz,), minval=0.5, maxval=2.0)
+    fan_out, table = conn.to_fan_out(data=weight)
+
+    def network(c, w):
+        pops = {
+            "P": dx.inputs.PoissonGroup(200, rate=40.0),
+            "N": dx.neurons.LIF(150, tau=10.0, v_th=5.0),
+        }
+        syn = dx.synapses.Exponential(150, tau=5.0)
+        return dx.Network(pops, {"P2N": dx.Projection("P", "N", c, w, syn, dx.synapses.CUBA())})
+
+    runs = []
+    for c, w in [(conn, weight), (fan_out, table)]:
+        net = network(c, w if per_synapse else 1.5)
+        _, rec = dx.simulate(
+            net,
+            net.init(),
+            dt=0.1,
+            n_steps=500,
+            key=jax.random.key(5),
+            monitors={"g": "P2N.syn.g", "spike": "N.spike"},
+        )
+        runs.append(rec)
+    assert runs[0]["spike"].sum() > 20  # the input drives spikes
+    np.testing.assert_allclose(runs[0]["g"], runs[1]["g"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(runs[0]["spike"], runs[1]["spike"])
+
+
+def test_projection_rejects_weights_shaped_for_another_format():
+    fan_out = dx.connect.FixedProb(0.1)(50, 40, jax.random.key(0)).to_fan_out()
+    with pytest.raises(ValueError, match="one entry per connection"):
+        dx.Projection(
+            "A", "B", fan_out, jnp.ones(7), dx.synapses.Exponential(40, tau=5.0), dx.synapses.CUBA()
+        )
