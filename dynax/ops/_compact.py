@@ -84,13 +84,13 @@ def scatter_rows(target: Array, contrib: Array, n_out: int) -> Array:
     # runs several times slower (measured on CPU): materialise them first. (Only the
     # targets: the contributions may be tangents, which a barrier would hide from `grad`.)
     target = jax.lax.optimization_barrier(target.reshape(-1))
+    # The padding (`n_out`) is out of bounds and dropped: no extra slot to slice off,
+    # which would copy the whole output every step.
     if batch == 1:
-        out = jnp.zeros(n_out + 1, contrib.dtype)
-        out = out.at[target].add(contrib.reshape(-1), mode="promise_in_bounds")
-        return out[:-1, None]
-    out = jnp.zeros((n_out + 1, batch), contrib.dtype)
-    out = out.at[target].add(contrib.reshape(-1, batch), mode="promise_in_bounds")
-    return out[:-1]
+        out = jnp.zeros(n_out, contrib.dtype)
+        return out.at[target].add(contrib.reshape(-1), mode="drop")[:, None]
+    out = jnp.zeros((n_out, batch), contrib.dtype)
+    return out.at[target].add(contrib.reshape(-1, batch), mode="drop")
 
 
 def scatter_events(
