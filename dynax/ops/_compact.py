@@ -100,8 +100,12 @@ def scatter_events(
     (`(len(idx), k)`), times the per-synapse `weight` rows (`(len(idx), k)`) if given."""
     if weight is None and events.dtype == jnp.bool_:
         # Spikes with a shared weight (applied by the caller): count arrivals in
-        # integers, which XLA's CPU scatter adds about twice as fast as floats.
-        counts = take_rows(events, idx, False)[:, None, :].astype(jnp.int32)
+        # integers, which XLA's CPU scatter adds about twice as fast as floats. With one
+        # column every compacted row is active (the padding targets are dropped).
+        if events.shape[1] == 1:
+            counts = jnp.ones((1, 1, 1), jnp.int32)
+        else:
+            counts = take_rows(events, idx, False)[:, None, :].astype(jnp.int32)
         return scatter_rows(target, counts, n_out).astype(dtype)
     contrib = take_rows(events.astype(dtype), idx, 0)[:, None, :]
     if weight is not None:
