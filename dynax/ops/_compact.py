@@ -22,21 +22,21 @@ def buckets(n_rows: int, max_events: int | None) -> tuple[int, ...]:
     return tuple(b for b in sizes if b < n_rows)
 
 
-def compact(active: Array, size: int) -> Array:
-    """`jnp.nonzero(active, size=size, fill_value=n)` for a 1-d bool `active` of length n,
-    without a cumulative sum or a scatter over n elements.
-
-    The flags are packed into 32-bit words; a cumulative sum over the n / 32 word counts
-    and, per output slot, a search for its word and then for its bit (by population
-    counts of the word's low bits) find the index. XLA's `nonzero` (a cumulative sum and
-    a scatter over all n entries) measured ten times slower at n = 4 000 on CPU.
-    """
+def _pack(active: Array) -> tuple[Array, Array, Array]:
+    """The flags packed into 32-bit words, each word's number of set bits, and their
+    inclusive cumulative sum (its last entry is the number of active rows)."""
     n = active.shape[0]
     m = -(-n // 32)
     bits = jnp.pad(active, (0, m * 32 - n)).reshape(m, 32).astype(jnp.uint32)
     words = jnp.sum(bits << jnp.arange(32, dtype=jnp.uint32), axis=1, dtype=jnp.uint32)
     counts = jax.lax.population_count(words).astype(jnp.int32)
-    cum = jnp.cumsum(counts)  # inclusive
+    return words, counts, jnp.cumsum(counts)
+
+
+def _select(packed: tuple[Array, Array, Array], n: int, size: int) -> Array:
+    """The first `size` active indices from `_pack`'s output, padded with `n`."""
+    words, counts, cum = packed
+    m = words.shape[0]
     slot = jnp.arange(size, dtype=jnp.int32)
     # Word of slot j: the number of words w with cum[w] <= j, by binary search (a fused
     # compare-all over the words measured slower from 32 slots at n = 4 000).
@@ -57,22 +57,34 @@ def compact(active: Array, size: int) -> Array:
     return jnp.where(slot < cum[-1], word_idx * 32 + bit, n)
 
 
+def compact(active: Array, size: int) -> Array:
+    """`jnp.nonzero(active, size=size, fill_value=n)` for a 1-d bool `active` of length n,
+    without a cumulative sum or a scatter over n elements.
+
+    The flags are packed into 32-bit words; a cumulative sum over the n / 32 word counts
+    and, per output slot, a search for its word and then for its bit (by population
+    counts of the word's low bits) find the index. XLA's `nonzero` (a cumulative sum and
+    a scatter over all n entries) measured ten times slower at n = 4 000 on CPU.
+    """
+    return _select(_pack(active), active.shape[0], size)
+
+
 def by_activity(
     events: Array, sizes: tuple[int, ...], few: Callable[[Array], Array], every: Callable[[], Array]
 ) -> Array:
     """`few(idx)` with the indices of the rows of `events` (`(n_rows, batch)`) that hold a
     nonzero, padded with `n_rows` to the smallest bucket in `sizes` that holds them, or
     `every()` when none does. One branch runs (a `lax.switch`)."""
-    active = jnp.any(events != 0, axis=1)
     if not sizes:
         return every()
-
-    def branch(size):
-        return few(compact(active, size))
-
-    branches = [functools.partial(branch, s) for s in sizes] + [every]
-    which = jnp.searchsorted(jnp.asarray(sizes), jnp.count_nonzero(active))
-    return jax.lax.switch(which, branches)
+    active = jnp.any(events != 0, axis=1)
+    # Packed once, outside the branches: its count also chooses the branch.
+    packed = _pack(active)
+    which = sum((packed[2][-1] > s).astype(jnp.int32) for s in sizes)
+    branches = [
+        functools.partial(lambda s: few(_select(packed, active.shape[0], s)), s) for s in sizes
+    ]
+    return jax.lax.switch(which, [*branches, every])
 
 
 def scatter_rows(target: Array, contrib: Array, n_out: int) -> Array:
