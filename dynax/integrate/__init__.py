@@ -5,8 +5,9 @@ at `t + dt`, so it can be called inside a model's `step` (one network time step)
 well as on its own.
 """
 
-from ._dde import DDEStepper as DDEStepper, History as History, ddeint as ddeint
+from ._dde import DDEStepper as DDEStepper, ddeint as ddeint
 from ._fde import FDEState as FDEState, FDEStepper as FDEStepper, fdeint as fdeint
+from ._history import INTERPOLATIONS as INTERPOLATIONS, History as History
 from ._ode import (
     ODE_METHODS as ODE_METHODS,
     AbstractODEStepper as AbstractODEStepper,
