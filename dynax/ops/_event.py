@@ -18,6 +18,7 @@ from ._compact import (
     scatter_rows,
     take_rows,
 )
+from ._pallas import csr_event, fan_out_event, pallas_mode
 from ._sparse import check_input, coo_apply
 
 # ---------------------------------------------------------------------------------------
@@ -32,7 +33,10 @@ def _csr_every(meta, values, weight, indptr, indices):
 
 def _csr_kernel(meta, events, indptr, indices, *weight):
     """$e W$ for events `(n_pre, batch)`; unit weights unless a `(nnz,)` weight is given."""
-    n_pre, n_post, sizes, width, dtype = meta
+    n_pre, n_post, sizes, width, dtype, pallas = meta
+    if pallas is not None and events.shape[1] == 1:
+        w = weight[0] if weight else None
+        return csr_event(events[:, 0], indptr, indices, w, n_post, dtype, pallas)[:, None]
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -76,7 +80,7 @@ def _csr_event_jvp(meta, primals, tangents):
 _csr_event.defjvp(_csr_event_jvp, symbolic_zeros=True)
 
 
-def _event_csr(events, conn, weight, transpose, max_events, batched):
+def _event_csr(events, conn, weight, transpose, max_events, kernel, batched):
     n_in = conn.n_post if transpose else conn.n_pre
     check_input(events, n_in, batched, "events")
     weight = jnp.asarray(weight)
@@ -90,7 +94,8 @@ def _event_csr(events, conn, weight, transpose, max_events, batched):
         out = coo_apply(columns.astype(dtype), weight, rows, conn.indices, conn.n_pre, True, True)
     else:
         sizes = buckets(conn.n_pre, max_events)
-        meta = (conn.n_pre, conn.n_post, sizes, max(conn.max_fan_out, 1), jnp.dtype(dtype))
+        width = max(conn.max_fan_out, 1)
+        meta = (conn.n_pre, conn.n_post, sizes, width, jnp.dtype(dtype), pallas_mode(kernel))
         if conn.nnz == 0:
             out = jnp.zeros((conn.n_post, columns.shape[1]), dtype)
         else:
@@ -105,17 +110,24 @@ def event_csr_matvec(
     *,
     transpose: bool = False,
     max_events: int | None = None,
+    kernel: str = "auto",
 ) -> Float[Array, " n_out"]:
     r"""$y_j = \sum_i e_i W_{ij}$ over the connections in `conn`, touching only the rows of
     presynaptic neurons with $e_i \ne 0$.
 
-    The active rows are compacted into the smallest of the buckets 32, 128, 512, …
+    The active rows are compacted into the smallest of the buckets 16, 64, 256, …
     (× 4, up to `max_events`, default `n_pre // 4`) that holds them, at a cost
     O(bucket × max fan-out); a step with more events than `max_events` makes one pass
     over every connection instead, so the result is exact either way. Derivatives are
     those of the dense product: with respect to `weight`, and with respect to float
     `events` (also for the inactive ones, as surrogate-gradient training needs).
     `jax.vmap` over `events` compacts the active rows of the whole batch together.
+
+    On a GPU, a single event vector goes instead to a Pallas kernel (`kernel="auto"`):
+    blocks of 32 presynaptic rows each check their events and add the active rows'
+    connections with atomic adds, with no compaction and no `lax.switch` (whose
+    predicate XLA copies to the host every step). Sums are then accumulated in a
+    nondeterministic order (differences at the rounding level).
 
     With `transpose=True` it computes $y_i = \sum_j W_{ij} e_j$ (postsynaptic events back
     to the presynaptic side, e.g. feedback); CSR rows cannot be entered from the
@@ -129,6 +141,8 @@ def event_csr_matvec(
     - `weight`: a scalar (homogeneous) or a `(nnz,)` array ordered like `conn.indices`.
     - `transpose`: compute $W e$ instead of $e W$.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
+    - `kernel`: `"auto"` (Pallas on GPU, XLA elsewhere), `"xla"`, or `"pallas"`
+      (interpreted, slowly, off a GPU: for tests).
 
     ??? cite "Reference"
 
@@ -148,7 +162,7 @@ def event_csr_matvec(
         }
         ```
     """
-    return _event_csr(events, conn, weight, transpose, max_events, batched=False)
+    return _event_csr(events, conn, weight, transpose, max_events, kernel, batched=False)
 
 
 def event_csr_matmat(
@@ -158,6 +172,7 @@ def event_csr_matmat(
     *,
     transpose: bool = False,
     max_events: int | None = None,
+    kernel: str = "auto",
 ) -> Float[Array, "batch n_out"]:
     r"""`event_csr_matvec` for a batch of event vectors `(batch, n_pre)`: $Y = E W$ (or
     $E W^\top$ with `transpose`), equal to `jax.vmap(event_csr_matvec)` over the first
@@ -166,7 +181,7 @@ def event_csr_matmat(
     **Arguments:** as `event_csr_matvec`, with `events` of shape `(batch, n_pre)`
     (`(batch, n_post)` with `transpose`).
     """
-    return _event_csr(events, conn, weight, transpose, max_events, batched=True)
+    return _event_csr(events, conn, weight, transpose, max_events, kernel, batched=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -181,7 +196,10 @@ def _fan_out_every(meta, values, weight, indices):
 
 
 def _fan_out_kernel(meta, events, indices, *weight):
-    n_pre, n_post, sizes, dtype = meta
+    n_pre, n_post, sizes, dtype, pallas = meta
+    if pallas is not None and events.shape[1] == 1:
+        w = weight[0] if weight else None
+        return fan_out_event(events[:, 0], indices, w, n_post, dtype, pallas)[:, None]
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -219,7 +237,7 @@ def _fan_out_event_jvp(meta, primals, tangents):
 _fan_out_event.defjvp(_fan_out_event_jvp, symbolic_zeros=True)
 
 
-def _event_fan_out(events, conn, weight, transpose, max_events, batched):
+def _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched):
     check_input(events, conn.n_post if transpose else conn.n_pre, batched, "events")
     weight = jnp.asarray(weight)
     if weight.shape not in ((), conn.indices.shape):
@@ -235,7 +253,8 @@ def _event_fan_out(events, conn, weight, transpose, max_events, batched):
         w = weight if weight.ndim == 0 else jnp.where(valid, weight, 0)[..., None]
         out = jnp.sum(gathered * w, axis=1)
     else:
-        meta = (conn.n_pre, conn.n_post, buckets(conn.n_pre, max_events), jnp.dtype(dtype))
+        sizes = buckets(conn.n_pre, max_events)
+        meta = (conn.n_pre, conn.n_post, sizes, jnp.dtype(dtype), pallas_mode(kernel))
         out = _fan_out_event(meta, columns, weight, conn.indices)
     return out.T if batched else out[:, 0]
 
@@ -247,6 +266,7 @@ def event_fanout_matvec(
     *,
     transpose: bool = False,
     max_events: int | None = None,
+    kernel: str = "auto",
 ) -> Float[Array, " n_out"]:
     r"""$y_j = \sum_i e_i W_{ij}$ over a fixed fan-out table, reading only the rows of
     presynaptic neurons with $e_i \ne 0$.
@@ -265,8 +285,10 @@ def event_fanout_matvec(
     - `weight`: a scalar or an `(n_pre, k)` array (anything in the padding slots).
     - `transpose`: compute $W e$ instead of $e W$.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
+    - `kernel`: `"auto"` (Pallas on GPU, XLA elsewhere), `"xla"`, or `"pallas"`
+      (interpreted, slowly, off a GPU: for tests).
     """
-    return _event_fan_out(events, conn, weight, transpose, max_events, batched=False)
+    return _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched=False)
 
 
 def event_fanout_matmat(
@@ -276,10 +298,11 @@ def event_fanout_matmat(
     *,
     transpose: bool = False,
     max_events: int | None = None,
+    kernel: str = "auto",
 ) -> Float[Array, "batch n_out"]:
     r"""`event_fanout_matvec` for a batch of event vectors `(batch, n_pre)`: $Y = E W$ (or
     $E W^\top$), equal to `jax.vmap(event_fanout_matvec)` over the first axis.
 
     **Arguments:** as `event_fanout_matvec`, with a leading batch axis on `events`.
     """
-    return _event_fan_out(events, conn, weight, transpose, max_events, batched=True)
+    return _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched=True)

@@ -1,0 +1,77 @@
+"""The Pallas kernels of the event operators (interpreted on CPU) against the XLA path."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+
+N_PRE, N_POST = 300, 200  # 300 rows: the last block of 32 is partly outside
+
+
+@pytest.fixture(scope="module")
+def csr():
+    # 0.3 × 200 = 60 connections per row: rows span two chunks of the CSR kernel
+    return dx.connect.FixedProb(0.3)(N_PRE, N_POST, jax.random.key(0))
+
+
+def events(kind, seed=0):
+    rng = np.random.default_rng(seed)
+    active = rng.random(N_PRE) < 0.05
+    if kind == "bool":
+        return jnp.asarray(active)
+    return jnp.asarray(np.where(active, rng.normal(size=N_PRE), 0.0), jnp.float32)
+
+
+def both(op, *args, **kwargs):
+    return op(*args, kernel="pallas", **kwargs), op(*args, kernel="xla", **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+@pytest.mark.parametrize("per_synapse", [False, True])
+def test_csr_and_fan_out(csr, kind, per_synapse):
+    e = events(kind)
+    assert 5 < int(jnp.sum(e != 0)) < 32  # some blocks active, most idle
+    w = jax.random.normal(jax.random.key(1), (csr.nnz,)) if per_synapse else 0.7
+    got, want = both(dx.ops.event_csr_matvec, e, csr, w)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    fan, w_fan = csr.to_fan_out(data=w) if per_synapse else (csr.to_fan_out(), w)
+    got, want = both(dx.ops.event_fanout_matvec, e, fan, w_fan)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "op, params",
+    [
+        (dx.ops.event_mv_prob_homo, (0.5,)),
+        (dx.ops.event_mv_prob_uniform, (0.1, 0.6)),
+        (dx.ops.event_mv_prob_normal, (1.0, 0.3)),
+    ],
+)
+def test_jit_connectivity(op, params):
+    for kind in ("bool", "float"):
+        got, want = both(op, events(kind), *params, 0.1, 5, shape=(N_PRE, N_POST))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # every row at once: the kernel regenerates exactly the matrix of the XLA path
+    ones = jnp.ones(N_PRE, bool)
+    got, want = both(op, ones, *params, 0.1, 5, shape=(N_PRE, N_POST))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+def test_gradients_through_the_kernel(csr):
+    e = events("float")
+
+    def loss(w, e, kernel):
+        return jnp.sum(jnp.sin(dx.ops.event_csr_matvec(e, csr, w, kernel=kernel)))
+
+    w = jax.random.normal(jax.random.key(2), (csr.nnz,))
+    for argnums in (0, 1):
+        got = jax.grad(loss, argnums)(w, e, "pallas")
+        want = jax.grad(loss, argnums)(w, e, "xla")
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_kernel_is_refused(csr):
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        dx.ops.event_csr_matvec(events("bool"), csr, 1.0, kernel="cuda")
