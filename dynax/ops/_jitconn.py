@@ -268,7 +268,9 @@ def event_mv_prob_homo(
         }
         ```
     """
-    return _apply(events, weight, 0.0, prob, seed, shape, transpose, max_events, "homo", True, kernel)
+    return _apply(
+        events, weight, 0.0, prob, seed, shape, transpose, max_events, "homo", True, kernel
+    )
 
 
 def event_mv_prob_uniform(
@@ -310,7 +312,9 @@ def event_mv_prob_normal(
 
     **Arguments:** as `event_mv_prob_homo`, with `w_mu`, `w_sigma` (scalars) for `weight`.
     """
-    return _apply(events, w_mu, w_sigma, prob, seed, shape, transpose, max_events, "normal", True, kernel)
+    return _apply(
+        events, w_mu, w_sigma, prob, seed, shape, transpose, max_events, "normal", True, kernel
+    )
 
 
 def mv_prob_homo(
