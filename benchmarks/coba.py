@@ -1,6 +1,6 @@
 """COBA network benchmark (Brette et al. 2007, benchmark 1): one JSON row per size.
 
-    python benchmarks/coba.py [N ...] [--no-peers | --peers]        (default N: 4000)
+    python benchmarks/coba.py [N ...] [--no-peers | --peers] [--jit]  (default N: 4000)
 
 build_s: connectivity + model construction; compile_s: first call minus the second;
 run_s: a second, already compiled call (the simulation loop alone); rate_Hz: mean
@@ -11,7 +11,9 @@ Peers: when the virtual environments of benchmarks/README.md exist (`.venv-brian
 and DYNAX_BRAINPY_PYTHON), each N also runs the same network in Brian2 (C++ standalone,
 then the Cython runtime with a cold and a warm cache) and BrainPy, each in a subprocess
 after dynax, and prints their rows and one row of ratios dynax / peer. `--no-peers`
-skips them; `--peers` fails when no peer environment is found.
+skips them; `--peers` fails when no peer environment is found. `--jit` uses just-in-time
+connectivity (`dx.connect.JitProb`, never stored) instead of CSR. On a GPU, the row also
+has the device's peak memory (peak_device_GB).
 """
 
 import json
@@ -29,13 +31,13 @@ import jax
 import dynax as dx
 
 
-def bench(n: int, duration: float = 1000.0, dt: float = 0.1) -> dict:
+def bench(n: int, duration: float = 1000.0, dt: float = 0.1, connectivity: str = "csr") -> dict:
     start = time.perf_counter()
-    net = dx.networks.COBA(int(0.8 * n), n - int(0.8 * n), key=jax.random.key(0))
+    n_exc = int(0.8 * n)
+    net = dx.networks.COBA(n_exc, n - n_exc, key=jax.random.key(0), connectivity=connectivity)
     state = net.init(jax.random.key(1))
     jax.block_until_ready(state)
     build = time.perf_counter() - start
-    n_exc = int(0.8 * n)
     # The number of excitatory spikes per step: what the rate needs, without the memory
     # of a full raster (3.2 GB at N = 400 000), as the peers count spikes too.
     monitors = {"spikes": lambda s: s["E"].spike.sum(dtype="int32")}
@@ -48,9 +50,10 @@ def bench(n: int, duration: float = 1000.0, dt: float = 0.1) -> dict:
 
     first, _ = run()
     run_s, rec = run()
-    return {
+    row = {
         "model": "COBA",
         "N": n,
+        "connectivity": connectivity,
         "backend": jax.default_backend(),
         "device": str(jax.devices()[0].device_kind),
         "host": platform.processor() or platform.machine(),
@@ -61,6 +64,10 @@ def bench(n: int, duration: float = 1000.0, dt: float = 0.1) -> dict:
         "rate_Hz": round(float(rec["spikes"].sum()) / n_exc / (duration / 1000.0), 2),
         "peak_rss_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
     }
+    stats = jax.devices()[0].memory_stats() if jax.default_backend() == "gpu" else None
+    if stats and "peak_bytes_in_use" in stats:
+        row["peak_device_GB"] = round(stats["peak_bytes_in_use"] / 1e9, 3)
+    return row
 
 
 # Peers: the same network in Brian2 and BrainPy, each in its own virtual environment
@@ -140,13 +147,14 @@ def peer_ratios(row: dict, peers: list[dict]) -> dict:
 
 if __name__ == "__main__":
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
-    if flags - {"--peers", "--no-peers"}:
-        sys.exit(f"unknown option(s): {sorted(flags - {'--peers', '--no-peers'})}")
+    known = {"--peers", "--no-peers", "--jit"}
+    if flags - known:
+        sys.exit(f"unknown option(s): {sorted(flags - known)}; options are {sorted(known)}")
     with_peers = "--no-peers" not in flags and bool(available_peers())
     if "--peers" in flags and not with_peers:
         sys.exit("--peers: no peer environment found (see benchmarks/README.md)")
     for n in [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [4000]:
-        row = bench(n)
+        row = bench(n, connectivity="jit" if "--jit" in flags else "csr")
         print(json.dumps(row), flush=True)
         if with_peers:
             peers = run_peers(n)

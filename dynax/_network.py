@@ -11,10 +11,18 @@ from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState
 from ._system import Context, DynamicalSystem, name_key
-from .connect import CSR, FanOut
+from .connect import CSR, FanOut, JitProb
+from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
-from .ops import event_csr_matvec, event_fanout_matvec
+from .ops import (
+    event_csr_matvec,
+    event_fanout_matvec,
+    event_mv_prob_homo,
+    event_mv_prob_normal,
+    event_mv_prob_uniform,
+)
+from .ops._pallas import KERNELS
 from .synapses import AbstractOutput
 
 
@@ -55,50 +63,75 @@ class Projection(AbstractProjection):
     **Arguments:**
 
     - `pre`, `post`: names of the populations in the enclosing `Network`.
-    - `conn`: connectivity of shape `(n_pre, n_post)`: a `dx.connect.CSR`, or a
+    - `conn`: connectivity of shape `(n_pre, n_post)`: a `dx.connect.CSR`, a
       `dx.connect.FanOut` table (one padded row per presynaptic neuron, no row
-      pointers). The projection uses the event-driven operator of that format; on the
-      binomial fan-outs of `FixedProb` the CSR one measured slightly faster on CPU.
+      pointers), or a `dx.connect.JitProb` (random connections regenerated from a seed,
+      never stored). The projection uses the event-driven operator of that format; on
+      the binomial fan-outs of `FixedProb` the CSR one measured slightly faster on CPU.
     - `weight`: a scalar or one weight per connection, shaped like the connections:
-      `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut (units of the synaptic variable: μS
-      or leak-conductance units for COBA, nA or mV for CUBA).
+      `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut; for a `JitProb`, a scalar or
+      `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)`, drawn per connection
+      from its seed (units of the synaptic variable: μS or leak-conductance units for
+      COBA, nA or mV for CUBA).
     - `synapse`: the synapse dynamics, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`;
       its state must have a field `g` with the postsynaptic variable.
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
     - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
       whole projection, or an `(nnz,)` int array, one per connection (CSR only).
+    - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on GPU, XLA
+      elsewhere), `"xla"` or `"pallas"`; see `dx.ops.event_csr_matvec`.
     """
 
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
-    conn: CSR | FanOut
-    weight: Array
+    conn: CSR | FanOut | JitProb
+    weight: Array | Uniform | Normal
     synapse: DynamicalSystem
     output: AbstractOutput
     delay: Delay | None
+    kernel: str = eqx.field(static=True)
 
     def __init__(
         self,
         pre: str,
         post: str,
-        conn: CSR | FanOut,
-        weight: ArrayLike,
+        conn: CSR | FanOut | JitProb,
+        weight: ArrayLike | Uniform | Normal,
         synapse: DynamicalSystem,
         output: AbstractOutput,
         delay: ArrayLike = 0,
+        kernel: str = "auto",
     ):
-        if not isinstance(conn, CSR | FanOut):
+        if not isinstance(conn, CSR | FanOut | JitProb):
             raise ValueError(
-                f"conn must be a dx.connect.CSR or dx.connect.FanOut, got {type(conn).__name__}."
+                f"conn must be a dx.connect.CSR, FanOut or JitProb, got {type(conn).__name__}."
             )
-        self.pre, self.post, self.conn = pre, post, conn
-        self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
-        per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
-        if self.weight.shape not in ((), per_synapse):
-            raise ValueError(
-                f"weight must be a scalar or have one entry per connection {per_synapse}, "
-                f"got shape {self.weight.shape}."
-            )
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}.")
+        self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
+        if isinstance(weight, Uniform | Normal):
+            if not isinstance(conn, JitProb):
+                raise ValueError(
+                    "weight may be a dx.init.Uniform or Normal only with a dx.connect.JitProb; "
+                    "for stored connectivity, draw one weight per connection."
+                )
+            self.weight = weight
+        else:
+            self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
+        if isinstance(conn, JitProb):
+            per_synapse = ()
+            if isinstance(self.weight, Array) and self.weight.shape:
+                raise ValueError(
+                    "with a dx.connect.JitProb, weight must be a scalar, dx.init.Uniform or "
+                    f"dx.init.Normal, got shape {self.weight.shape}."
+                )
+        else:
+            per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
+            if self.weight.shape not in ((), per_synapse):
+                raise ValueError(
+                    f"weight must be a scalar or have one entry per connection {per_synapse}, "
+                    f"got shape {self.weight.shape}."
+                )
         if getattr(synapse, "n", conn.n_post) != conn.n_post:
             raise ValueError(
                 f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
@@ -143,9 +176,17 @@ class Projection(AbstractProjection):
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
 
     def _propagate(self, spikes: Array) -> Array:
-        if isinstance(self.conn, FanOut):
-            return event_fanout_matvec(spikes, self.conn, self.weight)
-        return event_csr_matvec(spikes, self.conn, self.weight)
+        conn, w, kernel = self.conn, self.weight, self.kernel
+        if isinstance(conn, FanOut):
+            return event_fanout_matvec(spikes, conn, w, kernel=kernel)
+        if isinstance(conn, CSR):
+            return event_csr_matvec(spikes, conn, w, kernel=kernel)
+        jit = dict(shape=conn.shape, kernel=kernel)
+        if isinstance(w, Uniform):
+            return event_mv_prob_uniform(spikes, w.low, w.high, conn.prob, conn.seed, **jit)
+        if isinstance(w, Normal):
+            return event_mv_prob_normal(spikes, w.mean, w.std, conn.prob, conn.seed, **jit)
+        return event_mv_prob_homo(spikes, w, conn.prob, conn.seed, **jit)
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post

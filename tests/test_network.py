@@ -38,35 +38,65 @@ def test_current_drive_checks_its_target():
         dx.Network({"N": dx.neurons.LIF(4)}, {"d": dx.CurrentDrive("M", dx.inputs.Constant(1.0))})
 
 
+def poisson_driven(conn, weight):
+    """A Poisson group driving LIF neurons over `conn`, run for 50 ms."""
+    pops = {
+        "P": dx.inputs.PoissonGroup(200, rate=40.0),
+        "N": dx.neurons.LIF(150, tau=10.0, v_th=5.0),
+    }
+    syn = dx.synapses.Exponential(150, tau=5.0)
+    net = dx.Network(pops, {"P2N": dx.Projection("P", "N", conn, weight, syn, dx.synapses.CUBA())})
+    _, rec = dx.simulate(
+        net,
+        net.init(),
+        dt=0.1,
+        n_steps=500,
+        key=jax.random.key(5),
+        monitors={"g": "P2N.syn.g", "spike": "N.spike"},
+    )
+    assert rec["spike"].sum() > 20  # the input drives spikes
+    return rec
+
+
+def assert_same_run(a, b):
+    np.testing.assert_allclose(a["g"], b["g"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(a["spike"], b["spike"])
+
+
 @pytest.mark.parametrize("per_synapse", [False, True])
 def test_fan_out_and_csr_connectivity_give_the_same_network(per_synapse):
     conn = dx.connect.FixedProb(0.1)(200, 150, jax.random.key(3))
     weight = jax.random.uniform(jax.random.key(4), (conn.nnz,), minval=0.5, maxval=2.0)
     fan_out, table = conn.to_fan_out(data=weight)
+    if not per_synapse:
+        weight = table = 1.5
+    assert_same_run(poisson_driven(conn, weight), poisson_driven(fan_out, table))
 
-    def network(c, w):
-        pops = {
-            "P": dx.inputs.PoissonGroup(200, rate=40.0),
-            "N": dx.neurons.LIF(150, tau=10.0, v_th=5.0),
-        }
-        syn = dx.synapses.Exponential(150, tau=5.0)
-        return dx.Network(pops, {"P2N": dx.Projection("P", "N", c, w, syn, dx.synapses.CUBA())})
 
-    runs = []
-    for c, w in [(conn, weight), (fan_out, table)]:
-        net = network(c, w if per_synapse else 1.5)
-        _, rec = dx.simulate(
-            net,
-            net.init(),
-            dt=0.1,
-            n_steps=500,
-            key=jax.random.key(5),
-            monitors={"g": "P2N.syn.g", "spike": "N.spike"},
-        )
-        runs.append(rec)
-    assert runs[0]["spike"].sum() > 20  # the input drives spikes
-    np.testing.assert_allclose(runs[0]["g"], runs[1]["g"], rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(runs[0]["spike"], runs[1]["spike"])
+@pytest.mark.parametrize(
+    "weight, dist, params",
+    [
+        (1.5, "homo", 1.5),
+        (dx.init.Uniform(0.5, 2.0), "uniform", (0.5, 2.0)),
+        (dx.init.Normal(1.2, 0.3), "normal", (1.2, 0.3)),
+    ],
+)
+def test_jit_connectivity_gives_the_network_of_its_stored_matrix(weight, dist, params):
+    jit = dx.connect.JitProb(200, 150, 0.1, seed=11)
+    stored, w = dx.connect.from_dense(jit.todense(params, dist=dist), values=True)
+    assert_same_run(poisson_driven(jit, weight), poisson_driven(stored, w))
+
+
+def test_projection_over_jit_connectivity_checks_its_weight():
+    jit = dx.connect.JitProb(50, 40, 0.1, seed=0)
+    syn, out = dx.synapses.Exponential(40, tau=5.0), dx.synapses.CUBA()
+    with pytest.raises(ValueError, match="must be a scalar, dx.init.Uniform or"):
+        dx.Projection("A", "B", jit, jnp.ones(7), syn, out)
+    csr = jit.to_csr()
+    with pytest.raises(ValueError, match="only with a dx.connect.JitProb"):
+        dx.Projection("A", "B", csr, dx.init.Uniform(0.0, 1.0), syn, out)
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        dx.Projection("A", "B", csr, 1.0, syn, out, kernel="cuda")
 
 
 def test_projection_rejects_weights_shaped_for_another_format():

@@ -13,6 +13,7 @@ from ._from_data import (
     from_scipy as from_scipy,
 )
 from ._grid import GridEight as GridEight, GridFour as GridFour, GridN as GridN
+from ._jit import JitProb as JitProb
 from ._random import (
     FixedPostNum as FixedPostNum,
     FixedPreNum as FixedPreNum,

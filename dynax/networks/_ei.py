@@ -1,9 +1,11 @@
 """Excitatory/inhibitory LIF networks: Brette et al. (2007) benchmarks 1 (COBA) and 2 (CUBA)."""
 
+import jax
+
 from .._custom_types import PRNGKeyArray
 from .._network import Network, Projection
 from .._system import name_key
-from ..connect import FixedProb
+from ..connect import FixedProb, JitProb
 from ..init import Uniform
 from ..neurons import LIF
 from ..synapses import COBA as COBAOutput, CUBA as CUBAOutput, Exponential
@@ -11,10 +13,15 @@ from ..synapses import COBA as COBAOutput, CUBA as CUBAOutput, Exponential
 _FAN_IN = 80.0  # the benchmarks' 0.02 connection probability at N = 4000
 
 
-def _ei_network(n_exc, n_inh, key, prob, neuron_kwargs, synapses) -> Network:
+CONNECTIVITIES = ("csr", "fan_out", "jit")
+
+
+def _ei_network(n_exc, n_inh, key, prob, connectivity, neuron_kwargs, synapses) -> Network:
     for name, n in (("n_exc", n_exc), ("n_inh", n_inh)):
         if not isinstance(n, int) or n <= 0:
             raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
+    if connectivity not in CONNECTIVITIES:
+        raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}.")
     prob = min(1.0, _FAN_IN / (n_exc + n_inh)) if prob is None else prob
     sizes = {"E": n_exc, "I": n_inh}
     populations = {name: LIF(n, **neuron_kwargs) for name, n in sizes.items()}
@@ -24,9 +31,14 @@ def _ei_network(n_exc, n_inh, key, prob, neuron_kwargs, synapses) -> Network:
         weight, tau, output = synapses[pre]
         for post in ("E", "I"):
             name = f"{pre}2{post}"
-            conn = connector(
-                sizes[pre], sizes[post], name_key(key, name), same_population=pre == post
-            )
+            if connectivity == "jit":
+                seed = jax.random.randint(name_key(key, name), (), 0, 2**31 - 1)
+                conn = JitProb(sizes[pre], sizes[post], prob, seed)
+            else:
+                conn = connector(
+                    sizes[pre], sizes[post], name_key(key, name), same_population=pre == post
+                )
+                conn = conn.to_fan_out() if connectivity == "fan_out" else conn
             projections[name] = Projection(
                 pre, post, conn, weight, Exponential(sizes[post], tau), output
             )
@@ -39,6 +51,7 @@ def COBA(
     *,
     key: PRNGKeyArray,
     prob: float | None = None,
+    connectivity: str = "csr",
     we: float = 0.6,
     wi: float = 6.7,
 ) -> Network:
@@ -60,6 +73,10 @@ def COBA(
     - `key`: PRNG key for the connectivity.
     - `prob`: connection probability; default `80 / (n_exc + n_inh)` (0.02 at 4000),
       which keeps the mean fan-in at 80 at every size.
+    - `connectivity`: `"csr"` (stored, `FixedProb` without self-connections),
+      `"fan_out"` (the same, as padded `FanOut` tables) or `"jit"` (`JitProb`: never
+      stored, regenerated from a seed; self-connections are possible). `"jit"` is what
+      fits millions of neurons on a GPU.
     - `we`, `wi`: excitatory and inhibitory weights (leak-conductance units).
 
     Projections are `"E2E"`, `"E2I"`, `"I2E"`, `"I2I"`; monitor e.g. `"E.spike"`.
@@ -82,7 +99,7 @@ def COBA(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, COBAOutput(E=0.0)), "I": (wi, 10.0, COBAOutput(E=-80.0))}
-    return _ei_network(n_exc, n_inh, key, prob, neuron, synapses)
+    return _ei_network(n_exc, n_inh, key, prob, connectivity, neuron, synapses)
 
 
 def CUBA(
@@ -91,6 +108,7 @@ def CUBA(
     *,
     key: PRNGKeyArray,
     prob: float | None = None,
+    connectivity: str = "csr",
     we: float = 1.62,
     wi: float = -9.0,
 ) -> Network:
@@ -118,4 +136,4 @@ def CUBA(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, CUBAOutput()), "I": (wi, 10.0, CUBAOutput())}
-    return _ei_network(n_exc, n_inh, key, prob, neuron, synapses)
+    return _ei_network(n_exc, n_inh, key, prob, connectivity, neuron, synapses)

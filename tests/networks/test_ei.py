@@ -5,9 +5,10 @@ import pytest
 import dynax as dx
 
 
-def test_coba_excitatory_rate_matches_reference():
+@pytest.mark.parametrize("connectivity", ["csr", "jit"])
+def test_coba_excitatory_rate_matches_reference(connectivity):
     # Brette et al. (2007) benchmark 1 runs at about 21 Hz (dt = 0.1 ms, 1 s).
-    net = dx.networks.COBA(3200, 800, key=jax.random.key(0))
+    net = dx.networks.COBA(3200, 800, key=jax.random.key(0), connectivity=connectivity)
     _, rec = dx.simulate(
         net,
         net.init(jax.random.key(1)),
@@ -57,6 +58,10 @@ def test_network_rejects_mismatched_sizes_and_names():
     proj = dx.Projection("A", "B", conn, 1.0, dx.synapses.Exponential(20, 5.0), dx.synapses.CUBA())
     with pytest.raises(ValueError, match=r"n_post=20 but population 'B' has n=30"):
         dx.Network({"A": dx.neurons.LIF(10), "B": dx.neurons.LIF(30)}, {"A2B": proj})
+    with pytest.raises(
+        ValueError, match=r"connectivity must be one of \('csr', 'fan_out', 'jit'\)"
+    ):
+        dx.networks.COBA(80, 20, key=jax.random.key(0), connectivity="dense")
     with pytest.raises(ValueError, match=r"pre='A', which is not a population"):
         dx.Network({"B": dx.neurons.LIF(20)}, {"A2B": proj})
     with pytest.raises(ValueError, match=r"synapse has n=7"):
