@@ -3,10 +3,12 @@
 On a GPU, the bucketed compaction of the XLA path costs a `lax.switch`, and XLA runs a
 conditional by copying its predicate to the host: one device–host synchronisation per
 step, which dominated below about 400 000 neurons on an H100. These kernels read the
-event vector directly instead. Program `i` owns the presynaptic rows `[i B, (i + 1) B)`;
-it returns at once unless one of them is active, and otherwise adds the contributions of
-its active rows to the output with atomic adds. There is no host round trip and no
-compaction, and a step costs O(n_pre / B) idle programs plus the work of the active rows.
+event vector directly instead. Program `i` owns the presynaptic rows `[i B, (i + 1) B)`
+(B a power of two from 32 to 1024, so that there are about 512 programs); it returns
+after one vector load unless one of them is active, and otherwise visits its active
+rows one after another, adding each row's connections (up to 256 at once, one per
+lane) to the output with atomic adds. There is no host round trip and no compaction: a
+step costs O(n_pre) loads plus the work of the active rows.
 
 The kernels take a single event column (`(n_pre,)`, bool or float); batches go through
 the XLA path. `interpret=True` runs them through Pallas's interpreter (on CPU), which is
@@ -20,8 +22,8 @@ from jax.experimental.pallas import triton as plt
 
 from .._custom_types import Array
 
-_ROWS = 32  # presynaptic rows per program: one warp's lanes
-_CHUNK = 32  # CSR connections read per row and iteration
+_CHUNK = 256  # connections handled at once by one program (lanes)
+_PROGRAMS = 512  # aim: enough programs to fill the GPU, few enough to launch cheaply
 
 
 KERNELS = ("auto", "xla", "pallas")
@@ -51,13 +53,31 @@ def _add(out_ref, target, value, mask, interpret):
         plt.atomic_add(out_ref, (target,), jnp.broadcast_to(value, target.shape), mask=mask)
 
 
-def _block_events(events_ref, n_pre, dtype):
-    """This program's rows, their event values (as `dtype`) and activity."""
-    rows = pl.program_id(0) * _ROWS + jnp.arange(_ROWS)
+def _rows_per_program(n_pre: int) -> int:
+    """A power of two in [32, 1024], about `n_pre / _PROGRAMS`."""
+    return int(min(1024, max(32, pl.next_power_of_2(-(-n_pre // _PROGRAMS)))))
+
+
+def _each_active_row(events_ref, n_pre, dtype, visit):
+    """`visit(row, value)` for each row of this program with a nonzero event, one after
+    another; a program without one returns after a single vector load."""
+    size = _rows_per_program(n_pre)
+    rows = pl.program_id(0) * size + jnp.arange(size)
     inside = rows < n_pre
     values = plt.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
-    values = jnp.where(inside, values.astype(dtype), 0)
-    return rows, values, values != 0
+    active = inside & (values != 0)
+
+    def more(active):
+        return jnp.max(active.astype(jnp.int32)) > 0
+
+    def next_row(active):
+        row = jnp.min(jnp.where(active, rows, n_pre))
+        visit(row, events_ref[row].astype(dtype))
+        return active & (rows != row)
+
+    @pl.when(more(active))
+    def _():
+        jax.lax.while_loop(more, next_row, active)
 
 
 def _call(body, n_pre, n_post, dtype, interpret, *args):
@@ -65,10 +85,10 @@ def _call(body, n_pre, n_post, dtype, interpret, *args):
     return pl.pallas_call(
         body,
         out_shape=jax.ShapeDtypeStruct((n_post,), dtype),
-        grid=(pl.cdiv(n_pre, _ROWS),),
+        grid=(pl.cdiv(n_pre, _rows_per_program(n_pre)),),
         input_output_aliases={len(args): 0},
         interpret=interpret,
-        compiler_params=plt.CompilerParams(num_warps=1, num_stages=1),
+        compiler_params=plt.CompilerParams(num_warps=4, num_stages=1),
     )(*args, zeros)
 
 
@@ -80,19 +100,18 @@ def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Ar
 
     def body(events_ref, indices_ref, *refs):
         *weight_ref, _, out_ref = refs
-        rows, values, active = _block_events(events_ref, n_pre, dtype)
 
-        @pl.when(jnp.max(active.astype(jnp.int32)) > 0)
-        def _():
-            slot = jnp.arange(width)[None, :]
-            mask = active[:, None] & (slot < k)
-            pos = jnp.minimum(rows, n_pre - 1)[:, None] * k + jnp.minimum(slot, k - 1)
-            target = plt.load(indices_ref.at[pos], mask=mask, other=n_post)
-            mask = mask & (target < n_post)
-            contrib = values[:, None]
+        def visit(row, value):
+            slot = jnp.arange(width)
+            pos = row * k + jnp.minimum(slot, k - 1)
+            target = plt.load(indices_ref.at[pos], mask=slot < k, other=n_post)
+            mask = target < n_post
+            contrib = value
             if weight_ref:
                 contrib = contrib * plt.load(weight_ref[0].at[pos], mask=mask, other=0)
             _add(out_ref, target, contrib.astype(dtype), mask, interpret)
+
+        _each_active_row(events_ref, n_pre, dtype, visit)
 
     args = (events, indices.reshape(-1)) + (() if weight is None else (weight.reshape(-1),))
     return _call(body, n_pre, n_post, dtype, interpret, *args)
@@ -100,30 +119,28 @@ def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Ar
 
 def csr_event(events, indptr, indices, weight, n_post, dtype, interpret=False) -> Array:
     """$y = e W$ over CSR arrays; `weight` is None (unit weights) or `(nnz,)`."""
-    n_pre = indptr.shape[0] - 1
+    n_pre, nnz = indptr.shape[0] - 1, indices.shape[0]
 
     def body(events_ref, indptr_ref, indices_ref, *refs):
         *weight_ref, _, out_ref = refs
-        rows, values, active = _block_events(events_ref, n_pre, dtype)
 
-        @pl.when(jnp.max(active.astype(jnp.int32)) > 0)
-        def _():
-            start = plt.load(indptr_ref.at[jnp.minimum(rows, n_pre)], mask=active, other=0)
-            end = plt.load(indptr_ref.at[jnp.minimum(rows + 1, n_pre)], mask=active, other=0)
-            longest = jnp.max(end - start)
+        def visit(row, value):
+            start, end = indptr_ref[row], indptr_ref[row + 1]
 
             def chunk(c, carry):
-                pos = start[:, None] + c * _CHUNK + jnp.arange(_CHUNK)[None, :]
-                mask = pos < end[:, None]
-                pos = jnp.where(mask, pos, 0)
+                pos = start + c * _CHUNK + jnp.arange(_CHUNK)
+                mask = pos < end
+                pos = jnp.minimum(pos, nnz - 1)
                 target = plt.load(indices_ref.at[pos], mask=mask, other=n_post)
-                contrib = values[:, None]
+                contrib = value
                 if weight_ref:
                     contrib = contrib * plt.load(weight_ref[0].at[pos], mask=mask, other=0)
                 _add(out_ref, target, contrib.astype(dtype), mask, interpret)
                 return carry
 
-            jax.lax.fori_loop(0, (longest + _CHUNK - 1) // _CHUNK, chunk, 0)
+            jax.lax.fori_loop(0, (end - start + _CHUNK - 1) // _CHUNK, chunk, 0)
+
+        _each_active_row(events_ref, n_pre, dtype, visit)
 
     args = (events, indptr, indices) + (() if weight is None else (weight,))
     return _call(body, n_pre, n_post, dtype, interpret, *args)
@@ -131,30 +148,33 @@ def csr_event(events, indptr, indices, weight, n_post, dtype, interpret=False) -
 
 def jitconn_event(events, meta, a, b, seed, row_keys, connection, interpret=False) -> Array:
     """$y = e W$ for the just-in-time matrix of `_jitconn` (`meta`, weights `a + b r`),
-    regenerating the rows of active neurons draw by draw with its `row_keys` and
-    `connection`, so that both paths apply the same matrix."""
+    regenerating the rows of active neurons with its `row_keys` and `connection`, so
+    that both paths apply the same matrix. A row's draws are generated a chunk at a
+    time, in parallel, their column skips summed by a cumulative sum."""
     n_pre, n_post, k = meta[:3]
     dist, dtype = meta[5], meta[7]
+    width = min(_CHUNK, pl.next_power_of_2(k))
 
     def body(events_ref, a_ref, b_ref, seed_ref, _, out_ref):
-        rows, values, active = _block_events(events_ref, n_pre, dtype)
+        def visit(row, value):
+            keys = row_keys(seed_ref[0], row, dist)
 
-        @pl.when(jnp.max(active.astype(jnp.int32)) > 0)
-        def _():
-            keys = row_keys(seed_ref[0], rows, dist)
+            def more(carry):  # stop at the row's last draw or once past its last column
+                c, last = carry
+                return (c * width < k) & (last < n_post)
 
-            def more(carry):  # stop when every active row has passed its last column
-                t, col = carry
-                return (t < k) & (jnp.max(jnp.where(active & (col < n_post), 1, 0)) > 0)
-
-            def draw(carry):
-                t, col = carry
+            def chunk(carry):
+                c, last = carry
+                t = c * width + jnp.arange(width)
                 skip, w = connection(meta, keys, t, a_ref[0], b_ref[0])
-                col = col + skip + 1
-                _add(out_ref, col, (values * w).astype(dtype), active & (col < n_post), interpret)
-                return t + 1, col
+                col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
+                mask = (t < k) & (col < n_post)
+                _add(out_ref, col, (value * w).astype(dtype), mask, interpret)
+                return c + 1, jnp.max(col)
 
-            jax.lax.while_loop(more, draw, (0, jnp.full(_ROWS, -1, jnp.int32)))
+            jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
+
+        _each_active_row(events_ref, n_pre, dtype, visit)
 
     scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
     return _call(body, n_pre, n_post, dtype, interpret, events, *scalars)

@@ -32,7 +32,7 @@ def both(op, *args, **kwargs):
 @pytest.mark.parametrize("per_synapse", [False, True])
 def test_csr_and_fan_out(csr, kind, per_synapse):
     e = events(kind)
-    assert 5 < int(jnp.sum(e != 0)) < 32  # some blocks active, most idle
+    assert 5 < int(jnp.sum(e != 0)) < 32  # some programs (of 32 rows) active, others idle
     w = jax.random.normal(jax.random.key(1), (csr.nnz,)) if per_synapse else 0.7
     got, want = both(dx.ops.event_csr_matvec, e, csr, w)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -57,6 +57,20 @@ def test_jit_connectivity(op, params):
     ones = jnp.ones(N_PRE, bool)
     got, want = both(op, ones, *params, 0.1, 5, shape=(N_PRE, N_POST))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+def test_rows_longer_than_a_chunk():
+    # ~600 connections per row: the kernels visit a row in several chunks of 256
+    n_pre, n_post, p = 40, 1200, 0.5
+    e = jnp.asarray(np.random.default_rng(1).random(n_pre) < 0.3)
+    csr = dx.connect.FixedProb(p)(n_pre, n_post, jax.random.key(0))
+    assert np.diff(np.asarray(csr.indptr)).min() > 2 * 256
+    got, want = both(dx.ops.event_csr_matvec, e, csr, 1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    got, want = both(dx.ops.event_fanout_matvec, e, csr.to_fan_out(), 1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    got, want = both(dx.ops.event_mv_prob_normal, e, 1.0, 0.2, p, 3, shape=(n_pre, n_post))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
 def test_gradients_through_the_kernel(csr):
