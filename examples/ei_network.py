@@ -5,10 +5,16 @@ connected with probability 0.02 through exponential conductance synapses, driven
 constant 20 mV input. The network settles into asynchronous irregular firing at about
 21 Hz. This script simulates 1 s of biological time at dt = 0.1 ms, prints the firing
 rates and the wall time, and writes a raster plot to `examples/ei_network.png`.
+
+Spikes are propagated by the event-driven operators of `dx.ops`: bucketed compaction of
+the spiking neurons on CPU, Pallas kernels on GPU. `python examples/ei_network.py --jit`
+uses just-in-time connectivity instead (`dx.connect.JitProb`: regenerated from a seed,
+never stored), which is what lets millions of neurons fit on a GPU.
 """
 
 import importlib.util
 import pathlib
+import sys
 import time
 
 import jax
@@ -20,10 +26,16 @@ import matplotlib.pyplot as plt
 import dynax as dx
 
 
-def main(seed: int = 0, n_exc: int = 3200, n_inh: int = 800, duration: float = 1000.0):
+def main(
+    seed: int = 0,
+    n_exc: int = 3200,
+    n_inh: int = 800,
+    duration: float = 1000.0,
+    connectivity: str = "csr",
+):
     dt = 0.1
     start = time.perf_counter()
-    net = dx.networks.COBA(n_exc, n_inh, key=jax.random.key(seed))
+    net = dx.networks.COBA(n_exc, n_inh, key=jax.random.key(seed), connectivity=connectivity)
     state = net.init(jax.random.key(seed + 1))
     built = time.perf_counter()
     monitors = {"E": "E.spike", "I": "I.spike", "v": lambda s: s["E"].v[:10]}
@@ -36,7 +48,10 @@ def main(seed: int = 0, n_exc: int = 3200, n_inh: int = 800, duration: float = 1
 
     rate_e = float(dx.measure.firing_rate(rec["E"], dt=dt))
     rate_i = float(dx.measure.firing_rate(rec["I"], dt=dt))
-    print(f"N = {n_exc + n_inh}, {duration:g} ms of biological time at dt = {dt} ms")
+    print(
+        f"N = {n_exc + n_inh} ({connectivity} connectivity), {duration:g} ms of biological "
+        f"time at dt = {dt} ms"
+    )
     print(f"excitatory rate: {rate_e:.2f} Hz   inhibitory rate: {rate_i:.2f} Hz")
     print(f"wall time: build {built - start:.2f} s, compile + run {done - built:.2f} s")
 
@@ -56,4 +71,4 @@ def main(seed: int = 0, n_exc: int = 3200, n_inh: int = 800, duration: float = 1
 
 
 if __name__ == "__main__":
-    main()
+    main(connectivity="jit" if "--jit" in sys.argv[1:] else "csr")
