@@ -4,7 +4,9 @@
 
 Each operator propagates a spike vector over an N × N connectivity with fan-out 80
 (probability 80 / N): `dx.ops.event_csr_matvec` (CSR), `event_fanout_matvec` (fixed
-fan-out table), `event_mv_prob_homo` (JIT connectivity, nothing stored), against a dense
+fan-out table), `event_mv_prob_homo` (JIT connectivity, nothing stored) — on a GPU
+both with their default Pallas kernels and with `kernel="xla"` (rows tagged `[xla]`) —
+against a dense
 product `events @ W` (only for N ≤ 8000) and `jax.experimental.sparse` BCOO. run_us is
 the time per call inside one jitted `lax.scan` (so without dispatch overhead), where each
 step takes one of 16 precomputed spike vectors and adds the result to the carry;
@@ -51,16 +53,29 @@ def operators(n: int):
     rng = np.random.default_rng(0)
     fan = dx.connect.FanOut(rng.integers(0, n, (n, FAN_OUT)), n_post=n)
     w = 0.5
-    ops = {
-        "baseline": (lambda e, _: e.astype(jnp.float32), None, 1000),
-        "event_csr_matvec": (lambda e, c: dx.ops.event_csr_matvec(e, c, w), conn, 1000),
-        "event_fanout_matvec": (lambda e, c: dx.ops.event_fanout_matvec(e, c, w), fan, 1000),
-        "event_mv_prob_homo": (
-            lambda e, seed: dx.ops.event_mv_prob_homo(e, w, prob, seed, shape=(n, n)),
-            jnp.int32(7),
-            1000,
-        ),
-    }
+    ops = {"baseline": (lambda e, _: e.astype(jnp.float32), None, 1000)}
+    # On a GPU the event operators default to Pallas kernels: time the XLA path too.
+    for kernel in ("auto", "xla") if jax.default_backend() == "gpu" else ("auto",):
+        tag = "" if kernel == "auto" else "[xla]"
+        ops |= {
+            f"event_csr_matvec{tag}": (
+                lambda e, c, k=kernel: dx.ops.event_csr_matvec(e, c, w, kernel=k),
+                conn,
+                1000,
+            ),
+            f"event_fanout_matvec{tag}": (
+                lambda e, c, k=kernel: dx.ops.event_fanout_matvec(e, c, w, kernel=k),
+                fan,
+                1000,
+            ),
+            f"event_mv_prob_homo{tag}": (
+                lambda e, seed, k=kernel: dx.ops.event_mv_prob_homo(
+                    e, w, prob, seed, shape=(n, n), kernel=k
+                ),
+                jnp.int32(7),
+                1000,
+            ),
+        }
     rows = np.asarray(conn.rows)
     cols = np.asarray(conn.indices)
     bcoo = sparse.BCOO(

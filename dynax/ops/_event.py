@@ -26,9 +26,23 @@ from ._sparse import check_input, coo_apply
 
 
 def _csr_every(meta, values, weight, indptr, indices):
-    n_post = meta[1]
-    rows = csr_rows(indptr, indices.shape[0])
-    return coo_apply(values, weight, rows, indices, n_post, transpose=False)
+    """$v W$ over every connection, for values `(n_pre, batch)`."""
+    n_pre, n_post, width = meta[0], meta[1], meta[3]
+    nnz = indices.shape[0]
+    if n_pre * width > 2 * nnz:  # rows too uneven to pad: one entry per connection
+        rows = csr_rows(indptr, nnz)
+        return coo_apply(values, weight, rows, indices, n_post, transpose=False)
+    # Every row padded to the longest: no row index per connection to compute, which
+    # (a `jnp.repeat` over the connections) cost 6 times the scatter on CPU.
+    pos = indptr[:-1, None] + jnp.arange(width)
+    valid = pos < indptr[1:, None]
+    pos = jnp.where(valid, pos, 0)
+    target = jnp.where(valid, indices[pos], n_post)
+    contrib = (
+        values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[pos][..., None]
+    )
+    out = scatter_rows(target, contrib, n_post)
+    return out if weight.ndim else out * weight
 
 
 def _csr_kernel(meta, events, indptr, indices, *weight):

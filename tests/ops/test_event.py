@@ -88,6 +88,25 @@ def test_csr_larger_buckets():
         )
 
 
+def test_csr_every_row_path_with_uneven_rows():
+    # One hub row holds most connections: padding every row to it would cost more than
+    # twice the connections, so the every-row path goes connection by connection.
+    rng = np.random.default_rng(3)
+    mask = rng.random((200, 150)) < 0.02
+    mask[7] = True
+    conn = dx.connect.from_dense(mask)
+    assert conn.n_pre * conn.max_fan_out > 2 * conn.nnz
+    weight = jnp.asarray(rng.normal(size=conn.nnz), jnp.float32)
+    events = spikes(200, 150, seed=4)  # above n_pre // 4: every row
+    for w in (0.7, weight):
+        np.testing.assert_allclose(
+            dx.ops.event_csr_matvec(jnp.asarray(events), conn, w),
+            events @ dense_of(conn, w),
+            rtol=1e-5,
+            atol=1e-5,
+        )
+
+
 @pytest.mark.parametrize("kind", ["csr", "fan"])
 def test_transpose_matmat_and_vmap(kind, csr, fan):
     conn, weight, (matvec, matmat) = setup(kind, csr, fan)
