@@ -21,7 +21,7 @@ how CI checks them against the XLA path.
 import jax
 import jax.numpy as jnp
 from jax.experimental import pallas as pl
-from jax.experimental.pallas import triton as plt
+from jax.experimental.pallas import triton as pltriton
 
 from .._custom_types import Array
 
@@ -53,7 +53,7 @@ def _add(out_ref, target, value, mask, interpret):
         value = jnp.broadcast_to(value, target.shape)
         out_ref[...] = out_ref[...].at[jnp.where(mask, target, n)].add(value, mode="drop")
     else:
-        plt.atomic_add(out_ref, (target,), jnp.broadcast_to(value, target.shape), mask=mask)
+        pltriton.atomic_add(out_ref, (target,), jnp.broadcast_to(value, target.shape), mask=mask)
 
 
 def _rows_per_program(n_pre: int) -> int:
@@ -67,7 +67,7 @@ def _each_active_row(events_ref, n_pre, dtype, visit):
     size = _rows_per_program(n_pre)
     rows = pl.program_id(0) * size + jnp.arange(size)
     inside = rows < n_pre
-    values = plt.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
+    values = pltriton.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
     active = inside & (values != 0)
 
     def more(active):
@@ -91,7 +91,7 @@ def _call(body, n_pre, n_post, dtype, interpret, *args):
         grid=(pl.cdiv(n_pre, _rows_per_program(n_pre)),),
         input_output_aliases={len(args): 0},
         interpret=interpret,
-        compiler_params=plt.CompilerParams(num_warps=1, num_stages=1),
+        compiler_params=pltriton.CompilerParams(num_warps=1, num_stages=1),
     )(*args, zeros)
 
 
@@ -107,11 +107,11 @@ def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Ar
         def visit(row, value):
             slot = jnp.arange(width)
             pos = row * k + jnp.minimum(slot, k - 1)
-            target = plt.load(indices_ref.at[pos], mask=slot < k, other=n_post)
+            target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
             mask = target < n_post
             contrib = value
             if weight_ref:
-                contrib = contrib * plt.load(weight_ref[0].at[pos], mask=mask, other=0)
+                contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
             _add(out_ref, target, contrib.astype(dtype), mask, interpret)
 
         _each_active_row(events_ref, n_pre, dtype, visit)
@@ -134,10 +134,10 @@ def csr_event(events, indptr, indices, weight, n_post, dtype, interpret=False) -
                 pos = start + c * _CHUNK + jnp.arange(_CHUNK)
                 mask = pos < end
                 pos = jnp.minimum(pos, nnz - 1)
-                target = plt.load(indices_ref.at[pos], mask=mask, other=n_post)
+                target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
                 contrib = value
                 if weight_ref:
-                    contrib = contrib * plt.load(weight_ref[0].at[pos], mask=mask, other=0)
+                    contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
                 _add(out_ref, target, contrib.astype(dtype), mask, interpret)
                 return carry
 
