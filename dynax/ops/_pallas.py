@@ -13,6 +13,10 @@ programs of up to 256 rows ran 1.97 s, of 1024 rows 2.19 s; listing a program's
 active rows first (a cumulative sum, a store and a barrier) to handle several in one
 vector ran 2.0–2.7 s.
 
+JAX 0.11 deprecates Pallas's Triton backend in favour of Mosaic GPU (a
+`DeprecationWarning` when a kernel compiles); `kernel="xla"` avoids it, and a Mosaic GPU
+port of these kernels is the way forward.
+
 The kernels take a single event column (`(n_pre,)`, bool or float); batches go through
 the XLA path. `interpret=True` runs them through Pallas's interpreter (on CPU), which is
 how CI checks them against the XLA path.

@@ -21,8 +21,10 @@ def test_csr_and_coo_match_dense(x64, conn):
     v = jax.random.normal(jax.random.key(3), (3, 80))
     kw = {"shape": (120, 80)}
     for w, W in ((weight, dense), (0.5, 0.5 * np.asarray(conn.todense()))):
-        np.testing.assert_allclose(dx.ops.csr_matvec(x[0], conn, w), x[0] @ W, rtol=1e-12)
-        np.testing.assert_allclose(dx.ops.csr_matmat(x, conn, w), x @ W, rtol=1e-12)
+        np.testing.assert_allclose(
+            dx.ops.csr_matvec(x[0], conn, w), x[0] @ W, rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_allclose(dx.ops.csr_matmat(x, conn, w), x @ W, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(
             dx.ops.csr_matvec(v[0], conn, w, transpose=True), W @ v[0], rtol=1e-12
         )
@@ -32,7 +34,9 @@ def test_csr_and_coo_match_dense(x64, conn):
         np.testing.assert_allclose(
             dx.ops.coo_matvec(x[0], rows, cols, w, **kw), x[0] @ W, rtol=1e-12
         )
-        np.testing.assert_allclose(dx.ops.coo_matmat(x, rows, cols, w, **kw), x @ W, rtol=1e-12)
+        np.testing.assert_allclose(
+            dx.ops.coo_matmat(x, rows, cols, w, **kw), x @ W, rtol=1e-12, atol=1e-12
+        )
         np.testing.assert_allclose(
             dx.ops.coo_matmat(v, rows, cols, w, **kw, transpose=True), v @ W.T, rtol=1e-12
         )
