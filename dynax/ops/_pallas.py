@@ -29,7 +29,7 @@ from jax.experimental.pallas import triton as pltriton
 
 from .._custom_types import Array
 
-_CHUNK = 256  # connections handled at once by one program (lanes)
+_CHUNK = 256  # connections of a row handled at once by one program (lanes)
 _PROGRAMS = 16384  # many small programs: a program visits its active rows one by one
 
 
@@ -103,20 +103,24 @@ def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Ar
     """$y = e W$ over a `(n_pre, k)` table of targets (`n_post` pads); `weight` is None
     (unit weights) or an `(n_pre, k)` table."""
     n_pre, k = indices.shape
-    width = pl.next_power_of_2(k)  # Triton blocks have power-of-two sides
+    width = min(_CHUNK, pl.next_power_of_2(k))  # Triton blocks have power-of-two sides
 
     def body(events_ref, indices_ref, *refs):
         *weight_ref, _, out_ref = refs
 
         def visit(row, value):
-            slot = jnp.arange(width)
-            pos = row * k + jnp.minimum(slot, k - 1)
-            target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
-            mask = target < n_post
-            contrib = value
-            if weight_ref:
-                contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
-            _add(out_ref, target, contrib.astype(dtype), mask, interpret)
+            def chunk(c, carry):
+                slot = c * width + jnp.arange(width)
+                pos = row * k + jnp.minimum(slot, k - 1)
+                target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
+                mask = target < n_post
+                contrib = value
+                if weight_ref:
+                    contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
+                _add(out_ref, target, contrib.astype(dtype), mask, interpret)
+                return carry
+
+            jax.lax.fori_loop(0, -(-k // width), chunk, 0)
 
         _each_active_row(events_ref, n_pre, dtype, visit)
 
