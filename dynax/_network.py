@@ -15,13 +15,7 @@ from .connect import CSR, FanOut, JitProb
 from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
-from .ops import (
-    event_csr_matvec,
-    event_fanout_matvec,
-    event_mv_prob_homo,
-    event_mv_prob_normal,
-    event_mv_prob_uniform,
-)
+from .ops import event_matvec, event_matvecs
 from .ops._pallas import KERNELS
 from .synapses import AbstractOutput
 
@@ -176,17 +170,13 @@ class Projection(AbstractProjection):
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
 
     def _propagate(self, spikes: Array) -> Array:
-        conn, w, kernel = self.conn, self.weight, self.kernel
-        if isinstance(conn, FanOut):
-            return event_fanout_matvec(spikes, conn, w, kernel=kernel)
-        if isinstance(conn, CSR):
-            return event_csr_matvec(spikes, conn, w, kernel=kernel)
-        jit = dict(shape=conn.shape, kernel=kernel)
-        if isinstance(w, Uniform):
-            return event_mv_prob_uniform(spikes, w.low, w.high, conn.prob, conn.seed, **jit)
-        if isinstance(w, Normal):
-            return event_mv_prob_normal(spikes, w.mean, w.std, conn.prob, conn.seed, **jit)
-        return event_mv_prob_homo(spikes, w, conn.prob, conn.seed, **jit)
+        return event_matvec(spikes, self.conn, self.weight, kernel=self.kernel)
+
+    def receive(self, state: ProjectionState, arriving: Array, ctx: Context) -> ProjectionState:
+        """Advance the synapses with `arriving`, the weights propagated this step by the
+        enclosing `Network` together with the other projections from `pre` (only for a
+        projection without delay)."""
+        return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=state.delay)
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post
@@ -300,6 +290,22 @@ class Network(DynamicalSystem):
                     "takes no input."
                 )
 
+    def _propagate_together(self, state: dict[str, Any]) -> dict[str, Array]:
+        """The arriving weights of projections without delay that leave the same
+        population with the same `kernel`, propagated by one `dx.ops.event_matvecs` (one
+        Pallas kernel per population on GPU; measured no faster on CPU, where it is the
+        separate operators), by projection name."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for name, proj in self.projections.items():
+            if isinstance(proj, Projection) and proj.delay is None:
+                groups.setdefault((proj.pre, proj.kernel), []).append(name)
+        arriving = {}
+        for (pre, kernel), names in groups.items():
+            if len(names) > 1:
+                pairs = [(self.projections[n].conn, self.projections[n].weight) for n in names]
+                arriving.update(zip(names, event_matvecs(state[pre].spike, pairs, kernel=kernel)))
+        return arriving
+
     def _children(self) -> dict[str, DynamicalSystem]:
         return {**self.projections, **self.populations}
 
@@ -319,9 +325,13 @@ class Network(DynamicalSystem):
             )
         new = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
+        arriving = self._propagate_together(state)
         for name, proj in self.projections.items():
-            spikes = None if proj.pre is None else state[proj.pre].spike
-            new[name] = proj.step(state[name], spikes, ctx.child(name))
+            if name in arriving:
+                new[name] = proj.receive(state[name], arriving[name], ctx.child(name))
+            else:
+                spikes = None if proj.pre is None else state[proj.pre].spike
+                new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
             drive[proj.post] = current if drive[proj.post] is None else current + drive[proj.post]
         for name, pop in self.populations.items():

@@ -18,7 +18,7 @@ from ._compact import (
     scatter_rows,
     take_rows,
 )
-from ._pallas import csr_event, fan_out_event, pallas_mode
+from ._pallas import csr_target, fan_out_target, launch, pallas_mode
 from ._sparse import check_input, coo_apply
 
 # ---------------------------------------------------------------------------------------
@@ -50,7 +50,8 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
     n_pre, n_post, sizes, width, dtype, pallas = meta
     if pallas is not None and events.shape[1] == 1:
         w = weight[0] if weight else None
-        return csr_event(events[:, 0], indptr, indices, w, n_post, dtype, pallas)[:, None]
+        target = csr_target(indptr, indices, w, n_post)
+        return launch(events[:, 0], [target], dtype, pallas)[0][:, None]
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -213,7 +214,8 @@ def _fan_out_kernel(meta, events, indices, *weight):
     n_pre, n_post, sizes, dtype, pallas = meta
     if pallas is not None and events.shape[1] == 1:
         w = weight[0] if weight else None
-        return fan_out_event(events[:, 0], indices, w, n_post, dtype, pallas)[:, None]
+        target = fan_out_target(indices, w, n_post)
+        return launch(events[:, 0], [target], dtype, pallas)[0][:, None]
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._custom_types import Array, ArrayLike, Float
 from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
-from ._pallas import jitconn_event, pallas_mode
+from ._pallas import jitconn_target, launch, pallas_mode
 from ._sparse import check_input
 
 _GOLDEN = np.uint32(0x9E3779B9)
@@ -152,7 +152,8 @@ def _gather_every(meta, values, a, b, seed):
 def _event_kernel(meta, events, a, b, seed):
     n_pre, n_post, k, *_, sizes, dtype, pallas = meta
     if pallas is not None and events.shape[1] == 1:
-        out = jitconn_event(events[:, 0], meta, a, b, seed, _row_keys, _connection, pallas)
+        target = jitconn_target(meta, a, b, seed, _row_keys, _connection)
+        out = launch(events[:, 0], [target], dtype, pallas)[0]
         return out[:, None]
     values = events.astype(dtype)
 

@@ -22,6 +22,9 @@ the XLA path. `interpret=True` runs them through Pallas's interpreter (on CPU), 
 how CI checks them against the XLA path.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 from jax.experimental import pallas as pl
@@ -87,26 +90,58 @@ def _each_active_row(events_ref, n_pre, dtype, visit):
         jax.lax.while_loop(more, next_row, active)
 
 
-def _call(body, n_pre, n_post, dtype, interpret, *args):
-    zeros = jnp.zeros(n_post, dtype)
+class Target(NamedTuple):
+    """One matrix for `launch`: its arrays, its number of columns, and
+    `visitor(refs, out_ref, dtype, interpret) -> visit(row, value)`, which adds row `row`
+    times `value` to `out_ref` (`refs`: the kernel's references to `args`)."""
+
+    args: tuple
+    n_post: int
+    visitor: Callable
+
+
+def launch(events: Array, targets: list[Target], dtype, interpret: bool) -> tuple[Array, ...]:
+    """$e W_k$ for every target, in one kernel: each active row is found once and added
+    to every output (as for the projections leaving one population)."""
+    n_pre = events.shape[0]
+    args = [events]
+    for target in targets:
+        args += target.args
+    n_args = len(args)
+
+    def body(events_ref, *refs):
+        inputs, outputs = refs[: n_args - 1], refs[n_args - 1 + len(targets) :]
+        visits, start = [], 0
+        for target, out_ref in zip(targets, outputs):
+            own = inputs[start : start + len(target.args)]
+            visits.append(target.visitor(own, out_ref, dtype, interpret))
+            start += len(target.args)
+
+        def visit(row, value):
+            for one in visits:
+                one(row, value)
+
+        _each_active_row(events_ref, n_pre, dtype, visit)
+
+    zeros = [jnp.zeros(t.n_post, dtype) for t in targets]
     return pl.pallas_call(
         body,
-        out_shape=jax.ShapeDtypeStruct((n_post,), dtype),
+        out_shape=tuple(jax.ShapeDtypeStruct((t.n_post,), dtype) for t in targets),
         grid=(pl.cdiv(n_pre, _rows_per_program(n_pre)),),
-        input_output_aliases={len(args): 0},
+        input_output_aliases={n_args + k: k for k in range(len(targets))},
         interpret=interpret,
         compiler_params=pltriton.CompilerParams(num_warps=1, num_stages=1),
-    )(*args, zeros)
+    )(*args, *zeros)
 
 
-def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Array:
-    """$y = e W$ over a `(n_pre, k)` table of targets (`n_post` pads); `weight` is None
-    (unit weights) or an `(n_pre, k)` table."""
-    n_pre, k = indices.shape
+def fan_out_target(indices, weight, n_post) -> Target:
+    """A `(n_pre, k)` table of targets (`n_post` pads); `weight` is None (unit weights)
+    or an `(n_pre, k)` table."""
+    k = indices.shape[1]
     width = min(_CHUNK, pl.next_power_of_2(k))  # Triton blocks have power-of-two sides
 
-    def body(events_ref, indices_ref, *refs):
-        *weight_ref, _, out_ref = refs
+    def visitor(refs, out_ref, dtype, interpret):
+        indices_ref, *weight_ref = refs
 
         def visit(row, value):
             def chunk(c, carry):
@@ -122,18 +157,18 @@ def fan_out_event(events, indices, weight, n_post, dtype, interpret=False) -> Ar
 
             jax.lax.fori_loop(0, -(-k // width), chunk, 0)
 
-        _each_active_row(events_ref, n_pre, dtype, visit)
+        return visit
 
-    args = (events, indices.reshape(-1)) + (() if weight is None else (weight.reshape(-1),))
-    return _call(body, n_pre, n_post, dtype, interpret, *args)
+    args = (indices.reshape(-1),) + (() if weight is None else (weight.reshape(-1),))
+    return Target(args, n_post, visitor)
 
 
-def csr_event(events, indptr, indices, weight, n_post, dtype, interpret=False) -> Array:
-    """$y = e W$ over CSR arrays; `weight` is None (unit weights) or `(nnz,)`."""
-    n_pre, nnz = indptr.shape[0] - 1, indices.shape[0]
+def csr_target(indptr, indices, weight, n_post) -> Target:
+    """CSR arrays (at least one connection); `weight` is None (unit weights) or `(nnz,)`."""
+    nnz = indices.shape[0]
 
-    def body(events_ref, indptr_ref, indices_ref, *refs):
-        *weight_ref, _, out_ref = refs
+    def visitor(refs, out_ref, dtype, interpret):
+        indptr_ref, indices_ref, *weight_ref = refs
 
         def visit(row, value):
             start, end = indptr_ref[row], indptr_ref[row + 1]
@@ -151,22 +186,22 @@ def csr_event(events, indptr, indices, weight, n_post, dtype, interpret=False) -
 
             jax.lax.fori_loop(0, (end - start + _CHUNK - 1) // _CHUNK, chunk, 0)
 
-        _each_active_row(events_ref, n_pre, dtype, visit)
+        return visit
 
-    args = (events, indptr, indices) + (() if weight is None else (weight,))
-    return _call(body, n_pre, n_post, dtype, interpret, *args)
+    return Target((indptr, indices) + (() if weight is None else (weight,)), n_post, visitor)
 
 
-def jitconn_event(events, meta, a, b, seed, row_keys, connection, interpret=False) -> Array:
-    """$y = e W$ for the just-in-time matrix of `_jitconn` (`meta`, weights `a + b r`),
-    regenerating the rows of active neurons with its `row_keys` and `connection`, so
-    that both paths apply the same matrix. A row's draws are generated a chunk at a
-    time, in parallel, their column skips summed by a cumulative sum."""
-    n_pre, n_post, k = meta[:3]
-    dist, dtype = meta[5], meta[7]
+def jitconn_target(meta, a, b, seed, row_keys, connection) -> Target:
+    """The just-in-time matrix of `_jitconn` (`meta`, weights `a + b r`), regenerating
+    the rows of active neurons with its `row_keys` and `connection`, so that both paths
+    apply the same matrix. A row's draws are generated a chunk at a time, in parallel,
+    their column skips summed by a cumulative sum."""
+    n_post, k, dist = meta[1], meta[2], meta[5]
     width = min(_CHUNK, pl.next_power_of_2(k))
 
-    def body(events_ref, a_ref, b_ref, seed_ref, _, out_ref):
+    def visitor(refs, out_ref, dtype, interpret):
+        a_ref, b_ref, seed_ref = refs
+
         def visit(row, value):
             keys = row_keys(seed_ref[0], row, dist)
 
@@ -185,7 +220,7 @@ def jitconn_event(events, meta, a, b, seed, row_keys, connection, interpret=Fals
 
             jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
 
-        _each_active_row(events_ref, n_pre, dtype, visit)
+        return visit
 
     scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
-    return _call(body, n_pre, n_post, dtype, interpret, events, *scalars)
+    return Target(scalars, n_post, visitor)

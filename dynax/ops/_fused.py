@@ -1,0 +1,99 @@
+"""Spike propagation over any connectivity format, and over several at once."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from .._custom_types import Array, ArrayLike
+from ..connect import CSR, FanOut, JitProb
+from ..init import Normal, Uniform
+from ._event import event_csr_matvec, event_fanout_matvec
+from ._jitconn import (
+    _connection,
+    _meta,
+    _row_keys,
+    event_mv_prob_homo,
+    event_mv_prob_normal,
+    event_mv_prob_uniform,
+)
+from ._pallas import csr_target, fan_out_target, jitconn_target, launch, pallas_mode
+
+Connectivity = CSR | FanOut | JitProb
+
+
+def event_matvec(
+    events: Array, conn: Connectivity, weight: ArrayLike | Uniform | Normal, *, kernel="auto"
+) -> Array:
+    """$y = e W$ with the event-driven operator of `conn`'s format: `event_csr_matvec`,
+    `event_fanout_matvec`, or for a `dx.connect.JitProb` `event_mv_prob_homo` (scalar
+    `weight`), `_uniform` (`dx.init.Uniform`) or `_normal` (`dx.init.Normal`)."""
+    if isinstance(conn, FanOut):
+        return event_fanout_matvec(events, conn, weight, kernel=kernel)
+    if isinstance(conn, CSR):
+        return event_csr_matvec(events, conn, weight, kernel=kernel)
+    jit = dict(shape=conn.shape, kernel=kernel)
+    if isinstance(weight, Uniform):
+        return event_mv_prob_uniform(events, weight.low, weight.high, conn.prob, conn.seed, **jit)
+    if isinstance(weight, Normal):
+        return event_mv_prob_normal(events, weight.mean, weight.std, conn.prob, conn.seed, **jit)
+    return event_mv_prob_homo(events, weight, conn.prob, conn.seed, **jit)
+
+
+def event_matvecs(
+    spikes: Array, pairs: list[tuple[Connectivity, ArrayLike | Uniform | Normal]], *, kernel="auto"
+) -> list[Array]:
+    """`[event_matvec(spikes, conn, weight) for conn, weight in pairs]`: what a population
+    projecting onto several others propagates each step. With the Pallas kernels (a
+    GPU, `kernel="auto"`) and boolean spikes `(n_pre,)`, all of them run in one kernel,
+    which finds each spiking row once. Derivatives (with respect to the weights) are
+    those of the separate operators."""
+    together = (
+        pallas_mode(kernel) is not None
+        and spikes.dtype == jnp.bool_
+        and spikes.ndim == 1
+        and len(pairs) > 1
+        and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
+    )
+    if together:
+        return list(_together(kernel, tuple(pairs), spikes))
+    return [event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs]
+
+
+def _target(conn, weight, kernel):
+    """The Pallas target of one pair, and the scalar weight applied to its output."""
+    dtype = jnp.result_type(float)
+    if isinstance(conn, JitProb):
+        if isinstance(weight, Uniform):
+            a, b, dist = weight.low, weight.high - weight.low, "uniform"
+        elif isinstance(weight, Normal):
+            a, b, dist = weight.mean, weight.std, "normal"
+        else:
+            a, b, dist = jnp.asarray(weight), jnp.zeros(()), "homo"
+        meta = _meta(conn.shape, conn.prob, dist, None, dtype, kernel)
+        a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype)
+        return jitconn_target(meta, a, b, conn.seed, _row_keys, _connection), None
+    weight = jnp.asarray(weight, dtype)
+    table = None if weight.ndim == 0 else weight
+    if isinstance(conn, CSR):
+        target = csr_target(conn.indptr, conn.indices, table, conn.n_post)
+    else:
+        target = fan_out_target(conn.indices, table, conn.n_post)
+    return target, weight if weight.ndim == 0 else None
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _together(kernel, pairs, spikes):
+    parts = [_target(c, w, kernel) for c, w in pairs]
+    outs = launch(spikes, [t for t, _ in parts], jnp.result_type(float), pallas_mode(kernel))
+    return tuple(out if scale is None else scale * out for out, (_, scale) in zip(outs, parts))
+
+
+@_together.defjvp
+def _together_jvp(kernel, primals, tangents):
+    pairs, spikes = primals
+
+    def separate(pairs):
+        return tuple(event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs)
+
+    return _together(kernel, pairs, spikes), jax.jvp(separate, (pairs,), (tangents[0],))[1]
