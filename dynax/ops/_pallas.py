@@ -17,6 +17,9 @@ JAX 0.11 deprecates Pallas's Triton backend in favour of Mosaic GPU (a
 `DeprecationWarning` when a kernel compiles); `kernel="xla"` avoids it, and a Mosaic GPU
 port of these kernels is the way forward.
 
+One launch can serve several matrices with the same rows (`launch` with several
+`Target`s): each active row is found once and added to every output.
+
 The kernels take a single event column (`(n_pre,)`, bool or float); batches go through
 the XLA path. `interpret=True` runs them through Pallas's interpreter (on CPU), which is
 how CI checks them against the XLA path.
