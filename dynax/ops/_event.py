@@ -25,6 +25,15 @@ from ._sparse import check_input, coo_apply
 # CSR
 
 
+def _csr_slots(indices, start, end, width, n_post):
+    """Rows `[start, end)` padded to `width` slots: each slot's position in `indices` (0
+    in the padding) and its target (`n_post` in the padding)."""
+    pos = start[:, None] + jnp.arange(width)
+    valid = pos < end[:, None]
+    pos = jnp.where(valid, pos, 0)
+    return pos, jnp.where(valid, indices[pos], n_post)
+
+
 def _csr_every(meta, values, weight, indptr, indices):
     """$v W$ over every connection, for values `(n_pre, batch)`."""
     n_pre, n_post, width = meta[0], meta[1], meta[3]
@@ -34,10 +43,7 @@ def _csr_every(meta, values, weight, indptr, indices):
         return coo_apply(values, weight, rows, indices, n_post, transpose=False)
     # Every row padded to the longest: no row index per connection to compute, which
     # (a `jnp.repeat` over the connections) cost 6 times the scatter on CPU.
-    pos = indptr[:-1, None] + jnp.arange(width)
-    valid = pos < indptr[1:, None]
-    pos = jnp.where(valid, pos, 0)
-    target = jnp.where(valid, indices[pos], n_post)
+    pos, target = _csr_slots(indices, indptr[:-1], indptr[1:], width, n_post)
     contrib = (
         values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[pos][..., None]
     )
@@ -58,10 +64,7 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
     def few(idx):
         start = indptr[idx]  # idx = n_pre (padding) reads indptr[n_pre] = nnz: an empty row
         end = indptr[jnp.minimum(idx + 1, n_pre)]
-        pos = start[:, None] + jnp.arange(width)
-        valid = pos < end[:, None]
-        pos = jnp.where(valid, pos, 0)
-        target = jnp.where(valid, indices[pos], n_post)
+        pos, target = _csr_slots(indices, start, end, width, n_post)
         return scatter_events(target, idx, events, dtype, n_post, w[pos] if weight else None)
 
     return by_activity(events, sizes, few, lambda: _csr_every(meta, values, w, indptr, indices))
@@ -139,8 +142,8 @@ def event_csr_matvec(
     `jax.vmap` over `events` compacts the active rows of the whole batch together.
 
     On a GPU, a single event vector goes instead to a Pallas kernel (`kernel="auto"`):
-    blocks of 32 presynaptic rows each check their events and add the active rows'
-    connections with atomic adds, with no compaction and no `lax.switch` (whose
+    programs of 32–256 presynaptic rows each check their events and add the active
+    rows' connections with atomic adds, with no compaction and no `lax.switch` (whose
     predicate XLA copies to the host every step). Sums are then accumulated in a
     nondeterministic order (differences at the rounding level).
 

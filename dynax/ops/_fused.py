@@ -9,15 +9,8 @@ from .._custom_types import Array, ArrayLike
 from ..connect import CSR, FanOut, JitProb
 from ..init import Normal, Uniform
 from ._event import event_csr_matvec, event_fanout_matvec
-from ._jitconn import (
-    _connection,
-    _meta,
-    _row_keys,
-    event_mv_prob_homo,
-    event_mv_prob_normal,
-    event_mv_prob_uniform,
-)
-from ._pallas import csr_target, fan_out_target, jitconn_target, launch, pallas_mode
+from ._jitconn import _apply, _meta, pallas_target
+from ._pallas import csr_target, fan_out_target, launch, pallas_mode
 
 Connectivity = CSR | FanOut | JitProb
 
@@ -32,12 +25,17 @@ def event_matvec(
         return event_fanout_matvec(events, conn, weight, kernel=kernel)
     if isinstance(conn, CSR):
         return event_csr_matvec(events, conn, weight, kernel=kernel)
-    jit = dict(shape=conn.shape, kernel=kernel)
+    a, b, dist = _jit_weights(weight)
+    return _apply(events, a, b, conn.prob, conn.seed, conn.shape, False, None, dist, True, kernel)
+
+
+def _jit_weights(weight) -> tuple[Array, Array, str]:
+    """A `JitProb` projection's weight as the operators' `(a, b, dist)`: weights a + b r."""
     if isinstance(weight, Uniform):
-        return event_mv_prob_uniform(events, weight.low, weight.high, conn.prob, conn.seed, **jit)
+        return weight.low, weight.high - weight.low, "uniform"
     if isinstance(weight, Normal):
-        return event_mv_prob_normal(events, weight.mean, weight.std, conn.prob, conn.seed, **jit)
-    return event_mv_prob_homo(events, weight, conn.prob, conn.seed, **jit)
+        return weight.mean, weight.std, "normal"
+    return jnp.asarray(weight), jnp.zeros(()), "homo"
 
 
 def event_matvecs(
@@ -64,15 +62,9 @@ def _target(conn, weight, kernel):
     """The Pallas target of one pair, and the scalar weight applied to its output."""
     dtype = jnp.result_type(float)
     if isinstance(conn, JitProb):
-        if isinstance(weight, Uniform):
-            a, b, dist = weight.low, weight.high - weight.low, "uniform"
-        elif isinstance(weight, Normal):
-            a, b, dist = weight.mean, weight.std, "normal"
-        else:
-            a, b, dist = jnp.asarray(weight), jnp.zeros(()), "homo"
+        a, b, dist = _jit_weights(weight)
         meta = _meta(conn.shape, conn.prob, dist, None, dtype, kernel)
-        a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype)
-        return jitconn_target(meta, a, b, conn.seed, _row_keys, _connection), None
+        return pallas_target(meta, jnp.asarray(a, dtype), jnp.asarray(b, dtype), conn.seed), None
     weight = jnp.asarray(weight, dtype)
     table = None if weight.ndim == 0 else weight
     if isinstance(conn, CSR):

@@ -18,10 +18,11 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import pallas as pl
 
 from .._custom_types import Array, ArrayLike, Float
 from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
-from ._pallas import jitconn_target, launch, pallas_mode
+from ._pallas import CHUNK, Target, add_atomic, launch, pallas_mode
 from ._sparse import check_input
 
 _GOLDEN = np.uint32(0x9E3779B9)
@@ -111,6 +112,41 @@ def _generate(meta, seed, rows, a, b):
     return cols, w
 
 
+def pallas_target(meta, a, b, seed) -> Target:
+    """The matrix of `meta` (weights `a + b r`) for the Pallas kernels: the rows of active
+    neurons are regenerated with the same `_row_keys` and `_connection` as the XLA path,
+    so both apply the same matrix; a row's draws a chunk at a time, in parallel, their
+    column skips summed by a cumulative sum."""
+    n_post, k, dist = meta[1], meta[2], meta[5]
+    width = min(CHUNK, pl.next_power_of_2(k))
+
+    def visitor(refs, out_ref, dtype, interpret):
+        a_ref, b_ref, seed_ref = refs
+
+        def visit(row, value):
+            keys = _row_keys(seed_ref[0], row, dist)
+
+            def more(carry):  # stop at the row's last draw or once past its last column
+                c, last = carry
+                return (c * width < k) & (last < n_post)
+
+            def chunk(carry):
+                c, last = carry
+                t = c * width + jnp.arange(width)
+                skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0])
+                col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
+                mask = (t < k) & (col < n_post)
+                add_atomic(out_ref, col, (value * w).astype(dtype), mask, interpret)
+                return c + 1, jnp.max(col)
+
+            jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
+
+        return visit
+
+    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
+    return Target(scalars, n_post, visitor)
+
+
 def _blocks(meta):
     n_pre, k = meta[0], meta[2]
     block = max(1, min(n_pre, _ROWS_PER_BLOCK_ELEMENTS // k))
@@ -152,8 +188,7 @@ def _gather_every(meta, values, a, b, seed):
 def _event_kernel(meta, events, a, b, seed):
     n_pre, n_post, k, *_, sizes, dtype, pallas = meta
     if pallas is not None and events.shape[1] == 1:
-        target = jitconn_target(meta, a, b, seed, _row_keys, _connection)
-        out = launch(events[:, 0], [target], dtype, pallas)[0]
+        out = launch(events[:, 0], [pallas_target(meta, a, b, seed)], dtype, pallas)[0]
         return out[:, None]
     values = events.astype(dtype)
 

@@ -35,7 +35,7 @@ from jax.experimental.pallas import triton as pltriton
 
 from .._custom_types import Array
 
-_CHUNK = 256  # connections of a row handled at once by one program (lanes)
+CHUNK = 256  # connections of a row handled at once by one program (lanes)
 _PROGRAMS = 16384  # many small programs: a program visits its active rows one by one
 
 
@@ -54,7 +54,7 @@ def pallas_mode(kernel: str) -> bool | None:
     return not on_gpu
 
 
-def _add(out_ref, target, value, mask, interpret):
+def add_atomic(out_ref, target, value, mask, interpret):
     """`out[target] += value` where `mask`, atomically."""
     if interpret:
         # The interpreter's atomic add takes no mask and keeps one of several updates to
@@ -141,7 +141,7 @@ def fan_out_target(indices, weight, n_post) -> Target:
     """A `(n_pre, k)` table of targets (`n_post` pads); `weight` is None (unit weights)
     or an `(n_pre, k)` table."""
     k = indices.shape[1]
-    width = min(_CHUNK, pl.next_power_of_2(k))  # Triton blocks have power-of-two sides
+    width = min(CHUNK, pl.next_power_of_2(k))  # Triton blocks have power-of-two sides
 
     def visitor(refs, out_ref, dtype, interpret):
         indices_ref, *weight_ref = refs
@@ -155,7 +155,7 @@ def fan_out_target(indices, weight, n_post) -> Target:
                 contrib = value
                 if weight_ref:
                     contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
-                _add(out_ref, target, contrib.astype(dtype), mask, interpret)
+                add_atomic(out_ref, target, contrib.astype(dtype), mask, interpret)
                 return carry
 
             jax.lax.fori_loop(0, -(-k // width), chunk, 0)
@@ -177,53 +177,18 @@ def csr_target(indptr, indices, weight, n_post) -> Target:
             start, end = indptr_ref[row], indptr_ref[row + 1]
 
             def chunk(c, carry):
-                pos = start + c * _CHUNK + jnp.arange(_CHUNK)
+                pos = start + c * CHUNK + jnp.arange(CHUNK)
                 mask = pos < end
                 pos = jnp.minimum(pos, nnz - 1)
                 target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
                 contrib = value
                 if weight_ref:
                     contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
-                _add(out_ref, target, contrib.astype(dtype), mask, interpret)
+                add_atomic(out_ref, target, contrib.astype(dtype), mask, interpret)
                 return carry
 
-            jax.lax.fori_loop(0, (end - start + _CHUNK - 1) // _CHUNK, chunk, 0)
+            jax.lax.fori_loop(0, (end - start + CHUNK - 1) // CHUNK, chunk, 0)
 
         return visit
 
     return Target((indptr, indices) + (() if weight is None else (weight,)), n_post, visitor)
-
-
-def jitconn_target(meta, a, b, seed, row_keys, connection) -> Target:
-    """The just-in-time matrix of `_jitconn` (`meta`, weights `a + b r`), regenerating
-    the rows of active neurons with its `row_keys` and `connection`, so that both paths
-    apply the same matrix. A row's draws are generated a chunk at a time, in parallel,
-    their column skips summed by a cumulative sum."""
-    n_post, k, dist = meta[1], meta[2], meta[5]
-    width = min(_CHUNK, pl.next_power_of_2(k))
-
-    def visitor(refs, out_ref, dtype, interpret):
-        a_ref, b_ref, seed_ref = refs
-
-        def visit(row, value):
-            keys = row_keys(seed_ref[0], row, dist)
-
-            def more(carry):  # stop at the row's last draw or once past its last column
-                c, last = carry
-                return (c * width < k) & (last < n_post)
-
-            def chunk(carry):
-                c, last = carry
-                t = c * width + jnp.arange(width)
-                skip, w = connection(meta, keys, t, a_ref[0], b_ref[0])
-                col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
-                mask = (t < k) & (col < n_post)
-                _add(out_ref, col, (value * w).astype(dtype), mask, interpret)
-                return c + 1, jnp.max(col)
-
-            jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
-
-        return visit
-
-    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
-    return Target(scalars, n_post, visitor)
