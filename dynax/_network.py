@@ -167,15 +167,15 @@ class Projection(AbstractProjection):
                 .at[self.conn.indices]
                 .add(jnp.where(spikes, self.weight, 0.0))
             )
-        return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=delay_state)
+        return self.receive(ProjectionState(syn=state.syn, delay=delay_state), arriving, ctx)
 
     def _propagate(self, spikes: Array) -> Array:
         return event_matvec(spikes, self.conn, self.weight, kernel=self.kernel)
 
     def receive(self, state: ProjectionState, arriving: Array, ctx: Context) -> ProjectionState:
-        """Advance the synapses with `arriving`, the weights propagated this step by the
-        enclosing `Network` together with the other projections from `pre` (only for a
-        projection without delay)."""
+        """Advance the synapses with `arriving`, the weights propagated this step (by
+        `step`, or by the enclosing `Network` together with the other projections from
+        `pre` when there is no delay)."""
         return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=state.delay)
 
     def sizes(self) -> tuple[int, int]:
