@@ -72,8 +72,9 @@ class Projection(AbstractProjection):
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
     - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
       whole projection, or an `(nnz,)` int array, one per connection (CSR only).
-    - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on GPU, XLA
-      elsewhere), `"xla"` or `"pallas"`; see `dx.ops.event_csr_matvec`.
+    - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on a GPU, compiled
+      kernels on a CPU for CSR and FanOut, XLA otherwise), `"xla"`, `"pallas"` or
+      `"native"`; see `dx.ops.event_csr_matvec`.
     """
 
     pre: str = eqx.field(static=True)
@@ -102,6 +103,8 @@ class Projection(AbstractProjection):
             )
         if kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}.")
+        if kernel == "native" and isinstance(conn, JitProb):
+            raise ValueError('kernel="native" is for CSR and FanOut connectivity, not JitProb.')
         self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
         if isinstance(weight, Uniform | Normal):
             if not isinstance(conn, JitProb):

@@ -16,7 +16,7 @@ _FAN_IN = 80.0  # the benchmarks' 0.02 connection probability at N = 4000
 CONNECTIVITIES = ("csr", "fan_out", "jit")
 
 
-def _ei_network(n_exc, n_inh, key, prob, connectivity, neuron_kwargs, synapses) -> Network:
+def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron_kwargs, synapses) -> Network:
     for name, n in (("n_exc", n_exc), ("n_inh", n_inh)):
         if not isinstance(n, int) or n <= 0:
             raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
@@ -40,7 +40,7 @@ def _ei_network(n_exc, n_inh, key, prob, connectivity, neuron_kwargs, synapses) 
                 )
                 conn = conn.to_fan_out() if connectivity == "fan_out" else conn
             projections[name] = Projection(
-                pre, post, conn, weight, Exponential(sizes[post], tau), output
+                pre, post, conn, weight, Exponential(sizes[post], tau), output, kernel=kernel
             )
     return Network(populations, projections)
 
@@ -52,6 +52,7 @@ def COBA(
     key: PRNGKeyArray,
     prob: float | None = None,
     connectivity: str = "csr",
+    kernel: str = "auto",
     we: float = 0.6,
     wi: float = 6.7,
 ) -> Network:
@@ -77,6 +78,7 @@ def COBA(
       `"fan_out"` (the same, as padded `FanOut` tables) or `"jit"` (`JitProb`: never
       stored, regenerated from a seed; self-connections are possible). `"jit"` is what
       fits millions of neurons on a GPU.
+    - `kernel`: the propagation kernel of every projection (see `dx.Projection`).
     - `we`, `wi`: excitatory and inhibitory weights (leak-conductance units).
 
     Projections are `"E2E"`, `"E2I"`, `"I2E"`, `"I2I"`; monitor e.g. `"E.spike"`.
@@ -99,7 +101,7 @@ def COBA(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, COBAOutput(E=0.0)), "I": (wi, 10.0, COBAOutput(E=-80.0))}
-    return _ei_network(n_exc, n_inh, key, prob, connectivity, neuron, synapses)
+    return _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses)
 
 
 def CUBA(
@@ -109,6 +111,7 @@ def CUBA(
     key: PRNGKeyArray,
     prob: float | None = None,
     connectivity: str = "csr",
+    kernel: str = "auto",
     we: float = 1.62,
     wi: float = -9.0,
 ) -> Network:
@@ -136,4 +139,4 @@ def CUBA(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, CUBAOutput()), "I": (wi, 10.0, CUBAOutput())}
-    return _ei_network(n_exc, n_inh, key, prob, connectivity, neuron, synapses)
+    return _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses)

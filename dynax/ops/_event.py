@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from .._custom_types import Array, ArrayLike, Float
 from ..connect import CSR, FanOut
 from ..connect._csr import csr_rows
+from . import _native
 from ._compact import (
     batched_kernel,
     buckets,
@@ -18,7 +19,7 @@ from ._compact import (
     scatter_rows,
     take_rows,
 )
-from ._pallas import csr_target, fan_out_target, launch, pallas_mode
+from ._pallas import PALLAS, csr_target, fan_out_target, kernel_mode, launch
 from ._sparse import check_input, coo_apply
 
 # ---------------------------------------------------------------------------------------
@@ -53,11 +54,13 @@ def _csr_every(meta, values, weight, indptr, indices):
 
 def _csr_kernel(meta, events, indptr, indices, *weight):
     """$e W$ for events `(n_pre, batch)`; unit weights unless a `(nnz,)` weight is given."""
-    n_pre, n_post, sizes, width, dtype, pallas = meta
-    if pallas is not None and events.shape[1] == 1:
+    n_pre, n_post, sizes, width, dtype, mode = meta
+    if mode in PALLAS and events.shape[1] == 1:
         w = weight[0] if weight else None
         target = csr_target(indptr, indices, w, n_post)
-        return launch(events[:, 0], [target], dtype, pallas)[0][:, None]
+        return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
+    if mode == "native" and _native.supports(events, dtype):
+        return _native.csr(events, indptr, indices, weight[0] if weight else None, n_post)
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -113,7 +116,7 @@ def _event_csr(events, conn, weight, transpose, max_events, kernel, batched):
     else:
         sizes = buckets(conn.n_pre, max_events)
         width = max(conn.max_fan_out, 1)
-        meta = (conn.n_pre, conn.n_post, sizes, width, jnp.dtype(dtype), pallas_mode(kernel))
+        meta = (conn.n_pre, conn.n_post, sizes, width, jnp.dtype(dtype), kernel_mode(kernel))
         if conn.nnz == 0:
             out = jnp.zeros((conn.n_post, columns.shape[1]), dtype)
         else:
@@ -141,6 +144,12 @@ def event_csr_matvec(
     `events` (also for the inactive ones, as surrogate-gradient training needs).
     `jax.vmap` over `events` compacts the active rows of the whole batch together.
 
+    On a CPU, `kernel="auto"` runs a compiled kernel instead (C++ through XLA's FFI,
+    built on first use, see `dynax/ops/_native.py`): one pass over the events that adds
+    each active row's connections, for bool or float32 events and float32 weights
+    (other dtypes take the XLA path). In the COBA benchmark at 4 000 neurons it ran a
+    step in 11–13 µs against 28 µs, and compiled in 0.4 s against 2.7 s.
+
     On a GPU, a single event vector goes instead to a Pallas kernel (`kernel="auto"`):
     programs of 32–256 presynaptic rows each check their events and add the active
     rows' connections with atomic adds, with no compaction and no `lax.switch` (whose
@@ -159,8 +168,10 @@ def event_csr_matvec(
     - `weight`: a scalar (homogeneous) or a `(nnz,)` array ordered like `conn.indices`.
     - `transpose`: compute $W e$ instead of $e W$.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
-    - `kernel`: `"auto"` (Pallas on GPU, XLA elsewhere), `"xla"`, or `"pallas"`
-      (interpreted, slowly, off a GPU: for tests).
+    - `kernel`: `"auto"` (Pallas on a GPU, compiled kernels on a CPU where a C++
+      compiler is found, XLA otherwise), `"xla"`, `"native"` (the compiled CPU
+      kernels; an error without a compiler) or `"pallas"` (interpreted, slowly, off a
+      GPU: for tests).
 
     ??? cite "Reference"
 
@@ -214,11 +225,13 @@ def _fan_out_every(meta, values, weight, indices):
 
 
 def _fan_out_kernel(meta, events, indices, *weight):
-    n_pre, n_post, sizes, dtype, pallas = meta
-    if pallas is not None and events.shape[1] == 1:
+    n_pre, n_post, sizes, dtype, mode = meta
+    if mode in PALLAS and events.shape[1] == 1:
         w = weight[0] if weight else None
         target = fan_out_target(indices, w, n_post)
-        return launch(events[:, 0], [target], dtype, pallas)[0][:, None]
+        return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
+    if mode == "native" and _native.supports(events, dtype):
+        return _native.fan_out(events, indices, weight[0] if weight else None, n_post)
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -273,7 +286,7 @@ def _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched)
         out = jnp.sum(gathered * w, axis=1)
     else:
         sizes = buckets(conn.n_pre, max_events)
-        meta = (conn.n_pre, conn.n_post, sizes, jnp.dtype(dtype), pallas_mode(kernel))
+        meta = (conn.n_pre, conn.n_post, sizes, jnp.dtype(dtype), kernel_mode(kernel))
         out = _fan_out_event(meta, columns, weight, conn.indices)
     return out.T if batched else out[:, 0]
 
@@ -304,8 +317,10 @@ def event_fanout_matvec(
     - `weight`: a scalar or an `(n_pre, k)` array (anything in the padding slots).
     - `transpose`: compute $W e$ instead of $e W$.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
-    - `kernel`: `"auto"` (Pallas on GPU, XLA elsewhere), `"xla"`, or `"pallas"`
-      (interpreted, slowly, off a GPU: for tests).
+    - `kernel`: `"auto"` (Pallas on a GPU, compiled kernels on a CPU where a C++
+      compiler is found, XLA otherwise), `"xla"`, `"native"` (the compiled CPU
+      kernels; an error without a compiler) or `"pallas"` (interpreted, slowly, off a
+      GPU: for tests).
     """
     return _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched=False)
 

@@ -10,7 +10,7 @@ from ..connect import CSR, FanOut, JitProb
 from ..init import Normal, Uniform
 from ._event import event_csr_matvec, event_fanout_matvec
 from ._jitconn import _apply, _meta, pallas_target
-from ._pallas import csr_target, fan_out_target, launch, pallas_mode
+from ._pallas import PALLAS, csr_target, fan_out_target, kernel_mode, launch
 
 Connectivity = CSR | FanOut | JitProb
 
@@ -47,7 +47,7 @@ def event_matvecs(
     which finds each spiking row once. Derivatives (with respect to the weights) are
     those of the separate operators."""
     together = (
-        pallas_mode(kernel) is not None
+        kernel_mode(kernel) in PALLAS
         and spikes.dtype == jnp.bool_
         and spikes.ndim == 1
         and len(pairs) > 1
@@ -77,7 +77,8 @@ def _target(conn, weight, kernel):
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
 def _together(kernel, pairs, spikes):
     parts = [_target(c, w, kernel) for c, w in pairs]
-    outs = launch(spikes, [t for t, _ in parts], jnp.result_type(float), pallas_mode(kernel))
+    interpret = kernel_mode(kernel) == "interpret"
+    outs = launch(spikes, [t for t, _ in parts], jnp.result_type(float), interpret)
     return tuple(out if scale is None else scale * out for out, (_, scale) in zip(outs, parts))
 
 

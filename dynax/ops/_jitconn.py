@@ -22,7 +22,7 @@ from jax.experimental import pallas as pl
 
 from .._custom_types import Array, ArrayLike, Float
 from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
-from ._pallas import CHUNK, Target, add_atomic, launch, pallas_mode
+from ._pallas import CHUNK, PALLAS, Target, add_atomic, kernel_mode, launch
 from ._sparse import check_input
 
 _GOLDEN = np.uint32(0x9E3779B9)
@@ -74,7 +74,8 @@ def _meta(shape, prob, dist, max_events, dtype, kernel="xla"):
     # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
     cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
     sizes = buckets(n_pre, max_events)
-    return (n_pre, n_post, k, inv_log_q, cap, dist, sizes, jnp.dtype(dtype), pallas_mode(kernel))
+    mode = kernel_mode(kernel, native=False)
+    return (n_pre, n_post, k, inv_log_q, cap, dist, sizes, jnp.dtype(dtype), mode)
 
 
 def _row_keys(seed: Array, rows: Array, dist: str) -> tuple[Array, ...]:
@@ -186,9 +187,10 @@ def _gather_every(meta, values, a, b, seed):
 
 
 def _event_kernel(meta, events, a, b, seed):
-    n_pre, n_post, k, *_, sizes, dtype, pallas = meta
-    if pallas is not None and events.shape[1] == 1:
-        out = launch(events[:, 0], [pallas_target(meta, a, b, seed)], dtype, pallas)[0]
+    n_pre, n_post, k, *_, sizes, dtype, mode = meta
+    if mode in PALLAS and events.shape[1] == 1:
+        target = pallas_target(meta, a, b, seed)
+        out = launch(events[:, 0], [target], dtype, mode == "interpret")[0]
         return out[:, None]
     values = events.astype(dtype)
 
@@ -283,8 +285,8 @@ def event_mv_prob_homo(
     - `weight`: the weight of every connection, a scalar.
     - `prob`, `seed`, `shape`, `transpose`: as `mv_prob_homo`.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
-    - `kernel`: `"auto"` (a Pallas kernel on GPU, see `event_csr_matvec`), `"xla"` or
-      `"pallas"`.
+    - `kernel`: `"auto"` (a Pallas kernel on GPU, see `event_csr_matvec`; the XLA path
+      on a CPU), `"xla"` or `"pallas"`.
 
     ??? cite "Reference"
 

@@ -1,5 +1,7 @@
 """Event-driven CSR and fixed fan-out operators against dense products."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -65,11 +67,12 @@ def test_compaction_matches_nonzero():
             )
 
 
+# The XLA path explicitly: on a CPU "auto" takes the compiled kernels (test_native.py).
 @pytest.mark.parametrize("kind", ["csr", "fan"])
 def test_matvec_matches_dense_for_every_bucket(kind, csr, fan):
     """Buckets 32 then every row (n_pre // 4 = 75): empty, few, bucket edges and all."""
     conn, weight, (matvec, _) = setup(kind, csr, fan)
-    f = jax.jit(matvec)
+    f = jax.jit(functools.partial(matvec, kernel="xla"))
     for w in (0.7, weight):
         dense = dense_of(conn, w)
         for n_active in (0, 3, 32, 33, 300):
@@ -80,7 +83,7 @@ def test_matvec_matches_dense_for_every_bucket(kind, csr, fan):
 def test_csr_larger_buckets():
     conn = dx.connect.FixedProb(0.02)(3000, 500, jax.random.key(5))  # buckets 32, 128, 512
     dense = np.asarray(conn.todense())
-    f = jax.jit(dx.ops.event_csr_matvec)
+    f = jax.jit(functools.partial(dx.ops.event_csr_matvec, kernel="xla"))
     for n_active in (128, 129, 512, 513, 751, 3000):
         events = spikes(3000, n_active, seed=n_active)
         np.testing.assert_allclose(
@@ -100,7 +103,7 @@ def test_csr_every_row_path_with_uneven_rows():
     events = spikes(200, 150, seed=4)  # above n_pre // 4: every row
     for w in (0.7, weight):
         np.testing.assert_allclose(
-            dx.ops.event_csr_matvec(jnp.asarray(events), conn, w),
+            dx.ops.event_csr_matvec(jnp.asarray(events), conn, w, kernel="xla"),
             events @ dense_of(conn, w),
             rtol=1e-5,
             atol=1e-5,
@@ -110,6 +113,7 @@ def test_csr_every_row_path_with_uneven_rows():
 @pytest.mark.parametrize("kind", ["csr", "fan"])
 def test_transpose_matmat_and_vmap(kind, csr, fan):
     conn, weight, (matvec, matmat) = setup(kind, csr, fan)
+    matvec, matmat = (functools.partial(op, kernel="xla") for op in (matvec, matmat))
     dense = dense_of(conn, weight)
     rng = np.random.default_rng(3)
     batch = rng.random((4, N_PRE)) < np.array([0.0, 0.01, 0.05, 0.5])[:, None]

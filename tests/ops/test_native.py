@@ -1,0 +1,118 @@
+"""The compiled CPU kernels of the event operators against the XLA path."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+from dynax.ops import _native
+
+pytestmark = pytest.mark.skipif(
+    jax.default_backend() != "cpu" or not _native.available(),
+    reason="the native kernels run on a CPU with a C++ compiler",
+)
+
+N_PRE, N_POST = 300, 200
+
+
+@pytest.fixture(scope="module")
+def csr():
+    return dx.connect.FixedProb(0.1)(N_PRE, N_POST, jax.random.key(0))
+
+
+def events(kind, density=0.05, seed=0, shape=(N_PRE,)):
+    rng = np.random.default_rng(seed)
+    active = rng.random(shape) < density
+    if kind == "bool":
+        return jnp.asarray(active)
+    return jnp.asarray(np.where(active, rng.normal(size=shape), 0.0), jnp.float32)
+
+
+def both(op, *args, **kwargs):
+    f = jax.jit(lambda kernel, *a: op(*a, kernel=kernel, **kwargs), static_argnums=0)
+    return f("native", *args), f("xla", *args)
+
+
+def uses_native(op, *args) -> bool:
+    hlo = jax.jit(lambda *a: op(*a, kernel="native")).lower(*args).as_text()
+    return "dynax_event" in hlo
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+@pytest.mark.parametrize("per_synapse", [False, True])
+@pytest.mark.parametrize("density", [0.0, 0.05, 1.0])  # none, few, every row
+def test_csr_and_fan_out(csr, kind, per_synapse, density):
+    e = events(kind, density)
+    w = jax.random.normal(jax.random.key(1), (csr.nnz,)) if per_synapse else 0.7
+    assert uses_native(dx.ops.event_csr_matvec, e, csr, w)
+    got, want = both(dx.ops.event_csr_matvec, e, csr, w)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    fan, w_fan = csr.to_fan_out(data=w) if per_synapse else (csr.to_fan_out(), w)
+    got, want = both(dx.ops.event_fanout_matvec, e, fan, w_fan)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_batches_and_vmap(csr):
+    w = jax.random.normal(jax.random.key(1), (csr.nnz,))
+    batch = events("float", 0.1, seed=2, shape=(5, N_PRE))
+    got, want = both(dx.ops.event_csr_matmat, batch, csr, w)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # vmap over the events folds the batch into one call; over the weights, one per member
+    scaled = batch[:, :1] * w
+    for axes, args in (
+        ((0, None, None), (batch, csr, w)),
+        ((None, None, 0), (batch[0], csr, scaled)),
+    ):
+        op = lambda e, c, w, kernel: jax.vmap(
+            lambda e, c, w: dx.ops.event_csr_matvec(e, c, w, kernel=kernel), axes
+        )(e, c, w)
+        got, want = both(op, *args)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_gradients(csr):
+    e = events("float", 0.2, seed=3)
+    w = jax.random.normal(jax.random.key(4), (csr.nnz,))
+
+    def loss(w, e, kernel):
+        y = dx.ops.event_csr_matvec(e, csr, w, kernel=kernel)
+        return jnp.sum(jnp.sin(y)) + jnp.sum(dx.ops.event_csr_matvec(e, csr, 0.3, kernel=kernel))
+
+    grad = jax.jit(jax.grad(loss, (0, 1)), static_argnums=2)
+    for got, want in zip(grad(w, e, "native"), grad(w, e, "xla")):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_targets_out_of_range_are_dropped():
+    # A fan-out table padded with n_post (and anything outside [0, n_post)) adds nothing.
+    table = jnp.array([[0, 2, 3], [3, 3, 1], [1, 0, 3]], jnp.int32)
+    fan = dx.connect.FanOut(np.asarray(table), n_post=3)
+    out = dx.ops.event_fanout_matvec(jnp.array([True, True, False]), fan, 1.0, kernel="native")
+    np.testing.assert_array_equal(out, [1.0, 1.0, 1.0])
+
+
+def test_float64_and_unsupported_calls_take_the_xla_path(x64, csr):
+    e = events("float", 0.1).astype(jnp.float64)
+    assert not uses_native(dx.ops.event_csr_matvec, e, csr, 0.5)
+    got, want = both(dx.ops.event_csr_matvec, e, csr, 0.5)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_refused_where_it_cannot_run(csr):
+    with pytest.raises(ValueError, match="CSR and fixed fan-out"):
+        dx.ops.event_mv_prob_homo(jnp.ones(10, bool), 0.5, 0.1, 1, shape=(10, 10), kernel="native")
+
+
+def test_network_runs_the_same_as_xla():
+    def run(kernel):
+        net = dx.networks.COBA(400, 100, key=jax.random.key(0), kernel=kernel)
+        monitors = {"spike": "E.spike", "g": "E2E.syn.g"}
+        return dx.simulate(
+            net, net.init(jax.random.key(1)), dt=0.1, n_steps=1000, monitors=monitors
+        )[1]
+
+    got, want = run("native"), run("xla")
+    assert want["spike"].sum() > 100
+    np.testing.assert_array_equal(got["spike"], want["spike"])
+    np.testing.assert_allclose(got["g"], want["g"], rtol=1e-6, atol=1e-7)
