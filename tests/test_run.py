@@ -64,10 +64,15 @@ def test_every_and_chunk_give_the_records_of_one_long_scan():
     final, one = run(net, n_steps=1000)
     _, every = run(net, n_steps=1000, every=5)
     final_chunked, chunked = run(net, n_steps=1000, every=5, chunk=300)
+    _, unrolled = run(net, n_steps=1000, unroll=3)  # 1000 = 333 × 3 + 1
+    _, unrolled_every = run(net, n_steps=1000, every=5, unroll=8)
     np.testing.assert_array_equal(every["t"], one["t"][4::5])
     for name in ("spike", "g", "v0"):
         np.testing.assert_array_equal(every[name], one[name][4::5])
         np.testing.assert_array_equal(chunked[name], every[name])
+        # Unrolled, XLA fuses differently: the same spikes, values within rounding.
+        np.testing.assert_allclose(unrolled[name], one[name], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(unrolled_every[name], every[name], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(chunked["t"], every["t"])
     np.testing.assert_array_equal(final_chunked["E"].v, final["E"].v)
     assert isinstance(chunked["spike"], np.ndarray)
@@ -149,6 +154,7 @@ def test_vmap_over_states_and_inputs():
         (dict(dt=0.1, duration=1.05), ValueError, "multiple of dt"),
         (dict(dt=0.1, n_steps=10, every=3), ValueError, "dividing n_steps=10"),
         (dict(dt=0.1, n_steps=10, every=2, chunk=3), ValueError, "multiple of every=2"),
+        (dict(dt=0.1, n_steps=10, unroll=0), ValueError, "unroll must be a positive int"),
         (
             dict(dt=0.1, n_steps=10, inputs={"E": np.zeros((9, 4))}),
             ValueError,
