@@ -121,7 +121,7 @@ def pallas_target(meta, a, b, seed) -> Target:
     n_post, k, dist = meta[1], meta[2], meta[5]
     width = min(CHUNK, pl.next_power_of_2(k))
 
-    def visitor(refs, out_ref, dtype, interpret):
+    def visitor(refs, out_ref, offset, dtype, interpret):
         a_ref, b_ref, seed_ref = refs
 
         def visit(row, value):
@@ -137,7 +137,7 @@ def pallas_target(meta, a, b, seed) -> Target:
                 skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0])
                 col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
                 mask = (t < k) & (col < n_post)
-                add_atomic(out_ref, col, (value * w).astype(dtype), mask, interpret)
+                add_atomic(out_ref, offset + col, (value * w).astype(dtype), mask, interpret)
                 return c + 1, jnp.max(col)
 
             jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
