@@ -175,11 +175,24 @@ class Projection(AbstractProjection):
     def _propagate(self, spikes: Array) -> Array:
         return event_matvec(spikes, self.conn, self.weight, kernel=self.kernel)
 
-    def receive(self, state: ProjectionState, arriving: Array, ctx: Context) -> ProjectionState:
+    def decayed(self, state: ProjectionState, ctx: Context) -> Any:
+        """The synapse state after this step without input, when the synapse has a
+        `decay` method (its `step` then adds the input to `g`); None otherwise."""
+        decay = getattr(self.synapse, "decay", None)
+        return None if decay is None else decay(state.syn, ctx)
+
+    def receive(
+        self, state: ProjectionState, arriving: Array, ctx: Context, decayed: Any = None
+    ) -> ProjectionState:
         """Advance the synapses with `arriving`, the weights propagated this step (by
         `step`, or by the enclosing `Network` together with the other projections from
-        `pre` when there is no delay)."""
-        return ProjectionState(syn=self.synapse.step(state.syn, arriving, ctx), delay=state.delay)
+        `pre` when there is no delay). With `decayed` (from `decayed`), `arriving` is
+        already `decayed.g` plus those weights: the operator added them in place."""
+        if decayed is None:
+            syn = self.synapse.step(state.syn, arriving, ctx)
+        else:
+            syn = eqx.tree_at(lambda s: s.g, decayed, arriving)
+        return ProjectionState(syn=syn, delay=state.delay)
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post
@@ -293,21 +306,26 @@ class Network(DynamicalSystem):
                     "takes no input."
                 )
 
-    def _propagate_together(self, state: dict[str, Any]) -> dict[str, Array]:
-        """The arriving weights of projections without delay that leave the same
-        population with the same `kernel`, propagated by one `dx.ops.event_matvecs` (one
-        Pallas kernel per population on GPU; measured no faster on CPU, where it is the
-        separate operators), by projection name."""
+    def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        """The new states of the projections without delay: those that leave the same
+        population with the same `kernel` are propagated by one `dx.ops.event_matvecs`
+        (one Pallas kernel per population on a GPU, adding into the decayed synaptic
+        variables in place), by projection name."""
         groups: dict[tuple[str, str], list[str]] = {}
         for name, proj in self.projections.items():
             if isinstance(proj, Projection) and proj.delay is None:
                 groups.setdefault((proj.pre, proj.kernel), []).append(name)
-        arriving = {}
+        new = {}
         for (pre, kernel), names in groups.items():
-            if len(names) > 1:
-                pairs = [(self.projections[n].conn, self.projections[n].weight) for n in names]
-                arriving.update(zip(names, event_matvecs(state[pre].spike, pairs, kernel=kernel)))
-        return arriving
+            projs = [self.projections[n] for n in names]
+            ctxs = [ctx.child(n) for n in names]
+            decayed = [p.decayed(state[n], c) for p, n, c in zip(projs, names, ctxs)]
+            pairs = [(p.conn, p.weight) for p in projs]
+            add_to = [None if d is None else d.g for d in decayed]
+            sums = event_matvecs(state[pre].spike, pairs, kernel=kernel, add_to=add_to)
+            for p, n, c, out, d in zip(projs, names, ctxs, sums, decayed):
+                new[n] = p.receive(state[n], out, c, d)
+        return new
 
     def _children(self) -> dict[str, DynamicalSystem]:
         return {**self.projections, **self.populations}
@@ -328,11 +346,9 @@ class Network(DynamicalSystem):
             )
         new = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
-        arriving = self._propagate_together(state)
+        new.update(self._propagate_together(state, ctx))
         for name, proj in self.projections.items():
-            if name in arriving:
-                new[name] = proj.receive(state[name], arriving[name], ctx.child(name))
-            else:
+            if name not in new:
                 spikes = None if proj.pre is None else state[proj.pre].spike
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])

@@ -39,54 +39,66 @@ def _jit_weights(weight) -> tuple[Array, Array, str]:
 
 
 def event_matvecs(
-    spikes: Array, pairs: list[tuple[Connectivity, ArrayLike | Uniform | Normal]], *, kernel="auto"
+    spikes: Array,
+    pairs: list[tuple[Connectivity, ArrayLike | Uniform | Normal]],
+    *,
+    kernel="auto",
+    add_to: list[Array | None] | None = None,
 ) -> list[Array]:
     """`[event_matvec(spikes, conn, weight) for conn, weight in pairs]`: what a population
-    projecting onto several others propagates each step. With the Pallas kernels (a
-    GPU, `kernel="auto"`) and boolean spikes `(n_pre,)`, all of them run in one kernel,
-    which finds each spiking row once. Derivatives (with respect to the weights) are
-    those of the separate operators."""
+    projecting onto several others propagates each step; with `add_to`, each result is
+    added to `add_to[k]` (a `(n_post,)` array, or None for nothing), as a synapse adds
+    the arriving weights to its decayed variable.
+
+    With the Pallas kernels (a GPU, `kernel="auto"`) and boolean spikes `(n_pre,)`, all of
+    them run in one kernel, which finds each spiking row once and adds into the `add_to`
+    buffers in place (no zero-filled output, no separate sum). Derivatives (with respect
+    to the weights and `add_to`) are those of the separate operators."""
+    add_to = [None] * len(pairs) if add_to is None else list(add_to)
+    if len(add_to) != len(pairs):
+        raise ValueError(f"add_to has {len(add_to)} entries for {len(pairs)} pairs.")
     together = (
         kernel_mode(kernel) in PALLAS
         and spikes.dtype == jnp.bool_
         and spikes.ndim == 1
-        and len(pairs) > 1
         and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
     )
     if together:
-        return list(_together(kernel, tuple(pairs), spikes))
-    return [event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs]
+        dtype = jnp.result_type(float)
+        inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
+        return list(_together(kernel, tuple(pairs), spikes, inits))
+    outs = [event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs]
+    return [out if a is None else a + out for out, a in zip(outs, add_to)]
 
 
 def _target(conn, weight, kernel):
-    """The Pallas target of one pair, and the scalar weight applied to its output."""
+    """The Pallas target of one pair."""
     dtype = jnp.result_type(float)
     if isinstance(conn, JitProb):
         a, b, dist = _jit_weights(weight)
         meta = _meta(conn.shape, conn.prob, dist, None, dtype, kernel)
-        return pallas_target(meta, jnp.asarray(a, dtype), jnp.asarray(b, dtype), conn.seed), None
+        return pallas_target(meta, jnp.asarray(a, dtype), jnp.asarray(b, dtype), conn.seed)
     weight = jnp.asarray(weight, dtype)
-    table = None if weight.ndim == 0 else weight
     if isinstance(conn, CSR):
-        target = csr_target(conn.indptr, conn.indices, table, conn.n_post)
-    else:
-        target = fan_out_target(conn.indices, table, conn.n_post)
-    return target, weight if weight.ndim == 0 else None
+        return csr_target(conn.indptr, conn.indices, weight, conn.n_post)
+    return fan_out_target(conn.indices, weight, conn.n_post)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _together(kernel, pairs, spikes):
-    parts = [_target(c, w, kernel) for c, w in pairs]
+def _together(kernel, pairs, spikes, inits):
+    targets = [_target(c, w, kernel) for c, w in pairs]
     interpret = kernel_mode(kernel) == "interpret"
-    outs = launch(spikes, [t for t, _ in parts], jnp.result_type(float), interpret)
-    return tuple(out if scale is None else scale * out for out, (_, scale) in zip(outs, parts))
+    return launch(spikes, targets, jnp.result_type(float), interpret, inits)
 
 
 @_together.defjvp
 def _together_jvp(kernel, primals, tangents):
-    pairs, spikes = primals
+    pairs, spikes, inits = primals
 
-    def separate(pairs):
-        return tuple(event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs)
+    def separate(pairs, inits):
+        return tuple(
+            a + event_matvec(spikes, c, w, kernel=kernel) for (c, w), a in zip(pairs, inits)
+        )
 
-    return _together(kernel, pairs, spikes), jax.jvp(separate, (pairs,), (tangents[0],))[1]
+    d_pairs, _, d_inits = tangents
+    return _together(kernel, *primals), jax.jvp(separate, (pairs, inits), (d_pairs, d_inits))[1]

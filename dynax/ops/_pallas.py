@@ -119,25 +119,36 @@ class Target(NamedTuple):
     visitor: Callable
 
 
-def launch(events: Array, targets: list[Target], dtype, interpret: bool) -> tuple[Array, ...]:
+def launch(
+    events: Array, targets: list[Target], dtype, interpret: bool, inits: list | None = None
+) -> tuple[Array, ...]:
     """$e W_k$ for every target, in one kernel: each active row is found once and added
-    to every output (as for the projections leaving one population). The outputs are
-    consecutive parts of one buffer: one zero fill per launch (on an H200, XLA turned a
-    zero buffer per output into a fill and a copy per output, 6 of the 13 kernels of a
-    COBA step at 4 000 neurons)."""
+    to every output (as for the projections leaving one population); with `inits`,
+    `inits[k] + e W_k`, added into those buffers in place.
+
+    Without `inits` the outputs are consecutive parts of one zero-filled buffer (on an
+    H200, XLA turned a zero buffer per output into a fill and a copy per output, 6 of
+    the 13 kernels of a COBA step at 4 000 neurons)."""
     n_pre = events.shape[0]
     args = [events]
     for target in targets:
         args += target.args
     n_args = len(args)
-    offsets = np.cumsum([0] + [t.n_post for t in targets]).tolist()
+    sizes = [t.n_post for t in targets]
+    if inits is None:
+        offsets = np.cumsum([0, *sizes]).tolist()[:-1]
+        buffers = [jnp.zeros(sum(sizes), dtype)]
+    else:
+        offsets = [0] * len(targets)
+        buffers = [jnp.asarray(b, dtype) for b in inits]
+    out_refs = [0] * len(targets) if inits is None else list(range(len(targets)))
 
     def body(events_ref, *refs):
-        inputs, out_ref = refs[: n_args - 1], refs[-1]
+        inputs, outputs = refs[: n_args - 1], refs[n_args - 1 + len(buffers) :]
         visits, start = [], 0
-        for target, offset in zip(targets, offsets):
+        for target, offset, k in zip(targets, offsets, out_refs):
             own = inputs[start : start + len(target.args)]
-            visits.append(target.visitor(own, out_ref, offset, dtype, interpret))
+            visits.append(target.visitor(own, outputs[k], offset, dtype, interpret))
             start += len(target.args)
 
         def visit(row, value):
@@ -148,18 +159,35 @@ def launch(events: Array, targets: list[Target], dtype, interpret: bool) -> tupl
 
     out = pl.pallas_call(
         body,
-        out_shape=jax.ShapeDtypeStruct((offsets[-1],), dtype),
+        out_shape=tuple(jax.ShapeDtypeStruct(b.shape, dtype) for b in buffers),
         grid=(pl.cdiv(n_pre, _rows_per_program(n_pre)),),
-        input_output_aliases={n_args: 0},
+        input_output_aliases={n_args + k: k for k in range(len(buffers))},
         interpret=interpret,
         compiler_params=pltriton.CompilerParams(num_warps=1, num_stages=1),
-    )(*args, jnp.zeros(offsets[-1], dtype))
-    return tuple(out[a:b] for a, b in zip(offsets[:-1], offsets[1:]))
+    )(*args, *buffers)
+    if inits is not None:
+        return tuple(out)
+    return tuple(out[0][a : a + n] for a, n in zip(offsets, sizes))
+
+
+def _weights(weight_ref, pos, mask):
+    """The weights at `pos` from a table, a scalar (shape `(1,)`), or 1 (no weight)."""
+    if not weight_ref:
+        return 1
+    if weight_ref[0].shape == (1,):
+        return weight_ref[0][0]
+    return pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
+
+
+def _weight_args(weight) -> tuple:
+    if weight is None:
+        return ()
+    return (weight.reshape(1),) if weight.ndim == 0 else (weight.reshape(-1),)
 
 
 def fan_out_target(indices, weight, n_post) -> Target:
-    """A `(n_pre, k)` table of targets (`n_post` pads); `weight` is None (unit weights)
-    or an `(n_pre, k)` table."""
+    """A `(n_pre, k)` table of targets (`n_post` pads); `weight` is None (unit weights),
+    a scalar or an `(n_pre, k)` table."""
     k = indices.shape[1]
     width = min(CHUNK, pl.next_power_of_2(k))  # Triton blocks have power-of-two sides
 
@@ -172,9 +200,7 @@ def fan_out_target(indices, weight, n_post) -> Target:
                 pos = row * k + jnp.minimum(slot, k - 1)
                 target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
                 mask = target < n_post
-                contrib = value
-                if weight_ref:
-                    contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
+                contrib = value * _weights(weight_ref, pos, mask)
                 add_atomic(out_ref, offset + target, contrib.astype(dtype), mask, interpret)
                 return carry
 
@@ -182,12 +208,12 @@ def fan_out_target(indices, weight, n_post) -> Target:
 
         return visit
 
-    args = (indices.reshape(-1),) + (() if weight is None else (weight.reshape(-1),))
-    return Target(args, n_post, visitor)
+    return Target((indices.reshape(-1), *_weight_args(weight)), n_post, visitor)
 
 
 def csr_target(indptr, indices, weight, n_post) -> Target:
-    """CSR arrays (at least one connection); `weight` is None (unit weights) or `(nnz,)`."""
+    """CSR arrays (at least one connection); `weight` is None (unit weights), a scalar or
+    `(nnz,)`."""
     nnz = indices.shape[0]
 
     def visitor(refs, out_ref, offset, dtype, interpret):
@@ -201,9 +227,7 @@ def csr_target(indptr, indices, weight, n_post) -> Target:
                 mask = pos < end
                 pos = jnp.minimum(pos, nnz - 1)
                 target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
-                contrib = value
-                if weight_ref:
-                    contrib = contrib * pltriton.load(weight_ref[0].at[pos], mask=mask, other=0)
+                contrib = value * _weights(weight_ref, pos, mask)
                 add_atomic(out_ref, offset + target, contrib.astype(dtype), mask, interpret)
                 return carry
 
@@ -211,4 +235,4 @@ def csr_target(indptr, indices, weight, n_post) -> Target:
 
         return visit
 
-    return Target((indptr, indices) + (() if weight is None else (weight,)), n_post, visitor)
+    return Target((indptr, indices, *_weight_args(weight)), n_post, visitor)

@@ -39,5 +39,11 @@ class Exponential(DynamicalSystem):
     def init(self, key: PRNGKeyArray | None = None) -> ExponentialState:
         return ExponentialState(g=jnp.zeros(self.n, self.tau.dtype))
 
+    def decay(self, state: ExponentialState, ctx: Context) -> ExponentialState:
+        """The state after a step without input. `step` adds the input to its `g`, which
+        lets a `dx.Network` have the propagation operator add the arriving weights into
+        it in place."""
+        return ExponentialState(g=state.g * jnp.exp(-ctx.dt / self.tau))
+
     def step(self, state: ExponentialState, input, ctx: Context) -> ExponentialState:
-        return ExponentialState(g=state.g * jnp.exp(-ctx.dt / self.tau) + input)
+        return ExponentialState(g=self.decay(state, ctx).g + input)

@@ -101,12 +101,22 @@ def test_several_matrices_in_one_kernel(csr):
         want = dx.ops.event_matvec(e, conn, weight, kernel="xla")
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
-    def loss(w, kernel):
-        out = dx.ops.event_matvecs(e, [(csr, w), (jit, 0.3)], kernel=kernel)
+    # Added into given buffers (as into decayed synaptic variables), or into zeros (None).
+    base = [jnp.linspace(-1.0, 1.0, c.n_post) for c, _ in pairs[:3]] + [None]
+    added = dx.ops.event_matvecs(e, pairs, kernel="pallas", add_to=base)
+    for got, plain, b in zip(added, together, base):
+        np.testing.assert_allclose(got, plain if b is None else plain + b, rtol=1e-5, atol=1e-5)
+
+    def loss(w, g, kernel):
+        out = dx.ops.event_matvecs(e, [(csr, w), (jit, 0.3)], kernel=kernel, add_to=[g, None])
         return jnp.sum(jnp.sin(out[0])) + jnp.sum(out[1] ** 2)
 
-    got, want = jax.grad(loss)(w, "pallas"), jax.grad(loss)(w, "xla")
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    g = jnp.linspace(0.0, 2.0, N_POST)
+    got, want = jax.grad(loss, (0, 1))(w, g, "pallas"), jax.grad(loss, (0, 1))(w, g, "xla")
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="add_to has 1 entries for 2 pairs"):
+        dx.ops.event_matvecs(e, pairs[:2], add_to=[g])
 
 
 def test_network_propagates_each_population_once():
