@@ -60,7 +60,9 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
         target = csr_target(indptr, indices, w, n_post)
         return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
     if mode == "native" and _native.supports(events, dtype):
-        return _native.csr(events, indptr, indices, weight[0] if weight else None, n_post)
+        zeros = jnp.zeros((events.shape[1], n_post), dtype)
+        w = weight[0] if weight else jnp.ones((), dtype)
+        return _native.csr(events.T, indptr, indices, w, zeros).T
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 
@@ -231,7 +233,9 @@ def _fan_out_kernel(meta, events, indices, *weight):
         target = fan_out_target(indices, w, n_post)
         return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
     if mode == "native" and _native.supports(events, dtype):
-        return _native.fan_out(events, indices, weight[0] if weight else None, n_post)
+        zeros = jnp.zeros((events.shape[1], n_post), dtype)
+        w = weight[0] if weight else jnp.ones((), dtype)
+        return _native.fan_out(events.T, indices, w, zeros).T
     values = events.astype(dtype)
     w = weight[0] if weight else jnp.ones((), dtype)
 

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from .._custom_types import Array, ArrayLike
 from ..connect import CSR, FanOut, JitProb
 from ..init import Normal, Uniform
+from . import _native
 from ._event import event_csr_matvec, event_fanout_matvec
 from ._jitconn import _apply, _meta, pallas_target
 from ._pallas import PALLAS, csr_target, fan_out_target, kernel_mode, launch
@@ -51,20 +52,22 @@ def event_matvecs(
     the arriving weights to its decayed variable.
 
     With the Pallas kernels (a GPU, `kernel="auto"`) and boolean spikes `(n_pre,)`, all of
-    them run in one kernel, which finds each spiking row once and adds into the `add_to`
-    buffers in place (no zero-filled output, no separate sum). Derivatives (with respect
-    to the weights and `add_to`) are those of the separate operators."""
+    them run in one kernel, which finds each spiking row once; it and the compiled CPU
+    kernels (`kernel="native"`, or `"auto"` on a CPU) add into the `add_to` buffers in
+    place (no zero-filled output, no separate sum). Derivatives (with respect to the
+    weights and `add_to`) are those of the separate operators."""
     add_to = [None] * len(pairs) if add_to is None else list(add_to)
     if len(add_to) != len(pairs):
         raise ValueError(f"add_to has {len(add_to)} entries for {len(pairs)} pairs.")
-    together = (
-        kernel_mode(kernel) in PALLAS
-        and spikes.dtype == jnp.bool_
-        and spikes.ndim == 1
-        and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
-    )
-    if together:
-        dtype = jnp.result_type(float)
+    mode, dtype = kernel_mode(kernel), jnp.result_type(float)
+    if spikes.ndim == 1 and (
+        (mode == "native" and _native.supports(spikes, dtype))
+        or (
+            mode in PALLAS
+            and spikes.dtype == jnp.bool_
+            and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
+        )
+    ):
         inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
         return list(_together(kernel, tuple(pairs), spikes, inits))
     outs = [event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs]
@@ -86,9 +89,19 @@ def _target(conn, weight, kernel):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
 def _together(kernel, pairs, spikes, inits):
+    mode = kernel_mode(kernel)
+    if mode == "native":  # one call per pair, each adding into its buffer in place
+        return tuple(_native_pair(kernel, c, w, spikes, a) for (c, w), a in zip(pairs, inits))
     targets = [_target(c, w, kernel) for c, w in pairs]
-    interpret = kernel_mode(kernel) == "interpret"
-    return launch(spikes, targets, jnp.result_type(float), interpret, inits)
+    return launch(spikes, targets, jnp.result_type(float), mode == "interpret", inits)
+
+
+def _native_pair(kernel, conn, weight, spikes, init):
+    if isinstance(conn, CSR):
+        return _native.csr(spikes, conn.indptr, conn.indices, weight, init)
+    if isinstance(conn, FanOut):
+        return _native.fan_out(spikes, conn.indices, weight, init)
+    return init + event_matvec(spikes, conn, weight, kernel=kernel)
 
 
 @_together.defjvp

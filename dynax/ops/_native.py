@@ -26,6 +26,8 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import jaxlib
+import numpy as np
+from jax.custom_batching import custom_vmap
 
 from .._custom_types import Array
 
@@ -105,19 +107,49 @@ def supports(events: Array, dtype) -> bool:
     return jnp.dtype(dtype) == jnp.float32 and events.dtype in (jnp.bool_, jnp.float32)
 
 
-def _call(target: str, n_post: int, events: Array, *args: Array) -> Array:
-    out = jax.ShapeDtypeStruct((n_post, events.shape[1]), jnp.float32)
-    return jax.ffi.ffi_call(target, out, vmap_method="sequential")(events, *args)
+def _call(target: str, events: Array, conn: tuple, weight: Array, init: Array) -> Array:
+    weight = jnp.asarray(weight, jnp.float32)
+    weight = weight.reshape(1) if weight.ndim == 0 else weight.reshape(-1)
+    trailing = (1, *(a.ndim for a in conn), 1, 1)
+    return _batched(target, trailing)(events, *conn, weight, init.astype(jnp.float32))
 
 
-def csr(events: Array, indptr: Array, indices: Array, weight: Array | None, n_post: int):
-    """$e W$ for events `(n_pre, batch)` over CSR rows; unit weights when `weight` is None."""
-    weight = jnp.zeros((0,), jnp.float32) if weight is None else weight
-    return _call("dynax_event_csr", n_post, events, indptr, indices, weight)
+@functools.cache
+def _batched(target: str, trailing: tuple[int, ...]):
+    """The FFI call on arrays with leading batch dimensions, as the kernels take them:
+    each array's leading dimensions multiply to 1 (shared) or to those of the output,
+    which is `init`'s (aliased to it)."""
+
+    def call(*args):
+        out = jax.ShapeDtypeStruct(args[-1].shape, jnp.float32)
+        return jax.ffi.ffi_call(target, out, input_output_aliases={len(args) - 1: 0})(*args)
+
+    batched = custom_vmap(call)
+
+    @batched.def_vmap
+    def rule(axis_size, in_batched, *args):
+        *rest, init = (a if b else jnp.expand_dims(a, 0) for a, b in zip(args, in_batched))
+        init = jnp.broadcast_to(init, (axis_size, *init.shape[1:]))
+        lead = init.shape[:-1]
+        size = int(np.prod(lead))
+        rest = [
+            a
+            if int(np.prod(a.shape[: a.ndim - t])) in (1, size)
+            else jnp.broadcast_to(a, (*lead, *a.shape[a.ndim - t :]))
+            for a, t in zip(rest, trailing)
+        ]
+        return batched(*rest, init), True
+
+    return batched
 
 
-def fan_out(events: Array, table: Array, weight: Array | None, n_post: int):
-    """$e W$ for events `(n_pre, batch)` over a `(n_pre, k)` table of targets (`n_post`
-    pads); unit weights when `weight` is None, else an `(n_pre, k)` table."""
-    weight = jnp.zeros((0,), jnp.float32) if weight is None else weight.reshape(-1)
-    return _call("dynax_event_fan_out", n_post, events, table, weight)
+def csr(events: Array, indptr: Array, indices: Array, weight: Array, init: Array) -> Array:
+    """`init + events @ W` for events `(n_pre,)` over CSR rows, added into `init` in
+    place; `weight` is a scalar or `(nnz,)`."""
+    return _call("dynax_event_csr", events, (indptr, indices), weight, init)
+
+
+def fan_out(events: Array, table: Array, weight: Array, init: Array) -> Array:
+    """`init + events @ W` for events `(n_pre,)` over a `(n_pre, k)` table of targets
+    (`n_post` pads), added into `init` in place; `weight` is a scalar or `(n_pre, k)`."""
+    return _call("dynax_event_fan_out", events, (table,), weight, init)

@@ -71,6 +71,35 @@ def test_batches_and_vmap(csr):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+def test_adds_into_buffers_in_place_also_under_vmap(csr):
+    w = jax.random.normal(jax.random.key(1), (csr.nnz,))
+    fan = csr.to_fan_out()
+    pairs = [(csr, w), (fan, 0.4), (csr, 0.2)]
+    e = events("bool", 0.1, seed=5, shape=(3, N_PRE))
+    base = jnp.linspace(-1.0, 1.0, 3 * N_POST).reshape(3, N_POST)
+
+    def run(kernel, e, g):
+        return dx.ops.event_matvecs(e, pairs, kernel=kernel, add_to=[g, None, 2 * g])
+
+    for axes in ((0, None), (None, 0), (0, 0)):  # batched spikes and/or buffers
+        args = (e if axes[0] == 0 else e[0], base if axes[1] == 0 else base[0])
+        f = jax.jit(jax.vmap(run, (None, *axes)), static_argnums=0)
+        for got, want in zip(f("native", *args), f("xla", *args)):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # nested: a sweep over weights of a batch of trials
+    nested = jax.vmap(
+        jax.vmap(
+            lambda e, s, k: dx.ops.event_matvecs(e, [(csr, s * w)], kernel=k, add_to=[base[0]])[0],
+            (0, None, None),
+        ),
+        (None, 0, None),
+    )
+    scales = jnp.array([1.0, -2.0])
+    got = jax.jit(nested, static_argnums=2)(e, scales, "native")
+    want = jax.jit(nested, static_argnums=2)(e, scales, "xla")
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def test_gradients(csr):
     e = events("float", 0.2, seed=3)
     w = jax.random.normal(jax.random.key(4), (csr.nnz,))
@@ -115,4 +144,5 @@ def test_network_runs_the_same_as_xla():
     got, want = run("native"), run("xla")
     assert want["spike"].sum() > 100
     np.testing.assert_array_equal(got["spike"], want["spike"])
-    np.testing.assert_allclose(got["g"], want["g"], rtol=1e-6, atol=1e-7)
+    # The kernels add each arriving weight into the decayed g; XLA adds their sum once.
+    np.testing.assert_allclose(got["g"], want["g"], rtol=1e-5, atol=1e-6)
