@@ -331,10 +331,9 @@ class Network(DynamicalSystem):
         return {**self.projections, **self.populations}
 
     def init(self, key: PRNGKeyArray | None = None) -> dict[str, Any]:
-        return {
-            name: child.init(None if key is None else name_key(key, name))
-            for name, child in self._children().items()
-        }
+        # One compilation for the whole state: run op by op, the children's initial
+        # values cost a compilation each (0.47 s of the COBA network's 0.59 s first init).
+        return _init(self, key)
 
     def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
         input = {} if input is None else input
@@ -356,3 +355,11 @@ class Network(DynamicalSystem):
         for name, pop in self.populations.items():
             new[name] = pop.step(state[name], drive[name], ctx.child(name))
         return new
+
+
+@eqx.filter_jit
+def _init(network: Network, key: PRNGKeyArray | None) -> dict[str, Any]:
+    return {
+        name: child.init(None if key is None else name_key(key, name))
+        for name, child in network._children().items()
+    }
