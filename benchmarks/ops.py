@@ -4,9 +4,9 @@
 
 Each operator propagates a spike vector over an N × N connectivity with fan-out 80
 (probability 80 / N): `dx.ops.event_csr_matvec` (CSR), `event_fanout_matvec` (fixed
-fan-out table), `event_mv_prob_homo` (JIT connectivity, nothing stored) — on a GPU
-both with their default Pallas kernels and with `kernel="xla"` (rows tagged `[xla]`) —
-against a dense
+fan-out table), `event_mv_prob_homo` (JIT connectivity, nothing stored) — each with its
+default kernel (Pallas on a GPU, the compiled C++ kernels for CSR and fan-out on a CPU)
+and with `kernel="xla"` (rows tagged `[xla]`) — against a dense
 product `events @ W` (only for N ≤ 8000) and `jax.experimental.sparse` BCOO. run_us is
 the time per call inside one jitted `lax.scan` (so without dispatch overhead), where each
 step takes one of 16 precomputed spike vectors and adds the result to the carry;
@@ -54,8 +54,9 @@ def operators(n: int):
     fan = dx.connect.FanOut(rng.integers(0, n, (n, FAN_OUT)), n_post=n)
     w = 0.5
     ops = {"baseline": (lambda e, _: e.astype(jnp.float32), None, 1000)}
-    # On a GPU the event operators default to Pallas kernels: time the XLA path too.
-    for kernel in ("auto", "xla") if jax.default_backend() == "gpu" else ("auto",):
+    # The event operators default to Pallas kernels on a GPU and to compiled kernels on a
+    # CPU: time the XLA path too.
+    for kernel in ("auto", "xla"):
         tag = "" if kernel == "auto" else "[xla]"
         ops |= {
             f"event_csr_matvec{tag}": (
@@ -76,6 +77,8 @@ def operators(n: int):
                 1000,
             ),
         }
+    if jax.default_backend() != "gpu":  # JIT connectivity has no compiled CPU kernel
+        del ops["event_mv_prob_homo[xla]"]
     rows = np.asarray(conn.rows)
     cols = np.asarray(conn.indices)
     bcoo = sparse.BCOO(

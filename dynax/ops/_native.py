@@ -14,6 +14,7 @@ command, the jaxlib version and the host's CPU. Without a compiler, `kernel="aut
 path; `kernel="native"` then raises with the compiler's message.
 """
 
+import ctypes
 import functools
 import hashlib
 import os
@@ -55,39 +56,52 @@ def _host() -> str:
 @functools.cache
 def _library() -> tuple[object | None, str]:
     """The loaded, registered library, or None and why not."""
-    import ctypes
-
     cxx = _compiler()
     if cxx is None:
         return None, "no C++ compiler found (set CXX)"
-    flags = ["-O3", "-march=native", "-std=c++17", "-shared", "-fPIC", "-w"]
+    base = ["-O3", "-std=c++17", "-shared", "-fPIC", "-w"]
+    errors = []
+    # Tuned to the host first, then generic (a compiler may not know -march=native).
+    for flags in (["-march=native", *base], base):
+        path, error = _build(cxx, flags)
+        if path is None:
+            errors.append(error)
+            continue
+        try:
+            library = ctypes.CDLL(str(path))
+        except OSError as e:
+            errors.append(f"loading {path} failed: {e}")
+            continue
+        for name, symbol in _TARGETS.items():
+            capsule = jax.ffi.pycapsule(getattr(library, symbol))
+            jax.ffi.register_ffi_target(name, capsule, platform="cpu")
+        return library, ""
+    return None, "\n".join(errors)
+
+
+def _build(cxx: str, flags: list[str]) -> tuple[Path | None, str]:
+    """The cached library built with these flags (building it if needed), or None and
+    the compiler's message."""
     source = _SOURCE.read_bytes()
-    # -march=native: the key names the host's CPU too, for caches shared between machines.
+    # The key names the host's CPU too (-march=native), for caches shared by machines.
     parts = [source, " ".join([cxx, *flags]), jaxlib.__version__, _host()]
     key = hashlib.sha256(b"\0".join(p if isinstance(p, bytes) else p.encode() for p in parts))
-    key = key.hexdigest()[:16]
     cache = Path(os.environ.get("DYNAX_CACHE_DIR") or Path.home() / ".cache" / "dynax")
-    path = cache / f"event-{key}.so"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        # Compiled to a temporary name and renamed: concurrent processes never load a
-        # half-written library.
-        fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
-        os.close(fd)
-        command = [cxx, *flags, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode:
-            os.unlink(tmp)
-            return None, f"{' '.join(command)} failed:\n{done.stderr[-2000:]}"
-        os.replace(tmp, path)
-    try:
-        library = ctypes.CDLL(str(path))
-    except OSError as e:
-        return None, f"loading {path} failed: {e}"
-    for name, symbol in _TARGETS.items():
-        capsule = jax.ffi.pycapsule(getattr(library, symbol))
-        jax.ffi.register_ffi_target(name, capsule, platform="cpu")
-    return library, ""
+    path = cache / f"event-{key.hexdigest()[:16]}.so"
+    if path.exists():
+        return path, ""
+    cache.mkdir(parents=True, exist_ok=True)
+    # Compiled to a temporary name and renamed: concurrent processes never load a
+    # half-written library.
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
+    os.close(fd)
+    command = [cxx, *flags, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        os.unlink(tmp)
+        return None, f"{' '.join(command)} failed:\n{done.stderr[-2000:]}"
+    os.replace(tmp, path)
+    return path, ""
 
 
 def available() -> bool:

@@ -146,3 +146,17 @@ def test_network_runs_the_same_as_xla():
     np.testing.assert_array_equal(got["spike"], want["spike"])
     # The kernels add each arriving weight into the decayed g; XLA adds their sum once.
     np.testing.assert_allclose(got["g"], want["g"], rtol=1e-5, atol=1e-6)
+
+
+def test_without_a_compiler_auto_keeps_the_xla_path(csr, monkeypatch, tmp_path):
+    monkeypatch.setattr(_native, "_compiler", lambda: None)
+    monkeypatch.setenv("DYNAX_CACHE_DIR", str(tmp_path))
+    _native._library.cache_clear()
+    try:
+        e = events("bool")
+        hlo = jax.jit(lambda e: dx.ops.event_csr_matvec(e, csr, 0.5)).lower(e).as_text()
+        assert "dynax_event" not in hlo
+        with pytest.raises(RuntimeError, match=r"no C\+\+ compiler found"):
+            dx.ops.event_csr_matvec(e, csr, 0.5, kernel="native")
+    finally:
+        _native._library.cache_clear()
