@@ -7,11 +7,14 @@ active rows' targets were the largest single cost at 40 000 neurons. `native/eve
 does the same work in one loop: it scans the event vector (eight bytes at a time for
 spikes) and adds each active row's connections to the output.
 
-The kernels are compiled on first use with the machine's C++ compiler (`$CXX`, else
-`c++`/`g++`) against the FFI headers shipped with jaxlib, and cached under
-`$DYNAX_CACHE_DIR` (default `~/.cache/dynax`), keyed by the source, the compiler
-command, the jaxlib version and the host's CPU. Without a compiler, `kernel="auto"` keeps the XLA
-path; `kernel="native"` then raises with the compiler's message.
+The kernels add into a given buffer in place (`init`, aliased to the output): a
+network adds the arriving weights straight into the decayed synaptic variables.
+
+They are compiled on first use (about 5 s) with the machine's C++ compiler (`$CXX`,
+else `c++`, `g++` or `clang++`) against the FFI headers shipped with jaxlib, and cached
+under `$DYNAX_CACHE_DIR` (default `~/.cache/dynax`), keyed by the source, the compiler
+command, the jaxlib version and the host's CPU. Without a compiler, `kernel="auto"`
+keeps the XLA path; `kernel="native"` then raises with the compiler's message.
 """
 
 import ctypes
