@@ -307,22 +307,23 @@ class Network(DynamicalSystem):
                 )
 
     def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        """The new states of the projections without delay: those that leave the same
-        population with the same `kernel` are propagated by one `dx.ops.event_matvecs`
-        (one Pallas kernel per population on a GPU, adding into the decayed synaptic
-        variables in place), by projection name."""
-        groups: dict[tuple[str, str], list[str]] = {}
+        """The new states of the projections without delay, by projection name: those
+        with the same `kernel` are propagated by one `dx.ops.event_matvecs` (one Pallas
+        kernel for all populations on a GPU), which adds the arriving weights into the
+        decayed synaptic variables in place."""
+        groups: dict[str, list[str]] = {}
         for name, proj in self.projections.items():
             if isinstance(proj, Projection) and proj.delay is None:
-                groups.setdefault((proj.pre, proj.kernel), []).append(name)
+                groups.setdefault(proj.kernel, []).append(name)
         new = {}
-        for (pre, kernel), names in groups.items():
+        for kernel, names in groups.items():
             projs = [self.projections[n] for n in names]
             ctxs = [ctx.child(n) for n in names]
             decayed = [p.decayed(state[n], c) for p, n, c in zip(projs, names, ctxs)]
+            spikes = [state[p.pre].spike for p in projs]
             pairs = [(p.conn, p.weight) for p in projs]
             add_to = [None if d is None else d.g for d in decayed]
-            sums = event_matvecs(state[pre].spike, pairs, kernel=kernel, add_to=add_to)
+            sums = event_matvecs(spikes, pairs, kernel=kernel, add_to=add_to)
             for p, n, c, out, d in zip(projs, names, ctxs, sums, decayed):
                 new[n] = p.receive(state[n], out, c, d)
         return new

@@ -1,6 +1,7 @@
 """Spike propagation over any connectivity format, and over several at once."""
 
 import functools
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -40,37 +41,44 @@ def _jit_weights(weight) -> tuple[Array, Array, str]:
 
 
 def event_matvecs(
-    spikes: Array,
+    spikes: Array | Sequence[Array],
     pairs: list[tuple[Connectivity, ArrayLike | Uniform | Normal]],
     *,
     kernel="auto",
     add_to: list[Array | None] | None = None,
 ) -> list[Array]:
-    """`[event_matvec(spikes, conn, weight) for conn, weight in pairs]`: what a population
-    projecting onto several others propagates each step; with `add_to`, each result is
-    added to `add_to[k]` (a `(n_post,)` array, or None for nothing), as a synapse adds
-    the arriving weights to its decayed variable.
+    """`[event_matvec(spikes, conn, weight) for conn, weight in pairs]`: what populations
+    propagate each step. `spikes` is one event vector for every pair (a population
+    projecting onto several others) or a list, one per pair (several populations); with
+    `add_to`, each result is added to `add_to[k]` (a `(n_post,)` array, or None for
+    nothing), as a synapse adds the arriving weights to its decayed variable.
 
     With the Pallas kernels (a GPU, `kernel="auto"`) and boolean spikes `(n_pre,)`, all of
-    them run in one kernel, which finds each spiking row once; it and the compiled CPU
-    kernels (`kernel="native"`, or `"auto"` on a CPU) add into the `add_to` buffers in
-    place (no zero-filled output, no separate sum). Derivatives (with respect to the
-    weights and `add_to`) are those of the separate operators."""
+    them run in one kernel, which finds each spiking row of each population once; it
+    and the compiled CPU kernels (`kernel="native"`, or `"auto"` on a CPU) add into the
+    `add_to` buffers in place (no zero-filled output, no separate sum). Derivatives
+    (with respect to the weights and `add_to`) are those of the separate operators."""
+    per_pair = list(spikes) if isinstance(spikes, list | tuple) else [spikes] * len(pairs)
     add_to = [None] * len(pairs) if add_to is None else list(add_to)
-    if len(add_to) != len(pairs):
-        raise ValueError(f"add_to has {len(add_to)} entries for {len(pairs)} pairs.")
+    for name, given in (("spikes", per_pair), ("add_to", add_to)):
+        if len(given) != len(pairs):
+            raise ValueError(f"{name} has {len(given)} entries for {len(pairs)} pairs.")
+    # The distinct event vectors (by identity: a population's spikes, passed once per
+    # projection leaving it) and which one each pair reads.
+    distinct = list({id(e): e for e in per_pair}.values())
+    sources = tuple(next(i for i, e in enumerate(distinct) if e is s) for s in per_pair)
     mode, dtype = kernel_mode(kernel), jnp.result_type(float)
-    if spikes.ndim == 1 and (
-        (mode == "native" and _native.supports(spikes, dtype))
+    if all(e.ndim == 1 for e in distinct) and (
+        (mode == "native" and all(_native.supports(e, dtype) for e in distinct))
         or (
             mode in PALLAS
-            and spikes.dtype == jnp.bool_
+            and all(e.dtype == jnp.bool_ for e in distinct)
             and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
         )
     ):
         inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
-        return list(_together(kernel, tuple(pairs), spikes, inits))
-    outs = [event_matvec(spikes, c, w, kernel=kernel) for c, w in pairs]
+        return list(_together(kernel, sources, tuple(pairs), tuple(distinct), inits))
+    outs = [event_matvec(e, c, w, kernel=kernel) for e, (c, w) in zip(per_pair, pairs)]
     return [out if a is None else a + out for out, a in zip(outs, add_to)]
 
 
@@ -87,13 +95,16 @@ def _target(conn, weight, kernel):
     return fan_out_target(conn.indices, weight, conn.n_post)
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _together(kernel, pairs, spikes, inits):
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _together(kernel, sources, pairs, spikes, inits):
     mode = kernel_mode(kernel)
     if mode == "native":  # one call per pair, each adding into its buffer in place
-        return tuple(_native_pair(kernel, c, w, spikes, a) for (c, w), a in zip(pairs, inits))
+        return tuple(
+            _native_pair(kernel, c, w, spikes[s], a) for s, (c, w), a in zip(sources, pairs, inits)
+        )
     targets = [_target(c, w, kernel) for c, w in pairs]
-    return launch(spikes, targets, jnp.result_type(float), mode == "interpret", inits)
+    dtype = jnp.result_type(float)
+    return launch(list(spikes), targets, dtype, mode == "interpret", inits, sources)
 
 
 def _native_pair(kernel, conn, weight, spikes, init):
@@ -105,13 +116,15 @@ def _native_pair(kernel, conn, weight, spikes, init):
 
 
 @_together.defjvp
-def _together_jvp(kernel, primals, tangents):
+def _together_jvp(kernel, sources, primals, tangents):
     pairs, spikes, inits = primals
 
     def separate(pairs, inits):
         return tuple(
-            a + event_matvec(spikes, c, w, kernel=kernel) for (c, w), a in zip(pairs, inits)
+            a + event_matvec(spikes[s], c, w, kernel=kernel)
+            for s, (c, w), a in zip(sources, pairs, inits)
         )
 
     d_pairs, _, d_inits = tangents
-    return _together(kernel, *primals), jax.jvp(separate, (pairs, inits), (d_pairs, d_inits))[1]
+    out = _together(kernel, sources, *primals)
+    return out, jax.jvp(separate, (pairs, inits), (d_pairs, d_inits))[1]

@@ -86,11 +86,16 @@ def _rows_per_program(n_pre: int) -> int:
     return int(min(256, max(32, pl.next_power_of_2(-(-n_pre // _PROGRAMS)))))
 
 
-def _each_active_row(events_ref, n_pre, dtype, visit):
-    """`visit(row, value)` for each row of this program with a nonzero event, one after
-    another; a program without one returns after a single vector load."""
+def _programs(n_pre: int) -> int:
+    return -(-n_pre // _rows_per_program(n_pre))
+
+
+def _each_active_row(events_ref, n_pre, dtype, visit, program):
+    """`visit(row, value)` for each row of program `program` (of the programs over these
+    events) with a nonzero event, one after another; a program without one returns
+    after a single vector load."""
     size = _rows_per_program(n_pre)
-    rows = pl.program_id(0) * size + jnp.arange(size)
+    rows = program * size + jnp.arange(size)
     inside = rows < n_pre
     values = pltriton.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
     active = inside & (values != 0)
@@ -120,17 +125,30 @@ class Target(NamedTuple):
 
 
 def launch(
-    events: Array, targets: list[Target], dtype, interpret: bool, inits: list | None = None
+    events: Array | list[Array],
+    targets: list[Target],
+    dtype,
+    interpret: bool,
+    inits: list | None = None,
+    sources: tuple[int, ...] | None = None,
 ) -> tuple[Array, ...]:
     """$e W_k$ for every target, in one kernel: each active row is found once and added
     to every output (as for the projections leaving one population); with `inits`,
     `inits[k] + e W_k`, added into those buffers in place.
 
+    `events` may be a list of event vectors (populations), target `k` reading
+    `events[sources[k]]`: the programs over all of them run in one launch (a COBA step
+    at 4 000 neurons on an H200 then launched one kernel for propagation, not one per
+    population).
+
     Without `inits` the outputs are consecutive parts of one zero-filled buffer (on an
     H200, XLA turned a zero buffer per output into a fill and a copy per output, 6 of
     the 13 kernels of a COBA step at 4 000 neurons)."""
-    n_pre = events.shape[0]
-    args = [events]
+    events = list(events) if isinstance(events, list | tuple) else [events]
+    sources = (0,) * len(targets) if sources is None else sources
+    n_pres = [e.shape[0] for e in events]
+    first = np.cumsum([0] + [_programs(n) for n in n_pres]).tolist()  # programs per source
+    args = list(events)
     for target in targets:
         args += target.args
     n_args = len(args)
@@ -143,24 +161,34 @@ def launch(
         buffers = [jnp.asarray(b, dtype) for b in inits]
     out_refs = [0] * len(targets) if inits is None else list(range(len(targets)))
 
-    def body(events_ref, *refs):
-        inputs, outputs = refs[: n_args - 1], refs[n_args - 1 + len(buffers) :]
-        visits, start = [], 0
-        for target, offset, k in zip(targets, offsets, out_refs):
+    def body(*refs):
+        events_refs, inputs = refs[: len(events)], refs[len(events) : n_args]
+        outputs = refs[n_args + len(buffers) :]
+        visits, start = [[] for _ in events], 0
+        for target, source, offset, k in zip(targets, sources, offsets, out_refs):
             own = inputs[start : start + len(target.args)]
-            visits.append(target.visitor(own, outputs[k], offset, dtype, interpret))
+            visits[source].append(target.visitor(own, outputs[k], offset, dtype, interpret))
             start += len(target.args)
+        program = pl.program_id(0)
+        for source, (events_ref, n_pre) in enumerate(zip(events_refs, n_pres)):
 
-        def visit(row, value):
-            for one in visits:
-                one(row, value)
+            def visit(row, value, source=source):
+                for one in visits[source]:
+                    one(row, value)
 
-        _each_active_row(events_ref, n_pre, dtype, visit)
+            def rows(source=source, events_ref=events_ref, n_pre=n_pre, visit=visit):
+                local = program - first[source]
+                _each_active_row(events_ref, n_pre, dtype, visit, local)
+
+            if len(events) == 1:
+                rows()
+            else:
+                pl.when((program >= first[source]) & (program < first[source + 1]))(rows)
 
     out = pl.pallas_call(
         body,
         out_shape=tuple(jax.ShapeDtypeStruct(b.shape, dtype) for b in buffers),
-        grid=(pl.cdiv(n_pre, _rows_per_program(n_pre)),),
+        grid=(first[-1],),
         input_output_aliases={n_args + k: k for k in range(len(buffers))},
         interpret=interpret,
         compiler_params=pltriton.CompilerParams(num_warps=1, num_stages=1),

@@ -149,3 +149,20 @@ def test_network_propagates_each_population_once():
     for name in ("g", "h"):
         np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(got["spike"], want["spike"])
+
+
+def test_several_populations_in_one_kernel(csr):
+    # Two populations (300 and 90 rows: programs of 32 rows, the last partly outside)
+    # in one launch; the first one's spikes feed two matrices.
+    e1, e2 = events("bool"), jnp.asarray(np.random.default_rng(4).random(90) < 0.1)
+    small = dx.connect.FixedProb(0.2)(90, N_POST, jax.random.key(8))
+    jit = dx.connect.JitProb(90, 150, 0.1, seed=9)
+    pairs = [(csr, 0.5), (small, 0.7), (csr.to_fan_out(), 0.4), (jit, 0.3)]
+    spikes = [e1, e2, e1, e2]
+    base = [jnp.linspace(-1.0, 1.0, c.n_post) for c, _ in pairs]
+    got = dx.ops.event_matvecs(spikes, pairs, kernel="pallas", add_to=base)
+    for out, e, (conn, w), b in zip(got, spikes, pairs, base):
+        want = b + dx.ops.event_matvec(e, conn, w, kernel="xla")
+        np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="spikes has 2 entries for 4 pairs"):
+        dx.ops.event_matvecs([e1, e2], pairs)
