@@ -120,7 +120,7 @@ class LIF(AbstractNeuron):
         ) / self.tau
 
     def step(self, state: LIFState, input, ctx: Context) -> LIFState:
-        if self.method == "exp_euler":
+        if isinstance(self.method, str) and self.method == "exp_euler":
             # Exponential Euler in closed form for this linear equation: one `exp` and
             # one division per neuron, where the generic scheme takes `expm1` and three
             # divisions (2.4 times the time for `expm1` alone on XLA's CPU backend).
