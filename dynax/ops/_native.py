@@ -66,7 +66,10 @@ def _library() -> tuple[object | None, str]:
     errors = []
     # Tuned to the host first, then generic (a compiler may not know -march=native).
     for flags in (["-march=native", *base], base):
-        path, error = _build(cxx, flags)
+        try:
+            path, error = _build(cxx, flags)
+        except OSError as e:  # e.g. a cache directory that cannot be written
+            path, error = None, f"building the kernels failed: {e}"
         if path is None:
             errors.append(error)
             continue

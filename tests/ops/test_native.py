@@ -160,3 +160,17 @@ def test_without_a_compiler_auto_keeps_the_xla_path(csr, monkeypatch, tmp_path):
             dx.ops.event_csr_matvec(e, csr, 0.5, kernel="native")
     finally:
         _native._library.cache_clear()
+
+
+def test_an_unwritable_cache_keeps_the_xla_path(csr, monkeypatch, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("DYNAX_CACHE_DIR", str(blocked / "cache"))
+    _native._library.cache_clear()
+    try:
+        assert not _native.available()
+        out = dx.ops.event_csr_matvec(events("bool"), csr, 0.5)  # the XLA path
+        want = dx.ops.event_csr_matvec(events("bool"), csr, 0.5, kernel="xla")
+        np.testing.assert_allclose(out, want, rtol=1e-6)
+    finally:
+        _native._library.cache_clear()
