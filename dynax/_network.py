@@ -16,7 +16,7 @@ from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
 from .ops import event_matvec, event_matvecs
-from .ops._pallas import KERNELS
+from .ops._kernels import KERNELS
 from .synapses import AbstractOutput
 
 

@@ -19,7 +19,8 @@ from ._compact import (
     scatter_rows,
     take_rows,
 )
-from ._pallas import PALLAS, csr_target, fan_out_target, kernel_mode, launch
+from ._kernels import PALLAS, kernel_mode
+from ._pallas import csr_target, fan_out_target, launch
 from ._sparse import check_input, coo_apply
 
 # ---------------------------------------------------------------------------------------

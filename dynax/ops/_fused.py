@@ -12,7 +12,8 @@ from ..init import Normal, Uniform
 from . import _native
 from ._event import event_csr_matvec, event_fanout_matvec
 from ._jitconn import _apply, _meta, pallas_target
-from ._pallas import PALLAS, csr_target, fan_out_target, kernel_mode, launch
+from ._kernels import PALLAS, kernel_mode
+from ._pallas import csr_target, fan_out_target, launch
 
 Connectivity = CSR | FanOut | JitProb
 

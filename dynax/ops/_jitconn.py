@@ -22,7 +22,8 @@ from jax.experimental import pallas as pl
 
 from .._custom_types import Array, ArrayLike, Float
 from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
-from ._pallas import CHUNK, PALLAS, Target, add_atomic, kernel_mode, launch
+from ._kernels import PALLAS, kernel_mode
+from ._pallas import CHUNK, Target, add_atomic, launch
 from ._sparse import check_input
 
 _GOLDEN = np.uint32(0x9E3779B9)
