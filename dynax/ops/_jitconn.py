@@ -125,9 +125,7 @@ def pallas_target(meta, a, b, seed) -> Target:
     def visitor(refs, out_ref, offset, dtype, interpret):
         a_ref, b_ref, seed_ref = refs
 
-        def visit(row, value):
-            keys = _row_keys(seed_ref[0], row, dist)
-
+        def add(keys, value):
             def more(carry):  # stop at the row's last draw or once past its last column
                 c, last = carry
                 return (c * width < k) & (last < n_post)
@@ -143,7 +141,7 @@ def pallas_target(meta, a, b, seed) -> Target:
 
             jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
 
-        return visit
+        return (lambda row: _row_keys(seed_ref[0], row, dist)), add
 
     scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
     return Target(scalars, n_post, visitor)

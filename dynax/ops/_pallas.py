@@ -86,9 +86,11 @@ def _each_active_row(events_ref, n_pre, dtype, visit, program):
 
 class Target(NamedTuple):
     """One matrix for `launch`: its arrays, its number of columns, and
-    `visitor(refs, out_ref, offset, dtype, interpret) -> visit(row, value)`, which adds
-    row `row` times `value` to `out_ref[offset:offset + n_post]` (`refs`: the kernel's
-    references to `args`)."""
+    `visitor(refs, out_ref, offset, dtype, interpret) -> (load, add)` (`refs`: the
+    kernel's references to `args`): `load(row)` reads what row `row` needs and
+    `add(loaded, value)` adds the row times `value` to `out_ref[offset:offset + n_post]`.
+    An active row is loaded for every target before any is added, so that the loads of
+    all targets are in flight together."""
 
     args: tuple
     n_post: int
@@ -144,8 +146,9 @@ def launch(
         for source, (events_ref, n_pre) in enumerate(zip(events_refs, n_pres)):
 
             def visit(row, value, source=source):
-                for one in visits[source]:
-                    one(row, value)
+                loaded = [load(row) for load, _ in visits[source]]
+                for (_, add), x in zip(visits[source], loaded):
+                    add(x, value)
 
             def rows(source=source, events_ref=events_ref, n_pre=n_pre, visit=visit):
                 local = program - first[source]
@@ -193,19 +196,20 @@ def fan_out_target(indices, weight, n_post) -> Target:
     def visitor(refs, out_ref, offset, dtype, interpret):
         indices_ref, *weight_ref = refs
 
-        def visit(row, value):
-            def chunk(c, carry):
-                slot = c * width + jnp.arange(width)
-                pos = row * k + jnp.minimum(slot, k - 1)
-                target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
-                mask = target < n_post
-                contrib = value * _weights(weight_ref, pos, mask)
-                add_atomic(out_ref, offset + target, contrib.astype(dtype), mask, interpret)
-                return carry
+        def load(row, c=0):
+            slot = c * width + jnp.arange(width)
+            pos = row * k + jnp.minimum(slot, k - 1)
+            target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
+            mask = target < n_post
+            return target, mask, _weights(weight_ref, pos, mask)
 
-            jax.lax.fori_loop(0, -(-k // width), chunk, 0)
+        def add(loaded, value):
+            for c in range(-(-k // width)):  # a static count; chunk 0 was loaded already
+                target, mask, w = loaded[:3] if c == 0 else load(loaded[3], c)
+                contrib = (value * w).astype(dtype)
+                add_atomic(out_ref, offset + target, contrib, mask, interpret)
 
-        return visit
+        return (lambda row: (*load(row), row)), add
 
     return Target((indices.reshape(-1), *_weight_args(weight)), n_post, visitor)
 
@@ -218,20 +222,29 @@ def csr_target(indptr, indices, weight, n_post) -> Target:
     def visitor(refs, out_ref, offset, dtype, interpret):
         indptr_ref, indices_ref, *weight_ref = refs
 
-        def visit(row, value):
+        def chunk_of(start, end, c):
+            pos = start + c * CHUNK + jnp.arange(CHUNK)
+            mask = pos < end
+            pos = jnp.minimum(pos, nnz - 1)
+            target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
+            return target, mask, _weights(weight_ref, pos, mask)
+
+        def load(row):  # the row's span and its first chunk (most rows fit in one)
             start, end = indptr_ref[row], indptr_ref[row + 1]
+            return start, end, chunk_of(start, end, 0)
+
+        def add(loaded, value):
+            start, end, first = loaded
 
             def chunk(c, carry):
-                pos = start + c * CHUNK + jnp.arange(CHUNK)
-                mask = pos < end
-                pos = jnp.minimum(pos, nnz - 1)
-                target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
-                contrib = value * _weights(weight_ref, pos, mask)
-                add_atomic(out_ref, offset + target, contrib.astype(dtype), mask, interpret)
+                target, mask, w = first if isinstance(c, int) else chunk_of(start, end, c)
+                contrib = (value * w).astype(dtype)
+                add_atomic(out_ref, offset + target, contrib, mask, interpret)
                 return carry
 
-            jax.lax.fori_loop(0, (end - start + CHUNK - 1) // CHUNK, chunk, 0)
+            chunk(0, 0)
+            jax.lax.fori_loop(1, (end - start + CHUNK - 1) // CHUNK, chunk, 0)
 
-        return visit
+        return load, add
 
     return Target((indptr, indices, *_weight_args(weight)), n_post, visitor)
