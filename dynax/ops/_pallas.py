@@ -196,20 +196,24 @@ def fan_out_target(indices, weight, n_post) -> Target:
     def visitor(refs, out_ref, offset, dtype, interpret):
         indices_ref, *weight_ref = refs
 
-        def load(row, c=0):
+        def chunk_of(row, c):
             slot = c * width + jnp.arange(width)
             pos = row * k + jnp.minimum(slot, k - 1)
             target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
             mask = target < n_post
             return target, mask, _weights(weight_ref, pos, mask)
 
+        def load(row):  # the row's first chunk (most rows fit in one)
+            return row, chunk_of(row, 0)
+
         def add(loaded, value):
-            for c in range(-(-k // width)):  # a static count; chunk 0 was loaded already
-                target, mask, w = loaded[:3] if c == 0 else load(loaded[3], c)
+            row, first = loaded
+            for c in range(-(-k // width)):  # a static count
+                target, mask, w = first if c == 0 else chunk_of(row, c)
                 contrib = (value * w).astype(dtype)
                 add_atomic(out_ref, offset + target, contrib, mask, interpret)
 
-        return (lambda row: (*load(row), row)), add
+        return load, add
 
     return Target((indices.reshape(-1), *_weight_args(weight)), n_post, visitor)
 
