@@ -69,13 +69,11 @@ def event_matvecs(
     distinct = list({id(e): e for e in per_pair}.values())
     sources = tuple(next(i for i, e in enumerate(distinct) if e is s) for s in per_pair)
     mode, dtype = kernel_mode(kernel), jnp.result_type(float)
-    if all(e.ndim == 1 for e in distinct) and (
-        (mode == "native" and all(_native.supports(e, dtype) for e in distinct))
-        or (
-            mode in PALLAS
-            and all(e.dtype == jnp.bool_ for e in distinct)
-            and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs)
-        )
+    # Boolean spikes only: float events (surrogate gradients) need the derivative with
+    # respect to the events, which the separate operators give.
+    if all(e.ndim == 1 and e.dtype == jnp.bool_ for e in distinct) and (
+        (mode == "native" and _native.supports(distinct[0], dtype))
+        or (mode in PALLAS and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs))
     ):
         inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
         return list(_together(kernel, sources, tuple(pairs), tuple(distinct), inits))

@@ -174,3 +174,17 @@ def test_an_unwritable_cache_keeps_the_xla_path(csr, monkeypatch, tmp_path):
         np.testing.assert_allclose(out, want, rtol=1e-6)
     finally:
         _native._library.cache_clear()
+
+
+def test_gradients_with_respect_to_float_spikes_through_event_matvecs(csr):
+    # Surrogate-gradient training differentiates through the events: float spikes take
+    # the separate operators, whose derivative includes them.
+    e = events("float", 0.2, seed=6)
+
+    def loss(e, kernel):
+        out = dx.ops.event_matvecs([e], [(csr, 0.5)], kernel=kernel, add_to=[jnp.ones(N_POST)])
+        return jnp.sum(jnp.sin(out[0]))
+
+    got, want = jax.grad(loss)(e, "native"), jax.grad(loss)(e, "xla")
+    assert float(jnp.max(jnp.abs(want))) > 0.1
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
