@@ -166,3 +166,20 @@ def test_several_populations_in_one_kernel(csr):
         np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="spikes has 2 entries for 4 pairs"):
         dx.ops.event_matvecs([e1, e2], pairs)
+
+
+def test_one_kernel_under_vmap(csr):
+    # A batch of networks (vmap over spikes and buffers) goes through Pallas's batching.
+    jit = dx.connect.JitProb(N_PRE, 150, 0.1, seed=3)
+    e = jax.random.uniform(jax.random.key(1), (3, N_PRE)) < 0.05
+    g = jnp.ones((3, N_POST))
+
+    def run(kernel):
+        def one(e, g):
+            pairs = [(csr, 0.5), (jit, 0.3)]
+            return dx.ops.event_matvecs([e, e], pairs, kernel=kernel, add_to=[g, None])
+
+        return jax.vmap(one)(e, g)
+
+    for got, want in zip(run("pallas"), run("xla")):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
