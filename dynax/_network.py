@@ -15,7 +15,7 @@ from .connect import CSR, FanOut, JitProb
 from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
-from .ops import event_matvec, event_matvecs
+from .ops import event_matvecs
 from .ops._kernels import KERNELS
 from .synapses import AbstractOutput
 
@@ -157,23 +157,26 @@ class Projection(AbstractProjection):
     def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
         """Advance with `input`, the presynaptic spikes of the previous step."""
         if self.delay is None:
-            delay_state = None
-            arriving = self._propagate(input)
-        elif self.delay.steps.ndim == 0:
-            delay_state = self.delay.step(state.delay, input)
-            arriving = self._propagate(self.delay.read(delay_state))
-        else:  # per-connection delays: read each connection's own slot
+            delay_state, spikes = None, input
+        else:
             delay_state = self.delay.step(state.delay, input)
             spikes = self.delay.read(delay_state)
+        state = ProjectionState(syn=state.syn, delay=delay_state)
+        if self.delay is not None and self.delay.steps.ndim:
+            # Per-connection delays: each connection reads its own slot.
             arriving = (
                 jnp.zeros(self.conn.n_post, self.weight.dtype)
                 .at[self.conn.indices]
                 .add(jnp.where(spikes, self.weight, 0.0))
             )
-        return self.receive(ProjectionState(syn=state.syn, delay=delay_state), arriving, ctx)
-
-    def _propagate(self, spikes: Array) -> Array:
-        return event_matvec(spikes, self.conn, self.weight, kernel=self.kernel)
+            return self.receive(state, arriving, ctx)
+        # As `Network` does for all its delay-free projections at once: the operator adds
+        # the arriving weights into the decayed synaptic variable.
+        decayed = self.decayed(state, ctx)
+        add_to = [None if decayed is None else decayed.g]
+        pairs = [(self.conn, self.weight)]
+        summed = event_matvecs(spikes, pairs, kernel=self.kernel, add_to=add_to)[0]
+        return self.receive(state, summed, ctx, decayed)
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
         """The synapse state after this step without input, when the synapse has a

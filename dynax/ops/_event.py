@@ -60,12 +60,11 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
         w = weight[0] if weight else None
         target = csr_target(indptr, indices, w, n_post)
         return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
+    w = weight[0] if weight else jnp.ones((), dtype)
     if mode == "native" and _native.supports(events, dtype):
         zeros = jnp.zeros((events.shape[1], n_post), dtype)
-        w = weight[0] if weight else jnp.ones((), dtype)
         return _native.csr(events.T, indptr, indices, w, zeros).T
     values = events.astype(dtype)
-    w = weight[0] if weight else jnp.ones((), dtype)
 
     def few(idx):
         start = indptr[idx]  # idx = n_pre (padding) reads indptr[n_pre] = nnz: an empty row
@@ -233,12 +232,11 @@ def _fan_out_kernel(meta, events, indices, *weight):
         w = weight[0] if weight else None
         target = fan_out_target(indices, w, n_post)
         return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
+    w = weight[0] if weight else jnp.ones((), dtype)
     if mode == "native" and _native.supports(events, dtype):
         zeros = jnp.zeros((events.shape[1], n_post), dtype)
-        w = weight[0] if weight else jnp.ones((), dtype)
         return _native.fan_out(events.T, indices, w, zeros).T
     values = events.astype(dtype)
-    w = weight[0] if weight else jnp.ones((), dtype)
 
     def few(idx):
         target = take_rows(indices, idx, n_post)

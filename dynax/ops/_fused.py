@@ -66,13 +66,14 @@ def event_matvecs(
             raise ValueError(f"{name} has {len(given)} entries for {len(pairs)} pairs.")
     # The distinct event vectors (by identity: a population's spikes, passed once per
     # projection leaving it) and which one each pair reads.
+    index: dict[int, int] = {}
+    sources = tuple(index.setdefault(id(e), len(index)) for e in per_pair)
     distinct = list({id(e): e for e in per_pair}.values())
-    sources = tuple(next(i for i, e in enumerate(distinct) if e is s) for s in per_pair)
     mode, dtype = kernel_mode(kernel), jnp.result_type(float)
     # Boolean spikes only: float events (surrogate gradients) need the derivative with
     # respect to the events, which the separate operators give.
     if all(e.ndim == 1 and e.dtype == jnp.bool_ for e in distinct) and (
-        (mode == "native" and _native.supports(distinct[0], dtype))
+        (mode == "native" and dtype == jnp.float32)
         or (mode in PALLAS and not any(isinstance(c, CSR) and c.nnz == 0 for c, _ in pairs))
     ):
         inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
