@@ -3,11 +3,10 @@
 // with out aliased to init, so the weights are added in place. Each array may carry
 // leading batch dimensions (from jax.vmap, vmap_method="expand_dims"): they flatten to
 // 1 (shared by the batch) or to the batch size of the output.
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "xla/ffi/api/ffi.h"
