@@ -125,26 +125,38 @@ def pallas_target(meta, a, b, seed) -> Target:
     def visitor(refs, out_ref, offset, dtype, interpret):
         a_ref, b_ref, seed_ref = refs
 
-        def add(keys, value):
+        def chunk_of(keys, c, last):  # draws [c width, (c + 1) width) after column `last`
+            t = c * width + jnp.arange(width)
+            skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0])
+            col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
+            return col, (t < k) & (col < n_post), w
+
+        def load(row):  # the row's first chunk (most rows fit in one)
+            keys = _row_keys(seed_ref[0], row, dist)
+            return keys, chunk_of(keys, 0, jnp.int32(-1))
+
+        def add(loaded, value):
+            keys, first = loaded
+
+            def scatter(chunk):
+                col, mask, w = chunk
+                add_atomic(out_ref, offset + col, (value * w).astype(dtype), mask, interpret)
+                return jnp.max(col)
+
             def more(carry):  # stop at the row's last draw or once past its last column
                 c, last = carry
                 return (c * width < k) & (last < n_post)
 
-            def chunk(carry):
+            def rest(carry):
                 c, last = carry
-                t = c * width + jnp.arange(width)
-                skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0])
-                col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
-                mask = (t < k) & (col < n_post)
-                add_atomic(out_ref, offset + col, (value * w).astype(dtype), mask, interpret)
-                return c + 1, jnp.max(col)
+                return c + 1, scatter(chunk_of(keys, c, last))
 
-            jax.lax.while_loop(more, chunk, (0, jnp.int32(-1)))
+            jax.lax.while_loop(more, rest, (1, scatter(first)))
 
-        return (lambda row: _row_keys(seed_ref[0], row, dist)), add
+        return load, add
 
     scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
-    return Target(scalars, n_post, visitor)
+    return Target(scalars, n_post, visitor, warps=1)
 
 
 def _blocks(meta):

@@ -4,9 +4,9 @@ On a GPU, the bucketed compaction of the XLA path costs a `lax.switch`, and XLA 
 conditional by copying its predicate to the host: one device–host synchronisation per
 step, which dominated below about 400 000 neurons on an H100. These kernels read the
 event vector directly instead. Program `i` owns the presynaptic rows `[i B, (i + 1) B)`
-(B a power of two from 32 to 256, one warp each); it returns after one vector load
-unless one of them is active, and otherwise visits its active rows one after another,
-adding each row's connections (up to 256 at once, one per lane) to the output with
+(B a power of two from 32 to 256; one to four warps, see `Target`); it returns after
+one vector load unless one of them is active, and otherwise visits its active rows one
+after another, adding each row's connections (up to 256 at once, one per lane) to the output with
 atomic adds. There is no host round trip and no compaction: a step costs O(n_pre)
 loads plus the work of the active rows. Measured on an H100 (COBA, 4 000 000 neurons):
 programs of up to 256 rows ran 1.97 s, of 1024 rows 2.19 s; listing a program's
@@ -37,7 +37,7 @@ from jax.experimental.pallas import triton as pltriton
 from .._custom_types import Array
 
 CHUNK = 256  # connections of a row handled at once by one program (lanes)
-_PROGRAMS = 16384  # many small programs: a program visits its active rows one by one
+_WARPS = 16384  # warps over all programs of a launch: a program visits its active rows one by one
 
 
 def add_atomic(out_ref, target, value, mask, interpret):
@@ -52,20 +52,20 @@ def add_atomic(out_ref, target, value, mask, interpret):
         pltriton.atomic_add(out_ref, (target,), jnp.broadcast_to(value, target.shape), mask=mask)
 
 
-def _rows_per_program(n_pre: int) -> int:
-    """A power of two in [32, 256], about `n_pre / _PROGRAMS`."""
-    return int(min(256, max(32, pl.next_power_of_2(-(-n_pre // _PROGRAMS)))))
+def _rows_per_program(n_pre: int, warps: int) -> int:
+    """A power of two in [32, 256], about `n_pre warps / _WARPS`."""
+    return int(min(256, max(32, pl.next_power_of_2(-(-n_pre * warps // _WARPS)))))
 
 
-def _programs(n_pre: int) -> int:
-    return -(-n_pre // _rows_per_program(n_pre))
+def _programs(n_pre: int, warps: int) -> int:
+    return -(-n_pre // _rows_per_program(n_pre, warps))
 
 
-def _each_active_row(events_ref, n_pre, dtype, visit, program):
-    """`visit(row, value)` for each row of program `program` (of the programs over these
-    events) with a nonzero event, one after another; a program without one returns
-    after a single vector load."""
-    size = _rows_per_program(n_pre)
+def _each_active_row(events_ref, n_pre, warps, dtype, visit, program):
+    """`visit(row, value)` for each row of program `program` (of the programs of `warps`
+    warps over these events) with a nonzero event, one after another; a program without
+    one returns after a single vector load."""
+    size = _rows_per_program(n_pre, warps)
     rows = program * size + jnp.arange(size)
     inside = rows < n_pre
     values = pltriton.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
@@ -90,11 +90,19 @@ class Target(NamedTuple):
     kernel's references to `args`): `load(row)` reads what row `row` needs and
     `add(loaded, value)` adds the row times `value` to `out_ref[offset:offset + n_post]`.
     An active row is loaded for every target before any is added, so that the loads of
-    all targets are in flight together."""
+    all targets are in flight together.
+
+    `warps`: the warps per program that suit its rows; a launch takes the fewest of its
+    targets'. On an H200 (COBA, `simulate` at 4 000 / 40 000 / 400 000 neurons), stored
+    rows ran 0.071 / 0.099 / 0.171 s with 4 warps against 0.085 / 0.122 / 0.213 s with
+    one (their loads and atomic adds spread over more lanes), while generated rows
+    (`_jitconn`) ran 0.75 s with one warp against 0.79 s with 2 or 4 at 4 000 000 (the
+    cumulative sum of their draws stays within a warp)."""
 
     args: tuple
     n_post: int
     visitor: Callable
+    warps: int = 4
 
 
 def launch(
@@ -120,7 +128,8 @@ def launch(
     events = list(events) if isinstance(events, list | tuple) else [events]
     sources = (0,) * len(targets) if sources is None else sources
     n_pres = [e.shape[0] for e in events]
-    first = np.cumsum([0] + [_programs(n) for n in n_pres]).tolist()  # programs per source
+    warps = min(t.warps for t in targets)
+    first = np.cumsum([0] + [_programs(n, warps) for n in n_pres]).tolist()  # per source
     args = list(events)
     for target in targets:
         args += target.args
@@ -152,7 +161,7 @@ def launch(
 
             def rows(source=source, events_ref=events_ref, n_pre=n_pre, visit=visit):
                 local = program - first[source]
-                _each_active_row(events_ref, n_pre, dtype, visit, local)
+                _each_active_row(events_ref, n_pre, warps, dtype, visit, local)
 
             if len(events) == 1:
                 rows()
@@ -165,7 +174,7 @@ def launch(
         grid=(first[-1],),
         input_output_aliases={n_args + k: k for k in range(len(buffers))},
         interpret=interpret,
-        compiler_params=pltriton.CompilerParams(num_warps=1, num_stages=1),
+        compiler_params=pltriton.CompilerParams(num_warps=warps, num_stages=1),
     )(*args, *buffers)
     if inits is not None:
         return tuple(out)
