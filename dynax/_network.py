@@ -170,13 +170,7 @@ class Projection(AbstractProjection):
                 .add(jnp.where(spikes, self.weight, 0.0))
             )
             return self.receive(state, arriving, ctx)
-        # As `Network` does for all its delay-free projections at once: the operator adds
-        # the arriving weights into the decayed synaptic variable.
-        decayed = self.decayed(state, ctx)
-        add_to = [None if decayed is None else decayed.g]
-        pairs = [(self.conn, self.weight)]
-        summed = event_matvecs(spikes, pairs, kernel=self.kernel, add_to=add_to)[0]
-        return self.receive(state, summed, ctx, decayed)
+        return _propagate([self], [state], [spikes], [ctx], self.kernel)[0]
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
         """The synapse state after this step without input, when the synapse has a
@@ -202,6 +196,25 @@ class Projection(AbstractProjection):
 
     def current(self, state: ProjectionState) -> AffineCurrent:
         return self.output(state.syn.g)
+
+
+def _propagate(
+    projections: list[Projection],
+    states: list[ProjectionState],
+    spikes: list[Array],
+    ctxs: list[Context],
+    kernel: str,
+) -> list[ProjectionState]:
+    """The new states of delay-free `projections` driven by `spikes` (one per projection):
+    one `dx.ops.event_matvecs` for all of them, which adds the arriving weights into the
+    decayed synaptic variables in place."""
+    decayed = [p.decayed(s, c) for p, s, c in zip(projections, states, ctxs)]
+    add_to = [None if d is None else d.g for d in decayed]
+    pairs = [(p.conn, p.weight) for p in projections]
+    sums = event_matvecs(spikes, pairs, kernel=kernel, add_to=add_to)
+    return [
+        p.receive(s, out, c, d) for p, s, c, out, d in zip(projections, states, ctxs, sums, decayed)
+    ]
 
 
 class DriveState(eqx.Module):
@@ -321,14 +334,10 @@ class Network(DynamicalSystem):
         new = {}
         for kernel, names in groups.items():
             projs = [self.projections[n] for n in names]
-            ctxs = [ctx.child(n) for n in names]
-            decayed = [p.decayed(state[n], c) for p, n, c in zip(projs, names, ctxs)]
+            states = [state[n] for n in names]
             spikes = [state[p.pre].spike for p in projs]
-            pairs = [(p.conn, p.weight) for p in projs]
-            add_to = [None if d is None else d.g for d in decayed]
-            sums = event_matvecs(spikes, pairs, kernel=kernel, add_to=add_to)
-            for p, n, c, out, d in zip(projs, names, ctxs, sums, decayed):
-                new[n] = p.receive(state[n], out, c, d)
+            ctxs = [ctx.child(n) for n in names]
+            new.update(zip(names, _propagate(projs, states, spikes, ctxs, kernel)))
         return new
 
     def _children(self) -> dict[str, DynamicalSystem]:
