@@ -13,8 +13,9 @@ network adds the arriving weights straight into the decayed synaptic variables.
 They are compiled on first use (about 5 s) with the machine's C++ compiler (`$CXX`,
 else `c++`, `g++` or `clang++`) against the FFI headers shipped with jaxlib, and cached
 under `$DYNAX_CACHE_DIR` (default `~/.cache/dynax`), keyed by the source, the compiler
-command, the jaxlib version and the host's CPU. Without a compiler, `kernel="auto"`
-keeps the XLA path; `kernel="native"` then raises with the compiler's message.
+command, the jaxlib version and the host's CPU; a build removes the libraries unused
+for 30 days. Without a compiler, `kernel="auto"` keeps the XLA path; `kernel="native"`
+then raises with the compiler's message.
 """
 
 import ctypes
@@ -25,6 +26,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import jax
@@ -37,6 +39,7 @@ from .._custom_types import Array
 
 _SOURCE = Path(__file__).parent / "native" / "event.cc"
 _TARGETS = {"dynax_event_csr": "DynaxEventCsr", "dynax_event_fan_out": "DynaxEventFanOut"}
+_UNUSED_S = 30 * 86400  # a cached library unused this long is removed by the next build
 
 
 def _compiler() -> str | None:
@@ -95,11 +98,15 @@ def _build(cxx: str, flags: list[str]) -> tuple[Path | None, str]:
     cache = Path(os.environ.get("DYNAX_CACHE_DIR") or Path.home() / ".cache" / "dynax")
     path = cache / f"event-{key.hexdigest()[:16]}.so"
     if path.exists():
+        try:
+            os.utime(path)  # its last use, for `_prune`
+        except OSError:  # a read-only cache
+            pass
         return path, ""
     cache.mkdir(parents=True, exist_ok=True)
     # Compiled to a temporary name and renamed: concurrent processes never load a
     # half-written library.
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
+    fd, tmp = tempfile.mkstemp(prefix="event-build-", suffix=".so", dir=cache)
     os.close(fd)
     command = [cxx, *flags, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -107,7 +114,19 @@ def _build(cxx: str, flags: list[str]) -> tuple[Path | None, str]:
         os.unlink(tmp)
         return None, f"{' '.join(command)} failed:\n{done.stderr[-2000:]}"
     os.replace(tmp, path)
+    _prune(cache)
     return path, ""
+
+
+def _prune(cache: Path):
+    """Remove the libraries (and abandoned builds) in `cache` unused for `_UNUSED_S`:
+    those of earlier versions of the source, the compiler or jaxlib."""
+    for old in cache.glob("event-*.so"):
+        try:
+            if time.time() - old.stat().st_mtime > _UNUSED_S:
+                old.unlink()
+        except OSError:  # removed by another process, or a read-only cache
+            pass
 
 
 def available() -> bool:

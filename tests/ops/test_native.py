@@ -1,5 +1,8 @@
 """The compiled CPU kernels of the event operators against the XLA path."""
 
+import os
+import time
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -174,6 +177,23 @@ def test_an_unwritable_cache_keeps_the_xla_path(csr, monkeypatch, tmp_path):
         np.testing.assert_allclose(out, want, rtol=1e-6)
     finally:
         _native._library.cache_clear()
+
+
+def test_the_cache_keeps_what_is_used_and_drops_what_is_not(monkeypatch, tmp_path):
+    # `true` stands in for the compiler: it "builds" an empty library.
+    monkeypatch.setenv("DYNAX_CACHE_DIR", str(tmp_path))
+    month = 31 * 86400
+    stale, recent = tmp_path / "event-0000000000000000.so", tmp_path / "event-1111.so"
+    for path, age in ((stale, month), (recent, 86400)):
+        path.write_bytes(b"")
+        os.utime(path, (time.time() - age,) * 2)
+    built, error = _native._build("true", ["-O0"])
+    assert error == "" and built.exists()
+    assert not stale.exists() and recent.exists()
+    os.utime(built, (time.time() - month,) * 2)
+    again, _ = _native._build("true", ["-O0"])  # found in the cache: its use is recorded
+    assert again == built and time.time() - built.stat().st_mtime < 60
+    assert {p.name for p in tmp_path.iterdir()} == {built.name, recent.name}
 
 
 def test_gradients_with_respect_to_float_spikes_through_event_matvecs(csr):
