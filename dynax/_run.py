@@ -123,7 +123,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
             )
         # The barrier keeps the monitors out of the step's fusions: on an H200, a spike
         # count fused into the neuron update turned it into a reduction kernel at half
-        # the memory bandwidth (COBA, 4 000 000 neurons: 0.96 s against 0.75 s).
+        # the memory bandwidth (COBA, 4 000 000 neurons: 0.96 s against 0.76 s).
         watched = jax.lax.optimization_barrier(carry[0]) if monitors else carry[0]
         record = {name: m(watched) for name, m in monitors}
         return carry, record

@@ -6,12 +6,13 @@ step, which dominated below about 400 000 neurons on an H100. These kernels read
 event vector directly instead. Program `i` owns the presynaptic rows `[i B, (i + 1) B)`
 (B a power of two from 32 to 256; one to four warps, see `Target`); it returns after
 one vector load unless one of them is active, and otherwise visits its active rows one
-after another, adding each row's connections (up to 256 at once, one per lane) to the output with
-atomic adds. There is no host round trip and no compaction: a step costs O(n_pre)
-loads plus the work of the active rows. Measured on an H100 (COBA, 4 000 000 neurons):
-programs of up to 256 rows ran 1.97 s, of 1024 rows 2.19 s; listing a program's
-active rows first (a cumulative sum, a store and a barrier) to handle several in one
-vector ran 2.0–2.7 s.
+after another, adding each row's connections (up to 256 at once, one per lane) to the
+output with atomic adds. There is no host round trip and no compaction: a step costs
+O(n_pre) loads plus the work of the active rows. Measured on an H100 (COBA, 4 000 000
+neurons): programs of up to 256 rows ran 1.97 s, of 1024 rows 2.19 s; listing a
+program's active rows first (a cumulative sum, a store and a barrier) to handle several
+in one vector ran 2.0–2.7 s. On an H200, listing all active rows in a first kernel and
+visiting them from a fixed grid in a second ran 0.88 s against 0.75 s.
 
 JAX 0.11 deprecates Pallas's Triton backend in favour of Mosaic GPU (a
 `DeprecationWarning` when a kernel compiles); `kernel="xla"` avoids it, and a Mosaic GPU
