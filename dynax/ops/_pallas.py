@@ -58,15 +58,10 @@ def _rows_per_program(n_pre: int, warps: int) -> int:
     return int(min(256, max(32, pl.next_power_of_2(-(-n_pre * warps // _WARPS)))))
 
 
-def _programs(n_pre: int, warps: int) -> int:
-    return -(-n_pre // _rows_per_program(n_pre, warps))
-
-
-def _each_active_row(events_ref, n_pre, warps, dtype, visit, program):
-    """`visit(row, value)` for each row of program `program` (of the programs of `warps`
-    warps over these events) with a nonzero event, one after another; a program without
+def _each_active_row(events_ref, n_pre, size, dtype, visit, program):
+    """`visit(row, value)` for each row of program `program` (of the programs of `size`
+    rows over these events) with a nonzero event, one after another; a program without
     one returns after a single vector load."""
-    size = _rows_per_program(n_pre, warps)
     rows = program * size + jnp.arange(size)
     inside = rows < n_pre
     values = pltriton.load(events_ref.at[jnp.minimum(rows, n_pre - 1)], mask=inside, other=0)
@@ -130,7 +125,9 @@ def launch(
     sources = (0,) * len(targets) if sources is None else sources
     n_pres = [e.shape[0] for e in events]
     warps = min(t.warps for t in targets)
-    first = np.cumsum([0] + [_programs(n, warps) for n in n_pres]).tolist()  # per source
+    rows_per_program = [_rows_per_program(n, warps) for n in n_pres]
+    programs = [-(-n // size) for n, size in zip(n_pres, rows_per_program)]
+    first = np.cumsum([0, *programs]).tolist()  # each source's first program
     args = list(events)
     for target in targets:
         args += target.args
@@ -162,7 +159,8 @@ def launch(
 
             def rows(source=source, events_ref=events_ref, n_pre=n_pre, visit=visit):
                 local = program - first[source]
-                _each_active_row(events_ref, n_pre, warps, dtype, visit, local)
+                size = rows_per_program[source]
+                _each_active_row(events_ref, n_pre, size, dtype, visit, local)
 
             if len(events) == 1:
                 rows()
