@@ -3,7 +3,7 @@
 from typing import Any, TypeAlias
 
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree, UInt
 
 State: TypeAlias = PyTree[Any]
 """A model's state: an `eqx.Module` per leaf model, a dict of child states per composite."""
@@ -21,4 +21,5 @@ __all__ = [
     "PyTree",
     "RealScalarLike",
     "State",
+    "UInt",
 ]

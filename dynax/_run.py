@@ -11,24 +11,36 @@ import jax.tree_util as jtu
 import numpy as np
 
 from ._custom_types import PRNGKeyArray, State
-from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key
-from .inputs import AbstractSource
+from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key, with_dt
+from .inputs import AbstractSource, TimeSeries
 from .inputs._base import step_input
 
 Monitor = str | Callable[[State], Any]
 
+_MAX_STEPS = 2**31 - 1  # the step index is an int32
+
 
 def _is_input_leaf(x: Any) -> bool:
-    return isinstance(x, AbstractSource) or (callable(x) and not eqx.is_array(x))
+    return isinstance(x, AbstractSource | TimeSeries) or (callable(x) and not eqx.is_array(x))
 
 
-def _input_kind(x: Any) -> str:
+def _input_kind(x: Any, name: str) -> str:
     if isinstance(x, AbstractSource):
         return "source"
+    if isinstance(x, TimeSeries):
+        return "array"
     if callable(x) and not eqx.is_array(x):
         return "function"
     if isinstance(x, int | float | bool | np.number) or jnp.ndim(x) == 0:
         return "constant"
+    if jnp.ndim(x) == 1:
+        # One value per step, or one per neuron? A rule on the length would decide by
+        # coincidence (a population of as many neurons as the run has steps).
+        raise ValueError(
+            f"{name} is a 1-d array of shape {jnp.shape(x)}, which could mean one value per "
+            "step or one per neuron: wrap it as dx.inputs.TimeSeries(values, dt) (per step) "
+            "or dx.inputs.Constant(values) (per neuron)."
+        )
     return "array"
 
 
@@ -43,13 +55,13 @@ class _Inputs(eqx.Module):
 
     def __init__(self, inputs: Any):
         leaves, self.treedef = jtu.tree_flatten(inputs, is_leaf=_is_input_leaf)
-        self.kinds = tuple(_input_kind(x) for x in leaves)
+        paths = jtu.tree_flatten_with_path(inputs, is_leaf=_is_input_leaf)[0]
+        self.names = tuple("inputs" + jtu.keystr(p) for p, _ in paths)
+        self.kinds = tuple(_input_kind(x, name) for x, name in zip(leaves, self.names))
         # Constants become arrays, so that a new value does not force a recompilation.
         self.leaves = [
             jnp.asarray(x) if kind == "constant" else x for x, kind in zip(leaves, self.kinds)
         ]
-        paths = jtu.tree_flatten_with_path(inputs, is_leaf=_is_input_leaf)[0]
-        self.names = tuple("inputs" + jtu.keystr(p) for p, _ in paths)
 
     def init(self, key: PRNGKeyArray | None) -> list:
         return [
@@ -57,9 +69,24 @@ class _Inputs(eqx.Module):
             for x, kind, name in zip(self.leaves, self.kinds, self.names)
         ]
 
-    def split_arrays(self) -> tuple["_Inputs", list]:
-        """(these inputs with the time-first arrays taken out, those arrays)."""
-        arrays = [x if kind == "array" else None for x, kind in zip(self.leaves, self.kinds)]
+    def split_arrays(self, dt: float, n_steps: int) -> tuple["_Inputs", list]:
+        """(these inputs with the time-first arrays taken out, those arrays), checking
+        that each array has `n_steps` steps (of `dt` ms, for a `TimeSeries`)."""
+        arrays = []
+        for x, kind, name in zip(self.leaves, self.kinds, self.names):
+            if kind != "array":
+                arrays.append(None)
+                continue
+            if isinstance(x, TimeSeries):
+                x.check(dt, n_steps, name)
+                x = x.values
+            elif jnp.shape(x)[0] != n_steps:
+                raise ValueError(
+                    f"{name} is an array of shape {jnp.shape(x)}, so its leading axis is "
+                    f"time: expected {n_steps} steps (wrap per-neuron values in "
+                    "dx.inputs.Constant)."
+                )
+            arrays.append(x)
         rest = [None if kind == "array" else x for x, kind in zip(self.leaves, self.kinds)]
         return eqx.tree_at(lambda s: s.leaves, self, rest, is_leaf=lambda x: x is None), arrays
 
@@ -96,9 +123,10 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
 
     def one_step(carry, x):
         state, src_states, bad = carry
-        k, xs = x  # k: steps since the start of the run
+        k, xs = x  # k: steps since the start of the run (int32, also under x64)
         i = i0 + k
         step_key = None if key is None else jax.random.fold_in(key, i)
+        # t: a float for smooth dependence on time; exact timing reads the integer i.
         ctx = Context(t=t0 + k.astype(t0.dtype) * dt, dt=dt, i=i, key=step_key)
         input, src_states = inputs.evaluate(src_states, xs, ctx)
         state = model.step(state, input, ctx)
@@ -108,12 +136,13 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
                 or [jnp.asarray(True)]
             )
             first = (bad[0] < 0) & ~jnp.all(finite)
-            bad = (jnp.where(first, k, bad[0]), jnp.where(first, jnp.argmin(finite), bad[1]))
+            where = jnp.argmin(finite).astype(jnp.int32)
+            bad = (jnp.where(first, k, bad[0]), jnp.where(first, where, bad[1]))
         return (state, src_states, bad), None
 
     def block(carry, x):
         b, xs = x
-        ks = k0 + b * every + jnp.arange(every)
+        ks = k0 + b * every + jnp.arange(every, dtype=jnp.int32)
         carry, _ = jax.lax.scan(one_step, carry, (ks, xs), unroll=min(unroll, every))
         if tick:
             jax.lax.cond(
@@ -131,7 +160,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
     bad = (jnp.asarray(-1, jnp.int32), jnp.asarray(0, jnp.int32))
     carry = (state, src_states, bad)
-    blocks = (jnp.arange(n_blocks), xs)
+    blocks = (jnp.arange(n_blocks, dtype=jnp.int32), xs)
     unroll_blocks = max(1, unroll // every)
     (state, src_states, bad), records = jax.lax.scan(block, carry, blocks, unroll=unroll_blocks)
     return state, src_states, bad, records
@@ -242,24 +271,28 @@ def simulate(
         unroll = 8 if jax.default_backend() == "gpu" else 1
     if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll <= 0:
         raise ValueError(f"unroll must be a positive int or None, got unroll={unroll!r}.")
-    monitors = {} if monitors is None else dict(monitors)
+    i0 = _start_step(t0, dt, n)
+    _check_key(key)
+    if monitors is None:
+        monitors = {}
+    if not isinstance(monitors, dict):
+        raise TypeError(
+            "monitors must be a dict {name: path or function of the state}, e.g. "
+            f"monitors={{'v': 'v'}}; got {type(monitors).__name__} {monitors!r}."
+        )
     if "t" in monitors:
         raise ValueError('"t" is reserved for the record times; rename that monitor.')
+    # Times in ms become whole steps of this dt, on the host and in float64.
+    model, inputs = with_dt(model, dt), with_dt(inputs, dt)
+    _check_state(model, state)
     monitors_static = tuple(
         (name, _monitor_fn(name, m, state)) for name, m in sorted(monitors.items())
     )
-    inputs, input_arrays = _Inputs(inputs).split_arrays()
-    for a, name in zip(input_arrays, inputs.names):
-        if a is not None and (jnp.ndim(a) == 0 or jnp.shape(a)[0] != n):
-            raise ValueError(
-                f"{name} is an array, so its leading axis is time: expected {n} steps, "
-                f"got shape {jnp.shape(a)}."
-            )
+    inputs, input_arrays = _Inputs(inputs).split_arrays(dt, n)
     traced = _is_traced((model, state, inputs, key))
     if chunk is not None and traced:
         raise ValueError("chunk moves records to the host; it cannot be used under jit/vmap.")
 
-    i0 = round(t0 / dt)
     src_states = inputs.init(None if key is None else name_key(key, "inputs"))
     chunk_steps = n if chunk is None else min(chunk, n)
     run_id = next(_RUN_IDS)
@@ -272,7 +305,7 @@ def simulate(
 
         bar = _BARS[run_id] = tqdm(total=n, unit="step", desc="simulate")
     tick = max(1, (chunk_steps // every) // 100) if progress else 0
-    pieces, bad_all = [], None
+    pieces = []
     try:
         for start in range(0, n, chunk_steps):
             size = min(chunk_steps, n - start)
@@ -286,15 +319,13 @@ def simulate(
                 arrays,
                 jnp.asarray(start, jnp.int32),
                 jnp.asarray(i0, jnp.int32),
-                jnp.asarray(t0, jnp.result_type(float)),
+                jnp.asarray(i0 * dt, jnp.result_type(float)),
                 key,
                 jnp.asarray(run_id, jnp.int32),
                 config,
             )
             if check_finite:
-                bad_all = _report_non_finite(bad, state, dt, t0, traced)
-                if traced:
-                    state = bad_all
+                state = _report_non_finite(bad, state, dt, i0, traced)
             pieces.append(records if chunk is None else jax.device_get(records))
     finally:
         if bar is not None:
@@ -306,23 +337,126 @@ def simulate(
     else:
         records = jtu.tree_map(lambda *xs: np.concatenate(xs), *pieces)
     records = dict(records)
-    records["t"] = t0 + dt * every * np.arange(1, n // every + 1)
+    # float64 whatever the run's precision: the end of each recorded step, from its index.
+    records["t"] = (i0 + every * np.arange(1, n // every + 1, dtype=np.int64)) * dt
     return state, records
 
 
-def _report_non_finite(bad, state, dt, t0, traced):
+def _start_step(t0: Any, dt: float, n: int) -> int:
+    """The index of the first step, `t0 / dt`: `t0` must be a whole number of steps, so
+    that step `i` starts at exactly `i * dt` however long the run."""
+    if isinstance(t0, bool) or not isinstance(t0, int | float | np.number):
+        try:
+            t0 = float(np.asarray(t0))  # a 0-d array (e.g. a checkpoint's time)
+        except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
+            raise ValueError(f"t0 must be a number (ms), got t0={t0!r}.") from None
+    t0 = float(t0)
+    i0 = round(t0 / dt) if np.isfinite(t0) else -1
+    if i0 < 0 or abs(i0 * dt - t0) > 1e-9 * max(abs(t0), dt):
+        raise ValueError(
+            f"t0={t0!r} ms must be a non-negative whole number of steps of dt={dt:g} ms "
+            "(a resumed run passes the time it reached, records['t'][-1])."
+        )
+    if i0 + n > _MAX_STEPS:
+        raise ValueError(
+            f"the run would reach step {i0 + n}, beyond the int32 step index ({_MAX_STEPS} "
+            f"steps, {_MAX_STEPS * dt / 3.6e6:.3g} h at dt={dt:g} ms)."
+        )
+    return i0
+
+
+def _check_key(key: Any) -> None:
+    if key is None:
+        return
+    ok = isinstance(key, jax.Array) and (
+        jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+        or (key.dtype == jnp.uint32 and key.shape[-1:] == (2,))
+    )
+    if not ok:
+        raise TypeError(
+            f"key must be a JAX PRNG key such as jax.random.key(0), or None, got {key!r}."
+        )
+
+
+_INIT_SHAPES: dict = {}  # the shapes of model.init(), by the model's structure and shapes
+
+
+def _init_shapes(model: DynamicalSystem) -> Any:
+    leaves, treedef = jtu.tree_flatten(model)
+    signature = (treedef, *((x.shape, x.dtype) if eqx.is_array(x) else id(x) for x in leaves))
+    try:
+        return _INIT_SHAPES[signature]
+    except (KeyError, TypeError):
+        pass
+    shapes = eqx.filter_eval_shape(lambda m: m.init(jax.random.key(0)), model)
+    if len(_INIT_SHAPES) > 64:
+        _INIT_SHAPES.clear()
+    try:
+        _INIT_SHAPES[signature] = shapes
+    except TypeError:  # an unhashable leaf
+        pass
+    return shapes
+
+
+def _check_state(model: DynamicalSystem, state: State) -> None:
+    """Raise when `state` is not shaped like `model.init()`, naming the first path that
+    differs (a state of `LIF(100)` given to `LIF(200)` would run on 100 neurons)."""
+    expected = _init_shapes(model)
+    got_paths, want_paths = leaf_paths(state), leaf_paths(expected)
+    if jtu.tree_structure(state) != jtu.tree_structure(expected):
+        missing = sorted(set(want_paths) - set(got_paths))
+        extra = sorted(set(got_paths) - set(want_paths))
+        raise ValueError(
+            "state does not have the structure of model.init(): "
+            + (f"missing {missing[:5]}; " if missing else "")
+            + (f"unexpected {extra[:5]}; " if extra else "")
+            + f"expected the paths {want_paths[:20]}."
+        )
+    for path, got, want in zip(want_paths, jtu.tree_leaves(state), jtu.tree_leaves(expected)):
+        shape, dtype = jnp.shape(got), jnp.result_type(got)
+        if shape != want.shape or dtype != want.dtype:
+            raise ValueError(
+                f"state {path!r} has shape {shape} and dtype {dtype}, but model.init() gives "
+                f"shape {want.shape} and dtype {want.dtype}: is the state from another model?"
+            )
+
+
+def _report_non_finite(bad, state, dt, i0, traced):
+    """Raise `FloatingPointError` naming the first step, its time and the state path
+    that became NaN or infinite; under `jit`/`vmap` from inside the computation."""
     paths = [
         p
         for p, x in zip(leaf_paths(state), jtu.tree_leaves(state))
         if jnp.issubdtype(x.dtype, jnp.inexact)
     ] or ["<none>"]
-    if traced:
-        messages = tuple(f"state became non-finite in {p!r}" for p in paths)
-        return eqx.branched_error_if(state, bad[0] >= 0, bad[1], messages)
-    step, leaf = int(bad[0]), int(bad[1])
-    if step >= 0:
-        raise FloatingPointError(
-            f"the state became non-finite at step {step} (t = {t0 + (step + 1) * dt:g} ms) "
-            f"in {paths[leaf]!r}."
-        )
-    return None
+
+    def check(step, leaf):
+        step, leaf = np.asarray(step).ravel(), np.asarray(leaf).ravel()
+        hit = np.flatnonzero(step >= 0)
+        if hit.size:
+            k, p = int(step[hit[0]]), paths[int(leaf[hit[0]])]
+            member = f" (batch member {int(hit[0])})" if step.size > 1 else ""
+            raise FloatingPointError(
+                f"the state became non-finite at step {k} (t = {(i0 + k + 1) * dt:g} ms) "
+                f"in {p!r}{member}."
+            )
+
+    if not traced:
+        check(*jax.device_get(bad))
+        return state
+    # Under jit/vmap the values are known only inside the computation: a callback that
+    # raises there, ordered before the state is returned.
+    token = jax.pure_callback(
+        lambda s, leaf: (check(s, leaf), np.zeros(np.shape(s), np.int32))[1],
+        jax.ShapeDtypeStruct((), jnp.int32),
+        *bad,
+        vmap_method="expand_dims",
+    )
+    return jtu.tree_map(
+        lambda x: (
+            x + jnp.zeros((), x.dtype) * token.astype(x.dtype)
+            if jnp.issubdtype(x.dtype, jnp.inexact)
+            else x
+        ),
+        state,
+    )

@@ -30,9 +30,13 @@ class Context(eqx.Module):
 
     **Arguments:**
 
-    - `t`: time at the start of the step (ms).
+    - `t`: time at the start of the step (ms), in floating point (float32 unless x64 is
+      on): fine for smooth dependence on time, but only as exact as its precision
+      (0.25 ms at one hour, 4 ms at ten hours).
     - `dt`: the time step (ms); a Python float, so it is static under `jit`.
-    - `i`: index of the step (0 for the first step of a run that starts at `t0 = 0`).
+    - `i`: index of the step, an integer: the step starts at `i * dt` (in `dx.simulate`,
+      whose `t0` is a whole number of steps). Exact timing (edges, phases, spike
+      times) uses `i`; see `dx.AbstractTimed`.
     - `key`: PRNG key for this step, or `None` when the run was given no key.
       Children get independent keys with `ctx.child(name)`.
     """
@@ -80,6 +84,39 @@ class DynamicalSystem(eqx.Module):
     @abc.abstractmethod
     def step(self, state: State, input: Any, ctx: Context) -> State:
         """The state after one time step `ctx.dt` from `state`, under `input`."""
+
+
+class AbstractTimed(eqx.Module):
+    """A model or input with times (ms) that become whole steps once `dt` is known.
+
+    `dx.simulate` calls `with_dt(dt)` on every such part of the model and of `inputs=`
+    before the run, on the host and in float64, and runs what it returns: a signal's
+    edges turned into step indices, a spike train's times into steps, a rate checked
+    against `dt`. Inside the compiled loop, time is then the integer step `ctx.i`, exact
+    however long the run, while a float32 `ctx.t` is 0.25 ms coarse after an hour.
+    """
+
+    @abc.abstractmethod
+    def with_dt(self, dt: float) -> "AbstractTimed":
+        """This model prepared for steps of `dt` ms; raises `ValueError` when a
+        parameter does not fit that step (naming it)."""
+
+
+def with_dt(tree: Any, dt: float) -> Any:
+    """`tree` with every `AbstractTimed` in it replaced by its `with_dt(dt)`, innermost
+    first (a spike source whose rate is a timed signal gets the prepared signal)."""
+
+    def visit(x):
+        if not isinstance(x, AbstractTimed):
+            return x
+        inner = jtu.tree_map(visit, x, is_leaf=lambda y: y is not x and _is_timed(y))
+        return inner.with_dt(dt)
+
+    return jtu.tree_map(visit, tree, is_leaf=_is_timed)
+
+
+def _is_timed(x: Any) -> bool:
+    return isinstance(x, AbstractTimed)
 
 
 # --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Signals (`Constant`, `Section`, `Ramp`, `Sinusoidal`, `Square`) are called as
 `signal(ctx)` and give the value during the step `[ctx.t, ctx.t + ctx.dt)`. Sources
 (`WienerProcess`, `OUProcess`, `PoissonGroup`, `SpikeTimeGroup`) are models with
-`init`/`step` and deliver `output(state)`.
+`init`/`step` and deliver `output(state)`. `TimeSeries` gives one value per step.
 """
 
 from ._base import AbstractSignal as AbstractSignal, AbstractSource as AbstractSource
@@ -13,6 +13,7 @@ from ._noise import (
     WienerProcess as WienerProcess,
     WienerState as WienerState,
 )
+from ._series import TimeSeries as TimeSeries
 from ._signals import (
     Constant as Constant,
     Ramp as Ramp,
@@ -41,6 +42,7 @@ __all__ = [
     "SpikeTimeGroup",
     "SpikeTimeState",
     "Square",
+    "TimeSeries",
     "WienerProcess",
     "WienerState",
 ]

@@ -1,21 +1,41 @@
-"""Deterministic input signals: pure functions of the time `ctx.t`.
+"""Deterministic input signals: pure functions of time.
 
-Every signal is evaluated at the start `t` of the step `[t, t + dt)` and holds that
-value during the step. Its on/off boundaries (`t_start`, `t_end`, section ends, the
-edges of square pulses) are compared with `t` up to a few units in the last place, so
-that a step starting at `t = i * dt` that equals a boundary in exact arithmetic counts as
-having reached it even when rounding puts it a hair below.
+Every signal is evaluated at the start of the step `[t, t + dt)` and holds that value
+during the step. In `dx.simulate` the signals with times (`Section`, `Ramp`,
+`Sinusoidal`, `Square`) are prepared for the run's `dt` first (`with_dt`): their edges
+become step indices and their phase a 64-bit fixed-point count, computed on the host in
+float64, so that they stay exact at any time of a run and read only the integer step
+`ctx.i`. Called with a `Context` of one's own, a signal not prepared for its `dt` reads
+the floating-point `ctx.t` and compares it with its edges up to a few units in the last
+place (a step starting at `t = i * dt` that equals an edge in exact arithmetic counts as
+having reached it even when rounding puts it a hair below).
 """
 
 from collections.abc import Sequence
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, RealScalarLike
-from .._system import Context
+from .._system import AbstractTimed, Context
 from ._base import AbstractSignal
 from ._checks import check_order, check_param, concrete, to_float, tolerance
+from ._grid import Grid, fixed_phase, phase_at, step_at
+
+
+def _prepared(signal, ctx: Context) -> bool:
+    return signal.grid is not None and signal.grid.dt == ctx.dt
+
+
+def _with_grid(signal, grid: Grid):
+    return eqx.tree_at(lambda s: s.grid, signal, grid, is_leaf=lambda x: x is None)
+
+
+def _window_grid(t_start: Array, t_end: Array, dt: float) -> dict:
+    start = step_at(t_start, dt)
+    lead = np.asarray(start, np.float64) * dt - np.asarray(t_start, np.float64)
+    return dict(start=start, end=step_at(t_end, dt), lead=jnp.asarray(lead, t_start.dtype))
 
 
 def _reached(t: Array, boundary: Array) -> Array:
@@ -46,7 +66,7 @@ class Constant(AbstractSignal):
         return self.value
 
 
-class Section(AbstractSignal):
+class Section(AbstractSignal, AbstractTimed):
     """A piecewise constant input: `values[j]` during the `j`-th of back-to-back sections.
 
     The sections start at $t = 0$: section $j$ covers
@@ -68,6 +88,7 @@ class Section(AbstractSignal):
 
     values: Array
     durations: Array
+    grid: Grid | None
 
     def __init__(self, values: Sequence[ArrayLike] | ArrayLike, durations: Sequence[float]):
         if isinstance(values, str) or not np.iterable(values):
@@ -78,6 +99,7 @@ class Section(AbstractSignal):
             raise ValueError(f"values must all have the same shape, got shapes {sorted(shapes)}.")
         self.values = jnp.stack(arrays) if arrays else jnp.zeros((0,))
         self.durations = to_float(durations, "durations")
+        self.grid = None
 
     def __check_init__(self):
         if self.durations.ndim != 1:
@@ -92,18 +114,30 @@ class Section(AbstractSignal):
             )
         check_param(self.durations, "durations", positive=True)
 
+    def with_dt(self, dt: float) -> "Section":
+        """The section ends as steps (float64 on the host: the ends are cumulative)."""
+        durations = concrete(self.durations)
+        if durations is None:  # traced (built under vmap): the float path
+            return self
+        ends = np.cumsum(durations.astype(np.float64))
+        return _with_grid(self, Grid(dt, ends=step_at(ends.astype(durations.dtype), dt)))
+
     def __call__(self, ctx: Context) -> Array:
-        t = jnp.asarray(ctx.t)
-        ends = jnp.cumsum(self.durations)
-        n_sections = ends.shape[0]
-        # Sections already over at t (a section is over from the step that starts at its end).
-        done = jnp.sum(_reached(t, ends))
-        on = _reached(t, jnp.zeros_like(t)) & (done < n_sections)
+        n_sections = self.durations.shape[0]
+        if _prepared(self, ctx):
+            i = jnp.asarray(ctx.i)
+            done = jnp.sum(i >= self.grid.ends)
+            on = (i >= 0) & (done < n_sections)
+        else:
+            t = jnp.asarray(ctx.t)
+            # Sections over at t (a section is over from the step that starts at its end).
+            done = jnp.sum(_reached(t, jnp.cumsum(self.durations)))
+            on = _reached(t, jnp.zeros_like(t)) & (done < n_sections)
         value = self.values[jnp.minimum(done, n_sections - 1)]
         return jnp.where(on, value, jnp.zeros_like(value))
 
 
-class Ramp(AbstractSignal):
+class Ramp(AbstractSignal, AbstractTimed):
     """A linear ramp from `start_value` at `t_start` to `end_value` at `t_end`.
 
     $$I(t) = I_0 + (I_1 - I_0)\\frac{t - t_0}{t_1 - t_0}$$
@@ -122,6 +156,7 @@ class Ramp(AbstractSignal):
     end_value: Array
     t_start: Array
     t_end: Array
+    grid: Grid | None
 
     def __init__(
         self,
@@ -134,18 +169,33 @@ class Ramp(AbstractSignal):
         self.end_value = to_float(end_value, "end_value")
         self.t_start = to_float(t_start, "t_start")
         self.t_end = to_float(t_end, "t_end")
+        self.grid = None
 
     def __check_init__(self):
         check_order(self.t_start, self.t_end)
 
+    def with_dt(self, dt: float) -> "Ramp":
+        """The start and end as steps."""
+        if concrete(self.t_start) is None or concrete(self.t_end) is None:
+            return self
+        return _with_grid(self, Grid(dt, **_window_grid(self.t_start, self.t_end, dt)))
+
     def __call__(self, ctx: Context) -> Array:
-        t = jnp.asarray(ctx.t)
-        frac = jnp.clip((t - self.t_start) / (self.t_end - self.t_start), 0.0, 1.0)
+        if _prepared(self, ctx):
+            # Time since t_start from the whole steps since the first step on: exact
+            # integers, then a float of the size of the ramp, not of the run.
+            since = (jnp.asarray(ctx.i) - self.grid.start) * ctx.dt + self.grid.lead
+            on = self.grid.on(jnp.asarray(ctx.i))
+        else:
+            t = jnp.asarray(ctx.t)
+            since = t - self.t_start
+            on = _window(t, self.t_start, self.t_end)
+        frac = jnp.clip(since / (self.t_end - self.t_start), 0.0, 1.0)
         value = self.start_value + (self.end_value - self.start_value) * frac
-        return jnp.where(_window(t, self.t_start, self.t_end), value, jnp.zeros_like(value))
+        return jnp.where(on, value, jnp.zeros_like(value))
 
 
-class Sinusoidal(AbstractSignal):
+class Sinusoidal(AbstractSignal, AbstractTimed):
     """A sinusoid switched on during `[t_start, t_end)`.
 
     $$I(t) = A \\sin(2\\pi f t / 1000 + \\varphi) + I_\\mathrm{offset}$$
@@ -168,6 +218,7 @@ class Sinusoidal(AbstractSignal):
     offset: Array
     t_start: Array
     t_end: Array
+    grid: Grid | None
 
     def __init__(
         self,
@@ -185,21 +236,38 @@ class Sinusoidal(AbstractSignal):
         self.offset = to_float(offset, "offset")
         self.t_start = to_float(t_start, "t_start")
         self.t_end = to_float(t_end, "t_end")
+        self.grid = None
 
     def __check_init__(self):
         check_param(self.frequency, "frequency", positive=True)
         check_order(self.t_start, self.t_end)
 
+    def with_dt(self, dt: float) -> "Sinusoidal":
+        """The window as steps, the cycles per step and at step 0 in fixed point."""
+        f, start, end = (concrete(x) for x in (self.frequency, self.t_start, self.t_end))
+        if f is None or start is None or end is None:
+            return self
+        window = _window_grid(self.t_start, self.t_end, dt)
+        per_step = fixed_phase(f.astype(np.float64) * dt / 1000.0)
+        return _with_grid(self, Grid(dt, increment=per_step, phase0=fixed_phase(0.0), **window))
+
     def __call__(self, ctx: Context) -> Array:
-        t = jnp.asarray(ctx.t)
-        cycles = self.frequency * t / 1000.0
-        # Keep only the fractional cycle: sin of a large float32 argument loses digits.
-        cycles = cycles - jnp.floor(cycles)
+        dtype = jnp.result_type(self.frequency)
+        if _prepared(self, ctx):
+            i = jnp.asarray(ctx.i)
+            cycles = phase_at(i, self.grid.increment, self.grid.phase0, dtype)
+            on = self.grid.on(i)
+        else:
+            t = jnp.asarray(ctx.t)
+            cycles = self.frequency * t / 1000.0
+            # Keep only the fractional cycle: sin of a large argument loses digits.
+            cycles = cycles - jnp.floor(cycles)
+            on = _window(t, self.t_start, self.t_end)
         value = self.amplitude * jnp.sin(2 * jnp.pi * cycles + self.phase) + self.offset
-        return jnp.where(_window(t, self.t_start, self.t_end), value, jnp.zeros_like(value))
+        return jnp.where(on, value, jnp.zeros_like(value))
 
 
-class Square(AbstractSignal):
+class Square(AbstractSignal, AbstractTimed):
     """A square wave (pulse train) switched on during `[t_start, t_end)`.
 
     Each period $1000/f$ ms starts with its on-phase: the value is
@@ -222,6 +290,7 @@ class Square(AbstractSignal):
     offset: Array
     t_start: Array
     t_end: Array
+    grid: Grid | None
 
     def __init__(
         self,
@@ -239,6 +308,7 @@ class Square(AbstractSignal):
         self.offset = to_float(offset, "offset")
         self.t_start = to_float(t_start, "t_start")
         self.t_end = to_float(t_end, "t_end")
+        self.grid = None
 
     def __check_init__(self):
         check_param(self.frequency, "frequency", positive=True)
@@ -248,12 +318,33 @@ class Square(AbstractSignal):
             raise ValueError(f"duty must lie in [0, 1], got duty={d}.")
         check_order(self.t_start, self.t_end)
 
+    def with_dt(self, dt: float) -> "Square":
+        """The window as steps, the cycles per step and at step 0 (periods counted from
+        `t_start`) in fixed point."""
+        f, start, end = (concrete(x) for x in (self.frequency, self.t_start, self.t_end))
+        if f is None or start is None or end is None:
+            return self
+        f = f.astype(np.float64)
+        window = _window_grid(self.t_start, self.t_end, dt)
+        per_step = fixed_phase(f * dt / 1000.0)
+        at_zero = fixed_phase(-f * start.astype(np.float64) / 1000.0)
+        return _with_grid(self, Grid(dt, increment=per_step, phase0=at_zero, **window))
+
     def __call__(self, ctx: Context) -> Array:
-        t = jnp.asarray(ctx.t)
-        elapsed = t - self.t_start + tolerance(t) + tolerance(self.t_start)
-        cycles = self.frequency * elapsed / 1000.0
-        frac = cycles - jnp.floor(cycles)
-        # The edge at the end of the on-phase is a boundary too: forgive its rounding.
-        pulse = (frac + tolerance(cycles) < self.duty) | (self.duty >= 1)
+        if _prepared(self, ctx):
+            i = jnp.asarray(ctx.i)
+            frac = phase_at(i, self.grid.increment, self.grid.phase0, self.duty.dtype)
+            # An edge that falls on a step in exact arithmetic rounds (to float32) to the
+            # same number as `duty`, so the step is off, as it is in exact arithmetic.
+            pulse = (frac < self.duty) | (self.duty >= 1)
+            on = self.grid.on(i)
+        else:
+            t = jnp.asarray(ctx.t)
+            elapsed = t - self.t_start + tolerance(t) + tolerance(self.t_start)
+            cycles = self.frequency * elapsed / 1000.0
+            frac = cycles - jnp.floor(cycles)
+            # The edge at the end of the on-phase is a boundary too: forgive its rounding.
+            pulse = (frac + tolerance(cycles) < self.duty) | (self.duty >= 1)
+            on = _window(t, self.t_start, self.t_end)
         value = jnp.where(pulse, self.amplitude + self.offset, self.offset)
-        return jnp.where(_window(t, self.t_start, self.t_end), value, jnp.zeros_like(value))
+        return jnp.where(on, value, jnp.zeros_like(value))

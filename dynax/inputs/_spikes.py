@@ -9,9 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
-from .._system import Context
+from .._system import AbstractTimed, Context
 from ._base import AbstractSource
 from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size
+from ._grid import Grid, step_at
 
 
 class PoissonState(eqx.Module):
@@ -20,15 +21,17 @@ class PoissonState(eqx.Module):
     spike: Bool[Array, " n"]
 
 
-class PoissonGroup(AbstractSource):
+class PoissonGroup(AbstractSource, AbstractTimed):
     """A population of `n` independent Poisson spike trains (Bernoulli per step).
 
     In each step of length $\\Delta t$ (ms) neuron $j$ spikes with probability
     $p_j = r_j \\Delta t / 1000$ ($r_j$ in Hz), independently of everything else, so
     that the number of spikes in a window $T$ has mean $r_j T / 1000$ and Fano factor
-    $1 - p_j \\approx 1$. The probability is clipped to $[0, 1]$: keep
-    $r \\Delta t < 1000$ (in practice $r\\Delta t \\ll 1000$, or the Bernoulli train is a
-    poor Poisson process). The key of each step comes from
+    $1 - p_j \\approx 1$. A step carries at most one spike, so $r \\Delta t$ must not
+    exceed 1000 (in practice $r\\Delta t \\ll 1000$, or the Bernoulli train is a poor
+    Poisson process): `dx.simulate` raises before the run when a fixed rate does
+    (`with_dt`), and a time-varying rate that reaches it stops the run with an error
+    instead of saturating. The key of each step comes from
     `ctx.require_key("PoissonGroup")`.
 
     A `PoissonGroup` is also a population: it has a static `n`, its state has `.spike`,
@@ -59,6 +62,17 @@ class PoissonGroup(AbstractSource):
         """No neuron spiking; `key` is unused."""
         return PoissonState(jnp.zeros(self.n, dtype=bool))
 
+    def with_dt(self, dt: float) -> "PoissonGroup":
+        """Checks that a fixed rate gives at most one spike per step of `dt` ms."""
+        rate = None if callable(self.rate) else concrete(self.rate)
+        if rate is not None and np.any(rate * dt > 1000.0):
+            raise ValueError(
+                f"PoissonGroup rate={float(np.max(rate)):g} Hz at dt={dt:g} ms gives a spike "
+                "probability above 1 per step (rate * dt > 1000), and a step carries at most "
+                f"one spike: use dt <= {1000.0 / float(np.max(rate)):g} ms or a lower rate."
+            )
+        return self
+
     def step(self, state: PoissonState, input, ctx: Context) -> PoissonState:
         """Draw the spikes of the step `[ctx.t, ctx.t + ctx.dt)`; `input` is ignored."""
         key = ctx.require_key("PoissonGroup")
@@ -66,7 +80,14 @@ class PoissonGroup(AbstractSource):
         rate = jnp.asarray(rate)
         if not jnp.issubdtype(rate.dtype, jnp.floating):
             rate = rate.astype(jnp.result_type(float))
-        p = jnp.clip(jnp.broadcast_to(rate, (self.n,)) * (ctx.dt / 1000.0), 0.0, 1.0)
+        p = jnp.broadcast_to(rate, (self.n,)) * (ctx.dt / 1000.0)
+        if callable(self.rate):
+            p = eqx.error_if(
+                p,
+                jnp.any(p > 1) | jnp.any(p < 0),
+                "PoissonGroup: the time-varying rate left [0, 1000 / dt] Hz (negative, or "
+                "more than one spike per step); use a smaller dt or bound the rate.",
+            )
         return PoissonState(jax.random.uniform(key, (self.n,), dtype=p.dtype) < p)
 
     def output(self, state: PoissonState) -> Bool[Array, " n"]:
@@ -80,7 +101,7 @@ class SpikeTimeState(eqx.Module):
     spike: Bool[Array, " n"]
 
 
-class SpikeTimeGroup(AbstractSource):
+class SpikeTimeGroup(AbstractSource, AbstractTimed):
     """A population of `n` neurons that spike at given times: neuron `indices[k]` at
     `times[k]`.
 
@@ -91,11 +112,13 @@ class SpikeTimeGroup(AbstractSource):
     `dt = 0.1` the times `0.1, 0.25, 0.3, 1.0` appear in steps `0, 2, 2, 9`. Times that
     lie on the grid are matched up to a few units in the last place, so `T = 0.3` is
     step 2 even though `0.3 / 0.1` rounds above 3. Because the initial state is at
-    $t = 0$, spike times must be positive. A neuron listed twice in one step spikes once.
+    $t = 0$, spike times must be positive. A step carries at most one spike per neuron:
+    `dx.simulate` raises before the run when two spikes of one neuron fall into the same
+    step of its `dt` (`with_dt`, which also turns the times into step indices on the
+    host, in float64, so that they stay exact however long the run).
 
-    Each step compares the current time with every event (cost $O$(number of events),
-    vectorised), and works for runs that start at any `t0` (it reads `ctx.t`, not the
-    step index).
+    Each step compares the step index with every event (cost $O$(number of events),
+    vectorised), so runs may start at any `t0`.
 
     **Arguments:**
 
@@ -107,6 +130,7 @@ class SpikeTimeGroup(AbstractSource):
     n: int = eqx.field(static=True)
     indices: Int[Array, " events"]
     times: Float[Array, " events"]
+    grid: Grid | None
 
     def __init__(self, n: int, indices: ArrayLike, times: ArrayLike):
         self.n = to_size(n)
@@ -115,6 +139,7 @@ class SpikeTimeGroup(AbstractSource):
             raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
         self.indices = jnp.asarray(indices, dtype=jnp.int32)
         self.times = to_float(times, "times")
+        self.grid = None
 
     def __check_init__(self):
         check_n(self.n)
@@ -146,8 +171,30 @@ class SpikeTimeGroup(AbstractSource):
         """No neuron spiking; `key` is unused."""
         return SpikeTimeState(jnp.zeros(self.n, dtype=bool))
 
+    def with_dt(self, dt: float) -> "SpikeTimeGroup":
+        """The step of each spike, checking that no neuron spikes twice in one step."""
+        times, idx = concrete(self.times), concrete(self.indices)
+        if times is None or idx is None:
+            return self
+        steps = np.asarray(step_at(times, dt)) - 1  # the step that reaches T
+        key = idx.astype(np.int64) * (2**32) + steps
+        unique, counts = np.unique(key, return_counts=True)
+        if np.any(counts > 1):
+            first = unique[counts > 1][0]
+            neuron, step = int(first // 2**32), int(first % 2**32)
+            raise ValueError(
+                f"SpikeTimeGroup: neuron {neuron} has {int(counts.max())} spikes in the step "
+                f"starting at {step * dt:g} ms (dt={dt:g} ms), and a step carries at most one "
+                "spike per neuron: use a smaller dt or merge those spikes."
+            )
+        grid = Grid(dt, events=jnp.asarray(steps))
+        return eqx.tree_at(lambda g: g.grid, self, grid, is_leaf=lambda x: x is None)
+
     def step(self, state: SpikeTimeState, input, ctx: Context) -> SpikeTimeState:
         """The spikes with $t < T \\le t + \\Delta t$; `input` is ignored."""
+        if self.grid is not None and self.grid.dt == ctx.dt:
+            target = jnp.where(self.grid.events == jnp.asarray(ctx.i), self.indices, self.n)
+            return SpikeTimeState(jnp.zeros(self.n, bool).at[target].set(True, mode="drop"))
         dtype = jnp.result_type(self.times, ctx.t)
         t = jnp.asarray(ctx.t, dtype=dtype)
         times = self.times.astype(dtype)
