@@ -19,6 +19,7 @@ from ._network import (
 from ._run import simulate as simulate
 from ._sweep import sweep as sweep
 from ._system import (
+    AbstractTimed as AbstractTimed,
     Context as Context,
     DynamicalSystem as DynamicalSystem,
     get_path as get_path,
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbstractProjection",
+    "AbstractTimed",
     "CurrentDrive",
     "DriveState",
     "AffineCurrent",

@@ -44,6 +44,23 @@ def to_float(x: Any, name: str) -> Array:
         raise ValueError(f"{name} must be a number or an array of numbers, got {x!r}.") from e
 
 
+def to_time(x: Any, name: str) -> Array | np.ndarray:
+    """A time parameter (ms) as a float64 NumPy array where concrete, so that `with_dt`
+    places it on the step grid exactly however late it is (float32 spaces 3.6·10⁶ ms by
+    0.25 ms); traced (built under `vmap`), a float array like any parameter. Inside a
+    compiled step it becomes float32 unless x64 is on, like the others."""
+    c = concrete(x)
+    if c is None:
+        return to_float(x, name)
+    try:
+        out = np.asarray(c, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be a number or an array of numbers (ms), got {x!r}.") from e
+    if np.issubdtype(np.asarray(c).dtype, np.bool_):
+        raise ValueError(f"{name} must be a number or an array of numbers (ms), got {x!r}.")
+    return out
+
+
 def check_param(
     x: Array,
     name: str,

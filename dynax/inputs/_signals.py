@@ -20,7 +20,7 @@ import numpy as np
 from .._custom_types import Array, ArrayLike, RealScalarLike
 from .._system import AbstractTimed, Context
 from ._base import AbstractSignal
-from ._checks import check_order, check_param, concrete, to_float, tolerance
+from ._checks import check_order, check_param, concrete, to_float, to_time, tolerance
 from ._grid import Grid, fixed_phase, phase_at, step_at
 
 
@@ -35,7 +35,8 @@ def _with_grid(signal, grid: Grid):
 def _window_grid(t_start: Array, t_end: Array, dt: float) -> dict:
     start = step_at(t_start, dt)
     lead = np.asarray(start, np.float64) * dt - np.asarray(t_start, np.float64)
-    return dict(start=start, end=step_at(t_end, dt), lead=jnp.asarray(lead, t_start.dtype))
+    lead = jnp.asarray(lead, jnp.result_type(float))
+    return dict(start=start, end=step_at(t_end, dt), lead=lead)
 
 
 def _reached(t: Array, boundary: Array) -> Array:
@@ -98,7 +99,7 @@ class Section(AbstractSignal, AbstractTimed):
         if len(shapes) > 1:
             raise ValueError(f"values must all have the same shape, got shapes {sorted(shapes)}.")
         self.values = jnp.stack(arrays) if arrays else jnp.zeros((0,))
-        self.durations = to_float(durations, "durations")
+        self.durations = to_time(durations, "durations")
         self.grid = None
 
     def __check_init__(self):
@@ -120,7 +121,7 @@ class Section(AbstractSignal, AbstractTimed):
         if durations is None:  # traced (built under vmap): the float path
             return self
         ends = np.cumsum(durations.astype(np.float64))
-        return _with_grid(self, Grid(dt, ends=step_at(ends.astype(durations.dtype), dt)))
+        return _with_grid(self, Grid(dt, ends=step_at(ends, dt)))
 
     def __call__(self, ctx: Context) -> Array:
         n_sections = self.durations.shape[0]
@@ -167,8 +168,8 @@ class Ramp(AbstractSignal, AbstractTimed):
     ):
         self.start_value = to_float(start_value, "start_value")
         self.end_value = to_float(end_value, "end_value")
-        self.t_start = to_float(t_start, "t_start")
-        self.t_end = to_float(t_end, "t_end")
+        self.t_start = to_time(t_start, "t_start")
+        self.t_end = to_time(t_end, "t_end")
         self.grid = None
 
     def __check_init__(self):
@@ -234,8 +235,8 @@ class Sinusoidal(AbstractSignal, AbstractTimed):
         self.frequency = to_float(frequency, "frequency")
         self.phase = to_float(phase, "phase")
         self.offset = to_float(offset, "offset")
-        self.t_start = to_float(t_start, "t_start")
-        self.t_end = to_float(t_end, "t_end")
+        self.t_start = to_time(t_start, "t_start")
+        self.t_end = to_time(t_end, "t_end")
         self.grid = None
 
     def __check_init__(self):
@@ -306,8 +307,8 @@ class Square(AbstractSignal, AbstractTimed):
         self.frequency = to_float(frequency, "frequency")
         self.duty = to_float(duty, "duty")
         self.offset = to_float(offset, "offset")
-        self.t_start = to_float(t_start, "t_start")
-        self.t_end = to_float(t_end, "t_end")
+        self.t_start = to_time(t_start, "t_start")
+        self.t_end = to_time(t_end, "t_end")
         self.grid = None
 
     def __check_init__(self):

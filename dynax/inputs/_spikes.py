@@ -11,7 +11,7 @@ import numpy as np
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import AbstractTimed, Context
 from ._base import AbstractSource
-from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size
+from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size, to_time
 from ._grid import Grid, step_at
 
 
@@ -138,7 +138,7 @@ class SpikeTimeGroup(AbstractSource, AbstractTimed):
         if idx is not None and idx.size and not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
         self.indices = jnp.asarray(indices, dtype=jnp.int32)
-        self.times = to_float(times, "times")
+        self.times = to_time(times, "times")
         self.grid = None
 
     def __check_init__(self):
