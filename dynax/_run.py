@@ -289,7 +289,7 @@ def simulate(
         (name, _monitor_fn(name, m, state)) for name, m in sorted(monitors.items())
     )
     inputs, input_arrays = _Inputs(inputs).split_arrays(dt, n)
-    traced = _is_traced((model, state, inputs, key))
+    traced = _is_traced((model, state, inputs, input_arrays, key))
     if chunk is not None and traced:
         raise ValueError("chunk moves records to the host; it cannot be used under jit/vmap.")
 

@@ -176,3 +176,84 @@ def test_clear_errors(kwargs, error, match):
     net = dx.Network({"E": dx.neurons.LIF(4)})
     with pytest.raises(error, match=match):
         dx.simulate(net, net.init(), **kwargs)
+
+
+def test_a_state_of_another_model_is_refused_naming_the_path():
+    with pytest.raises(ValueError, match=r"state 'v' has shape \(100,\).*gives shape \(200,\)"):
+        dx.simulate(dx.neurons.LIF(200), dx.neurons.LIF(100).init(), dt=0.1, n_steps=5)
+    net = dx.Network({"E": dx.neurons.LIF(3)})
+    with pytest.raises(ValueError, match="structure of model.init"):
+        dx.simulate(net, {"X": dx.neurons.LIF(3).init()}, dt=0.1, n_steps=5)
+
+
+def test_a_1d_input_array_is_ambiguous_and_a_time_series_says_its_dt():
+    lif = dx.neurons.LIF(10)
+    with pytest.raises(ValueError, match="TimeSeries.*Constant"):
+        dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=jnp.ones(10))
+    series = dx.inputs.TimeSeries(jnp.linspace(0.0, 30.0, 10), dt=0.1)
+    _, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=series, monitors={"v": "v"})
+    _, ref = dx.simulate(
+        lif,
+        lif.init(),
+        dt=0.1,
+        n_steps=10,
+        inputs=jnp.linspace(0.0, 30.0, 10)[:, None] * jnp.ones(10),
+        monitors={"v": "v"},
+    )
+    np.testing.assert_array_equal(rec["v"], ref["v"])
+    with pytest.raises(ValueError, match="TimeSeries with dt=0.1 ms, but the run has dt=0.05"):
+        dx.simulate(lif, lif.init(), dt=0.05, n_steps=10, inputs=series)
+    with pytest.raises(ValueError, match="TimeSeries of 10 steps, but the run has 20"):
+        dx.simulate(lif, lif.init(), dt=0.1, n_steps=20, inputs=series)
+    # per-neuron values
+    _, rec = dx.simulate(
+        lif,
+        lif.init(),
+        dt=0.1,
+        n_steps=10,
+        inputs=dx.inputs.Constant(jnp.arange(10.0)),
+        monitors={"v": "v"},
+    )
+    assert np.all(np.diff(rec["v"][-1]) > 0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(monitors=["v"]), TypeError, r"monitors must be a dict.*\{'v': 'v'\}"),
+        (dict(key=0), TypeError, r"key must be a JAX PRNG key such as jax.random.key\(0\)"),
+        (dict(t0=0.05), ValueError, "whole number of steps"),
+    ],
+)
+def test_bad_simulate_arguments_are_named(kwargs, error, message):
+    lif = dx.neurons.LIF(2)
+    with pytest.raises(error, match=message):
+        dx.simulate(lif, lif.init(), dt=0.1, n_steps=5, **kwargs)
+
+
+def test_non_finite_under_jit_and_vmap_names_step_time_and_path():
+    lif = dx.neurons.LIF(2)
+
+    def run(current):
+        return dx.simulate(lif, lif.init(), dt=0.1, n_steps=20, inputs=current, check_finite=True)[
+            0
+        ].v
+
+    current = np.zeros((20, 2), np.float32)
+    current[7, 1] = np.inf
+    with pytest.raises(Exception, match=r"step 7 \(t = 0.8 ms\) in 'v'"):
+        jax.block_until_ready(jax.jit(run)(current))
+    batch = np.zeros((3, 20, 2), np.float32)
+    batch[2, 4, 0] = np.nan
+    with pytest.raises(Exception, match=r"step 4 \(t = 0.5 ms\) in 'v' \(batch member 2\)"):
+        jax.block_until_ready(jax.vmap(run)(batch))
+    finite = jax.vmap(run)(np.zeros((3, 20, 2), np.float32))
+    assert np.all(np.isfinite(finite))
+
+
+def test_check_finite_under_x64(x64):
+    net = dx.Network({"E": dx.neurons.LIF(3)})
+    current = np.zeros((30, 3))
+    current[11, 2] = np.nan
+    with pytest.raises(FloatingPointError, match=r"step 11 \(t = 1.2 ms\) in 'E.v'"):
+        dx.simulate(net, net.init(), dt=0.1, n_steps=30, inputs={"E": current}, check_finite=True)
