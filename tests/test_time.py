@@ -22,8 +22,15 @@ class Probe(dx.DynamicalSystem):
 
 
 def run_signal(signal, t0, n_steps, dt=0.1):
-    _, rec = dx.simulate(Probe(), jnp.zeros(()), dt=dt, n_steps=n_steps, t0=t0, inputs=signal,
-                         monitors={"x": lambda s: s})
+    _, rec = dx.simulate(
+        Probe(),
+        jnp.zeros(()),
+        dt=dt,
+        n_steps=n_steps,
+        t0=t0,
+        inputs=signal,
+        monitors={"x": lambda s: s},
+    )
     return rec["t"], np.asarray(rec["x"])
 
 
@@ -68,8 +75,7 @@ def test_records_time_is_float64_and_exact():
 def test_spike_times_after_hours():
     times = np.array([HOUR + 0.1, HOUR + 0.25, HOUR + 1.0])
     group = dx.inputs.SpikeTimeGroup(2, [0, 1, 0], times)
-    _, rec = dx.simulate(group, group.init(), dt=0.1, n_steps=12, t0=HOUR,
-                         monitors={"s": "spike"})
+    _, rec = dx.simulate(group, group.init(), dt=0.1, n_steps=12, t0=HOUR, monitors={"s": "spike"})
     steps, neurons = np.nonzero(np.asarray(rec["s"]))
     np.testing.assert_array_equal(steps, [0, 2, 9])
     np.testing.assert_array_equal(neurons, [0, 1, 0])
