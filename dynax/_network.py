@@ -4,6 +4,7 @@ import abc
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -15,9 +16,11 @@ from .connect import CSR, FanOut, JitProb
 from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
+from .neurons import AbstractPopulation
+from .neurons._base import check_input
 from .ops import event_matvecs
 from .ops._kernels import KERNELS
-from .synapses import AbstractOutput
+from .synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
 
 
 class AbstractProjection(DynamicalSystem):
@@ -67,8 +70,9 @@ class Projection(AbstractProjection):
       `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)`, drawn per connection
       from its seed (units of the synaptic variable: μS or leak-conductance units for
       COBA, nA or mV for CUBA).
-    - `synapse`: the synapse dynamics, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`;
-      its state must have a field `g` with the postsynaptic variable.
+    - `synapse`: the synapse dynamics, a `dx.synapses.AbstractSynapse` of `n_post`
+      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`. One that is an
+      `AbstractLinearSynapse` receives the spikes in place (see `dx.Network`).
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
     - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
       whole projection, or an `(nnz,)` int array, one per connection (CSR only).
@@ -81,7 +85,7 @@ class Projection(AbstractProjection):
     post: str = eqx.field(static=True)
     conn: CSR | FanOut | JitProb
     weight: Array | Uniform | Normal
-    synapse: DynamicalSystem
+    synapse: AbstractSynapse
     output: AbstractOutput
     delay: Delay | None
     kernel: str = eqx.field(static=True)
@@ -92,11 +96,26 @@ class Projection(AbstractProjection):
         post: str,
         conn: CSR | FanOut | JitProb,
         weight: ArrayLike | Uniform | Normal,
-        synapse: DynamicalSystem,
+        synapse: AbstractSynapse,
         output: AbstractOutput,
         delay: ArrayLike = 0,
         kernel: str = "auto",
     ):
+        for role, name in (("pre", pre), ("post", post)):
+            if not isinstance(name, str):
+                raise TypeError(
+                    f"{role} must be the name (a str) of a population, got {_describe(name)}."
+                )
+        if not isinstance(synapse, AbstractSynapse):
+            raise TypeError(
+                "synapse must be a dx.synapses.AbstractSynapse (such as "
+                f"dx.synapses.Exponential), got {_describe(synapse)}."
+            )
+        if not isinstance(output, AbstractOutput):
+            raise TypeError(
+                "output must be a dx.synapses.AbstractOutput (dx.synapses.COBA or CUBA), "
+                f"got {_describe(output)}."
+            )
         if not isinstance(conn, CSR | FanOut | JitProb):
             raise ValueError(
                 f"conn must be a dx.connect.CSR, FanOut or JitProb, got {type(conn).__name__}."
@@ -129,7 +148,7 @@ class Projection(AbstractProjection):
                     f"weight must be a scalar or have one entry per connection {per_synapse}, "
                     f"got shape {self.weight.shape}."
                 )
-        if getattr(synapse, "n", conn.n_post) != conn.n_post:
+        if synapse.n != conn.n_post:
             raise ValueError(
                 f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
             )
@@ -173,10 +192,12 @@ class Projection(AbstractProjection):
         return _propagate([self], [state], [spikes], [ctx], self.kernel)[0]
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
-        """The synapse state after this step without input, when the synapse has a
-        `decay` method (its `step` then adds the input to `g`); None otherwise."""
-        decay = getattr(self.synapse, "decay", None)
-        return None if decay is None else decay(state.syn, ctx)
+        """The synapse state after this step without input, when the synapse is a
+        `dx.synapses.AbstractLinearSynapse` (its `step` then adds the input to `g`);
+        None otherwise."""
+        if isinstance(self.synapse, AbstractLinearSynapse):
+            return self.synapse.decay(state.syn, ctx)
+        return None
 
     def receive(
         self, state: ProjectionState, arriving: Array, ctx: Context, decayed: Any = None
@@ -250,7 +271,14 @@ class CurrentDrive(AbstractProjection):
             )
 
     def sizes(self) -> tuple[None, int | None]:
-        return None, getattr(self.source, "n", None)
+        shape = jax.eval_shape(self._value).shape  # no computation: shapes only
+        return None, (shape[0] if len(shape) == 1 else None)
+
+    def _value(self) -> Array:
+        """The source's value at t = 0 (of a fresh state, for a source)."""
+        if isinstance(self.source, AbstractSource):
+            return self.source.output(self.source.init(jax.random.key(0)))
+        return self.source(Context(jnp.zeros(()), 1.0, jnp.zeros((), jnp.int32)))
 
     def init(self, key: PRNGKeyArray | None = None) -> DriveState:
         if isinstance(self.source, AbstractSource):
@@ -258,7 +286,7 @@ class CurrentDrive(AbstractProjection):
             value = self.source.output(source)
         else:  # the signal's value at t = 0, for its shape
             source = None
-            value = self.source(Context(jnp.zeros(()), 1.0, jnp.zeros((), jnp.int32)))
+            value = self._value()
         return DriveState(value=jnp.zeros_like(jnp.asarray(value, float)), source=source)
 
     def step(self, state: DriveState, input: None, ctx: Context) -> DriveState:
@@ -275,33 +303,62 @@ class Network(DynamicalSystem):
     One step: (1) every projection reads its presynaptic population's spikes of the
     previous step (through its delay buffer) and advances its synapses; (2) each
     population's input is the sum of the currents of the projections onto it plus its
-    external input; (3) every population advances. Spike sources such as
-    `dx.inputs.PoissonGroup` are populations too.
+    external input; (3) every population advances.
 
-    The state is a dict keyed like the children: `state["E"].v`, `state["E2I"].syn.g`.
-    `step`'s `input` is `None` or a dict `{population: input}`.
+    The state is a dict keyed like the children: `state["E"].v`, `state["E2I"].syn.g`;
+    monitors address it by dotted paths (`"E.v"`), which is why names may not contain
+    `"."`. `step`'s `input` is `None` or a dict `{population: input}`, each input `None`,
+    a number, an array of shape `()` or `(n,)` of that population, or a
+    `dx.AffineCurrent`; anything else raises an error naming the population (while
+    tracing, so `dx.simulate` raises it before the run).
 
     **Arguments:**
 
-    - `populations`: `{name: model}`; each has a size `n` and a state with `spike`.
-    - `projections`: `{name: projection}`: `dx.Projection`s between those populations,
-      and `dx.CurrentDrive`s feeding a current into one.
+    - `populations`: `{name: model}`: each a `dx.neurons.AbstractPopulation` (any
+      neuron model, a `dx.neurons.AbstractNeuron`), or a spike source such as
+      `dx.inputs.PoissonGroup` or `dx.inputs.SpikeTimeGroup` (an
+      `dx.inputs.AbstractSource` whose output is a bool `(n,)` spike vector; it takes no
+      input).
+    - `projections`: `{name: projection}`, each a `dx.AbstractProjection`:
+      `dx.Projection`s between those populations, and `dx.CurrentDrive`s feeding a
+      current into one.
+
+    Names are non-empty strings without `"."`, distinct across both dicts. Construction
+    checks all of this and the sizes of every projection against its populations,
+    raising a `TypeError` (wrong kind of model) or `ValueError` (wrong name or size).
     """
 
-    populations: dict[str, DynamicalSystem]
+    populations: dict[str, AbstractPopulation | AbstractSource]
     projections: dict[str, AbstractProjection]
 
     def __init__(
         self,
-        populations: dict[str, DynamicalSystem],
+        populations: dict[str, AbstractPopulation | AbstractSource],
         projections: dict[str, AbstractProjection] | None = None,
     ):
         projections = {} if projections is None else projections
+        for arg, value in (("populations", populations), ("projections", projections)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{arg} must be a dict {{name: model}}, got {_describe(value)}.")
         self.populations, self.projections = dict(populations), dict(projections)
+        _check_names("population", self.populations)
+        _check_names("projection", self.projections)
         clash = set(self.populations) & set(self.projections)
         if clash:
             raise ValueError(f"names used for both a population and a projection: {clash}.")
+        sizes = {name: _population_size(name, pop) for name, pop in self.populations.items()}
         for name, proj in self.projections.items():
+            if not isinstance(proj, AbstractProjection):
+                hint = (
+                    " It is a population: put it in populations=."
+                    if isinstance(proj, AbstractPopulation)
+                    else ""
+                )
+                raise TypeError(
+                    f"projections[{name!r}] is {_describe(proj)}, not a projection: "
+                    "projections= holds dx.Projection, dx.CurrentDrive or other "
+                    f"dx.AbstractProjection models.{hint}"
+                )
             for role, target, size in zip(("pre", "post"), (proj.pre, proj.post), proj.sizes()):
                 if target is None:
                     continue
@@ -310,7 +367,7 @@ class Network(DynamicalSystem):
                         f"projection {name!r} has {role}={target!r}, which is not a "
                         f"population; populations are {sorted(self.populations)}."
                     )
-                n = self.populations[target].n
+                n = sizes[target]
                 if size is not None and n != size:
                     raise ValueError(
                         f"projection {name!r}: it has n_{role}={size} but "
@@ -321,6 +378,13 @@ class Network(DynamicalSystem):
                     f"projection {name!r} targets {proj.post!r}, a spike source, which "
                     "takes no input."
                 )
+
+    def _spikes(self, state: dict[str, Any], name: str) -> Array:
+        """The spikes of population `name` in `state`."""
+        pop = self.populations[name]
+        if isinstance(pop, AbstractSource):  # a spike source (checked at construction)
+            return pop.output(state[name])
+        return pop.spikes(state[name])
 
     def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
         """The new states of the projections without delay, by projection name: those
@@ -335,7 +399,7 @@ class Network(DynamicalSystem):
         for kernel, names in groups.items():
             projs = [self.projections[n] for n in names]
             states = [state[n] for n in names]
-            spikes = [state[p.pre].spike for p in projs]
+            spikes = [self._spikes(state, p.pre) for p in projs]
             ctxs = [ctx.child(n) for n in names]
             new.update(zip(names, _propagate(projs, states, spikes, ctxs, kernel)))
         return new
@@ -348,26 +412,127 @@ class Network(DynamicalSystem):
         # values cost a compilation each (0.47 s of the COBA network's 0.59 s first init).
         return _init(self, key)
 
-    def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
-        input = {} if input is None else input
+    def _check_input(self, input: Any) -> dict:
+        """`input` as a dict, after checking its keys and shapes (static: no run time)."""
+        if input is None:
+            return {}
+        if not isinstance(input, dict):
+            raise TypeError(
+                "the input of a Network must be None or a dict {population: input}, got "
+                f"{_describe(input)}; populations are {sorted(self.populations)}."
+            )
         unknown = set(input) - set(self.populations)
         if unknown:
             raise ValueError(
-                f"input has keys {sorted(unknown)} that are not populations; "
+                f"input has keys {sorted(unknown, key=str)} that are not populations; "
                 f"populations are {sorted(self.populations)}."
             )
+        for name, value in input.items():
+            pop = self.populations[name]
+            if isinstance(pop, AbstractSource):
+                if value is not None:
+                    raise ValueError(
+                        f"input[{name!r}]: population {name!r} is a spike source "
+                        f"({type(pop).__name__}), which takes no input."
+                    )
+                continue
+            check_input(value, pop.n, f"input[{name!r}] of population {name!r} (n={pop.n})")
+        return input
+
+    def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
+        input = self._check_input(input)
         new = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
         new.update(self._propagate_together(state, ctx))
         for name, proj in self.projections.items():
             if name not in new:
-                spikes = None if proj.pre is None else state[proj.pre].spike
+                spikes = None if proj.pre is None else self._spikes(state, proj.pre)
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
+            post = self.populations[proj.post]
+            check_input(current, post.n, f"the current of projection {name!r} into {proj.post!r}")
             drive[proj.post] = current if drive[proj.post] is None else current + drive[proj.post]
         for name, pop in self.populations.items():
             new[name] = pop.step(state[name], drive[name], ctx.child(name))
         return new
+
+
+def _describe(x: Any) -> str:
+    """What `x` is, for an error message: its type, and its shape if an array."""
+    if eqx.is_array(x) or isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} ({x.dtype})"
+    kind = _a(type(x).__name__)
+    if isinstance(x, eqx.Module):
+        return kind
+    text = repr(x)
+    return f"{kind} ({text if len(text) <= 40 else text[:37] + '...'})"
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiouAEIOU" else f"a {noun}"
+
+
+def _check_names(kind: str, names: Any) -> None:
+    """Names must address a child by a dotted state path: non-empty, no ".", a str."""
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} names must be strings, got {_describe(name)}.")
+        if not name or "." in name:
+            raise ValueError(
+                f"{kind} name {name!r} is not allowed: names must be non-empty and "
+                'contain no "." (state paths are dotted, e.g. "E.v").'
+            )
+
+
+def _population_size(name: str, pop: Any) -> int:
+    """The size `n` of population `name`, after checking that `pop` is a population (or
+    a spike source) whose spikes are an `(n,)` vector. Shapes only: no computation."""
+    if isinstance(pop, AbstractPopulation):
+
+        def spikes():
+            return pop.spikes(pop.init(jax.random.key(0)))
+
+    elif isinstance(pop, AbstractSource):
+
+        def spikes():
+            return pop.output(pop.init(jax.random.key(0)))
+
+    else:
+        if isinstance(pop, AbstractProjection):
+            hint = " It is a projection: put it in projections=."
+        elif isinstance(pop, AbstractSynapse):
+            hint = " It is a synapse: it belongs in a dx.Projection."
+        else:
+            hint = ""
+        raise TypeError(
+            f"populations[{name!r}] is {_describe(pop)}, not a population: populations= "
+            "holds neuron models (dx.neurons.AbstractPopulation, such as "
+            "dx.neurons.LIF) and spike sources (dx.inputs.PoissonGroup, "
+            f"dx.inputs.SpikeTimeGroup).{hint}"
+        )
+    try:
+        out = jax.eval_shape(spikes)
+    except AttributeError as e:
+        raise TypeError(
+            f"populations[{name!r}] ({type(pop).__name__}): its spikes cannot be read from "
+            f"its state ({e}); a dx.neurons.AbstractNeuron keeps them in a state field "
+            "`spike`."
+        ) from e
+    if isinstance(pop, AbstractSource):
+        if out.dtype != jnp.bool_ or out.ndim != 1:
+            raise TypeError(
+                f"populations[{name!r}] is {_a(type(pop).__name__)}, whose output is not a "
+                f"spike vector (it has shape {out.shape}, dtype {out.dtype}): a source of "
+                "currents drives a population through a dx.CurrentDrive in projections= "
+                "or through inputs= of dx.simulate."
+            )
+        return out.shape[0]
+    if out.shape != (pop.n,):
+        raise ValueError(
+            f"populations[{name!r}] ({type(pop).__name__}) has n={pop.n} but its spikes "
+            f"have shape {out.shape}."
+        )
+    return pop.n
 
 
 @eqx.filter_jit

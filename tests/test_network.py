@@ -1,3 +1,4 @@
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -105,3 +106,57 @@ def test_projection_rejects_weights_shaped_for_another_format():
         dx.Projection(
             "A", "B", fan_out, jnp.ones(7), dx.synapses.Exponential(40, tau=5.0), dx.synapses.CUBA()
         )
+
+
+class ClockState(eqx.Module):
+    fired: jax.Array  # deliberately not called `spike`: the family's `spikes` reads it
+    count: jax.Array
+
+
+class Clock(dx.neurons.AbstractPopulation):
+    """`n` units that all fire on every `period`-th step."""
+
+    n: int = eqx.field(static=True)
+    period: int = eqx.field(static=True)
+
+    def init(self, key=None):
+        return ClockState(jnp.zeros(self.n, bool), jnp.zeros((), jnp.int32))
+
+    def step(self, state, input, ctx):
+        count = state.count + 1
+        return ClockState(jnp.full(self.n, count % self.period == 0), count)
+
+    def spikes(self, state):
+        return state.fired
+
+
+class StepOnlyExponential(dx.synapses.AbstractSynapse):
+    """An exponential synapse that is not declared linear: the network calls its `step`."""
+
+    n: int = eqx.field(static=True)
+    tau: float
+
+    def init(self, key=None):
+        return dx.synapses.ExponentialState(jnp.zeros(self.n))
+
+    def step(self, state, input, ctx):
+        return dx.synapses.ExponentialState(state.g * jnp.exp(-ctx.dt / self.tau) + input)
+
+
+def test_declared_families_drive_the_network():
+    # A population of its own kind (spikes in a field `fired`) feeds a LIF population
+    # through a synapse that only has `step`; it gives the run of the linear Exponential
+    # that the network propagates in place.
+    conn = dx.connect.from_dense(np.ones((4, 3), bool))
+    records = []
+    for syn in (dx.synapses.Exponential(3, 5.0), StepOnlyExponential(3, 5.0)):
+        net = dx.Network(
+            {"C": Clock(4, period=10), "N": dx.neurons.LIF(3, v_th=1e9)},
+            {"C2N": dx.Projection("C", "N", conn, 0.5, syn, dx.synapses.CUBA())},
+        )
+        _, rec = dx.simulate(net, net.init(), dt=0.1, n_steps=40, monitors={"g": "C2N.syn.g"})
+        records.append(rec["g"])
+    # Four units firing at steps 10, 20, 30 give 2.0 each, which then decays.
+    g = records[0][:, 0]
+    assert g[10] == pytest.approx(2.0) and g[9] == 0.0
+    np.testing.assert_allclose(records[0], records[1], rtol=1e-6)

@@ -1,44 +1,130 @@
-"""Firing rates from recorded spikes."""
+"""Firing rates from recorded spikes.
 
+A spike monitor records the `spike` vector of the recorded steps only: with
+`dx.simulate(..., every=k)` each row holds the spikes of one step in `k` (a sample), not
+the spikes of the `k` steps since the previous row (a count). Rates are therefore
+computed from rows of single steps (bool, `every=1`) or from integer spike counts; given
+the records' times `t`, the functions check which one they have, so a sampled record is
+an error rather than a rate that is wrong by a factor of up to `k` (or 0 Hz).
+"""
+
+from typing import Any
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike
 
 
-def _check(spikes: ArrayLike, dt: float) -> Array:
-    spikes = jnp.asarray(spikes)
+def _row_interval(spikes: Array, dt: Any, t: Any) -> float:
+    """The time (ms) that one row of `spikes` covers, after checking `dt` and `t`."""
     if spikes.ndim < 1:
         raise ValueError(f"spikes must have a leading time axis, got shape {spikes.shape}.")
-    if not dt > 0:
-        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
-    return spikes
+    if dt is not None and not (isinstance(dt, int | float | np.number) and dt > 0):
+        raise ValueError(f"dt must be a positive number (ms), got dt={dt!r}.")
+    counts = jnp.issubdtype(spikes.dtype, jnp.integer)
+    spacing = None if t is None else _spacing(t, spikes.shape[0])
+    if counts:  # each row counts the spikes since the previous one
+        interval = spacing if spacing is not None else dt
+        if interval is None:
+            raise ValueError(
+                "integer spikes are counts over the time between rows: pass t (the "
+                'records\' times, records["t"]) or dt (when there is one row per step).'
+            )
+        return float(interval)
+    # Bool (or 0/1 float) rows: the spikes of one step of length dt each.
+    if dt is None:
+        raise ValueError(
+            "dt is needed: each row of bool spikes holds the spikes of one simulation step "
+            "of length dt (ms); pass the dt of dx.simulate."
+        )
+    if spacing is not None and not np.isclose(spacing, dt, rtol=1e-3, atol=0.0):
+        every = spacing / dt
+        raise ValueError(
+            f"the records are {spacing:g} ms apart but dt={dt:g} ms: the spikes were "
+            f"recorded on one step in {every:g} (dx.simulate's every={every:g}), "
+            "so each row is a sample of one step, not a count of the spikes in between, "
+            "and no rate can be computed from them. Record spikes with every=1 (chunk= "
+            "bounds the memory of long runs), or pass integer spike counts per row."
+        )
+    return float(dt)
 
 
-def firing_rate(spikes: ArrayLike, dt: float, *, per_neuron: bool = False) -> Array:
+def _spacing(t: Any, n_rows: int) -> float | None:
+    """The uniform spacing (ms) of the record times `t`, or None with a single row."""
+    try:
+        times = np.asarray(t, dtype=np.float64)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        raise ValueError(
+            't must be concrete: the records\' times records["t"] of dx.simulate (a NumPy '
+            "array, also inside jit, vmap or dx.sweep)."
+        ) from None
+    if times.shape != (n_rows,):
+        raise ValueError(
+            f"t must have one time per row of spikes, shape ({n_rows},), got shape {times.shape}."
+        )
+    if n_rows < 2:
+        return None
+    gaps = np.diff(times)
+    if not (np.all(gaps > 0) and np.allclose(gaps, gaps[0], rtol=1e-3, atol=0.0)):
+        raise ValueError("t must be increasing and evenly spaced, like the records' times.")
+    return float(gaps[0])
+
+
+def firing_rate(
+    spikes: ArrayLike,
+    dt: float | None = None,
+    *,
+    t: ArrayLike | None = None,
+    per_neuron: bool = False,
+) -> Array:
     """Mean firing rate (Hz) of recorded spikes.
+
+    Pass `t=records["t"]` as well as `dt`: then a spike record taken with
+    `dx.simulate(..., every=k)`, `k > 1`, raises a `ValueError` instead of giving a
+    wrong rate. Such a record holds the spikes of every `k`-th step only, not those in
+    between, so no rate can be computed from it; record spikes with `every=1` (with
+    `chunk=` for long runs). Without `t` the rows are taken to be consecutive steps.
 
     **Arguments:**
 
-    - `spikes`: `(T, n)` spikes (bool or counts), one row per recorded step.
-    - `dt`: time between rows (ms): the step times `every` of `dx.simulate`.
+    - `spikes`: `(T, n)` records, time first, one row per record. Bool (or 0/1 float)
+      rows are the spikes of one simulation step each; integer rows are spike counts,
+      each over the time since the previous row.
+    - `dt`: the simulation step (ms), `dx.simulate`'s `dt`. Needed for bool rows; for
+      counts without `t`, the time between rows.
+    - `t`: the records' times (ms), `records["t"]` (a NumPy array, evenly spaced):
+      checks bool rows against `dt`, and gives the time between rows of counts.
     - `per_neuron`: return each neuron's rate `(n,)` instead of the population mean.
     """
-    spikes = _check(spikes, dt)
-    duration_s = spikes.shape[0] * dt / 1000.0
+    spikes = jnp.asarray(spikes)
+    interval = _row_interval(spikes, dt, t)
+    duration_s = spikes.shape[0] * interval / 1000.0
     counts = jnp.sum(spikes, axis=0, dtype=jnp.result_type(float))  # no float copy of spikes
     rates = counts / duration_s
     return rates if per_neuron else rates.mean()
 
 
-def population_rate(spikes: ArrayLike, dt: float, *, window: float | None = None) -> Array:
-    """Instantaneous population rate (Hz) at each recorded step, `(T,)`: the fraction of
-    neurons that spiked, divided by `dt`, optionally averaged over a centred rectangular
-    `window` (ms)."""
-    spikes = _check(spikes, dt)
+def population_rate(
+    spikes: ArrayLike,
+    dt: float | None = None,
+    *,
+    t: ArrayLike | None = None,
+    window: float | None = None,
+) -> Array:
+    """Instantaneous population rate (Hz) at each recorded row, `(T,)`: the mean over
+    neurons of the spikes in the row, divided by the time the row covers, optionally
+    averaged over a centred rectangular `window` (ms).
+
+    `spikes`, `dt` and `t` as for [`dynax.measure.firing_rate`][] (a record taken with
+    `every > 1` is an error when `t` is given).
+    """
+    spikes = jnp.asarray(spikes)
+    interval = _row_interval(spikes, dt, t)
     rate = jnp.mean(spikes.reshape(spikes.shape[0], -1), axis=1, dtype=jnp.result_type(float))
-    rate = rate / (dt / 1000.0)
+    rate = rate / (interval / 1000.0)
     if window is not None:
-        width = max(1, int(np.round(window / dt)))
+        width = max(1, int(np.round(window / interval)))
         rate = jnp.convolve(rate, jnp.ones(width) / width, mode="same")
     return rate

@@ -5,10 +5,11 @@ import jax.numpy as jnp
 
 from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
-from .._system import Context, as_float_array
+from .._system import Context
 from ..integrate import odeint
 from ..integrate._ode import check_ode_method
-from ._base import AbstractNeuron
+from ._base import AbstractNeuron, check_input
+from ._checks import check_below, param, size
 
 
 class LIFState(eqx.Module):
@@ -51,7 +52,11 @@ class LIF(AbstractNeuron):
       [`dynax.integrate.odeint`][] (a name such as `"rk4"`, a `ButcherTableau` or a
       Diffrax solver); the default `"exp_euler"` is exact for this linear equation.
 
-    Every numeric argument is a scalar or an `(n,)` array (heterogeneous neurons).
+    Every numeric argument is a finite scalar or an `(n,)` array (heterogeneous
+    neurons), and `v_reset < v_th`; construction raises a `ValueError` naming the
+    argument otherwise (where the values are concrete: a model built under `vmap` is
+    not checked). `step` checks its input: `None`, a number, an array of shape `()` or
+    `(n,)`, or a `dx.AffineCurrent` of those.
 
     ??? cite "Reference"
 
@@ -84,23 +89,25 @@ class LIF(AbstractNeuron):
         v_init: object = None,
         method: object = "exp_euler",
     ):
-        if not isinstance(n, int) or n <= 0:
-            raise ValueError(f"n must be a positive int, got n={n!r}.")
-        self.n = n
-        self.tau = as_float_array(tau, "tau", positive=True)
-        self.v_rest = as_float_array(v_rest, "v_rest")
-        self.v_reset = as_float_array(v_reset, "v_reset")
-        self.v_th = as_float_array(v_th, "v_th")
-        self.R = as_float_array(R, "R", positive=True)
-        self.tau_ref = as_float_array(tau_ref, "tau_ref", nonnegative=True)
-        self.I_bias = as_float_array(I_bias, "I_bias")
-        self.v_init = self.v_rest if v_init is None else v_init
+        self.n = n = size(n)
+        self.tau = param(tau, "tau", positive=True, n=n)
+        self.v_rest = param(v_rest, "v_rest", n=n)
+        self.v_reset = param(v_reset, "v_reset", n=n)
+        self.v_th = param(v_th, "v_th", n=n)
+        self.R = param(R, "R", positive=True, n=n)
+        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.I_bias = param(I_bias, "I_bias", n=n)
+        # A neuron reset to or above threshold is still above it: with a refractory
+        # period it would fire on every step, without one whenever the input holds it.
+        check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
+        if v_init is None:
+            self.v_init = self.v_rest
+        elif callable(v_init):
+            self.v_init = v_init
+        else:
+            self.v_init = param(v_init, "v_init", n=n)
         check_ode_method(method)
         self.method = method
-        for name in ("tau", "v_rest", "v_reset", "v_th", "R", "tau_ref", "I_bias"):
-            shape = jnp.shape(getattr(self, name))
-            if shape not in ((), (n,)):
-                raise ValueError(f"{name} must be a scalar or have shape ({n},), got {shape}.")
 
     def init(self, key: PRNGKeyArray | None = None) -> LIFState:
         if callable(self.v_init):
@@ -120,6 +127,7 @@ class LIF(AbstractNeuron):
         ) / self.tau
 
     def step(self, state: LIFState, input, ctx: Context) -> LIFState:
+        check_input(input, self.n, f"the input of LIF(n={self.n})")
         if isinstance(self.method, str) and self.method == "exp_euler":
             # Exponential Euler in closed form for this linear equation: one `exp` and
             # one division per neuron, where the generic scheme takes `expm1` and three

@@ -4,7 +4,9 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
-from .._system import Context, DynamicalSystem, as_float_array
+from .._system import Context
+from ..neurons._checks import param, size
+from ._base import AbstractLinearSynapse
 
 
 class ExponentialState(eqx.Module):
@@ -14,7 +16,7 @@ class ExponentialState(eqx.Module):
     g: Float[Array, " n"]
 
 
-class Exponential(DynamicalSystem):
+class Exponential(AbstractLinearSynapse):
     r"""A synaptic variable that jumps by the arriving weight and decays exponentially:
 
     $$\frac{dg}{dt} = -\frac{g}{\tau} + \sum_k w_k\,\delta(t - t_k).$$
@@ -26,15 +28,15 @@ class Exponential(DynamicalSystem):
     **Arguments:**
 
     - `n`: number of postsynaptic neurons.
-    - `tau`: decay time constant (ms), > 0; a scalar or `(n,)`.
+    - `tau`: decay time constant (ms), finite and > 0; a scalar or `(n,)`.
     """
 
     n: int = eqx.field(static=True)
     tau: Array
 
     def __init__(self, n: int, tau: ArrayLike = 5.0):
-        self.n = n
-        self.tau = as_float_array(tau, "tau", positive=True)
+        self.n = n = size(n)
+        self.tau = param(tau, "tau", positive=True, n=n)
 
     def init(self, key: PRNGKeyArray | None = None) -> ExponentialState:
         return ExponentialState(g=jnp.zeros(self.n, self.tau.dtype))

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from .._system import as_float_array
+from ..neurons._checks import param
 
 
 class AbstractOutput(eqx.Module):
@@ -23,13 +23,14 @@ class COBA(AbstractOutput):
 
     **Arguments:**
 
-    - `E`: reversal potential (mV), e.g. 0 mV for AMPA, −80 mV for GABA-A.
+    - `E`: reversal potential (mV), finite, e.g. 0 mV for AMPA, −80 mV for GABA-A; a
+      scalar or one per postsynaptic neuron.
     """
 
     E: Array
 
     def __init__(self, E: ArrayLike):
-        self.E = as_float_array(E, "E")
+        self.E = param(E, "E")
 
     def __call__(self, g):
         return AffineCurrent(g * self.E, g)

@@ -16,8 +16,8 @@ def test_coba_excitatory_rate_matches_reference(connectivity):
         duration=1000.0,
         monitors={"E": "E.spike", "I": "I.spike"},
     )
-    rate_e = float(dx.measure.firing_rate(rec["E"], dt=0.1))
-    rate_i = float(dx.measure.firing_rate(rec["I"], dt=0.1))
+    rate_e = float(dx.measure.firing_rate(rec["E"], dt=0.1, t=rec["t"]))
+    rate_i = float(dx.measure.firing_rate(rec["I"], dt=0.1, t=rec["t"]))
     assert 18.0 <= rate_e <= 24.0
     assert 18.0 <= rate_i <= 26.0
 

@@ -132,3 +132,13 @@ def test_method_field_chooses_the_integrator(x64, method, dt, atol):
 def test_unknown_method_is_rejected():
     with pytest.raises(ValueError, match="exp_euler"):
         dx.neurons.LIF(2, method="rk45")
+
+
+def test_models_built_under_vmap_skip_the_value_checks():
+    # Traced parameters cannot be checked at construction; a sweep over v_reset must
+    # still build (the concrete v_th is compared only with concrete resets).
+    resets = jnp.asarray([-5.0, 0.0, 5.0])
+    models = eqx.filter_vmap(lambda r: dx.neurons.LIF(2, v_reset=r, v_th=10.0))(resets)
+    np.testing.assert_array_equal(models.v_reset, resets)
+    with pytest.raises(ValueError, match="v_reset must be below v_th"):
+        dx.neurons.LIF(2, v_reset=jnp.array([0.0, 10.0]), v_th=10.0)
