@@ -67,8 +67,11 @@ def test_every_and_chunk_give_the_records_of_one_long_scan():
     _, unrolled = run(net, n_steps=1000, unroll=3)  # 1000 = 333 × 3 + 1
     _, unrolled_every = run(net, n_steps=1000, every=5, unroll=8)
     np.testing.assert_array_equal(every["t"], one["t"][4::5])
+    counts = np.asarray(one["spike"]).reshape(200, 5, -1).sum(axis=1)  # spikes are counted
+    np.testing.assert_array_equal(every["spike"], counts)
     for name in ("spike", "g", "v0"):
-        np.testing.assert_array_equal(every[name], one[name][4::5])
+        if name != "spike":
+            np.testing.assert_array_equal(every[name], one[name][4::5])
         np.testing.assert_array_equal(chunked[name], every[name])
         # Unrolled, XLA fuses differently: the same spikes, values within rounding.
         np.testing.assert_allclose(unrolled[name], one[name], rtol=1e-5, atol=1e-6)
@@ -257,3 +260,19 @@ def test_check_finite_under_x64(x64):
     current[11, 2] = np.nan
     with pytest.raises(FloatingPointError, match=r"step 11 \(t = 1.2 ms\) in 'E.v'"):
         dx.simulate(net, net.init(), dt=0.1, n_steps=30, inputs={"E": current}, check_finite=True)
+
+
+def test_boolean_monitors_with_every_count_instead_of_sampling():
+    net = small_net()
+    state = net.init(jax.random.key(1))
+    kw = dict(dt=0.1, n_steps=200, key=jax.random.key(2))
+    monitors = {"s": "E.spike", "v": "E.v"}
+    _, each = dx.simulate(net, state, monitors=monitors, **kw)
+    _, thinned = dx.simulate(net, state, monitors=monitors, every=10, **kw)
+    assert thinned["s"].dtype == jnp.int32
+    counts = np.asarray(each["s"]).reshape(20, 10, -1).sum(axis=1)
+    np.testing.assert_array_equal(thinned["s"], counts)
+    np.testing.assert_array_equal(thinned["v"], each["v"][9::10])  # floats are sampled
+    assert counts.sum() > 0
+    rate = dx.measure.firing_rate(thinned["s"], t=thinned["t"])
+    np.testing.assert_allclose(rate, dx.measure.firing_rate(each["s"], dt=0.1), rtol=1e-6)

@@ -81,11 +81,12 @@ def firing_rate(
 ) -> Array:
     """Mean firing rate (Hz) of recorded spikes.
 
-    Pass `t=records["t"]` as well as `dt`: then a spike record taken with
-    `dx.simulate(..., every=k)`, `k > 1`, raises a `ValueError` instead of giving a
-    wrong rate. Such a record holds the spikes of every `k`-th step only, not those in
-    between, so no rate can be computed from it; record spikes with `every=1` (with
-    `chunk=` for long runs). Without `t` the rows are taken to be consecutive steps.
+    `dx.simulate(..., every=k)` with `k > 1` records boolean monitors (spikes) as int32
+    counts over the `k` steps up to each record; pass `t=records["t"]` to read them.
+    Pass `t` with bool rows as well: a bool record whose times are not `dt` apart (spikes
+    sampled every `k`-th step by a function of one's own, which drops those in between)
+    then raises a `ValueError` instead of giving a wrong rate. Without `t` the rows are
+    taken to be consecutive steps.
 
     **Arguments:**
 
