@@ -116,6 +116,21 @@ def _advance_bar(run_id, steps):
         bar.update(int(np.asarray(steps).ravel()[0]))
 
 
+_NONE, _INITIAL = -1, -2  # the first non-finite step: none yet, the initial state
+
+
+def _first_non_finite(state, float_leaf, k, bad):
+    """`bad` (the first step and leaf with a non-finite value) updated with `state`,
+    the state after step `k`."""
+    finite = jnp.stack(
+        [jnp.all(jnp.isfinite(x)) for x, f in zip(jtu.tree_leaves(state), float_leaf) if f]
+        or [jnp.asarray(True)]
+    )
+    first = (bad[0] == _NONE) & ~jnp.all(finite)
+    where = jnp.argmin(finite).astype(jnp.int32)
+    return jnp.where(first, k, bad[0]), jnp.where(first, where, bad[1])
+
+
 @eqx.filter_jit
 def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, config):
     dt, n_blocks, every, monitors, counted, check_finite, tick, unroll = config
@@ -133,13 +148,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         input, src_states = inputs.evaluate(src_states, xs, ctx)
         state = model.step(state, input, ctx)
         if check_finite:
-            finite = jnp.stack(
-                [jnp.all(jnp.isfinite(x)) for x, f in zip(jtu.tree_leaves(state), float_leaf) if f]
-                or [jnp.asarray(True)]
-            )
-            first = (bad[0] < 0) & ~jnp.all(finite)
-            where = jnp.argmin(finite).astype(jnp.int32)
-            bad = (jnp.where(first, k, bad[0]), jnp.where(first, where, bad[1]))
+            bad = _first_non_finite(state, float_leaf, k, bad)
         counts = {name: counts[name] + m(state) for name, m in counters}
         return (state, src_states, bad, counts), None
 
@@ -163,7 +172,9 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         return tuple(carry), record
 
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
-    bad = (jnp.asarray(-1, jnp.int32), jnp.asarray(0, jnp.int32))
+    bad = (jnp.asarray(_NONE, jnp.int32), jnp.asarray(0, jnp.int32))
+    if check_finite:  # an infinite initial voltage would become a spike, not an error
+        bad = _first_non_finite(state, float_leaf, jnp.asarray(_INITIAL, jnp.int32), bad)
     carry = (state, src_states, bad)
     blocks = (jnp.arange(n_blocks, dtype=jnp.int32), xs)
     unroll_blocks = max(1, unroll // every)
@@ -449,10 +460,14 @@ def _report_non_finite(bad, state, dt, i0, traced):
 
     def check(step, leaf):
         step, leaf = np.asarray(step).ravel(), np.asarray(leaf).ravel()
-        hit = np.flatnonzero(step >= 0)
+        hit = np.flatnonzero(step != _NONE)
         if hit.size:
             k, p = int(step[hit[0]]), paths[int(leaf[hit[0]])]
             member = f" (batch member {int(hit[0])})" if step.size > 1 else ""
+            if k == _INITIAL:
+                raise FloatingPointError(
+                    f"the initial state is non-finite in {p!r}{member} (t = {i0 * dt:g} ms)."
+                )
             raise FloatingPointError(
                 f"the state became non-finite at step {k} (t = {(i0 + k + 1) * dt:g} ms) "
                 f"in {p!r}{member}."

@@ -276,3 +276,14 @@ def test_boolean_monitors_with_every_count_instead_of_sampling():
     assert counts.sum() > 0
     rate = dx.measure.firing_rate(thinned["s"], t=thinned["t"])
     np.testing.assert_allclose(rate, dx.measure.firing_rate(each["s"], dt=0.1), rtol=1e-6)
+
+
+def test_an_infinite_initial_voltage_is_an_error_under_check_finite():
+    lif = dx.neurons.LIF(3)
+    state = lif.init()
+    state = eqx.tree_at(lambda s: s.v, state, state.v.at[1].set(jnp.inf))
+    with pytest.raises(FloatingPointError, match="initial state is non-finite in 'v'"):
+        dx.simulate(lif, state, dt=0.1, n_steps=5, check_finite=True)
+    # without the check it is what the arithmetic gives: the neuron spikes and resets
+    final, _ = dx.simulate(lif, state, dt=0.1, n_steps=5)
+    assert np.all(np.isfinite(final.v))
