@@ -84,6 +84,47 @@ class NoSpikeNeuron(dx.neurons.AbstractNeuron):
         return state
 
 
+def simulate(model=None, state=None, **kwargs):
+    """A short run of `model` (default: a LIF of 10) with `kwargs`."""
+
+    def do():
+        m = dx.neurons.LIF(10) if model is None else model
+        dx.simulate(m, m.init() if state is None else state, **{"dt": 0.1, "n_steps": 5, **kwargs})
+
+    return do
+
+
+def corrupted_csr_run():
+    """The reported case: a CSR whose indptr was edited to point far out of range."""
+    conn = dx.connect.CSR(indptr=[0, 1, 2], indices=[0, 1], n_post=3)
+    conn = eqx.tree_at(lambda c: c.indptr, conn, jnp.array([0, 1, 50_000_000], jnp.int32))
+    syn, out = dx.synapses.Exponential(3, tau=5.0), dx.synapses.CUBA()
+    net = dx.Network(
+        {"S": dx.inputs.PoissonGroup(2, rate=500.0), "N": dx.neurons.LIF(3)},
+        {"S2N": dx.Projection("S", "N", conn, weight=1.0, synapse=syn, output=out)},
+    )
+    dx.simulate(net, net.init(), dt=0.1, n_steps=20, key=jax.random.key(0))
+
+
+def infinite_initial_voltage():
+    model = dx.neurons.LIF(3)
+    state = eqx.tree_at(lambda s: s.v, model.init(), jnp.array([0.0, INF, 0.0]))
+    dx.simulate(model, state, dt=0.1, n_steps=5, check_finite=True)
+
+
+def save_then(do):
+    """Save a LIF state to a temporary file, then `do(path)`."""
+    import tempfile
+
+    def run():
+        with tempfile.TemporaryDirectory() as d:
+            path = f"{d}/state.ckpt"
+            dx.save(path, dx.neurons.LIF(4).init())
+            do(path)
+
+    return run
+
+
 # Spikes recorded with every=10 at dt = 0.1 ms: 1 ms between rows.
 SAMPLED = np.zeros((20, 4), bool)
 SAMPLED_T = np.arange(1, 21) * 1.0
@@ -294,6 +335,87 @@ CASES = [
         lambda: dx.measure.firing_rate(SAMPLED, dt=1.0, t=SAMPLED_T[:5]),
         ValueError,
         r"t must have one time per row of spikes, shape \(20,\), got shape \(5,\)",
+    ),
+    # 6. simulate: the state, the inputs, the arguments, time.
+    (
+        "simulate-state-of-another-model",
+        simulate(dx.neurons.LIF(200), dx.neurons.LIF(100).init()),
+        ValueError,
+        r"state 'v' has shape \(100,\) .* model.init\(\) gives shape \(200,\)",
+    ),
+    (
+        "simulate-1d-array-length-n-steps",
+        simulate(inputs=jnp.ones(5)),  # 10 neurons, 5 steps: which one is it?
+        ValueError,
+        r"1-d array .* wrap it as dx\.inputs\.TimeSeries\(values, dt\) .*Constant",
+    ),
+    (
+        "simulate-time-series-of-another-dt",
+        simulate(inputs=dx.inputs.TimeSeries(jnp.ones((5, 10)), dt=0.2)),
+        ValueError,
+        r"TimeSeries with dt=0\.2 ms, but the run has dt=0\.1 ms",
+    ),
+    (
+        "simulate-dict-input-to-a-neuron",
+        simulate(inputs={"x": 20}),
+        TypeError,
+        r"the input of LIF\(n=10\) must be None, a number, an array .*got a dict",
+    ),
+    (
+        "simulate-input-wrong-width",
+        simulate(inputs=dx.inputs.Constant(jnp.ones(7))),
+        ValueError,
+        r"the input of LIF\(n=10\) has shape \(7,\)",
+    ),
+    ("simulate-monitors-list", simulate(monitors=["v"]), TypeError, r"monitors must be a dict"),
+    ("simulate-monitor-unknown-path", simulate(monitors={"x": "u"}), ValueError, r"valid paths"),
+    ("simulate-int-key", simulate(key=0), TypeError, r"key must be a JAX PRNG key"),
+    ("simulate-t0-off-the-grid", simulate(t0=0.05), ValueError, r"whole number of steps"),
+    ("simulate-dt-zero", simulate(dt=0.0), ValueError, r"dt must be a positive"),
+    ("simulate-every-not-dividing", simulate(every=3), ValueError, r"every=3 must be"),
+    (
+        "simulate-infinite-initial-voltage",
+        infinite_initial_voltage,
+        FloatingPointError,
+        r"initial state is non-finite in 'v'",
+    ),
+    (
+        "poisson-rate-above-one-spike-per-step",
+        simulate(dx.inputs.PoissonGroup(3, rate=20_000.0), key=jax.random.key(0), inputs=None),
+        ValueError,
+        r"rate \* dt > 1000",
+    ),
+    (
+        "spike-times-two-in-one-step",
+        simulate(dx.inputs.SpikeTimeGroup(2, [1, 1], [1.01, 1.05]), n_steps=20),
+        ValueError,
+        r"neuron 1 has 2 spikes in the step starting at 1 ms",
+    ),
+    # 7. Checkpoints.
+    (
+        "load-like-none",
+        save_then(lambda path: dx.load(path, None)),
+        TypeError,
+        r"like",
+    ),
+    (
+        "load-into-another-shape",
+        save_then(lambda path: dx.load(path, dx.neurons.LIF(5).init())),
+        ValueError,
+        r"cannot load .*state\.ckpt.*'v'",
+    ),
+    (
+        "save-a-string-leaf",
+        save_then(lambda path: dx.save(path, {"name": "E"})),
+        TypeError,
+        r"cannot save .*leaf 'name' is a str",
+    ),
+    # 8. Connectivity.
+    (
+        "simulate-corrupted-csr",
+        corrupted_csr_run,
+        ValueError,
+        r"indptr",
     ),
 ]
 
