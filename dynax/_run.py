@@ -430,8 +430,8 @@ def _check_state(model: DynamicalSystem, state: State) -> None:
     """Raise when `state` is not shaped like `model.init()`, naming the first path that
     differs (a state of `LIF(100)` given to `LIF(200)` would run on 100 neurons)."""
     expected = _init_shapes(model)
-    got_paths, want_paths = leaf_paths(state), leaf_paths(expected)
     if jtu.tree_structure(state) != jtu.tree_structure(expected):
+        got_paths, want_paths = leaf_paths(state), leaf_paths(expected)
         missing = sorted(set(want_paths) - set(got_paths))
         extra = sorted(set(got_paths) - set(want_paths))
         raise ValueError(
@@ -440,9 +440,10 @@ def _check_state(model: DynamicalSystem, state: State) -> None:
             + (f"unexpected {extra[:5]}; " if extra else "")
             + f"expected the paths {want_paths[:20]}."
         )
-    for path, got, want in zip(want_paths, jtu.tree_leaves(state), jtu.tree_leaves(expected)):
+    for k, (got, want) in enumerate(zip(jtu.tree_leaves(state), jtu.tree_leaves(expected))):
         shape, dtype = jnp.shape(got), jnp.result_type(got)
         if shape != want.shape or dtype != want.dtype:
+            path = leaf_paths(expected)[k]
             raise ValueError(
                 f"state {path!r} has shape {shape} and dtype {dtype}, but model.init() gives "
                 f"shape {want.shape} and dtype {want.dtype}: is the state from another model?"
