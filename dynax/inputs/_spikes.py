@@ -30,8 +30,8 @@ class PoissonGroup(AbstractSource, AbstractTimed):
     $1 - p_j \\approx 1$. A step carries at most one spike, so $r \\Delta t$ must not
     exceed 1000 (in practice $r\\Delta t \\ll 1000$, or the Bernoulli train is a poor
     Poisson process): `dx.simulate` raises before the run when a fixed rate does
-    (`with_dt`), and a time-varying rate that reaches it stops the run with an error
-    instead of saturating. The key of each step comes from
+    (`with_dt`), and a time-varying or swept rate that reaches it stops the run with an
+    error instead of saturating. The key of each step comes from
     `ctx.require_key("PoissonGroup")`.
 
     A `PoissonGroup` is also a population: it has a static `n`, its state has `.spike`,
@@ -81,13 +81,14 @@ class PoissonGroup(AbstractSource, AbstractTimed):
         if not jnp.issubdtype(rate.dtype, jnp.floating):
             rate = rate.astype(jnp.result_type(float))
         p = jnp.broadcast_to(rate, (self.n,)) * (ctx.dt / 1000.0)
-        if callable(self.rate):
-            p = eqx.error_if(
-                p,
-                jnp.any(p > 1) | jnp.any(p < 0),
-                "PoissonGroup: the time-varying rate left [0, 1000 / dt] Hz (negative, or "
-                "more than one spike per step); use a smaller dt or bound the rate.",
-            )
+        # A rate known on the host was checked by `with_dt`; this catches time-varying
+        # rates and rates traced under vmap (a parameter sweep).
+        p = eqx.error_if(
+            p,
+            jnp.any(p > 1) | jnp.any(p < 0),
+            "PoissonGroup: the rate left [0, 1000 / dt] Hz (negative, or more than one "
+            "spike per step); use a smaller dt or bound the rate.",
+        )
         return PoissonState(jax.random.uniform(key, (self.n,), dtype=p.dtype) < p)
 
     def output(self, state: PoissonState) -> Bool[Array, " n"]:

@@ -87,11 +87,13 @@ def test_poisson_as_population_ignores_input():
     b = step(g, {"anything": jnp.ones(100)}, ctx)
     np.testing.assert_array_equal(a.spike, b.spike)
     np.testing.assert_array_equal(g.output(a), a.spike)
-    # rate * dt >= 1000 Hz ms: the probability is clipped to 1, a spike every step.
-    clipped = PoissonGroup(3, jnp.array([0.0, 1e3, 2e3]))
+    # rate * dt = 1000 Hz ms: a spike every step; above, more than a step can carry.
+    full = PoissonGroup(3, jnp.array([0.0, 1e3, 1e3]))
     for i in range(3):
         ctx = Context(t=jnp.asarray(float(i)), dt=1.0, i=jnp.asarray(i), key=jax.random.key(i))
-        np.testing.assert_array_equal(step(clipped, None, ctx).spike, [False, True, True])
+        np.testing.assert_array_equal(step(full, None, ctx).spike, [False, True, True])
+    with pytest.raises(Exception, match="more than one spike per step"):
+        step(PoissonGroup(3, jnp.array([0.0, 1e3, 2e3])), None, ctx)
 
 
 def test_poisson_sweep_over_rate(run):
