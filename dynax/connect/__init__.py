@@ -1,6 +1,11 @@
 """Connectors and connectivity formats."""
 
 from ._base import AbstractConnector as AbstractConnector
+from ._connectivity import (
+    AbstractConnectivity as AbstractConnectivity,
+    Pointers as Pointers,
+    Within as Within,
+)
 from ._coo import COO as COO
 from ._csc import CSC as CSC
 from ._csr import CSR as CSR
@@ -27,3 +32,4 @@ from ._scale_free import (
     ScaleFreeBADual as ScaleFreeBADual,
 )
 from ._small_world import SmallWorld as SmallWorld
+from ._validate import validate as validate

@@ -2,6 +2,8 @@
 
 import abc
 import numbers
+import os
+from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -9,7 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import PRNGKeyArray
+from ._connectivity import INT32_MAX
 from ._csr import CSR
+from ._validate import check_size as check_size
 
 
 class AbstractConnector(eqx.Module):
@@ -37,12 +41,6 @@ def numpy_rng(key: PRNGKeyArray | None, name: str = "key") -> np.random.Generato
         raise ValueError(f"This connector is random: pass a JAX PRNG key, got {name}=None.")
     data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key
     return np.random.default_rng(np.asarray(data).ravel().tolist())
-
-
-def check_size(n, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
-        raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
-    return int(n)
 
 
 def check_sizes(n_pre, n_post, same_population: bool) -> tuple[int, int]:
@@ -88,3 +86,58 @@ def resolve_num(num, available: int, allow_multi: bool, name: str, of: str) -> i
             f"{available} candidates; lower {name} or pass allow_multi=True."
         )
     return count
+
+
+def available_memory() -> int:
+    """Bytes of memory this process can still take: the kernel's estimate of what is
+    available without swapping (`MemAvailable`), within the container's limit (cgroup v2)
+    when there is one; the physical memory where neither is readable."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            found.append(int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (OSError, ValueError, AttributeError):
+            return 2**63 - 1  # unknown: no limit
+    return max(0, min(found))
+
+
+def check_budget(
+    name: str, synapses: float, bytes_per_synapse: float, *, expected: bool = False
+) -> None:
+    """Refuse, before generating anything, connectivity that int32 indices cannot address
+    or that would not fit in memory.
+
+    `synapses` is the number of synapses the connector will make (its expectation when
+    `expected`); `bytes_per_synapse` the host memory that generating each one takes at
+    the peak (the int32 index it ends up as, plus the generator's temporaries)."""
+    about = "about " if expected else ""
+    if synapses > INT32_MAX:
+        raise ValueError(
+            f"{name} would make {about}{synapses:.3g} synapses, more than the 2**31 - 1 "
+            f"(2.1e9) that int32 indices address. For random connectivity this large use "
+            f"dx.connect.JitProb, which regenerates each neuron's connections from a seed "
+            f"inside the operators (no memory per synapse); otherwise use fewer neurons or "
+            f"fewer connections per neuron."
+        )
+    need, have = synapses * bytes_per_synapse, available_memory()
+    if need > have:
+        raise ValueError(
+            f"{name} would need {about}{need / 1e9:.3g} GB of memory to generate "
+            f"{about}{synapses:.3g} synapses ({bytes_per_synapse:g} bytes each at the peak), "
+            f"but {have / 1e9:.3g} GB is available. Use dx.connect.JitProb (connections "
+            f"regenerated from a seed, no memory per synapse) for random connectivity, or "
+            f"fewer neurons or connections per neuron."
+        )

@@ -4,12 +4,13 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
-from ._base import check_size
+from ._connectivity import AbstractConnectivity, Invariant, Within, length
 from ._csr import CSR
-from ._data import as_int32, dense, host_int, in_range, lex_order, mask, with_data
+from ._data import as_int32, dense, host_int, lex_order, mask, with_data
+from ._validate import check, check_count, check_size
 
 
-class COO(eqx.Module):
+class COO(AbstractConnectivity):
     """Connectivity from `n_pre` to `n_post` neurons as a list of (pre, post) pairs.
 
     Synapse `s` goes from `pre[s]` to `post[s]`; a per-synapse array is ordered like the
@@ -36,9 +37,19 @@ class COO(eqx.Module):
             raise ValueError(
                 f"pre and post must have the same length, got {pre.size} and {post.size}."
             )
-        in_range(pre, self.n_pre, "pre", "n_pre")
-        in_range(post, self.n_post, "post", "n_post")
+        check_count(pre.size, "COO")
+        check("COO", *self._invariants(pre, post))
         self.pre, self.post = as_int32(pre), as_int32(post)
+
+    def _invariants(self, pre, post) -> tuple[Invariant, ...]:
+        return (
+            Within("pre", pre, (None,), self.n_pre, "n_pre"),
+            Within("post", post, (length(pre),), self.n_post, "n_post"),
+        )
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """`pre` in `[0, n_pre)`; `post`, as long as `pre`, in `[0, n_post)`."""
+        return self._invariants(self.pre, self.post)
 
     @property
     def nnz(self) -> int:

@@ -5,11 +5,12 @@ import jax
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
-from ._csr import CSR, check_indptr, csr_rows, host_rows
-from ._data import as_int32, dense, host_int, in_range, lex_order, mask, with_data
+from ._connectivity import AbstractConnectivity, Invariant, Pointers, Within, length
+from ._csr import CSR, check_compressed, csr_rows, host_rows
+from ._data import as_int32, dense, lex_order, mask, with_data
 
 
-class CSC(eqx.Module):
+class CSC(AbstractConnectivity):
     """Connectivity from `n_pre` to `n_post` neurons in compressed sparse column form.
 
     The sources of postsynaptic neuron `j` are `indices[indptr[j]:indptr[j + 1]]`; a
@@ -33,18 +34,29 @@ class CSC(eqx.Module):
     max_fan_in: int = eqx.field(static=True)
 
     def __init__(self, indptr, indices, n_pre: int):
-        indptr = check_indptr(indptr, "n_post")
-        indices = host_int(indices, "indices")
-        if indptr[-1] != indices.size:
-            raise ValueError(
-                f"indptr[-1] must equal len(indices); got {indptr[-1]} and {indices.size}."
-            )
-        in_range(indices, n_pre, "indices", "n_pre")
-        self.n_pre = int(n_pre)
+        indptr, indices, n_pre = check_compressed("CSC", indptr, indices, n_pre, "n_pre")
+        self.n_pre = n_pre
         self.n_post = indptr.size - 1
         self.max_fan_in = int(np.diff(indptr).max(initial=0))
         self.indptr = as_int32(indptr)
         self.indices = as_int32(indices)
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """`indptr`: `(n_post + 1,)`, non-decreasing from 0 to `nnz`, columns at most
+        `max_fan_in` long; `indices` in `[0, n_pre)`."""
+        return (
+            Pointers(
+                "indptr",
+                self.indptr,
+                self.n_post,
+                "n_post",
+                length(self.indices),
+                "len(indices)",
+                self.max_fan_in,
+                "max_fan_in",
+            ),
+            Within("indices", self.indices, (None,), self.n_pre, "n_pre"),
+        )
 
     @property
     def nnz(self) -> int:

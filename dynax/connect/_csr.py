@@ -6,7 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
-from ._data import as_int32, dense, host_int, in_range, lex_order, mask, reorder, with_data
+from ._connectivity import AbstractConnectivity, Invariant, Pointers, Within, length
+from ._data import as_int32, dense, host_int, lex_order, mask, reorder, with_data
+from ._validate import check, check_count, check_size
 
 
 def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"]:
@@ -15,29 +17,26 @@ def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"
     return jnp.repeat(jnp.arange(n_pre, dtype=jnp.int32), jnp.diff(indptr), total_repeat_length=nnz)
 
 
-def check_indptr(indptr, n_rows_name: str) -> np.ndarray:
+def check_compressed(kind: str, indptr, indices, n_minor: int, minor: str):
+    """Host `(indptr, indices, n_minor)` of a compressed format (CSR: `minor` = "n_post"),
+    checked; `indptr` as int64."""
+    n_minor = check_size(n_minor, minor)
     indptr = np.asarray(indptr)
-    if (
-        indptr.ndim != 1
-        or indptr.size < 1
-        or not np.issubdtype(indptr.dtype, np.integer)
-        or indptr[0] != 0
-        or np.any(np.diff(indptr) < 0)
-    ):
-        raise ValueError(
-            f"indptr must be a non-decreasing 1-d integer array of length {n_rows_name} + 1 "
-            "starting at 0."
-        )
-    if indptr[-1] > np.iinfo(np.int32).max:
-        raise ValueError(f"At most 2**31 - 1 connections fit int32 indices, got {indptr[-1]}.")
-    return indptr.astype(np.int64)
+    indices = host_int(indices, "indices")
+    check_count(indices.size, kind)
+    check(
+        kind,
+        Pointers("indptr", indptr, None, "", indices.size, "len(indices)"),
+        Within("indices", indices, (None,), n_minor, minor),
+    )
+    return indptr.astype(np.int64), indices, n_minor
 
 
 def host_rows(indptr: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
 
 
-class CSR(eqx.Module):
+class CSR(AbstractConnectivity):
     """Connectivity from `n_pre` to `n_post` neurons in compressed sparse row form.
 
     The targets of presynaptic neuron `i` are `indices[indptr[i]:indptr[i + 1]]`; a
@@ -66,18 +65,30 @@ class CSR(eqx.Module):
     max_fan_out: int = eqx.field(static=True)
 
     def __init__(self, indptr, indices, n_post: int):
-        indptr = check_indptr(indptr, "n_pre")
-        indices = host_int(indices, "indices")
-        if indptr[-1] != indices.size:
-            raise ValueError(
-                f"indptr[-1] must equal len(indices); got {indptr[-1]} and {indices.size}."
-            )
-        in_range(indices, n_post, "indices", "n_post")
+        indptr, indices, n_post = check_compressed("CSR", indptr, indices, n_post, "n_post")
         self.n_pre = indptr.size - 1
-        self.n_post = int(n_post)
+        self.n_post = n_post
         self.max_fan_out = int(np.diff(indptr).max(initial=0))
         self.indptr = as_int32(indptr)
         self.indices = as_int32(indices)
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """`indptr`: `(n_pre + 1,)`, non-decreasing from 0 to `nnz`, rows at most
+        `max_fan_out` long; `indices` in `[0, n_post)`."""
+        nnz = length(self.indices)
+        return (
+            Pointers(
+                "indptr",
+                self.indptr,
+                self.n_pre,
+                "n_pre",
+                nnz,
+                "len(indices)",
+                self.max_fan_out,
+                "max_fan_out",
+            ),
+            Within("indices", self.indices, (None,), self.n_post, "n_post"),
+        )
 
     @property
     def nnz(self) -> int:

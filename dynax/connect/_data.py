@@ -52,11 +52,6 @@ def host_int(x, name: str) -> np.ndarray:
     return x
 
 
-def in_range(x: np.ndarray, n: int, name: str, size_name: str) -> None:
-    if x.size and (x.min() < 0 or x.max() >= n):
-        raise ValueError(f"{name} must lie in [0, {size_name}={n}).")
-
-
 def aligned_empty(shape, dtype) -> np.ndarray:
     """An uninitialised array whose data is 64-byte aligned, which JAX can adopt on CPU
     without a copy (`jnp.asarray` of an unaligned array copies, slowly)."""

@@ -6,11 +6,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
+from ._connectivity import AbstractConnectivity, Invariant, Within
 from ._csr import CSR
 from ._data import as_int32, dense, mask
+from ._validate import check, check_size
 
 
-class FanOut(eqx.Module):
+class FanOut(AbstractConnectivity):
     """Connectivity from `n_pre` to `n_post` neurons as a dense `(n_pre, k)` table of targets.
 
     Row `i` lists the postsynaptic targets of presynaptic neuron `i`; rows with fewer than
@@ -34,15 +36,21 @@ class FanOut(eqx.Module):
     n_post: int = eqx.field(static=True)
 
     def __init__(self, indices, n_post: int):
-        if not isinstance(n_post, int | np.integer) or n_post <= 0:
-            raise ValueError(f"n_post must be a positive int, got n_post={n_post!r}.")
+        n_post = check_size(n_post, "n_post")
         host = np.asarray(indices)
         if host.ndim != 2:
-            raise ValueError(f"indices must have shape (n_pre, k), got {host.shape}.")
-        if host.size and (host.min() < 0 or host.max() > n_post):
-            raise ValueError(f"indices must lie in [0, n_post={n_post}] (n_post pads a row).")
+            raise ValueError(f"FanOut: indices must have shape (n_pre, k), got {host.shape}.")
+        check("FanOut", self._invariant(host, n_post))
         self.indices = as_int32(host)
-        self.n_post = int(n_post)
+        self.n_post = n_post
+
+    @staticmethod
+    def _invariant(indices, n_post: int) -> Within:
+        return Within("indices", indices, (None, None), n_post + 1, "n_post + 1")
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """`indices`: an `(n_pre, k)` table in `[0, n_post]` (`n_post` pads)."""
+        return (self._invariant(self.indices, self.n_post),)
 
     @property
     def n_pre(self) -> int:

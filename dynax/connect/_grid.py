@@ -6,7 +6,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import PRNGKeyArray
-from ._base import AbstractConnector, check_bool
+from ._base import AbstractConnector, check_bool, check_budget
 from ._csr import CSR
 
 
@@ -28,6 +28,9 @@ def _grid(offsets, include_self: bool, periodic: bool, pre, post) -> CSR:
     h, w = shape
     if include_self:
         offsets = [(0, 0), *offsets]
+    # At most one synapse per offset and cell; int64 (row, column) lists, their keys and
+    # the sort that de-duplicates them peak at about 48 bytes a synapse (measured).
+    check_budget(f"a {h} x {w} grid", h * w * min(len(offsets), h * w), 48)
     y, x = np.divmod(np.arange(h * w, dtype=np.int64), w)
     rows, cols = [], []
     for dy, dx in offsets:

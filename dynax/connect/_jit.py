@@ -5,10 +5,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Int
+from ._connectivity import AbstractConnectivity, Invariant
 from ._csr import CSR
+from ._validate import check_size
 
 
-class JitProb(eqx.Module):
+class JitProb(AbstractConnectivity):
     r"""Connectivity from `n_pre` to `n_post` neurons in which each pair is connected
     independently with probability `prob`, never stored: the operators of `dx.ops`
     (`event_mv_prob_homo`, …) regenerate the targets of a presynaptic neuron from
@@ -35,16 +37,23 @@ class JitProb(eqx.Module):
     prob: float = eqx.field(static=True)
 
     def __init__(self, n_pre: int, n_post: int, prob: float, seed: ArrayLike):
-        for name, n in (("n_pre", n_pre), ("n_post", n_post)):
-            if not isinstance(n, int | np.integer) or n <= 0:
-                raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
-        if not isinstance(prob, float | int | np.floating | np.integer) or not 0 < prob <= 1:
+        n_pre, n_post = check_size(n_pre, "n_pre"), check_size(n_post, "n_post")
+        if (
+            isinstance(prob, bool)
+            or not isinstance(prob, float | int | np.floating | np.integer)
+            or not 0 < prob <= 1
+        ):
             raise ValueError(f"prob must be a number in (0, 1], got prob={prob!r}.")
         seed = jnp.asarray(seed)
         if seed.shape or not jnp.issubdtype(seed.dtype, jnp.integer):
             raise ValueError(f"seed must be an integer scalar, got {seed.dtype}{list(seed.shape)}.")
         self.seed = seed.astype(jnp.int32)
         self.n_pre, self.n_post, self.prob = int(n_pre), int(n_post), float(prob)
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """None: every seed gives valid connectivity (the operators generate targets in
+        `[0, n_post)` and at most `max_fan_out` per row)."""
+        return ()
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from .._custom_types import PRNGKeyArray
 from ._base import (
     AbstractConnector,
     check_bool,
+    check_budget,
     check_num,
     check_prob,
     check_sizes,
@@ -21,6 +22,12 @@ from ._sampling import bernoulli_rows, sample_distinct, sample_rows
 _DENSE_PROB = 0.25
 # NumPy's multivariate hypergeometric needs fewer pairs than this.
 _HYPERGEOMETRIC_MAX = 10**9
+# Peak host memory per synapse while generating (the int32 index it ends up as and the
+# generators' temporaries), measured with tracemalloc at 16 million synapses, rounded up.
+_BYTES_SAMPLED = 6  # sample_rows: the int32 indices, then per-block temporaries
+_BYTES_BERNOULLI = 12  # bernoulli_rows: each block's indices, then their concatenation
+_BYTES_TRANSPOSED = 48  # FixedPreNum: sampled by column, then sorted into rows
+_BYTES_FLAT_PAIRS = 28  # FixedTotalNum over >= 1e9 pairs: int64 flat indices and divmod
 
 
 def _transpose(indptr_t, rows, n_pre: int, n_post: int) -> CSR:
@@ -89,10 +96,15 @@ class FixedProb(AbstractConnector):
         n_pre, n_post = check_sizes(pre, post, same_population)
         rng = numpy_rng(key)
         skip = same_population and not self.include_self
-        if self.prob > _DENSE_PROB and not self.allow_multi:
+        dense = self.prob > _DENSE_PROB and not self.allow_multi
+        per_synapse = _BYTES_BERNOULLI if dense else _BYTES_SAMPLED
+        name = f"FixedProb({self.prob})({n_pre}, {n_post})"
+        check_budget(name, n_pre * (n_post - skip) * self.prob, per_synapse, expected=True)
+        if dense:
             indptr, cols = bernoulli_rows(rng, n_pre, n_post, self.prob, skip)
         else:
             counts = rng.binomial(n_post - skip, self.prob, size=n_pre)
+            check_budget(name, int(counts.sum()), per_synapse)  # the exact count, drawn
             indptr, cols = sample_rows(
                 rng, counts, n_post, distinct=not self.allow_multi, skip_diagonal=skip
             )
@@ -133,6 +145,7 @@ class FixedPostNum(AbstractConnector):
         k = resolve_num(self.num, n_post - skip, self.allow_multi, "num", "each pre neuron")
         if k and n_post - skip == 0:
             raise ValueError(f"num={self.num!r} but there are no candidates (n_post=1).")
+        check_budget(f"FixedPostNum({k})({n_pre}, {n_post})", n_pre * k, _BYTES_SAMPLED)
         rng = numpy_rng(key)
         counts = np.full(n_pre, k, np.int64)
         indptr, cols = sample_rows(
@@ -172,6 +185,7 @@ class FixedPreNum(AbstractConnector):
         k = resolve_num(self.num, n_pre - skip, self.allow_multi, "num", "each post neuron")
         if k and n_pre - skip == 0:
             raise ValueError(f"num={self.num!r} but there are no candidates (n_pre=1).")
+        check_budget(f"FixedPreNum({k})({n_pre}, {n_post})", n_post * k, _BYTES_TRANSPOSED)
         rng = numpy_rng(key)
         counts = np.full(n_post, k, np.int64)
         indptr_t, rows = sample_rows(
@@ -213,8 +227,11 @@ class FixedTotalNum(AbstractConnector):
         total = resolve_num(self.num, n_pre * space, self.allow_multi, "num", "the population pair")
         if total and space == 0:
             raise ValueError(f"num={self.num!r} but there are no candidates (n_post=1).")
+        flat = not self.allow_multi and n_pre * space >= _HYPERGEOMETRIC_MAX
+        per_synapse = _BYTES_FLAT_PAIRS if flat else _BYTES_SAMPLED
+        check_budget(f"FixedTotalNum({total})({n_pre}, {n_post})", total, per_synapse)
         rng = numpy_rng(key)
-        if not self.allow_multi and n_pre * space >= _HYPERGEOMETRIC_MAX:
+        if flat:
             # Too many pairs for NumPy's hypergeometric: draw the pairs' flat indices.
             rows, cols = np.divmod(sample_distinct(rng, total, n_pre * space), space)
             if skip:

@@ -4,7 +4,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import PRNGKeyArray
-from ._base import AbstractConnector, check_bool, check_sizes
+from ._base import AbstractConnector, check_bool, check_budget, check_sizes
 from ._csr import CSR
 
 
@@ -46,6 +46,8 @@ class All2All(AbstractConnector):
         n_pre, n_post = check_sizes(pre, post, same_population)
         skip = same_population and not self.include_self
         k = n_post - skip
+        # Peak memory: the flattened int32 indices and their copy into the CSR (measured).
+        check_budget(f"All2All()({n_pre}, {n_post})", n_pre * k, 8)
         cols = np.broadcast_to(np.arange(k, dtype=np.int32), (n_pre, k))
         if skip:
             cols = cols + (cols >= np.arange(n_pre, dtype=np.int32)[:, None])

@@ -6,7 +6,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import PRNGKeyArray
-from ._base import AbstractConnector, check_bool, check_prob, check_sizes, numpy_rng
+from ._base import AbstractConnector, check_bool, check_budget, check_prob, check_sizes, numpy_rng
 from ._coo import COO
 from ._csr import CSR
 
@@ -38,6 +38,15 @@ def _pick(repeated: list, m: int, uniform: _Uniforms, exclude=()) -> list:
 def _check_m(m, name: str) -> None:
     if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
         raise ValueError(f"{name} must be a positive int, got {name}={m!r}.")
+
+
+# Peak memory per synapse: Python lists of the growth (edges, degrees, neighbours), then
+# the int64 arrays sorted into a CSR (measured at 2 million synapses, rounded up).
+_BYTES = 64
+
+
+def _budget(name: str, edges: float, n: int, directed: bool) -> None:
+    check_budget(f"{name}(...)({n}, {n})", edges * (1 if directed else 2), _BYTES)
 
 
 def _graph(src: list, dst: list, n: int, directed: bool) -> CSR:
@@ -122,6 +131,7 @@ class ScaleFreeBA(AbstractConnector):
         m = int(self.m)
         if m >= n:
             raise ValueError(f"m must be smaller than the number of neurons, got m={m}, n={n}.")
+        _budget("ScaleFreeBA", m * (n - m), n, self.directed)
         uniform = _Uniforms(numpy_rng(key))
         src, dst = _grow(n, m, lambda s: m, uniform)
         return _graph(src, dst, n, self.directed)
@@ -172,8 +182,9 @@ class ScaleFreeBADual(AbstractConnector):
                 f"m1 and m2 must be smaller than the number of neurons, got m1={self.m1}, "
                 f"m2={self.m2}, n={n}."
             )
-        uniform = _Uniforms(numpy_rng(key))
         m1, m2, p = int(self.m1), int(self.m2), float(self.p)
+        _budget("ScaleFreeBADual", m0 * (n - m0), n, self.directed)  # at most
+        uniform = _Uniforms(numpy_rng(key))
         src, dst = _grow(n, m0, lambda s: m1 if uniform() < p else m2, uniform)
         return _graph(src, dst, n, self.directed)
 
@@ -218,6 +229,7 @@ class PowerLaw(AbstractConnector):
         m = int(self.m)
         if m >= n:
             raise ValueError(f"m must be smaller than the number of neurons, got m={m}, n={n}.")
+        _budget("PowerLaw", m * (n - m), n, self.directed)
         uniform = _Uniforms(numpy_rng(key))
         src, dst = _grow(n, m, lambda s: m, uniform, triad=float(self.p))
         return _graph(src, dst, n, self.directed)

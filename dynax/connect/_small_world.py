@@ -6,7 +6,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import PRNGKeyArray
-from ._base import AbstractConnector, check_prob, check_sizes, numpy_rng
+from ._base import AbstractConnector, check_budget, check_prob, check_sizes, numpy_rng
 from ._csr import CSR
 
 
@@ -53,6 +53,9 @@ class SmallWorld(AbstractConnector):
         k = int(self.k)
         if k >= n:
             raise ValueError(f"k must be smaller than the number of neurons, got k={k}, n={n}.")
+        # Peak memory: the int64 (n, k) table and its uniform draws, then each rewired
+        # link's comparison with its row (k bytes), measured.
+        check_budget(f"SmallWorld({k}, {self.p})({n}, {n})", n * k, 24 + 9 * self.p * k)
         rng = numpy_rng(key)
         half = np.arange(1, k // 2 + 1)
         offsets = np.concatenate([-half[::-1], half])

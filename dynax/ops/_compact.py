@@ -97,12 +97,14 @@ def scatter_rows(target: Array, contrib: Array, n_out: int) -> Array:
     # targets: the contributions may be tangents, which a barrier would hide from `grad`.)
     target = jax.lax.optimization_barrier(target.reshape(-1))
     # The padding (`n_out`) is out of bounds and dropped: no extra slot to slice off,
-    # which would copy the whole output every step.
+    # which would copy the whole output every step. Negative targets (only in arrays
+    # edited out of range) are dropped too, not wrapped around to the end.
+    drop = dict(mode="drop", wrap_negative_indices=False)
     if batch == 1:
         out = jnp.zeros(n_out, contrib.dtype)
-        return out.at[target].add(contrib.reshape(-1), mode="drop")[:, None]
+        return out.at[target].add(contrib.reshape(-1), **drop)[:, None]
     out = jnp.zeros((n_out, batch), contrib.dtype)
-    return out.at[target].add(contrib.reshape(-1, batch), mode="drop")
+    return out.at[target].add(contrib.reshape(-1, batch), **drop)
 
 
 def scatter_events(

@@ -21,7 +21,7 @@ from ._compact import (
 )
 from ._kernels import PALLAS, kernel_mode
 from ._pallas import csr_target, fan_out_target, launch
-from ._sparse import check_input, coo_apply
+from ._sparse import check_csr, check_input, coo_apply
 
 # ---------------------------------------------------------------------------------------
 # CSR
@@ -29,7 +29,12 @@ from ._sparse import check_input, coo_apply
 
 def _csr_slots(indices, start, end, width, n_post):
     """Rows `[start, end)` padded to `width` slots: each slot's position in `indices` (0
-    in the padding) and its target (`n_post` in the padding)."""
+    in the padding) and its target (`n_post` in the padding). Spans are clamped to the
+    connections that exist (for row pointers edited out of range; `dx.connect.validate`
+    reports those), so no slot reads another row's or a clamped entry."""
+    nnz = indices.shape[0]
+    start = jnp.clip(start, 0, nnz)
+    end = jnp.clip(end, start, nnz)
     pos = start[:, None] + jnp.arange(width)
     valid = pos < end[:, None]
     pos = jnp.where(valid, pos, 0)
@@ -104,6 +109,7 @@ _csr_event.defjvp(_csr_event_jvp, symbolic_zeros=True)
 
 
 def _event_csr(events, conn, weight, transpose, max_events, kernel, batched):
+    check_csr(conn)
     n_in = conn.n_post if transpose else conn.n_pre
     check_input(events, n_in, batched, "events")
     weight = jnp.asarray(weight)
@@ -161,6 +167,12 @@ def event_csr_matvec(
     With `transpose=True` it computes $y_i = \sum_j W_{ij} e_j$ (postsynaptic events back
     to the presynaptic side, e.g. feedback); CSR rows cannot be entered from the
     postsynaptic side, so that direction visits every connection.
+
+    Whatever `conn`'s arrays hold (they may have been replaced with `eqx.tree_at` or a
+    checkpoint after the constructor checked them), no kernel reads or writes outside
+    them: each row's span is clamped to the stored connections and targets outside
+    `[0, n_post)` are skipped. Such arrays give wrong sums rather than an error;
+    `dx.connect.validate` (which `dx.simulate` calls) reports them.
 
     **Arguments:**
 
@@ -273,6 +285,8 @@ _fan_out_event.defjvp(_fan_out_event_jvp, symbolic_zeros=True)
 
 
 def _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched):
+    if conn.indices.ndim != 2:
+        raise ValueError(f"a FanOut table must be 2-d, got shape {conn.indices.shape}.")
     check_input(events, conn.n_post if transpose else conn.n_pre, batched, "events")
     weight = jnp.asarray(weight)
     if weight.shape not in ((), conn.indices.shape):

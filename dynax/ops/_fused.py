@@ -14,6 +14,7 @@ from ._event import event_csr_matvec, event_fanout_matvec
 from ._jitconn import _apply, _meta, pallas_target
 from ._kernels import PALLAS, kernel_mode
 from ._pallas import csr_target, fan_out_target, launch
+from ._sparse import check_csr
 
 Connectivity = CSR | FanOut | JitProb
 
@@ -59,6 +60,8 @@ def event_matvecs(
     and the compiled CPU kernels (`kernel="native"`, or `"auto"` on a CPU) add into the
     `add_to` buffers in place (no zero-filled output, no separate sum). Derivatives
     (with respect to the weights and `add_to`) are those of the separate operators."""
+    for conn, weight in pairs:
+        _check_pair(conn, weight)
     per_pair = list(spikes) if isinstance(spikes, list | tuple) else [spikes] * len(pairs)
     add_to = [None] * len(pairs) if add_to is None else list(add_to)
     for name, given in (("spikes", per_pair), ("add_to", add_to)):
@@ -80,6 +83,20 @@ def event_matvecs(
         return list(_together(kernel, sources, tuple(pairs), tuple(distinct), inits))
     outs = [event_matvec(e, c, w, kernel=kernel) for e, (c, w) in zip(per_pair, pairs)]
     return [out if a is None else a + out for out, a in zip(outs, add_to)]
+
+
+def _check_pair(conn, weight) -> None:
+    """Shapes the fused kernels rely on (static: checked at trace time, at no run cost)."""
+    if isinstance(conn, JitProb):
+        return
+    if isinstance(conn, CSR):
+        check_csr(conn)
+    elif conn.indices.ndim != 2:
+        raise ValueError(f"a FanOut table must be 2-d, got shape {conn.indices.shape}.")
+    per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
+    shape = jnp.shape(weight)
+    if shape not in ((), per_synapse):
+        raise ValueError(f"weight has shape {shape}, expected () or {per_synapse}.")
 
 
 def _target(conn, weight, kernel):

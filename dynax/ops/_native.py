@@ -62,6 +62,13 @@ def _host() -> str:
 @functools.cache
 def _library() -> tuple[object | None, str]:
     """The loaded, registered library, or None and why not."""
+    return load(_SOURCE)
+
+
+def load(source: Path, suffix: str = "") -> tuple[object | None, str]:
+    """Build (or find in the cache) the kernels of `source`, load them and register their
+    targets (`dynax_event_csr` + `suffix`, ...); None and why not when that fails. Another
+    `source` and `suffix` let a benchmark time two versions of the kernels side by side."""
     cxx = _compiler()
     if cxx is None:
         return None, "no C++ compiler found (set CXX)"
@@ -70,7 +77,7 @@ def _library() -> tuple[object | None, str]:
     # Tuned to the host first, then generic (a compiler may not know -march=native).
     for flags in (["-march=native", *base], base):
         try:
-            path, error = _build(cxx, flags)
+            path, error = _build(cxx, flags, Path(source))
         except OSError as e:  # e.g. a cache directory that cannot be written
             path, error = None, f"building the kernels failed: {e}"
         if path is None:
@@ -83,15 +90,15 @@ def _library() -> tuple[object | None, str]:
             continue
         for name, symbol in _TARGETS.items():
             capsule = jax.ffi.pycapsule(getattr(library, symbol))
-            jax.ffi.register_ffi_target(name, capsule, platform="cpu")
+            jax.ffi.register_ffi_target(name + suffix, capsule, platform="cpu")
         return library, ""
     return None, "\n".join(errors)
 
 
-def _build(cxx: str, flags: list[str]) -> tuple[Path | None, str]:
+def _build(cxx: str, flags: list[str], source_path: Path = _SOURCE) -> tuple[Path | None, str]:
     """The cached library built with these flags (building it if needed), or None and
     the compiler's message."""
-    source = _SOURCE.read_bytes()
+    source = source_path.read_bytes()
     # The key names the host's CPU too (-march=native), for caches shared by machines.
     parts = [source, " ".join([cxx, *flags]), jaxlib.__version__, _host()]
     key = hashlib.sha256(b"\0".join(p if isinstance(p, bytes) else p.encode() for p in parts))
@@ -108,7 +115,7 @@ def _build(cxx: str, flags: list[str]) -> tuple[Path | None, str]:
     # half-written library.
     fd, tmp = tempfile.mkstemp(prefix="event-build-", suffix=".so", dir=cache)
     os.close(fd)
-    command = [cxx, *flags, f"-I{jax.ffi.include_dir()}", str(_SOURCE), "-o", tmp]
+    command = [cxx, *flags, f"-I{jax.ffi.include_dir()}", str(source_path), "-o", tmp]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         os.unlink(tmp)
@@ -149,8 +156,19 @@ def supports(events: Array, dtype) -> bool:
 def _call(target: str, events: Array, conn: tuple, weight: Array, init: Array) -> Array:
     weight = jnp.asarray(weight, jnp.float32)
     weight = weight.reshape(1) if weight.ndim == 0 else weight.reshape(-1)
+    conn = tuple(jnp.asarray(a).astype(jnp.int32) for a in conn)
     trailing = (1, *(a.ndim for a in conn), 1, 1)
     return _batched(target, trailing)(events, *conn, weight, init.astype(jnp.float32))
+
+
+def _check_shapes(events, weight, n_rows: int, rows: str, conn_shape: tuple, what: str):
+    """The kernels refuse (with an error, at run time) sizes that do not match: say so
+    here, at trace time, in terms of the arrays the caller passed."""
+    weight = jnp.asarray(weight)
+    if events.ndim < 1 or events.shape[-1] != n_rows:
+        raise ValueError(f"events has shape {events.shape}, expected ({rows},) = ({n_rows},).")
+    if weight.ndim and weight.shape != conn_shape:
+        raise ValueError(f"weight has shape {weight.shape}, expected () or {conn_shape} ({what}).")
 
 
 @functools.cache
@@ -183,12 +201,22 @@ def _batched(target: str, trailing: tuple[int, ...]):
 
 
 def csr(events: Array, indptr: Array, indices: Array, weight: Array, init: Array) -> Array:
-    """`init + events @ W` for events `(n_pre,)` over CSR rows, added into `init` in
-    place; `weight` is a scalar or `(nnz,)`."""
+    """`init + events @ W` for events `(..., n_pre)` over CSR rows, added into `init` in
+    place; `weight` is a scalar or `(nnz,)`. A row's span is clamped to the connections
+    that exist and targets outside `[0, n_post)` are skipped, so arrays with any values
+    never make the kernel read or write outside them."""
+    if indptr.ndim != 1 or indices.ndim != 1:
+        raise ValueError(f"indptr and indices must be 1-d, got {indptr.shape}, {indices.shape}.")
+    n_pre = indptr.shape[0] - 1
+    _check_shapes(events, weight, n_pre, "len(indptr) - 1", indices.shape, "one per connection")
     return _call("dynax_event_csr", events, (indptr, indices), weight, init)
 
 
 def fan_out(events: Array, table: Array, weight: Array, init: Array) -> Array:
-    """`init + events @ W` for events `(n_pre,)` over a `(n_pre, k)` table of targets
-    (`n_post` pads), added into `init` in place; `weight` is a scalar or `(n_pre, k)`."""
+    """`init + events @ W` for events `(..., n_pre)` over a `(n_pre, k)` table of targets
+    (`n_post` pads), added into `init` in place; `weight` is a scalar or `(n_pre, k)`.
+    Targets outside `[0, n_post)` are skipped."""
+    if table.ndim != 2:
+        raise ValueError(f"the table must be 2-d (n_pre, k), got shape {table.shape}.")
+    _check_shapes(events, weight, table.shape[0], "n_pre", table.shape, "the table's shape")
     return _call("dynax_event_fan_out", events, (table,), weight, init)

@@ -180,6 +180,13 @@ def launch(
     return tuple(out[0][a : a + n] for a, n in zip(offsets, sizes))
 
 
+def _inside(target, n_post: int):
+    """`0 <= target < n_post` in one comparison: the slots that name a neuron (padding is
+    `n_post`; anything else out of range only in arrays edited after their checks, which
+    must not make a kernel write outside the output)."""
+    return target.astype(jnp.uint32) < np.uint32(n_post)
+
+
 def _weights(weight_ref, pos, mask):
     """The weights at `pos` from a table, a scalar (shape `(1,)`), or 1 (no weight)."""
     if not weight_ref:
@@ -208,7 +215,7 @@ def fan_out_target(indices, weight, n_post) -> Target:
             slot = c * width + jnp.arange(width)
             pos = row * k + jnp.minimum(slot, k - 1)
             target = pltriton.load(indices_ref.at[pos], mask=slot < k, other=n_post)
-            mask = target < n_post
+            mask = _inside(target, n_post)
             return target, mask, _weights(weight_ref, pos, mask)
 
         def load(row):  # the row's first chunk (most rows fit in one)
@@ -236,13 +243,16 @@ def csr_target(indptr, indices, weight, n_post) -> Target:
 
         def chunk_of(start, end, c):
             pos = start + c * CHUNK + jnp.arange(CHUNK)
-            mask = pos < end
+            inside = pos < end
             pos = jnp.minimum(pos, nnz - 1)
-            target = pltriton.load(indices_ref.at[pos], mask=mask, other=n_post)
+            target = pltriton.load(indices_ref.at[pos], mask=inside, other=n_post)
+            mask = inside & _inside(target, n_post)
             return target, mask, _weights(weight_ref, pos, mask)
 
         def load(row):  # the row's span and its first chunk (most rows fit in one)
-            start, end = indptr_ref[row], indptr_ref[row + 1]
+            # Clamped to the connections that exist, whatever `indptr` holds.
+            start = jnp.clip(indptr_ref[row], 0, nnz)
+            end = jnp.clip(indptr_ref[row + 1], start, nnz)
             return start, end, chunk_of(start, end, 0)
 
         def add(loaded, value):

@@ -51,7 +51,18 @@ def _from_columns(y: Array, batched: bool) -> Array:
     return y.T if batched else y[:, 0]
 
 
+def check_csr(conn: CSR) -> None:
+    """The shapes the operators rely on (static, so free to check at trace time); the
+    values are `dx.connect.validate`'s."""
+    if conn.indptr.shape != (conn.n_pre + 1,) or conn.indices.ndim != 1:
+        raise ValueError(
+            f"CSR arrays have shapes indptr {conn.indptr.shape}, indices "
+            f"{conn.indices.shape}; expected ({conn.n_pre + 1},) and (nnz,)."
+        )
+
+
 def _csr(x, conn, weight, transpose, batched):
+    check_csr(conn)
     weight = _checked_weight(weight, conn.nnz)
     check_input(x, conn.n_post if transpose else conn.n_pre, batched)
     dtype = jnp.result_type(x.dtype, weight.dtype, float)

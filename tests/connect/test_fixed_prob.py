@@ -99,5 +99,5 @@ def test_edge_probabilities_and_errors():
         dx.connect.FixedProb(0.1)(3, 4, jax.random.key(0), same_population=True)
     with pytest.raises(ValueError, match="pass a JAX PRNG key"):
         dx.connect.FixedProb(0.1)(3, 4)
-    with pytest.raises(ValueError, match=r"indices must lie in \[0, n_post=2\)"):
+    with pytest.raises(ValueError, match=r"CSR: indices\[0\] = 5 is outside \[0, n_post\)"):
         dx.connect.CSR([0, 1], [5], 2)

@@ -113,13 +113,13 @@ def test_user_arrays_are_copied():
 
 
 def test_format_errors():
-    with pytest.raises(ValueError, match="indptr must be a non-decreasing"):
+    with pytest.raises(ValueError, match=r"CSC: indptr\[0\] = 1, expected 0"):
         dx.connect.CSC([1, 2], [0], 3)
-    with pytest.raises(ValueError, match=r"indices must lie in \[0, n_pre=3\)"):
+    with pytest.raises(ValueError, match=r"CSC: indices\[0\] = 3 is outside \[0, n_pre\)"):
         dx.connect.CSC([0, 1], [3], 3)
     with pytest.raises(ValueError, match="pre and post must have the same length"):
         dx.connect.COO([0, 1], [0], 2, 2)
-    with pytest.raises(ValueError, match=r"post must lie in \[0, n_post=2\)"):
+    with pytest.raises(ValueError, match=r"COO: post\[1\] = 2 is outside \[0, n_post\) = \[0, 2\)"):
         dx.connect.COO([0, 1], [0, 2], 2, 2)
     with pytest.raises(ValueError, match="n_pre must be a positive int"):
         dx.connect.COO([], [], 0, 2)

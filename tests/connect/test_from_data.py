@@ -63,5 +63,5 @@ def test_from_networkx():
 def test_errors():
     with pytest.raises(ValueError, match=r"matrix must be a non-empty \(n_pre, n_post\) array"):
         dx.connect.from_dense(np.ones(3))
-    with pytest.raises(ValueError, match=r"pre must lie in \[0, n_pre=2\)"):
+    with pytest.raises(ValueError, match=r"pre\[1\] = 2 is outside \[0, n_pre\) = \[0, 2\)"):
         dx.connect.from_ij([0, 2], [0, 0], 2, 2)

@@ -3,6 +3,7 @@
 // with out aliased to init, so the weights are added in place. Each array may carry
 // leading batch dimensions (from jax.vmap, vmap_method="expand_dims"): they flatten to
 // 1 (shared by the batch) or to the batch size of the output.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -51,24 +52,33 @@ void prefetch_targets(const int32_t* p) {  // the first 64 (four cache lines); n
 // out[j] += e * weight[s] (or e * weight[0] for all, `scalar`) over the connections s of
 // the active rows; row i holds the connections [begin[i], end[i]) of `targets` (CSR:
 // begin = indptr, end = indptr + 1; a table: stride `width`), and targets outside
-// [0, n_post) are padding. The loops are written out for each case: a version with
-// lambdas for the row span and the weight ran 40 % slower (672 rows of 64 into 320 000).
+// [0, n_post) are padding. Whatever the arrays hold, nothing outside them is read or
+// written: a CSR row's bounds are read as unsigned and capped at `n_conn` (the
+// connections that `targets`, and `weight` when per connection, hold), so a negative or
+// too large bound gives an empty or shortened row, and targets are checked. The caps
+// cost one `min` per bound, per active row (see benchmarks/README.md, "Safety checks").
+// The loops are written out for each case: a version with lambdas for the row span and
+// the weight ran 40 % slower (672 rows of 64 into 320 000).
 template <bool kCsr, bool kScalar>
 void add_rows(const std::vector<int64_t>& where, const std::vector<float>& value,
-              const int32_t* indptr, int64_t width, const int32_t* targets, const float* weight,
-              float* out, int64_t n_post) {
+              const int32_t* indptr, int64_t width, const int32_t* targets, int64_t n_conn,
+              const float* weight, float* out, int64_t n_post) {
   const size_t m = where.size();
+  const uint64_t cap = static_cast<uint64_t>(n_conn);
+  auto bound = [cap](int32_t b) {  // a CSR row bound, in [0, n_conn]
+    return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint32_t>(b), cap));
+  };
   for (size_t k = 0; k < m; ++k) {
     if constexpr (kCsr) {
       if (k + 2 * kAhead < m) __builtin_prefetch(indptr + where[k + 2 * kAhead]);
-      if (k + kAhead < m) prefetch_targets(targets + indptr[where[k + kAhead]]);
+      if (k + kAhead < m) prefetch_targets(targets + bound(indptr[where[k + kAhead]]));
     } else if (k + kAhead < m) {
       prefetch_targets(targets + where[k + kAhead] * width);
     }
     const int64_t i = where[k];
     const float e = kScalar ? value[k] * weight[0] : value[k];
-    const int64_t begin = kCsr ? indptr[i] : i * width;
-    const int64_t end = kCsr ? indptr[i + 1] : (i + 1) * width;
+    const int64_t begin = kCsr ? bound(indptr[i]) : i * width;
+    const int64_t end = kCsr ? bound(indptr[i + 1]) : (i + 1) * width;
     for (int64_t s = begin; s < end; ++s) {
       const uint32_t j = static_cast<uint32_t>(targets[s]);
       if (j < static_cast<uint32_t>(n_post)) out[j] += kScalar ? e : e * weight[s];
@@ -115,16 +125,38 @@ template <Format F>
 ffi::Error Run(ffi::AnyBuffer events, ffi::AnyBuffer a, ffi::AnyBuffer b, ffi::AnyBuffer weight,
                ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out) {
   (void)init;  // aliased to out: out already holds it
+  const size_t conn_rank = F == Format::kCsr ? 1 : 2;
+  if (events.dimensions().size() < 1 || a.dimensions().size() < conn_rank ||
+      b.dimensions().size() < conn_rank || weight.dimensions().size() < 1 ||
+      out->dimensions().size() < 1)
+    return ffi::Error::InvalidArgument("an argument has too few dimensions");
   const int64_t n_pre = last(events), n_post = last(*out), batch = lead(*out, 1);
   const int conn_dims = F == Format::kCsr ? 1 : 2;  // trailing dimensions of a and b
   const int64_t conn_size = F == Format::kCsr ? last(b) : last(a) * last(a, 2);
   const int64_t width = F == Format::kFanOut ? last(a) : 0;
   if (events.element_type() != ffi::PRED && events.element_type() != ffi::F32)
     return ffi::Error::InvalidArgument("events must be bool or float32");
+  if (a.element_type() != ffi::S32 || b.element_type() != ffi::S32)
+    return ffi::Error::InvalidArgument("connectivity arrays must be int32");
+  if (weight.element_type() != ffi::F32 || out->element_type() != ffi::F32)
+    return ffi::Error::InvalidArgument("weight and init must be float32");
   if (auto e = check_batch({&events, &a, &b, &weight}, {1, conn_dims, conn_dims, 1}, batch);
       e.failure())
     return e;
+  // The sizes that place the batch members and bound the rows: all static, checked once
+  // per call (the values are clamped in add_rows).
+  if (F == Format::kCsr && last(a) != n_pre + 1)
+    return ffi::Error::InvalidArgument("indptr has " + std::to_string(last(a)) +
+                                       " entries for " + std::to_string(n_pre) +
+                                       " rows (expected n_pre + 1)");
+  if (F == Format::kFanOut && last(a, 2) != n_pre)
+    return ffi::Error::InvalidArgument("the table has " + std::to_string(last(a, 2)) +
+                                       " rows for " + std::to_string(n_pre) + " events");
   const bool scalar = last(weight) == 1;
+  if (!scalar && last(weight) != conn_size)
+    return ffi::Error::InvalidArgument("weight has " + std::to_string(last(weight)) +
+                                       " entries for " + std::to_string(conn_size) +
+                                       " connections");
   std::vector<int64_t> where;
   std::vector<float> value;
   for (int64_t k = 0; k < batch; ++k) {
@@ -138,9 +170,9 @@ ffi::Error Run(ffi::AnyBuffer events, ffi::AnyBuffer a, ffi::AnyBuffer b, ffi::A
     const int32_t* targets = member<int32_t>(F == Format::kCsr ? b : a, conn_dims, k, conn_size);
     constexpr bool kCsr = F == Format::kCsr;
     if (scalar)
-      add_rows<kCsr, true>(where, value, indptr, width, targets, w, o, n_post);
+      add_rows<kCsr, true>(where, value, indptr, width, targets, conn_size, w, o, n_post);
     else
-      add_rows<kCsr, false>(where, value, indptr, width, targets, w, o, n_post);
+      add_rows<kCsr, false>(where, value, indptr, width, targets, conn_size, w, o, n_post);
   }
   return ffi::Error::Success();
 }
