@@ -181,10 +181,10 @@ def launch(
 
 
 def _inside(target, n_post: int):
-    """`0 <= target < n_post` in one comparison: the slots that name a neuron (padding is
-    `n_post`; anything else out of range only in arrays edited after their checks, which
-    must not make a kernel write outside the output)."""
-    return target.astype(jnp.uint32) < np.uint32(n_post)
+    """`0 <= target < n_post`: the slots that name a neuron (padding is `n_post`; anything
+    else out of range only in arrays edited after their checks, which must not make a
+    kernel write outside the output)."""
+    return (target >= 0) & (target < n_post)
 
 
 def _weights(weight_ref, pos, mask):
