@@ -34,6 +34,7 @@ import jax.tree_util as jtu
 import numpy as np
 
 from ._system import _key_name
+from .connect import validate
 
 MAGIC = b"\x89DNX\r\n\x1a\n"
 VERSION = 1
@@ -370,7 +371,7 @@ def load(path: str | os.PathLike, like: Any) -> Any:
     trailing bytes, is not a dynax checkpoint (including files written by dynax before
     format version 1, in equinox's format) or of another format version, or does not fit
     `like` (the first differing leaf, by dotted path, with its saved and expected dtype and
-    shape).
+    shape), and for connectivity whose arrays are out of range (`dx.connect.validate`).
     """
     name = os.fspath(path)
     if like is None:
@@ -403,4 +404,6 @@ def load(path: str | os.PathLike, like: Any) -> Any:
             f"cannot load {name!r}: the data is corrupted (SHA-256 checksum mismatch); the "
             "file was damaged after it was written"
         )
-    return jtu.tree_unflatten(treedef, leaves)
+    # Connectivity in a model is checked as it enters: a file written from a model edited
+    # with eqx.tree_at may hold row pointers or indices out of range.
+    return validate(jtu.tree_unflatten(treedef, leaves), name=f"the tree loaded from {name!r}")

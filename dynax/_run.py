@@ -12,6 +12,7 @@ import numpy as np
 
 from ._custom_types import PRNGKeyArray, State
 from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key, with_dt
+from .connect import validate
 from .inputs import AbstractSource, TimeSeries
 from .inputs._base import step_input
 
@@ -303,6 +304,9 @@ def simulate(
         raise ValueError('"t" is reserved for the record times; rename that monitor.')
     # Times in ms become whole steps of this dt, on the host and in float64.
     model, inputs = with_dt(model, dt), with_dt(inputs, dt)
+    # Row pointers or indices edited after construction (eqx.tree_at) would make the
+    # operators read the wrong entries: checked once per array, remembered by identity.
+    model = validate(model)
     _check_state(model, state)
     monitors_static = tuple(
         (name, _monitor_fn(name, m, state)) for name, m in sorted(monitors.items())

@@ -507,3 +507,10 @@ def test_run_killed_at_a_random_chunk_resumes_bit_identically(tmp_path):
     for a, b in zip(jax.tree.leaves(resumed), jax.tree.leaves(final)):
         np.testing.assert_array_equal(a, b)
     assert raster[: steps[-1]].any() and raster[steps[-1] :].any()
+
+
+def test_loading_connectivity_out_of_range_is_refused(tmp_path):
+    conn = dx.connect.CSR(indptr=[0, 1, 2], indices=[0, 1], n_post=3)
+    dx.save(tmp_path / "c.ckpt", eqx.tree_at(lambda c: c.indices, conn, jnp.array([0, 7])))
+    with pytest.raises(ValueError, match=r"invalid dx\.connect\.CSR.*indices"):
+        dx.load(tmp_path / "c.ckpt", conn)
