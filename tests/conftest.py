@@ -1,5 +1,27 @@
+import os
+
 import jax
 import pytest
+
+
+def pytest_configure(config):
+    """Compile without LLVM's optimisations when the slow tests are left out.
+
+    The quick suite spends most of its time compiling small programs that then run for
+    milliseconds. `--xla_backend_optimization_level=0`, measured on the shared 2-core
+    development machine: tests/ops/test_event.py 31-33 -> 22-25 s, test_pallas.py 45 ->
+    33 s, test_native.py 32 -> 26 s, tests/init 18 -> 13 s; the tests dominated by long
+    runs pay instead (tests/networks/test_ei.py's 1 s of COBA with JIT connectivity 5 ->
+    9-11 s). XLA's own passes still run, and without fast-math LLVM does not reorder
+    floating-point arithmetic at any level, so results are those of the optimised code.
+    `pytest -m slow`, where long runs dominate, and an `XLA_FLAGS` that already sets the
+    level keep it as given. Set here, before any test module starts JAX's backend, which
+    reads `XLA_FLAGS` once.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    quick = "not slow" in " ".join((config.getoption("markexpr") or "").split())
+    if quick and "xla_backend_optimization_level" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
 
 
 @pytest.fixture

@@ -108,21 +108,27 @@ def test_named_tableaux_satisfy_their_order_conditions(name):
         assert np.max(np.abs(conditions[tab.order + 1])) > 1e-6
 
 
+# Membrane-like leaves, each elementwise linear: v' = (v_inf - v)/tau, and a gating
+# variable m' = alpha (1 - m) - beta m, i.e. rate alpha + beta to alpha/(alpha+beta).
+LINEAR_TAU, LINEAR_V_INF = np.array([5.0, 10.0, 20.0]), np.array([-50.0, 0.0, 30.0])
+
+
+def _linear(t, y, args):
+    v, m = y
+    return (LINEAR_V_INF - v) / LINEAR_TAU, 0.3 * (1 - m) - 0.1 * m
+
+
+@jax.jit
+def _five_exp_euler_steps(y, dt):  # dt traced: one compilation for every dt
+    step = odeint(_linear, method="exp_euler")
+    return jax.lax.fori_loop(0, 5, lambda k, y: step(y, k * dt, dt, None), y)
+
+
 @pytest.mark.parametrize("dt", [0.01, 0.7, 5.0, 40.0])
 def test_exp_euler_is_exact_for_linear_equations(x64, dt):
-    # Membrane-like leaves, each elementwise linear: v' = (v_inf - v)/tau, and a
-    # gating variable m' = alpha (1 - m) - beta m, i.e. rate alpha + beta to alpha/(alpha+beta).
-    tau, v_inf = jnp.array([5.0, 10.0, 20.0]), jnp.array([-50.0, 0.0, 30.0])
+    tau, v_inf = LINEAR_TAU, LINEAR_V_INF
     alpha, beta = 0.3, 0.1
-
-    def linear(t, y, args):
-        v, m = y
-        return (v_inf - v) / tau, alpha * (1 - m) - beta * m
-
-    y = (jnp.array([-70.0, -70.0, -70.0]), jnp.asarray(0.0))
-    step = odeint(linear, method="exp_euler")
-    for k in range(5):
-        y = step(y, k * dt, dt, None)
+    y = _five_exp_euler_steps((jnp.array([-70.0, -70.0, -70.0]), jnp.asarray(0.0)), dt)
     t = 5 * dt
     v_exact = v_inf + (-70.0 - v_inf) * np.exp(-t / tau)
     m_inf = alpha / (alpha + beta)
@@ -155,9 +161,10 @@ def test_backward_euler_is_stable_on_a_stiff_equation(x64):
 
 
 def test_float32_stays_float32():
+    # Tracing fixes the dtype: eval_shape checks it without compiling each method.
     for method in ["rk4", "exp_euler", "backward_euler", diffrax.Tsit5()]:
         step = odeint(lambda t, y, a: -y / 10.0, method=method)
-        y = step(jnp.ones(3, jnp.float32), jnp.float32(0.0), 0.1, None)
+        y = jax.eval_shape(lambda: step(jnp.ones(3, jnp.float32), jnp.float32(0.0), 0.1, None))
         assert y.dtype == jnp.float32, method
 
 
@@ -256,8 +263,13 @@ def test_adaptive_stepper_at_coarse_dt_matches_dop853_on_a_hodgkin_huxley_spike(
     assert not np.all(np.abs(ys_rk4[:, 0] - ref[:, 0]) < 1.0)
 
 
-def _central_difference(fn, x, eps=1e-6):
-    return (fn(x + eps) - fn(x - eps)) / (2 * eps)
+def grad_and_central_difference(fn, x, eps=1e-6):
+    """`(d fn / dx, the central difference)` from one compilation: the values at `x ± eps`
+    come from the same jitted `value_and_grad` (a separate jit of `fn` compiled the
+    forward pass a second time)."""
+    value_and_grad = jax.jit(jax.value_and_grad(fn))
+    grad = value_and_grad(x)[1]
+    return grad, (value_and_grad(x + eps)[0] - value_and_grad(x - eps)[0]) / (2 * eps)
 
 
 @pytest.mark.parametrize(
@@ -273,27 +285,25 @@ def test_gradient_through_stepper_matches_finite_differences(x64, method, adapti
         atol=1e-10,
     )
 
-    @jax.jit
     def run(k):
         y, _ = jax.lax.scan(
             lambda y, i: (step(y, 0.2 * i, 0.2, k), None), jnp.asarray([0.5, 1.5]), jnp.arange(10)
         )
         return jnp.sum(y**2)
 
-    np.testing.assert_allclose(jax.grad(run)(0.7), _central_difference(run, 0.7), rtol=1e-6)
+    np.testing.assert_allclose(*grad_and_central_difference(run, 0.7), rtol=1e-6)
 
 
 def test_gradient_through_solve_matches_finite_differences(x64):
     args = (10.0, 28.0, 8.0 / 3.0)
 
-    @jax.jit
     def loss(rho):
         _, ys = dx.integrate.solve(
             lorenz, jnp.ones(3), 0.0, 0.5, args=(args[0], rho, args[2]), rtol=1e-11, atol=1e-11
         )
         return ys[-1, 2]
 
-    np.testing.assert_allclose(jax.grad(loss)(28.0), _central_difference(loss, 28.0), rtol=1e-5)
+    np.testing.assert_allclose(*grad_and_central_difference(loss, 28.0), rtol=1e-5)
 
 
 def test_unknown_method_lists_the_valid_ones():
