@@ -5,7 +5,9 @@ import pytest
 import dynax as dx
 
 
-@pytest.mark.parametrize("connectivity", ["csr", "jit"])
+# JIT connectivity is slow on a CPU (10 s here); tests/test_network.py checks that it runs
+# the network of its stored matrix, so its rate check runs with the slow tests.
+@pytest.mark.parametrize("connectivity", ["csr", pytest.param("jit", marks=pytest.mark.slow)])
 def test_coba_excitatory_rate_matches_reference(connectivity):
     # Brette et al. (2007) benchmark 1 runs at about 21 Hz (dt = 0.1 ms, 1 s).
     net = dx.networks.COBA(3200, 800, key=jax.random.key(0), connectivity=connectivity)
