@@ -10,9 +10,13 @@ Spikes are propagated by the event-driven operators of `dx.ops`: bucketed compac
 the spiking neurons on CPU, Pallas kernels on GPU. `python examples/ei_network.py --jit`
 uses just-in-time connectivity instead (`dx.connect.JitProb`: regenerated from a seed,
 never stored), which is what lets millions of neurons fit on a GPU.
+
+`DYNAX_QUICK=1` (or `--quick`) runs 500 neurons for 200 ms and writes
+`examples/ei_network.quick.png` instead, as CI does.
 """
 
 import importlib.util
+import os
 import pathlib
 import sys
 import time
@@ -32,8 +36,11 @@ def main(
     n_inh: int = 800,
     duration: float = 1000.0,
     connectivity: str = "csr",
+    quick: bool = False,
 ):
     dt = 0.1
+    if quick:
+        n_exc, n_inh, duration = 400, 100, 200.0
     start = time.perf_counter()
     net = dx.networks.COBA(n_exc, n_inh, key=jax.random.key(seed), connectivity=connectivity)
     state = net.init(jax.random.key(seed + 1))
@@ -64,11 +71,12 @@ def main(
     ax_v.set_ylabel("v (mV)")
     ax_v.set_xlabel("time (ms)")
     fig.tight_layout()
-    out = pathlib.Path(__file__).with_suffix(".png")
+    out = pathlib.Path(__file__).with_suffix(".quick.png" if quick else ".png")
     fig.savefig(out, dpi=120)
     print(f"raster written to {out}")
     return rate_e, rate_i
 
 
 if __name__ == "__main__":
-    main(connectivity="jit" if "--jit" in sys.argv[1:] else "csr")
+    quick = "--quick" in sys.argv[1:] or os.environ.get("DYNAX_QUICK") == "1"
+    main(connectivity="jit" if "--jit" in sys.argv[1:] else "csr", quick=quick)

@@ -14,9 +14,14 @@ in bursts, as Teka et al. (2018) report. The reset after a spike keeps the memor
 of the remembered trajectory (the Caputo derivative sees v as it was). The script
 prints spike counts and inter-spike intervals and writes v(t) to
 `examples/fractional_izhikevich.png`.
+
+`DYNAX_QUICK=1` (or `--quick`) simulates 150 ms instead of 500 (a few spikes per order)
+and writes `examples/fractional_izhikevich.quick.png`, as CI does.
 """
 
+import os
 import pathlib
+import sys
 import time
 
 import equinox as eqx
@@ -72,8 +77,16 @@ class FractionalIzhikevich(dx.DynamicalSystem):
         return FractionalIzhikevichState(stepper.reset(fde, reset), spike)
 
 
-def main(seed: int = 0, duration: float = 500.0, dt: float = 0.1, current: float = 10.0):
+def main(
+    seed: int = 0,
+    duration: float = 500.0,
+    dt: float = 0.1,
+    current: float = 10.0,
+    quick: bool = False,
+):
     del seed  # deterministic model: kept for the examples' common signature
+    if quick:
+        duration = 150.0
     alphas = (1.0, 0.9, 0.7)
     n_steps = round(duration / dt)
     model = FractionalIzhikevich(len(alphas), n_steps, jnp.asarray(alphas))
@@ -107,10 +120,11 @@ def main(seed: int = 0, duration: float = 500.0, dt: float = 0.1, current: float
     axes[-1].set_xlabel("time (ms)")
     fig.suptitle(f"Fractional-order Izhikevich neuron (regular spiking, I = {current:g})")
     fig.tight_layout()
-    out = pathlib.Path(__file__).with_suffix(".png")
+    out = pathlib.Path(__file__).with_suffix(".quick.png" if quick else ".png")
     fig.savefig(out, dpi=120)
     print(f"figure written to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    quick = "--quick" in sys.argv[1:] or os.environ.get("DYNAX_QUICK") == "1"
+    main(quick=quick)

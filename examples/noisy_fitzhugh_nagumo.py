@@ -14,9 +14,14 @@ per trajectory, each with its own Wiener process. FitzHugh–Nagumo units are
 dimensionless (time included). The script prints spike rates and CVs per noise level and
 writes `examples/noisy_fitzhugh_nagumo.png`: voltage traces, the phase plane with the
 nullclines, and rate and CV against the noise level.
+
+`DYNAX_QUICK=1` (or `--quick`) runs 4 trials of duration 600 instead of 16 of 3000 and
+writes `examples/noisy_fitzhugh_nagumo.quick.png`, as CI does.
 """
 
+import os
 import pathlib
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -52,7 +57,15 @@ def spike_times(v, t, threshold=1.0, reset=0.0):
     return np.array(times)
 
 
-def main(seed: int = 0, duration: float = 3000.0, dt: float = 0.05, n_trials: int = 16):
+def main(
+    seed: int = 0,
+    duration: float = 3000.0,
+    dt: float = 0.05,
+    n_trials: int = 16,
+    quick: bool = False,
+):
+    if quick:
+        duration, n_trials = 600.0, 4
     sigmas = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8])
     sigma = jnp.repeat(jnp.asarray(sigmas, jnp.float32), n_trials)  # one per trajectory
     # The fixed point: the real root of v - v^3/3 - (v + A)/B + I = 0.
@@ -123,11 +136,12 @@ def main(seed: int = 0, duration: float = 3000.0, dt: float = 0.05, n_trials: in
     twin.set_ylabel("spikes per 1000 time units", color="C0")
     fig.suptitle(f"Noisy FitzHugh–Nagumo neuron below the Hopf point (I = {I_EXT})")
     fig.tight_layout()
-    out = pathlib.Path(__file__).with_suffix(".png")
+    out = pathlib.Path(__file__).with_suffix(".quick.png" if quick else ".png")
     fig.savefig(out, dpi=120)
     print(f"figure written to {out}")
     return np.array(rates), np.array(cvs)
 
 
 if __name__ == "__main__":
-    main()
+    quick = "--quick" in sys.argv[1:] or os.environ.get("DYNAX_QUICK") == "1"
+    main(quick=quick)

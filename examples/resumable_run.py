@@ -13,7 +13,8 @@ number of steps, and the 0.1 Hz modulation of the input takes its phase from the
 step (a float32 time would be 0.25 ms coarse after one hour). It plots the excitatory
 rate of every second and writes `examples/resumable_run.png`.
 
-`DYNAX_QUICK=1` (or `--quick`) runs a small network for 3 s in chunks of 1 s, as CI does.
+`DYNAX_QUICK=1` (or `--quick`) runs a small network for 3 s in chunks of 1 s and writes
+`examples/resumable_run.quick.png`, as CI does.
 """
 
 import os
@@ -90,7 +91,7 @@ def main(seed: int = 0, minutes: float = 10.0, quick: bool = False, fresh: bool 
     ax.set_ylabel("E rate (Hz)")
     ax.set_title("COBA network under a 0.1 Hz modulated drive, run in resumable chunks")
     fig.tight_layout()
-    out = pathlib.Path(__file__).with_suffix(".png")
+    out = pathlib.Path(__file__).with_suffix(".quick.png" if quick else ".png")
     fig.savefig(out, dpi=120)
     print(f"plot written to {out}")
     if quick:
