@@ -11,6 +11,7 @@ import jax.tree_util as jtu
 import numpy as np
 
 from ._custom_types import PRNGKeyArray, State
+from ._monitor import FunctionMonitor
 from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key, with_dt
 from .connect import validate
 from .inputs import AbstractSource, TimeSeries
@@ -185,7 +186,9 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
 
 def _monitor_fn(name: str, monitor: Monitor, state: State) -> Callable:
     if callable(monitor):
-        return monitor
+        # Keyed by what it computes: a fresh lambda with the same code and values does
+        # not compile the run again.
+        return FunctionMonitor(monitor)
     if not isinstance(monitor, str):
         raise TypeError(f"monitor {name!r} must be a path string or a function of the state.")
     try:
