@@ -4,10 +4,12 @@ Build models at any scale as immutable Equinox pytrees, then simulate, train and
 analyse the same model.
 """
 
+from importlib import metadata as _metadata
+
 from . import connect, init, inputs, integrate, measure, networks, neurons, ops, plot, synapses
 from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
-from ._delay import Delay as Delay, DelayState as DelayState, delay_steps as delay_steps
+from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
 from ._network import (
     AbstractProjection as AbstractProjection,
     CurrentDrive as CurrentDrive,
@@ -26,7 +28,10 @@ from ._system import (
     state_paths as state_paths,
 )
 
-__version__ = "0.1.0"
+try:  # the installed distribution's version, so that there is one place to change it
+    __version__ = _metadata.version("dynax")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "AbstractProjection",
@@ -37,13 +42,13 @@ __all__ = [
     "Context",
     "Delay",
     "DelayState",
+    "PendingDelay",
     "DynamicalSystem",
     "Network",
     "Projection",
     "as_affine",
     "ProjectionState",
     "connect",
-    "delay_steps",
     "get_path",
     "init",
     "inputs",

@@ -1,14 +1,14 @@
-"""Ring-buffer delays in whole time steps."""
+"""Ring-buffer delays in whole time steps, and delays in ms waiting for their `dt`."""
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
 from ._custom_types import Array, ArrayLike, Int, PRNGKeyArray
-from ._system import Context, DynamicalSystem
+from ._system import AbstractTimed, Context, DynamicalSystem
 
 
-def delay_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
+def to_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
     """Delays in ms as whole steps of `dt` ms: the nearest integer, halves rounded up.
 
     A relative tolerance of 1e-9 absorbs floating-point noise, so `1.5 / 0.1` gives 15.
@@ -18,7 +18,7 @@ def delay_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
     """
     if not dt > 0:
         raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
-    d = np.asarray(delay, dtype=float)
+    d = np.asarray(delay, dtype=np.float64)
     if np.any(d < 0) or not np.all(np.isfinite(d)):
         raise ValueError(f"delay must be finite and non-negative (ms), got delay={delay!r}.")
     steps = np.floor(d / dt * (1 + 1e-9) + 0.5).astype(np.int64)
@@ -59,8 +59,7 @@ class Delay(DynamicalSystem):
         steps_np = np.asarray(steps)
         if not np.issubdtype(steps_np.dtype, np.integer) or np.any(steps_np < 0):
             raise ValueError(
-                f"steps must be non-negative integers (use dx.delay_steps to convert ms), "
-                f"got steps={steps!r}."
+                f"steps must be non-negative integers (whole steps, not ms), got steps={steps!r}."
             )
         self.n = n
         self.steps = jnp.asarray(steps_np, jnp.int32)
@@ -93,3 +92,35 @@ class Delay(DynamicalSystem):
         if self.steps.ndim == 0:
             return state.buffer[slot]
         return state.buffer[slot, jnp.arange(self.n) if self.index is None else self.index]
+
+
+class PreparedDelay(eqx.Module):
+    """A delay in ms turned into steps of `dt` (by `with_dt`): the ring buffer `delay`,
+    or None where every delay rounds to 0 steps (no buffer: the previous step's spikes)."""
+
+    dt: float = eqx.field(static=True)
+    delay: Delay | None
+
+
+class PendingDelay(AbstractTimed):
+    """The place of a ring buffer in an initial state made before `dt` is known.
+
+    Its length depends on the step: a model holding delays in ms that was not prepared
+    for a `dt` (`with_dt`) puts this in its `init()` state, and `dx.simulate` replaces it
+    with the empty buffer for its `dt` (`with_dt(state, dt)`): no spike in flight. It has
+    no arrays, so it costs nothing and is saved like any other part of a state.
+
+    **Arguments:**
+
+    - `n`: size of the delayed signal.
+    - `max_delay`: the longest delay (ms).
+    - `dtype`: dtype of the buffer (bool for spikes).
+    """
+
+    n: int = eqx.field(static=True)
+    max_delay: float = eqx.field(static=True)
+    dtype: object = eqx.field(static=True)
+
+    def with_dt(self, dt: float) -> DelayState | None:  # type: ignore[override]
+        steps = to_steps(self.max_delay, dt)
+        return Delay(self.n, steps, dtype=self.dtype).init() if steps else None

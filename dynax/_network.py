@@ -10,12 +10,13 @@ import numpy as np
 
 from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
-from ._delay import Delay, DelayState
-from ._system import Context, DynamicalSystem, name_key
+from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
+from ._system import AbstractTimed, Context, DynamicalSystem, name_key
 from .connect import CSR, FanOut, JitProb
 from .init import Normal, Uniform
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
+from .inputs._checks import concrete, to_time
 from .neurons import AbstractPopulation
 from .neurons._base import check_input
 from .ops import event_matvecs
@@ -43,13 +44,14 @@ class AbstractProjection(DynamicalSystem):
 
 
 class ProjectionState(eqx.Module):
-    """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay)."""
+    """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay;
+    a `PendingDelay` in the initial state of a projection not yet prepared for a `dt`)."""
 
     syn: Any
-    delay: DelayState | None
+    delay: DelayState | PendingDelay | None
 
 
-class Projection(AbstractProjection):
+class Projection(AbstractProjection, AbstractTimed):
     r"""Spikes of population `pre` driving synapses onto population `post`.
 
     Each step: the presynaptic spikes of the previous step enter the delay buffer; the
@@ -74,8 +76,19 @@ class Projection(AbstractProjection):
       neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`. One that is an
       `AbstractLinearSynapse` receives the spikes in place (see `dx.Network`).
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
-    - `delay`: transmission delay in whole steps (see `dx.delay_steps`): an int for the
-      whole projection, or an `(nnz,)` int array, one per connection (CSR only).
+    - `delay`: transmission delay (ms), ≥ 0: a number for the whole projection, or an
+      `(nnz,)` array, one per connection (CSR only). It becomes whole steps only once the
+      step is known: `dx.simulate` calls `with_dt(dt)`, which rounds each delay to the
+      nearest step (halves up, with a relative tolerance of 1e-9 so that `1.5 / 0.1`
+      gives 15) and sizes the ring buffer for that `dt`. Delays are rounded rather than
+      rejected because delays drawn from a distribution are the usual case; the error is
+      at most `dt / 2`, the resolution at which a run sees any time. A delay can never
+      be read in the units of another `dt`: `step` with a `ctx.dt` the projection was
+      not prepared for raises an error (call `dx.simulate`, or `proj.with_dt(dt)` /
+      `dynax._system.with_dt(model, dt)` before stepping by hand). `init()` of a
+      projection not yet prepared puts a `dx.PendingDelay` where the buffer goes, which
+      `dx.simulate` replaces with the empty buffer of its `dt`; prepared, `init()` gives
+      that buffer itself (e.g. as the `like` of `dx.load` for a state saved after a run).
     - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on a GPU, compiled
       kernels on a CPU for CSR and FanOut, XLA otherwise), `"xla"`, `"pallas"` or
       `"native"`; see `dx.ops.event_csr_matvec`.
@@ -87,8 +100,10 @@ class Projection(AbstractProjection):
     weight: Array | Uniform | Normal
     synapse: AbstractSynapse
     output: AbstractOutput
-    delay: Delay | None
+    delay: Array | np.ndarray | None
+    prepared: PreparedDelay | None
     kernel: str = eqx.field(static=True)
+    max_delay: float = eqx.field(static=True)
 
     def __init__(
         self,
@@ -153,35 +168,90 @@ class Projection(AbstractProjection):
                 f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
             )
         self.synapse, self.output = synapse, output
-        steps = np.asarray(delay)
-        if steps.ndim and not isinstance(conn, CSR):
+        ms = to_time(delay, "delay")
+        if ms.ndim and not isinstance(conn, CSR):
             raise ValueError("per-connection delays need a dx.connect.CSR connectivity.")
-        if steps.shape not in ((), per_synapse):
+        if ms.shape not in ((), per_synapse):
             raise ValueError(
-                f"delay must be an int or have one entry per connection ({conn.nnz},), "
-                f"got shape {steps.shape}."
+                f"delay must be a number (ms) or have one entry per connection "
+                f"({conn.nnz},), got shape {ms.shape}."
             )
-        if not steps.any():
-            self.delay = None
-        elif steps.ndim == 0:
-            self.delay = Delay(conn.n_pre, steps, dtype=bool)
+        c = concrete(ms)
+        if c is not None and (np.any(c < 0) or not np.all(np.isfinite(c))):
+            raise ValueError(f"delay must be finite and non-negative (ms), got delay={delay!r}.")
+        # No delay needs no dt: such a projection runs at any step.
+        self.delay = None if c is not None and not c.any() else ms
+        # Static, for init() under jit: the longest delay sizes a pending buffer.
+        self.max_delay = float(np.max(c, initial=0.0)) if c is not None else float("nan")
+        self.prepared = None
+
+    def with_dt(self, dt: float) -> "Projection":
+        """This projection with its delays as whole steps of `dt` and its ring buffer
+        sized for them (the nearest step, halves up; see `delay` above)."""
+        if self.delay is None:
+            return self
+        ms = concrete(self.delay)
+        if ms is None:
+            raise ValueError(
+                "delay must be concrete (not traced) when the projection is prepared for a "
+                "dt: the ring buffer's length depends on it."
+            )
+        steps = to_steps(ms, dt)
+        if not np.any(steps):
+            buffer = None  # every delay rounds to 0 steps
+        elif np.ndim(steps) == 0:
+            buffer = Delay(self.conn.n_pre, steps, dtype=bool)
         else:  # each connection reads its presynaptic neuron's slot
-            self.delay = Delay(conn.n_pre, steps, dtype=bool, index=conn.rows)
+            buffer = Delay(self.conn.n_pre, steps, dtype=bool, index=self.conn.rows)
+        return eqx.tree_at(
+            lambda p: p.prepared, self, PreparedDelay(dt, buffer), is_leaf=lambda x: x is None
+        )
+
+    def _buffer(self, dt: float) -> Delay | None:
+        """The ring buffer for steps of `dt` (None: no delay), or a clear error when the
+        projection was not prepared for that `dt` (static: raised while tracing)."""
+        if self.delay is None:
+            return None
+        if self.prepared is None or self.prepared.dt != dt:
+            have = (
+                "not prepared for any dt"
+                if self.prepared is None
+                else (f"prepared for dt={self.prepared.dt!r}")
+            )
+            raise ValueError(
+                f"projection {self.pre!r} -> {self.post!r} has a delay in ms and is {have}, "
+                f"but is stepped with dt={dt!r}: run it with dx.simulate, or prepare the "
+                f"model first with dynax._system.with_dt(model, {dt!r}) (a projection: "
+                f"proj.with_dt({dt!r})), so that its delay becomes steps of that dt."
+            )
+        return self.prepared.delay
 
     def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
-        return ProjectionState(
-            syn=self.synapse.init(key), delay=None if self.delay is None else self.delay.init()
-        )
+        if self.delay is None:
+            delay = None
+        elif self.prepared is None:  # the buffer's length waits for dt
+            delay = PendingDelay(self.conn.n_pre, self.max_delay, bool)
+        else:
+            buffer = self.prepared.delay
+            delay = None if buffer is None else buffer.init()
+        return ProjectionState(syn=self.synapse.init(key), delay=delay)
 
     def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
         """Advance with `input`, the presynaptic spikes of the previous step."""
-        if self.delay is None:
+        buffer = self._buffer(ctx.dt)
+        if buffer is None:
             delay_state, spikes = None, input
         else:
-            delay_state = self.delay.step(state.delay, input)
-            spikes = self.delay.read(delay_state)
+            if not isinstance(state.delay, DelayState):
+                raise ValueError(
+                    f"projection {self.pre!r} -> {self.post!r}: its state has no delay "
+                    "buffer (a state from init() before the model was prepared for dt): "
+                    "make the state with the prepared model's init(), or use dx.simulate."
+                )
+            delay_state = buffer.step(state.delay, input)
+            spikes = buffer.read(delay_state)
         state = ProjectionState(syn=state.syn, delay=delay_state)
-        if self.delay is not None and self.delay.steps.ndim:
+        if buffer is not None and buffer.steps.ndim:
             # Per-connection delays: each connection reads its own slot.
             arriving = (
                 jnp.zeros(self.conn.n_post, self.weight.dtype)
@@ -393,7 +463,7 @@ class Network(DynamicalSystem):
         decayed synaptic variables in place."""
         groups: dict[str, list[str]] = {}
         for name, proj in self.projections.items():
-            if isinstance(proj, Projection) and proj.delay is None:
+            if isinstance(proj, Projection) and proj._buffer(ctx.dt) is None:
                 groups.setdefault(proj.kernel, []).append(name)
         new = {}
         for kernel, names in groups.items():

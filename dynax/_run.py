@@ -307,6 +307,9 @@ def simulate(
         raise ValueError('"t" is reserved for the record times; rename that monitor.')
     # Times in ms become whole steps of this dt, on the host and in float64.
     model, inputs = with_dt(model, dt), with_dt(inputs, dt)
+    # Parts of the state whose shape depends on dt (a delay buffer from init() of a model
+    # not yet prepared, `dx.PendingDelay`) become their value for this dt.
+    state = with_dt(state, dt)
     # Row pointers or indices edited after construction (eqx.tree_at) would make the
     # operators read the wrong entries: checked once per array, remembered by identity.
     model = validate(model)

@@ -94,6 +94,10 @@ class AbstractTimed(eqx.Module):
     edges turned into step indices, a spike train's times into steps, a rate checked
     against `dt`. Inside the compiled loop, time is then the integer step `ctx.i`, exact
     however long the run, while a float32 `ctx.t` is 0.25 ms coarse after an hour.
+
+    A part of a state may be timed too: `dx.simulate` also calls `with_dt` on the state,
+    so that what an unprepared model's `init()` could not size (a `dx.PendingDelay`, the
+    ring buffer of a delay in ms) becomes its value for `dt`.
     """
 
     @abc.abstractmethod
