@@ -15,12 +15,15 @@ else `c++`, `g++` or `clang++`) against the FFI headers shipped with jaxlib, and
 under `$DYNAX_CACHE_DIR` (default `~/.cache/dynax`), keyed by the source, the compiler
 command, the jaxlib version and the host's CPU; a build removes the libraries unused
 for 30 days. Without a compiler, `kernel="auto"` keeps the XLA path; `kernel="native"`
-then raises with the compiler's message.
+then raises with the compiler's message. A build is logged once (logger `dynax`, level
+INFO: where and why it compiles). `DYNAX_NATIVE=0` in the environment turns the kernels
+off: `kernel="auto"` keeps the XLA path and nothing is compiled.
 """
 
 import ctypes
 import functools
 import hashlib
+import logging
 import os
 import platform
 import shutil
@@ -59,9 +62,14 @@ def _host() -> str:
     return "\n".join(dict.fromkeys(wanted))
 
 
+_LOG = logging.getLogger("dynax")
+
+
 @functools.cache
 def _library() -> tuple[object | None, str]:
     """The loaded, registered library, or None and why not."""
+    if os.environ.get("DYNAX_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None, "the compiled CPU kernels are turned off (DYNAX_NATIVE=0)"
     return load(_SOURCE)
 
 
@@ -111,6 +119,11 @@ def _build(cxx: str, flags: list[str], source_path: Path = _SOURCE) -> tuple[Pat
             pass
         return path, ""
     cache.mkdir(parents=True, exist_ok=True)
+    _LOG.info(
+        "dynax: compiling the CPU event kernels once (a few seconds) into %s; "
+        "DYNAX_NATIVE=0 keeps the XLA path instead",
+        path,
+    )
     # Compiled to a temporary name and renamed: concurrent processes never load a
     # half-written library.
     fd, tmp = tempfile.mkstemp(prefix="event-build-", suffix=".so", dir=cache)

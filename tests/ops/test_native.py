@@ -1,5 +1,6 @@
 """The compiled CPU kernels of the event operators against the XLA path."""
 
+import logging
 import os
 import time
 
@@ -208,3 +209,26 @@ def test_gradients_with_respect_to_float_spikes_through_event_matvecs(csr):
     got, want = jax.grad(loss)(e, "native"), jax.grad(loss)(e, "xla")
     assert float(jnp.max(jnp.abs(want))) > 0.1
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_dynax_native_0_turns_the_kernels_off(csr, monkeypatch):
+    monkeypatch.setenv("DYNAX_NATIVE", "0")
+    _native._library.cache_clear()
+    try:
+        assert not _native.available()
+        with pytest.raises(RuntimeError, match="DYNAX_NATIVE=0"):
+            _native.require()
+        out = dx.ops.event_csr_matvec(events("bool"), csr, 0.5)  # auto: the XLA path
+        want = dx.ops.event_csr_matvec(events("bool"), csr, 0.5, kernel="xla")
+        np.testing.assert_allclose(out, want, rtol=1e-6)
+    finally:
+        _native._library.cache_clear()
+
+
+def test_a_build_is_logged_once(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("DYNAX_CACHE_DIR", str(tmp_path))
+    with caplog.at_level(logging.INFO, logger="dynax"):
+        _native._build("true", ["-O0"])  # `true` stands in for the compiler
+        _native._build("true", ["-O0"])  # cached: no second message
+    messages = [r.getMessage() for r in caplog.records if "compiling" in r.getMessage()]
+    assert len(messages) == 1 and "DYNAX_NATIVE=0" in messages[0]
