@@ -160,3 +160,31 @@ def test_declared_families_drive_the_network():
     g = records[0][:, 0]
     assert g[10] == pytest.approx(2.0) and g[9] == 0.0
     np.testing.assert_allclose(records[0], records[1], rtol=1e-6)
+
+
+def test_delayed_and_undelayed_projections_from_one_population_at_two_dts():
+    # One network, built once: "fast" (no delay, propagated with the others in one
+    # operator) and "slow" (2 ms) from the same source. Run at 0.1 and 0.05 ms, the
+    # spike emitted in the step ending at 1.0 ms acts in the step starting at 1.0 ms and
+    # at 3.0 ms respectively.
+    source = dx.inputs.SpikeTimeGroup(1, indices=[0], times=[1.0])
+    conn = dx.connect.CSR([0, 1], [0], 1)
+
+    def proj(delay):
+        syn = dx.synapses.Exponential(1, 1e3)
+        return dx.Projection("S", "N", conn, 1.0, syn, dx.synapses.CUBA(), delay=delay)
+
+    net = dx.Network(
+        {"S": source, "N": dx.neurons.LIF(1, v_th=1e9)}, {"fast": proj(0.0), "slow": proj(2.0)}
+    )
+    for dt in (0.1, 0.05):
+        _, rec = dx.simulate(
+            net,
+            net.init(),
+            dt=dt,
+            n_steps=round(5.0 / dt),
+            monitors={"fast": "fast.syn.g", "slow": "slow.syn.g"},
+        )
+        for name, start in (("fast", 1.0), ("slow", 3.0)):
+            first = int(np.argmax(rec[name][:, 0] > 0))
+            assert first == round(start / dt), (dt, name, first)
