@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._custom_types import Array, ArrayLike, Int, PRNGKeyArray
-from ._system import AbstractTimed, Context, DynamicalSystem
+from ._system import AbstractTimed, Context, DynamicalSystem, check_dt
 
 
 def to_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
@@ -16,8 +16,7 @@ def to_steps(delay: ArrayLike, dt: float) -> int | np.ndarray:
     its synapses in the step that starts at $t + d\\,dt$; `d = 0` is the standard
     "read the previous step's spikes", i.e. no delay beyond the step itself.
     """
-    if not dt > 0:
-        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+    check_dt(dt)
     d = np.asarray(delay, dtype=np.float64)
     if np.any(d < 0) or not np.all(np.isfinite(d)):
         raise ValueError(f"delay must be finite and non-negative (ms), got delay={delay!r}.")

@@ -12,7 +12,15 @@ import numpy as np
 
 from ._custom_types import PRNGKeyArray, State
 from ._monitor import FunctionMonitor
-from ._system import Context, DynamicalSystem, get_path, leaf_paths, name_key, with_dt
+from ._system import (
+    Context,
+    DynamicalSystem,
+    check_dt,
+    get_path,
+    leaf_paths,
+    name_key,
+    with_dt,
+)
 from .connect import validate
 from .inputs import AbstractSource, TimeSeries
 from .inputs._base import step_input
@@ -282,8 +290,9 @@ def simulate(
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step and `records[name]` the monitored values, time first.
     """
-    if isinstance(dt, bool) or not isinstance(dt, int | float) or not dt > 0:
-        raise ValueError(f"dt must be a positive Python number (ms), got dt={dt!r}.")
+    check_dt(dt)
+    if not isinstance(dt, int | float | np.number):  # static: it sizes the compiled loop
+        raise TypeError(f"dt must be a Python number (ms), not an array; got dt={dt!r}.")
     dt = float(dt)
     n = _steps(dt, n_steps, duration)
     if not isinstance(every, int) or every <= 0 or n % every:

@@ -47,8 +47,9 @@ class Context(eqx.Module):
     key: PRNGKeyArray | None = None
 
     def __check_init__(self):
-        if not isinstance(self.dt, float | int) or not self.dt > 0:
-            raise ValueError(f"dt must be a positive number (ms), got dt={self.dt!r}.")
+        check_dt(self.dt)
+        if not isinstance(self.dt, float | int):  # static under jit
+            raise TypeError(f"dt must be a Python number (ms), got dt={self.dt!r}.")
 
     def child(self, name: str) -> "Context":
         """The context seen by the child called `name`: same time, independent key."""
@@ -185,6 +186,20 @@ def _key_name(key: Any) -> str:
 def leaf_paths(tree: State) -> list[str]:
     """The dotted path (`"E.v"`) of every leaf of `tree`, in `jax.tree_util` order."""
     return [".".join(map(_key_name, p)) for p, _ in jtu.tree_flatten_with_path(tree)[0]]
+
+
+def check_dt(dt: Any, name: str = "dt") -> None:
+    """Raise one clear `ValueError` unless the time step `dt` (or another duration named
+    `name`) is a positive, finite number of ms. A traced value (under `jit`/`vmap`) passes
+    unchecked."""
+    if isinstance(dt, jax.core.Tracer):
+        return
+    try:
+        ok = not isinstance(dt, bool) and np.ndim(dt) == 0 and bool(0 < float(dt) < np.inf)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a positive number (ms), got {name}={dt!r}.")
 
 
 def as_float_array(

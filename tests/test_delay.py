@@ -15,7 +15,7 @@ def test_rounding_rule_nearest_step_halves_up():
     np.testing.assert_array_equal(to_steps([0.0, 0.3, 2.0], 0.1), [0, 3, 20])
     with pytest.raises(ValueError, match="non-negative"):
         to_steps(-1.0, 0.1)
-    with pytest.raises(ValueError, match="dt must be positive"):
+    with pytest.raises(ValueError, match="dt must be a positive number"):
         to_steps(1.0, 0.0)
     assert not hasattr(dx, "delay_steps")
 

@@ -4,6 +4,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import Array, ArrayLike
+from .._system import check_dt
 from ._checks import to_float
 
 
@@ -29,8 +30,7 @@ class TimeSeries(eqx.Module):
 
     def __init__(self, values: ArrayLike, dt: float):
         self.values = to_float(values, "values")
-        if isinstance(dt, bool) or not isinstance(dt, int | float) or not dt > 0:
-            raise ValueError(f"dt must be a positive number (ms), got dt={dt!r}.")
+        check_dt(dt)
         self.dt = float(dt)
 
     def __check_init__(self):

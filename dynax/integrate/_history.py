@@ -12,6 +12,7 @@ import jax.tree_util as jtu
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Int, PyTree, RealScalarLike
+from .._system import check_dt
 
 INTERPOLATIONS = ("linear", "cubic")
 """How a [`dynax.integrate.History`][] interpolates between steps."""
@@ -198,8 +199,7 @@ class History(eqx.Module):
                 f"interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}."
             )
         dt_ = _concrete(dt, "dt")
-        if not dt_ > 0:
-            raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+        check_dt(dt_)
         max_delay_ = _concrete(max_delay, "max_delay")
         if not max_delay_ > 0 or not math.isfinite(max_delay_):
             raise ValueError(f"max_delay must be positive and finite (ms), got {max_delay!r}.")

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 
 from .._custom_types import Array, PyTree
+from .._system import check_dt as _check_dt
 
 
 def diagonal_linearisation(fn, y: PyTree[Array]) -> tuple[PyTree[Array], PyTree[Array]]:
@@ -31,9 +32,10 @@ def diagonal_linearisation(fn, y: PyTree[Array]) -> tuple[PyTree[Array], PyTree[
 
 
 def check_dt(dt) -> None:
-    """Raise a `ValueError` for a concrete step `dt` that is not positive."""
-    if isinstance(dt, int | float) and not dt > 0:
-        raise ValueError(f"dt must be positive (ms), got dt={dt!r}.")
+    """Raise a `ValueError` for a concrete step `dt` that is not positive (a traced `dt`
+    passes: the steppers take it as an argument)."""
+    if isinstance(dt, int | float):
+        _check_dt(dt)
 
 
 def phi1(z: Array) -> Array:

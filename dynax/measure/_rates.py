@@ -15,14 +15,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike
+from .._system import check_dt
 
 
 def _row_interval(spikes: Array, dt: Any, t: Any) -> float:
     """The time (ms) that one row of `spikes` covers, after checking `dt` and `t`."""
     if spikes.ndim < 1:
         raise ValueError(f"spikes must have a leading time axis, got shape {spikes.shape}.")
-    if dt is not None and not (isinstance(dt, int | float | np.number) and dt > 0):
-        raise ValueError(f"dt must be a positive number (ms), got dt={dt!r}.")
+    if dt is not None:
+        check_dt(dt)
     counts = jnp.issubdtype(spikes.dtype, jnp.integer)
     spacing = None if t is None else _spacing(t, spikes.shape[0])
     if counts:  # each row counts the spikes since the previous one

@@ -313,7 +313,7 @@ def test_unknown_method_lists_the_valid_ones():
         odeint(field, method="rk4", adaptive=True)
     with pytest.raises(ValueError, match="error estimate"):
         odeint(field, method=diffrax.Euler(), adaptive=True)
-    with pytest.raises(ValueError, match="dt must be positive"):
+    with pytest.raises(ValueError, match="dt must be a positive number"):
         odeint(field, method="rk4")(jax.tree.map(jnp.asarray, Y0), 0.0, -0.1, None)
     with pytest.raises(ValueError, match="kvaerno5"):
         dx.integrate.solve(field, Y0, 0.0, 1.0, method="lsoda")

@@ -283,7 +283,7 @@ def test_bad_arguments_raise():
         dx.integrate.sdeint(f, g, diffrax.ShARK(), "ito")  # SRK solvers are Stratonovich
     with pytest.raises(ValueError, match="Langevin"):
         dx.integrate.sdeint(f, g, diffrax.ShOULD(0.1), "stratonovich")
-    with pytest.raises(ValueError, match="dt must be positive"):
+    with pytest.raises(ValueError, match="dt must be a positive number"):
         dx.integrate.sdeint(f, g)(jnp.ones(2), 0.0, 0.0, None, jax.random.key(0))
     general = dx.integrate.sdeint(f, g, noise="general")  # g returns (n,), not (n, m)
     with pytest.raises(ValueError, match=r"\(n, m\)"):
