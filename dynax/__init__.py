@@ -26,6 +26,7 @@ from ._system import (
     DynamicalSystem as DynamicalSystem,
     get_path as get_path,
     state_paths as state_paths,
+    with_dt as with_dt,
 )
 
 try:  # the installed distribution's version, so that there is one place to change it
@@ -64,4 +65,5 @@ __all__ = [
     "state_paths",
     "sweep",
     "synapses",
+    "with_dt",
 ]
