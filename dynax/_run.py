@@ -2,7 +2,7 @@
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -126,6 +126,19 @@ def _advance_bar(run_id, steps):
         bar.update(int(np.asarray(steps).ravel()[0]))
 
 
+class _LoopConfig(NamedTuple):
+    """What the compiled loop is specialised on (a static argument: a change recompiles)."""
+
+    dt: float  # ms
+    n_blocks: int  # records in this chunk
+    every: int  # steps per record
+    monitors: tuple  # (name, function) pairs
+    counted: tuple  # (name, shape) of the boolean monitors counted over `every` steps
+    check_finite: bool
+    tick: int  # records between progress-bar updates (0: no bar)
+    unroll: int  # steps per iteration of the compiled loop
+
+
 _NONE, _INITIAL = -1, -2  # the first non-finite step: none yet, the initial state
 
 
@@ -143,7 +156,13 @@ def _first_non_finite(state, float_leaf, k, bad):
 
 @eqx.filter_jit
 def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, config):
-    dt, n_blocks, every, monitors, counted, check_finite, tick, unroll = config
+    dt, n_blocks, every, monitors = config.dt, config.n_blocks, config.every, config.monitors
+    counted, check_finite, tick, unroll = (
+        config.counted,
+        config.check_finite,
+        config.tick,
+        config.unroll,
+    )
     counted = dict(counted)
     counters = [(name, m) for name, m in monitors if name in counted]
     float_leaf = [jnp.issubdtype(x.dtype, jnp.inexact) for x in jtu.tree_leaves(state)]
@@ -355,8 +374,16 @@ def simulate(
     try:
         for start in range(0, n, chunk_steps):
             size = min(chunk_steps, n - start)
-            config = (dt, size // every, every, monitors_static, tuple(counted))
-            config += (check_finite, tick, unroll)
+            config = _LoopConfig(
+                dt=dt,
+                n_blocks=size // every,
+                every=every,
+                monitors=monitors_static,
+                counted=tuple(counted),
+                check_finite=check_finite,
+                tick=tick,
+                unroll=unroll,
+            )
             arrays = [None if a is None else a[start : start + size] for a in input_arrays]
             state, src_states, bad, records = _scan(
                 model,
