@@ -382,28 +382,42 @@ class Network(DynamicalSystem):
     `dx.AffineCurrent`; anything else raises an error naming the population (while
     tracing, so `dx.simulate` raises it before the run).
 
+    **Networks of networks.** A `Network` may itself be a population of a larger one
+    (the areas of a multi-area model). Its state is then nested, `state["V1"]["E"].v`,
+    so paths run through the levels (`"V1.E.v"`, `"V1.E2I.syn.g"`), and its input is
+    a dict like its own input (`{"V1": {"E": I}}`). A projection of the outer network
+    names a population inside a sub-network by its dotted path (`pre="V1.E"`,
+    `post="V2.I"`): a dot always means a level, since names contain none. The order
+    is the flat one: the outer projections read the spikes of the previous step from
+    the nested state and their currents are added to the sub-network's input (before
+    its own projections' currents), then the sub-network takes its step (its own
+    projections, then its populations). A two-area model therefore computes what the
+    same model written flat computes, when the flat one lists the cross-area
+    projections before the areas' own.
+
     **Arguments:**
 
     - `populations`: `{name: model}`: each a `dx.neurons.AbstractPopulation` (any
-      neuron model, a `dx.neurons.AbstractNeuron`), or a spike source such as
+      neuron model, a `dx.neurons.AbstractNeuron`), a spike source such as
       `dx.inputs.PoissonGroup` or `dx.inputs.SpikeTimeGroup` (an
       `dx.inputs.AbstractSource` whose output is a bool `(n,)` spike vector; it takes no
-      input).
+      input), or a `dx.Network` (a sub-network).
     - `projections`: `{name: projection}`, each a `dx.AbstractProjection`:
       `dx.Projection`s between those populations, and `dx.CurrentDrive`s feeding a
-      current into one.
+      current into one; `pre` and `post` are population paths (`"E"`, `"V1.E"`).
 
     Names are non-empty strings without `"."`, distinct across both dicts. Construction
     checks all of this and the sizes of every projection against its populations,
-    raising a `TypeError` (wrong kind of model) or `ValueError` (wrong name or size).
+    raising a `TypeError` (wrong kind of model) or `ValueError` (wrong name or size;
+    an unknown population path lists the valid ones).
     """
 
-    populations: dict[str, AbstractPopulation | AbstractSource]
+    populations: dict[str, "AbstractPopulation | AbstractSource | Network"]
     projections: dict[str, AbstractProjection]
 
     def __init__(
         self,
-        populations: dict[str, AbstractPopulation | AbstractSource],
+        populations: dict[str, "AbstractPopulation | AbstractSource | Network"],
         projections: dict[str, AbstractProjection] | None = None,
     ):
         projections = {} if projections is None else projections
@@ -416,7 +430,10 @@ class Network(DynamicalSystem):
         clash = set(self.populations) & set(self.projections)
         if clash:
             raise ValueError(f"names used for both a population and a projection: {clash}.")
-        sizes = {name: _population_size(name, pop) for name, pop in self.populations.items()}
+        sizes = {
+            name: None if isinstance(pop, Network) else _population_size(name, pop)
+            for name, pop in self.populations.items()
+        }
         for name, proj in self.projections.items():
             if not isinstance(proj, AbstractProjection):
                 hint = (
@@ -432,26 +449,60 @@ class Network(DynamicalSystem):
             for role, target, size in zip(("pre", "post"), (proj.pre, proj.post), proj.sizes()):
                 if target is None:
                     continue
-                if target not in self.populations:
-                    raise ValueError(
-                        f"projection {name!r} has {role}={target!r}, which is not a "
-                        f"population; populations are {sorted(self.populations)}."
-                    )
-                n = sizes[target]
+                pop = self._population(target, f"projection {name!r} has {role}={target!r}")
+                n = sizes[target] if target in sizes else _population_size(target, pop)
                 if size is not None and n != size:
                     raise ValueError(
                         f"projection {name!r}: it has n_{role}={size} but "
                         f"population {target!r} has n={n}."
                     )
-            if isinstance(self.populations[proj.post], AbstractSource):
+            if isinstance(self._population(proj.post), AbstractSource):
                 raise ValueError(
                     f"projection {name!r} targets {proj.post!r}, a spike source, which "
                     "takes no input."
                 )
 
+    def population_paths(self) -> list[str]:
+        """The dotted path of every population, through the sub-networks
+        (`["V1.E", "V1.I", "V2.E", ...]`)."""
+        out = []
+        for name, pop in self.populations.items():
+            if isinstance(pop, Network):
+                out.extend(f"{name}.{sub}" for sub in pop.population_paths())
+            else:
+                out.append(name)
+        return out
+
+    def _population(self, path: str, who: str | None = None) -> Any:
+        """The population at dotted `path`; an error listing the valid paths (its message
+        starting with `who`) when it names none, or names a sub-network."""
+        if path in self.population_paths():
+            node: Any = self
+            for part in path.split("."):
+                node = node.populations[part]
+            return node
+        who = f"population path {path!r}" if who is None else who
+        try:
+            node = self
+            for part in path.split("."):
+                node = node.populations[part]
+            nested = isinstance(node, Network)
+        except (KeyError, AttributeError):
+            nested = False
+        what = (
+            "a sub-network, not a population: name a population inside it"
+            if nested
+            else "not a population"
+        )
+        raise ValueError(f"{who}, which is {what}; populations are {self.population_paths()}.")
+
     def _spikes(self, state: dict[str, Any], name: str) -> Array:
-        """The spikes of population `name` in `state`."""
-        pop = self.populations[name]
+        """The spikes of population `name` (a dotted path through sub-networks) in
+        `state`."""
+        head, _, rest = name.partition(".")
+        pop = self.populations[head]
+        if rest:  # inside a sub-network (checked at construction)
+            return pop._spikes(state[head], rest)
         if isinstance(pop, AbstractSource):  # a spike source (checked at construction)
             return pop.output(state[name])
         return pop.spikes(state[name])
@@ -482,31 +533,37 @@ class Network(DynamicalSystem):
         # values cost a compilation each (0.47 s of the COBA network's 0.59 s first init).
         return _init(self, key)
 
-    def _check_input(self, input: Any) -> dict:
-        """`input` as a dict, after checking its keys and shapes (static: no run time)."""
+    def _check_input(self, input: Any, where: str = "") -> dict:
+        """`input` as a dict, after checking its keys and shapes (static: no run time).
+        `where` is the path of this network inside an enclosing one (`"V1."`)."""
         if input is None:
             return {}
+        label = f"input[{where[:-1]!r}]" if where else "the input"
+        populations = sorted(self.populations)
         if not isinstance(input, dict):
             raise TypeError(
-                "the input of a Network must be None or a dict {population: input}, got "
-                f"{_describe(input)}; populations are {sorted(self.populations)}."
+                f"{label} of a Network must be None or a dict {{population: input}}, got "
+                f"{_describe(input)}; populations are {populations}."
             )
         unknown = set(input) - set(self.populations)
         if unknown:
             raise ValueError(
-                f"input has keys {sorted(unknown, key=str)} that are not populations; "
-                f"populations are {sorted(self.populations)}."
+                f"{label} has keys {sorted(unknown, key=str)} that are not populations; "
+                f"populations are {populations}."
             )
         for name, value in input.items():
-            pop = self.populations[name]
+            pop, path = self.populations[name], where + name
+            if isinstance(pop, Network):
+                pop._check_input(value, path + ".")
+                continue
             if isinstance(pop, AbstractSource):
                 if value is not None:
                     raise ValueError(
-                        f"input[{name!r}]: population {name!r} is a spike source "
+                        f"input[{path!r}]: population {path!r} is a spike source "
                         f"({type(pop).__name__}), which takes no input."
                     )
                 continue
-            check_input(value, pop.n, f"input[{name!r}] of population {name!r} (n={pop.n})")
+            check_input(value, pop.n, f"input[{path!r}] of population {path!r} (n={pop.n})")
         return input
 
     def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
@@ -519,12 +576,25 @@ class Network(DynamicalSystem):
                 spikes = None if proj.pre is None else self._spikes(state, proj.pre)
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
-            post = self.populations[proj.post]
+            post = self._population(proj.post) if "." in proj.post else self.populations[proj.post]
             check_input(current, post.n, f"the current of projection {name!r} into {proj.post!r}")
-            drive[proj.post] = current if drive[proj.post] is None else current + drive[proj.post]
+            _add_current(drive, proj.post, current)
         for name, pop in self.populations.items():
             new[name] = pop.step(state[name], drive[name], ctx.child(name))
         return new
+
+
+def _add_current(drive: dict[str, Any], path: str, current: Any) -> None:
+    """Add `current` to `drive` at dotted `path`, copying the nested dicts it passes
+    through (a sub-network's input may be the caller's dict)."""
+    head, _, rest = path.partition(".")
+    if rest:
+        inner = dict(drive[head] or {})
+        _add_current(inner, rest, current)
+        drive[head] = inner
+    else:
+        old = drive.get(head)
+        drive[head] = current if old is None else current + old
 
 
 def _describe(x: Any) -> str:
@@ -577,8 +647,8 @@ def _population_size(name: str, pop: Any) -> int:
         raise TypeError(
             f"populations[{name!r}] is {_describe(pop)}, not a population: populations= "
             "holds neuron models (dx.neurons.AbstractPopulation, such as "
-            "dx.neurons.LIF) and spike sources (dx.inputs.PoissonGroup, "
-            f"dx.inputs.SpikeTimeGroup).{hint}"
+            "dx.neurons.LIF), spike sources (dx.inputs.PoissonGroup, "
+            f"dx.inputs.SpikeTimeGroup) and sub-networks (dx.Network).{hint}"
         )
     try:
         out = jax.eval_shape(spikes)
