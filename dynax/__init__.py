@@ -11,6 +11,7 @@ from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
 from ._network import (
+    AbstractPlasticProjection as AbstractPlasticProjection,
     AbstractProjection as AbstractProjection,
     CurrentDrive as CurrentDrive,
     DriveState as DriveState,
@@ -35,6 +36,7 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that is no
     __version__ = "0+unknown"
 
 __all__ = [
+    "AbstractPlasticProjection",
     "AbstractProjection",
     "AbstractTimed",
     "CurrentDrive",

@@ -43,6 +43,19 @@ class AbstractProjection(DynamicalSystem):
         """The input this projection gives its postsynaptic population now."""
 
 
+class AbstractPlasticProjection(AbstractProjection):
+    """A projection that also reads the spikes of its postsynaptic population, as
+    plasticity rules do (weights kept in its state, updated from pre- and postsynaptic
+    traces). `dx.Network` passes its `step` the pair `(pre_spikes, post_spikes)`, both
+    of the previous step; `current(state)` is what `post` receives, as for any
+    projection. See "Writing your own synapse / projection / population" in the docs for
+    a pair-STDP projection.
+    """
+
+    pre: eqx.AbstractVar[str]
+    post: eqx.AbstractVar[str]
+
+
 class ProjectionState(eqx.Module):
     """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay;
     a `PendingDelay` in the initial state of a projection not yet prepared for a `dt`)."""
@@ -85,7 +98,7 @@ class Projection(AbstractProjection, AbstractTimed):
       at most `dt / 2`, the resolution at which a run sees any time. A delay can never
       be read in the units of another `dt`: `step` with a `ctx.dt` the projection was
       not prepared for raises an error (call `dx.simulate`, or `proj.with_dt(dt)` /
-      `dynax._system.with_dt(model, dt)` before stepping by hand). `init()` of a
+      `dx.with_dt(model, dt)` before stepping by hand). `init()` of a
       projection not yet prepared puts a `dx.PendingDelay` where the buffer goes, which
       `dx.simulate` replaces with the empty buffer of its `dt`; prepared, `init()` gives
       that buffer itself (e.g. as the `like` of `dx.load` for a state saved after a run).
@@ -221,7 +234,7 @@ class Projection(AbstractProjection, AbstractTimed):
             raise ValueError(
                 f"projection {self.pre!r} -> {self.post!r} has a delay in ms and is {have}, "
                 f"but is stepped with dt={dt!r}: run it with dx.simulate, or prepare the "
-                f"model first with dynax._system.with_dt(model, {dt!r}) (a projection: "
+                f"model first with dx.with_dt(model, {dt!r}) (a projection: "
                 f"proj.with_dt({dt!r})), so that its delay becomes steps of that dt."
             )
         return self.prepared.delay
@@ -574,6 +587,8 @@ class Network(DynamicalSystem):
         for name, proj in self.projections.items():
             if name not in new:
                 spikes = None if proj.pre is None else self._spikes(state, proj.pre)
+                if isinstance(proj, AbstractPlasticProjection):
+                    spikes = (spikes, self._spikes(state, proj.post))
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
             post = self._population(proj.post) if "." in proj.post else self.populations[proj.post]

@@ -8,18 +8,14 @@ A_minus a_post (post before pre); weights stay in [0, w_max]. For one pair at
 Dt = t_post - t_pre the change is A_plus exp(-Dt / tau_plus) for Dt > 0 and
 -A_minus exp(Dt / tau_minus) for Dt < 0.
 
-What the protocol lacks: a projection's `step` receives the spikes of `pre` only, and a
-`dx.Network` gives it nothing else, so a plastic projection cannot see the spikes of
-`post` inside a `dx.Network` (`test_inside_a_network`, xfail). It runs in a small
-composite instead: a `dx.DynamicalSystem` that holds the `dx.Network` and the plastic
-projection, hands the projection both spike vectors and feeds its current to the
-network as the input of `post`. Public API only.
+The projection declares the family `dx.AbstractPlasticProjection`, so a `dx.Network`
+hands its `step` the pair (pre spikes, post spikes) of the previous step. Public API
+only.
 """
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-import pytest
 
 import dynax as dx
 
@@ -31,7 +27,7 @@ class STDPState(eqx.Module):
     g: jnp.ndarray  # postsynaptic variable, (n_post,)
 
 
-class PairSTDP(dx.AbstractProjection):
+class PairSTDP(dx.AbstractPlasticProjection):
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
     conn: dx.connect.CSR
@@ -53,8 +49,6 @@ class PairSTDP(dx.AbstractProjection):
         )
 
     def step(self, state, input, ctx):
-        if not isinstance(input, tuple):
-            raise TypeError("PairSTDP needs (pre spikes, post spikes); it got the pre spikes only.")
         pre, post = (jnp.asarray(s, float) for s in input)
         a_pre = state.a_pre * jnp.exp(-ctx.dt / self.tau_plus)
         a_post = state.a_post * jnp.exp(-ctx.dt / self.tau_minus)
@@ -68,23 +62,6 @@ class PairSTDP(dx.AbstractProjection):
         return dx.synapses.CUBA()(state.g)
 
 
-class WithPlasticity(dx.DynamicalSystem):
-    """A `dx.Network` plus a plastic projection that reads the spikes of both its ends."""
-
-    net: dx.Network
-    plastic: PairSTDP
-
-    def init(self, key=None):
-        return {"net": self.net.init(key), "stdp": self.plastic.init()}
-
-    def step(self, state, input, ctx):
-        p = self.plastic
-        spikes = (state["net"][p.pre].spike, state["net"][p.post].spike)  # previous step
-        stdp = p.step(state["stdp"], spikes, ctx.child("stdp"))
-        net = self.net.step(state["net"], {p.post: p.current(stdp)}, ctx.child("net"))
-        return {"net": net, "stdp": stdp}
-
-
 T_PRE, DT = 20.0, 0.1
 LAGS = np.array([-15.0, -8.0, -3.0, -1.0, 1.0, 3.0, 8.0, 15.0])  # t_post - t_pre (ms)
 
@@ -96,7 +73,8 @@ def build(lags, w0=0.5, A_plus=0.01, A_minus=0.012, w_max=1.0):
     n = len(lags)
     idx = np.arange(n)
     one_to_one = dx.connect.CSR(np.arange(n + 1), idx, n)
-    net = dx.Network(
+    stdp = PairSTDP("pre", "post", one_to_one, w0, A_plus, A_minus, 16.8, 33.7, w_max)
+    return dx.Network(
         {
             "pre": dx.inputs.SpikeTimeGroup(n, idx, np.full(n, T_PRE)),
             "teacher": dx.inputs.SpikeTimeGroup(n, idx, T_PRE + lags - DT),
@@ -110,16 +88,15 @@ def build(lags, w0=0.5, A_plus=0.01, A_minus=0.012, w_max=1.0):
                 1e5,
                 dx.synapses.Exponential(n, tau=1.0),
                 dx.synapses.CUBA(),
-            )
+            ),
+            "stdp": stdp,
         },
     )
-    stdp = PairSTDP("pre", "post", one_to_one, w0, A_plus, A_minus, 16.8, 33.7, w_max)
-    return WithPlasticity(net, stdp)
 
 
 def run(model, duration=60.0):
     final, rec = dx.simulate(
-        model, model.init(), dt=DT, duration=duration, monitors={"post": "net.post.spike"}
+        model, model.init(), dt=DT, duration=duration, monitors={"post": "post.spike"}
     )
     return final, np.asarray(rec["post"])
 
@@ -131,7 +108,7 @@ def test_weight_change_of_one_pair():
     assert (post.sum(0) == 1).all()
     t_post = DT * (np.argmax(post, axis=0) + 1)
     np.testing.assert_allclose(t_post - T_PRE, LAGS, atol=1e-4)
-    p = model.plastic
+    p = model.projections["stdp"]
     expected = np.where(
         LAGS > 0,
         p.A_plus * np.exp(-LAGS / p.tau_plus),
@@ -146,17 +123,3 @@ def test_weights_are_clipped():
     np.testing.assert_allclose(np.asarray(final["stdp"].w), [0.9, 1.0])
     final, _ = run(build(lags, w0=0.1, A_plus=0.0, A_minus=1.0))
     np.testing.assert_allclose(np.asarray(final["stdp"].w), [0.0, 0.1])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="dx.Network hands a projection the spikes of its pre population only: a "
-    "plastic projection cannot read the spikes of post (AbstractProjection.step has no "
-    "postsynaptic input).",
-)
-def test_inside_a_network():
-    model = build(LAGS)
-    net = dx.Network(model.net.populations, {**model.net.projections, "stdp": model.plastic})
-    final, _ = dx.simulate(net, net.init(), dt=DT, duration=60.0)
-    assert not np.allclose(np.asarray(final["stdp"].w), 0.5)
