@@ -3,8 +3,8 @@ code does not compile the whole simulation again.
 
 `dx.simulate` compiles its loop once per set of static settings, monitors included. A
 monitor written as a `lambda` inside a loop or a notebook cell is a new object on every
-call, and keyed by identity it would recompile the run each time (0.3 s at 4 000 neurons,
-more than the run). `FunctionMonitor` compares functions by their code and by the values
+call, and keyed by identity it would recompile the run each time (at 4 000 neurons that
+takes longer than the run). `FunctionMonitor` compares functions by their code and by the values
 they read: closure cells, defaults and the globals their code names. Numbers, strings and
 tuples of them compare by value; anything else (arrays, modules, objects) by identity,
 and the monitor keeps a reference to it, so that an identity cannot be reused by another

@@ -193,9 +193,9 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
                 lambda: jax.debug.callback(_advance_bar, run_id, tick * every),
                 lambda: None,
             )
-        # The barrier keeps the monitors out of the step's fusions: on an H200, a spike
+        # The barrier keeps the monitors out of the step's fusions: on a GPU, a spike
         # count fused into the neuron update turned it into a reduction kernel at half
-        # the memory bandwidth (COBA, 4 000 000 neurons: 0.96 s against 0.76 s).
+        # the memory bandwidth (benchmarks/README.md).
         watched = jax.lax.optimization_barrier(carry[0]) if monitors else carry[0]
         record = {name: counts[name] if name in counts else m(watched) for name, m in monitors}
         return tuple(carry), record
@@ -300,11 +300,9 @@ def simulate(
       that became NaN or infinite.
     - `t0`: time at the start of the run (ms); a resumed run passes the time it stopped.
     - `unroll`: steps per iteration of the compiled loop (`jax.lax.scan`'s `unroll`).
-      None: 8 on a GPU, where each loop iteration costs a few microseconds (an H200 ran
-      1 s of the COBA network at 4 000 neurons in 0.160 / 0.111 / 0.106 / 0.103 s with
-      1 / 2 / 8 / 16 steps per iteration, its first call taking 0.8 / 1.0 / 2.0 / 3.3 s;
-      at 4 000 000 neurons 4 steps ran faster than 8, 0.87 against 0.94 s), and 1
-      elsewhere.
+      None: 8 on a GPU, where each loop iteration costs a few microseconds (more steps
+      per iteration compile longer; the measurements are in `benchmarks/README.md`), and
+      1 elsewhere.
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step and `records[name]` the monitored values, time first.

@@ -155,8 +155,8 @@ def event_csr_matvec(
     On a CPU, `kernel="auto"` runs a compiled kernel instead (C++ through XLA's FFI,
     built on first use, see `dynax/ops/_native.py`): one pass over the events that adds
     each active row's connections, for bool or float32 events and float32 weights
-    (other dtypes take the XLA path). In the COBA benchmark at 4 000 neurons it ran a
-    step in 11–13 µs against 28 µs, and compiled in 0.4 s against 2.7 s.
+    (other dtypes take the XLA path): faster per step and much quicker to compile than
+    the XLA path (figures in `benchmarks/README.md`).
 
     On a GPU, a single event vector goes instead to a Pallas kernel (`kernel="auto"`):
     programs of 32–256 presynaptic rows each check their events and add the active

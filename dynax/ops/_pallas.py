@@ -8,11 +8,9 @@ event vector directly instead. Program `i` owns the presynaptic rows `[i B, (i +
 one vector load unless one of them is active, and otherwise visits its active rows one
 after another, adding each row's connections (up to 256 at once, one per lane) to the
 output with atomic adds. There is no host round trip and no compaction: a step costs
-O(n_pre) loads plus the work of the active rows. Measured on an H100 (COBA, 4 000 000
-neurons): programs of up to 256 rows ran 1.97 s, of 1024 rows 2.19 s; listing a
-program's active rows first (a cumulative sum, a store and a barrier) to handle several
-in one vector ran 2.0–2.7 s. On an H200, listing all active rows in a first kernel and
-visiting them from a fixed grid in a second ran 0.88 s against 0.75 s.
+O(n_pre) loads plus the work of the active rows. Larger programs, listing a program's
+active rows first, and a two-kernel scheme (list all active rows, then visit them from a
+fixed grid) were measured and ran slower; see `benchmarks/README.md`.
 
 JAX 0.11 deprecates Pallas's Triton backend in favour of Mosaic GPU (a
 `DeprecationWarning` when a kernel compiles); `kernel="xla"` avoids it, and a Mosaic GPU
@@ -89,11 +87,9 @@ class Target(NamedTuple):
     all targets are in flight together.
 
     `warps`: the warps per program that suit its rows; a launch takes the fewest of its
-    targets'. On an H200 (COBA, `simulate` at 4 000 / 40 000 / 400 000 neurons), stored
-    rows ran 0.071 / 0.099 / 0.171 s with 4 warps against 0.085 / 0.122 / 0.213 s with
-    one (their loads and atomic adds spread over more lanes), while generated rows
-    (`_jitconn`) ran 0.75 s with one warp against 0.79 s with 2 or 4 at 4 000 000 (the
-    cumulative sum of their draws stays within a warp)."""
+    targets'. Stored rows run faster with 4 warps (their loads and atomic adds spread
+    over more lanes), generated rows (`_jitconn`) with one (the cumulative sum of their
+    draws stays within a warp); the figures are in `benchmarks/README.md`."""
 
     args: tuple
     n_post: int
@@ -115,12 +111,10 @@ def launch(
 
     `events` may be a list of event vectors (populations), target `k` reading
     `events[sources[k]]`: the programs over all of them run in one launch (a COBA step
-    at 4 000 neurons on an H200 then launched one kernel for propagation, not one per
-    population).
+    launches one kernel for propagation, not one per population).
 
-    Without `inits` the outputs are consecutive parts of one zero-filled buffer (on an
-    H200, XLA turned a zero buffer per output into a fill and a copy per output, 6 of
-    the 13 kernels of a COBA step at 4 000 neurons)."""
+    Without `inits` the outputs are consecutive parts of one zero-filled buffer (XLA
+    turned a zero buffer per output into a fill and a copy per output)."""
     events = list(events) if isinstance(events, list | tuple) else [events]
     sources = (0,) * len(targets) if sources is None else sources
     n_pres = [e.shape[0] for e in events]
