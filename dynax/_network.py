@@ -14,7 +14,7 @@ from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from ._system import AbstractTimed, Context, DynamicalSystem, name_key
 from .connect import CSR, FanOut, JitProb
 from .init import Normal, Uniform
-from .inputs import AbstractSignal, AbstractSource
+from .inputs import AbstractSignal, AbstractSource, AbstractSpikeSource
 from .inputs._base import step_input
 from .inputs._checks import concrete, to_time
 from .neurons import AbstractPopulation
@@ -412,9 +412,9 @@ class Network(DynamicalSystem):
 
     - `populations`: `{name: model}`: each a `dx.neurons.AbstractPopulation` (any
       neuron model, a `dx.neurons.AbstractNeuron`), a spike source such as
-      `dx.inputs.PoissonGroup` or `dx.inputs.SpikeTimeGroup` (an
-      `dx.inputs.AbstractSource` whose output is a bool `(n,)` spike vector; it takes no
-      input), or a `dx.Network` (a sub-network).
+      `dx.inputs.PoissonGroup` or `dx.inputs.SpikeTimeGroup` (a
+      `dx.inputs.AbstractSpikeSource`, which takes no input), or a `dx.Network` (a
+      sub-network).
     - `projections`: `{name: projection}`, each a `dx.AbstractProjection`:
       `dx.Projection`s between those populations, and `dx.CurrentDrive`s feeding a
       current into one; `pre` and `post` are population paths (`"E"`, `"V1.E"`).
@@ -425,12 +425,12 @@ class Network(DynamicalSystem):
     an unknown population path lists the valid ones).
     """
 
-    populations: dict[str, "AbstractPopulation | AbstractSource | Network"]
+    populations: dict[str, "AbstractPopulation | Network"]
     projections: dict[str, AbstractProjection]
 
     def __init__(
         self,
-        populations: dict[str, "AbstractPopulation | AbstractSource | Network"],
+        populations: dict[str, "AbstractPopulation | Network"],
         projections: dict[str, AbstractProjection] | None = None,
     ):
         projections = {} if projections is None else projections
@@ -469,7 +469,7 @@ class Network(DynamicalSystem):
                         f"projection {name!r}: it has n_{role}={size} but "
                         f"population {target!r} has n={n}."
                     )
-            if isinstance(self._population(proj.post), AbstractSource):
+            if isinstance(self._population(proj.post), AbstractSpikeSource):
                 raise ValueError(
                     f"projection {name!r} targets {proj.post!r}, a spike source, which "
                     "takes no input."
@@ -516,8 +516,6 @@ class Network(DynamicalSystem):
         pop = self.populations[head]
         if rest:  # inside a sub-network (checked at construction)
             return pop._spikes(state[head], rest)
-        if isinstance(pop, AbstractSource):  # a spike source (checked at construction)
-            return pop.output(state[name])
         return pop.spikes(state[name])
 
     def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -569,7 +567,7 @@ class Network(DynamicalSystem):
             if isinstance(pop, Network):
                 pop._check_input(value, path + ".")
                 continue
-            if isinstance(pop, AbstractSource):
+            if isinstance(pop, AbstractSpikeSource):
                 if value is not None:
                     raise ValueError(
                         f"input[{path!r}]: population {path!r} is a spike source "
@@ -642,17 +640,18 @@ def _check_names(kind: str, names: Any) -> None:
 def _population_size(name: str, pop: Any) -> int:
     """The size `n` of population `name`, after checking that `pop` is a population (or
     a spike source) whose spikes are an `(n,)` vector. Shapes only: no computation."""
-    if isinstance(pop, AbstractPopulation):
+    if isinstance(pop, AbstractPopulation):  # neurons and spike sources
 
         def spikes():
             return pop.spikes(pop.init(jax.random.key(0)))
 
-    elif isinstance(pop, AbstractSource):
-
-        def spikes():
-            return pop.output(pop.init(jax.random.key(0)))
-
     else:
+        if isinstance(pop, AbstractSource):  # a source of currents, not of spikes
+            raise TypeError(
+                f"populations[{name!r}] is {_a(type(pop).__name__)}, whose output is not a "
+                "spike vector: a source of currents drives a population through a "
+                "dx.CurrentDrive in projections= or through inputs= of dx.simulate."
+            )
         if isinstance(pop, AbstractProjection):
             hint = " It is a projection: put it in projections=."
         elif isinstance(pop, AbstractSynapse):
@@ -673,15 +672,6 @@ def _population_size(name: str, pop: Any) -> int:
             f"its state ({e}); a dx.neurons.AbstractNeuron keeps them in a state field "
             "`spike`."
         ) from e
-    if isinstance(pop, AbstractSource):
-        if out.dtype != jnp.bool_ or out.ndim != 1:
-            raise TypeError(
-                f"populations[{name!r}] is {_a(type(pop).__name__)}, whose output is not a "
-                f"spike vector (it has shape {out.shape}, dtype {out.dtype}): a source of "
-                "currents drives a population through a dx.CurrentDrive in projections= "
-                "or through inputs= of dx.simulate."
-            )
-        return out.shape[0]
     if out.shape != (pop.n,):
         raise ValueError(
             f"populations[{name!r}] ({type(pop).__name__}) has n={pop.n} but its spikes "

@@ -6,7 +6,11 @@ Signals (`Constant`, `Section`, `Ramp`, `Sinusoidal`, `Square`) are called as
 `init`/`step` and deliver `output(state)`. `TimeSeries` gives one value per step.
 """
 
-from ._base import AbstractSignal as AbstractSignal, AbstractSource as AbstractSource
+from ._base import (
+    AbstractSignal as AbstractSignal,
+    AbstractSource as AbstractSource,
+    AbstractSpikeSource as AbstractSpikeSource,
+)
 from ._noise import (
     OUProcess as OUProcess,
     OUState as OUState,
@@ -31,6 +35,7 @@ from ._spikes import (
 __all__ = [
     "AbstractSignal",
     "AbstractSource",
+    "AbstractSpikeSource",
     "Constant",
     "OUProcess",
     "OUState",

@@ -6,6 +6,7 @@ import equinox as eqx
 
 from .._custom_types import Array, State
 from .._system import Context, DynamicalSystem
+from ..neurons._base import AbstractPopulation
 
 
 class AbstractSignal(eqx.Module):
@@ -31,6 +32,18 @@ class AbstractSource(DynamicalSystem):
     @abc.abstractmethod
     def output(self, state: State) -> Array:
         """What this source delivers in `state`."""
+
+
+class AbstractSpikeSource(AbstractSource, AbstractPopulation):
+    """A source whose output is spikes: a population of `n` units that fire by
+    themselves and take no input (Poisson trains, spikes at given times). A `dx.Network`
+    accepts it in `populations=`; `spikes(state)` is its `output(state)`, a `(n,)` bool
+    vector."""
+
+    n: eqx.AbstractVar[int]
+
+    def spikes(self, state: State) -> Array:
+        return self.output(state)
 
 
 def step_input(

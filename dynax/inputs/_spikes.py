@@ -10,7 +10,7 @@ import numpy as np
 
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import AbstractTimed, Context
-from ._base import AbstractSource
+from ._base import AbstractSpikeSource
 from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size, to_time
 from ._grid import Grid, step_at
 
@@ -21,7 +21,7 @@ class PoissonState(eqx.Module):
     spike: Bool[Array, " n"]
 
 
-class PoissonGroup(AbstractSource, AbstractTimed):
+class PoissonGroup(AbstractSpikeSource, AbstractTimed):
     """A population of `n` independent Poisson spike trains (Bernoulli per step).
 
     In each step of length $\\Delta t$ (ms) neuron $j$ spikes with probability
@@ -102,7 +102,7 @@ class SpikeTimeState(eqx.Module):
     spike: Bool[Array, " n"]
 
 
-class SpikeTimeGroup(AbstractSource, AbstractTimed):
+class SpikeTimeGroup(AbstractSpikeSource, AbstractTimed):
     """A population of `n` neurons that spike at given times: neuron `indices[k]` at
     `times[k]`.
 
