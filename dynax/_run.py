@@ -269,8 +269,12 @@ def simulate(
     """Run `model` from `state` for `n_steps` steps of `dt` ms (or for `duration` ms).
 
     The steps run inside one jitted `jax.lax.scan` (one per chunk); a second call with
-    the same shapes, static settings and monitor objects does not recompile. Step `k`
-    advances the state from `t0 + k dt` to `t0 + (k + 1) dt`. The run is traceable when
+    the same shapes, static settings and monitors (compared by what they compute) does
+    not recompile. Step `k` advances the state from `t0 + k dt` to `t0 + (k + 1) dt`.
+    Before compiling, the state is checked against `model.init()`, connectivity is
+    validated (`dx.connect.validate`), and every `dx.AbstractTimed` part of the model,
+    its state and `inputs` is prepared for `dt` (`dx.with_dt`): times in ms become
+    whole steps on the host, so timing stays exact however long the run. The run is traceable when
     `chunk` is None, so it can be `jax.vmap`-ed over states, inputs or stacked models,
     and differentiated.
 
@@ -282,8 +286,10 @@ def simulate(
     - `inputs`: the model's `input` at each step, as a pytree (e.g. `{"E": ...}` for a
       `Network`) whose leaves are: a function of the `dx.Context` (any
       `dx.inputs.AbstractSignal`), a `dx.inputs.AbstractSource` (its state is carried
-      along), a number or 0-d array (constant), or an array whose leading axis is time
-      (`n_steps` long).
+      along), a number or 0-d array (constant), a `dx.inputs.TimeSeries` (one row per
+      step, at its stated `dt`), or an array of 2 or more dimensions whose leading axis
+      is time (`n_steps` long). A plain 1-d array is refused as ambiguous (per step or
+      per neuron?): wrap it in `TimeSeries` or `dx.inputs.Constant`.
     - `monitors`: `{name: path or function}`; a path such as `"E.v"` names a part of the
       state, a function maps the state to what to record.
     - `key`: PRNG key; step `i` uses `fold_in(key, i)`, so a run is reproducible and a
@@ -296,16 +302,18 @@ def simulate(
       records to host memory in between so that device memory stays bounded. A last,
       shorter chunk compiles once more.
     - `progress`: show a tqdm bar advancing as the simulation runs.
-    - `check_finite`: raise `FloatingPointError` naming the first step and state path
-      that became NaN or infinite.
-    - `t0`: time at the start of the run (ms); a resumed run passes the time it stopped.
+    - `check_finite`: raise `FloatingPointError` naming the first step, its time and
+      the state path that became NaN or infinite (or the initial state, if it is).
+    - `t0`: time at the start of the run (ms), a non-negative whole number of steps; a
+      resumed run passes the time it stopped (`records["t"][-1]`).
     - `unroll`: steps per iteration of the compiled loop (`jax.lax.scan`'s `unroll`).
       None: 8 on a GPU, where each loop iteration costs a few microseconds (more steps
       per iteration compile longer; the measurements are in `benchmarks/README.md`), and
       1 elsewhere.
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
-    of each recorded step and `records[name]` the monitored values, time first.
+    of each recorded step (float64, from the integer step index) and `records[name]`
+    the monitored values, time first.
     """
     check_dt(dt)
     if not isinstance(dt, int | float | np.number):  # static: it sizes the compiled loop
