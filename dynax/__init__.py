@@ -10,12 +10,12 @@ from . import connect, init, inputs, integrate, measure, networks, neurons, ops,
 from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
-from ._network import (
+from ._network import Network as Network
+from ._projection import (
     AbstractPlasticProjection as AbstractPlasticProjection,
     AbstractProjection as AbstractProjection,
     CurrentDrive as CurrentDrive,
     DriveState as DriveState,
-    Network as Network,
     Projection as Projection,
     ProjectionState as ProjectionState,
 )

@@ -12,6 +12,8 @@ import numpy as np
 
 from ._custom_types import PRNGKeyArray, State
 from ._monitor import FunctionMonitor
+from ._run_checks import check_key, check_state, start_step, steps
+from ._run_inputs import Inputs
 from ._system import (
     Context,
     DynamicalSystem,
@@ -22,97 +24,8 @@ from ._system import (
     with_dt,
 )
 from .connect import validate
-from .inputs import AbstractSource, TimeSeries
-from .inputs._base import step_input
 
 Monitor = str | Callable[[State], Any]
-
-_MAX_STEPS = 2**31 - 1  # the step index is an int32
-
-
-def _is_input_leaf(x: Any) -> bool:
-    return isinstance(x, AbstractSource | TimeSeries) or (callable(x) and not eqx.is_array(x))
-
-
-def _input_kind(x: Any, name: str) -> str:
-    if isinstance(x, AbstractSource):
-        return "source"
-    if isinstance(x, TimeSeries):
-        return "array"
-    if callable(x) and not eqx.is_array(x):
-        return "function"
-    if isinstance(x, int | float | bool | np.number) or jnp.ndim(x) == 0:
-        return "constant"
-    if jnp.ndim(x) == 1:
-        # One value per step, or one per neuron? A rule on the length would decide by
-        # coincidence (a population of as many neurons as the run has steps).
-        raise ValueError(
-            f"{name} is a 1-d array of shape {jnp.shape(x)}, which could mean one value per "
-            "step or one per neuron: wrap it as dx.inputs.TimeSeries(values, dt) (per step) "
-            "or dx.inputs.Constant(values) (per neuron)."
-        )
-    return "array"
-
-
-class _Inputs(eqx.Module):
-    """`inputs=` split by kind: sources (stateful), functions of the context, constants
-    and arrays with a leading time axis (scanned alongside the steps)."""
-
-    leaves: list
-    treedef: Any = eqx.field(static=True)
-    kinds: tuple[str, ...] = eqx.field(static=True)
-    names: tuple[str, ...] = eqx.field(static=True)
-
-    def __init__(self, inputs: Any):
-        leaves, self.treedef = jtu.tree_flatten(inputs, is_leaf=_is_input_leaf)
-        paths = jtu.tree_flatten_with_path(inputs, is_leaf=_is_input_leaf)[0]
-        self.names = tuple("inputs" + jtu.keystr(p) for p, _ in paths)
-        self.kinds = tuple(_input_kind(x, name) for x, name in zip(leaves, self.names))
-        # Constants become arrays, so that a new value does not force a recompilation.
-        self.leaves = [
-            jnp.asarray(x) if kind == "constant" else x for x, kind in zip(leaves, self.kinds)
-        ]
-
-    def init(self, key: PRNGKeyArray | None) -> list:
-        return [
-            x.init(None if key is None else name_key(key, name)) if kind == "source" else None
-            for x, kind, name in zip(self.leaves, self.kinds, self.names)
-        ]
-
-    def split_arrays(self, dt: float, n_steps: int) -> tuple["_Inputs", list]:
-        """(these inputs with the time-first arrays taken out, those arrays), checking
-        that each array has `n_steps` steps (of `dt` ms, for a `TimeSeries`)."""
-        arrays = []
-        for x, kind, name in zip(self.leaves, self.kinds, self.names):
-            if kind != "array":
-                arrays.append(None)
-                continue
-            if isinstance(x, TimeSeries):
-                x.check(dt, n_steps, name)
-                x = x.values
-            elif jnp.shape(x)[0] != n_steps:
-                raise ValueError(
-                    f"{name} is an array of shape {jnp.shape(x)}, so its leading axis is "
-                    f"time: expected {n_steps} steps (wrap per-neuron values in "
-                    "dx.inputs.Constant)."
-                )
-            arrays.append(x)
-        rest = [None if kind == "array" else x for x, kind in zip(self.leaves, self.kinds)]
-        return eqx.tree_at(lambda s: s.leaves, self, rest, is_leaf=lambda x: x is None), arrays
-
-    def evaluate(self, src_states: list, xs: list, ctx: Context) -> tuple[Any, list]:
-        values, new_states = [], []
-        for x, kind, name, s, a in zip(self.leaves, self.kinds, self.names, src_states, xs):
-            if kind in ("source", "function"):
-                s, value = step_input(x, s, ctx.child(name))
-                values.append(value)
-            elif kind == "constant":
-                values.append(x)
-            else:
-                values.append(a)
-            new_states.append(s)
-        return jtu.tree_unflatten(self.treedef, values), new_states
-
 
 # Progress bars of the runs under way, keyed by a run id passed into the jitted scan as an
 # argument (a bar closed over would change the function and force a recompilation).
@@ -232,19 +145,6 @@ class _PathMonitor(eqx.Module):
         return get_path(state, self.path)
 
 
-def _steps(dt: float, n_steps: int | None, duration: float | None) -> int:
-    if (n_steps is None) == (duration is None):
-        raise ValueError("give exactly one of n_steps and duration (ms).")
-    if n_steps is None:
-        n = round(duration / dt)
-        if n <= 0 or abs(n - duration / dt) > 1e-6 * max(n, 1):
-            raise ValueError(f"duration={duration} ms must be a positive multiple of dt={dt} ms.")
-        return n
-    if not isinstance(n_steps, int | np.integer) or n_steps <= 0:
-        raise ValueError(f"n_steps must be a positive int, got n_steps={n_steps!r}.")
-    return int(n_steps)
-
-
 def _is_traced(tree: Any) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in jtu.tree_leaves(tree))
 
@@ -319,7 +219,7 @@ def simulate(
     if not isinstance(dt, int | float | np.number):  # static: it sizes the compiled loop
         raise TypeError(f"dt must be a Python number (ms), not an array; got dt={dt!r}.")
     dt = float(dt)
-    n = _steps(dt, n_steps, duration)
+    n = steps(dt, n_steps, duration)
     if not isinstance(every, int) or every <= 0 or n % every:
         raise ValueError(f"every={every!r} must be a positive int dividing n_steps={n}.")
     if chunk is not None and (not isinstance(chunk, int) or chunk <= 0 or chunk % every):
@@ -328,8 +228,8 @@ def simulate(
         unroll = 8 if jax.default_backend() == "gpu" else 1
     if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll <= 0:
         raise ValueError(f"unroll must be a positive int or None, got unroll={unroll!r}.")
-    i0 = _start_step(t0, dt, n)
-    _check_key(key)
+    i0 = start_step(t0, dt, n)
+    check_key(key)
     if monitors is None:
         monitors = {}
     if not isinstance(monitors, dict):
@@ -347,7 +247,7 @@ def simulate(
     # Row pointers or indices edited after construction (eqx.tree_at) would make the
     # operators read the wrong entries: checked once per array, remembered by identity.
     model = validate(model)
-    _check_state(model, state)
+    check_state(model, state)
     monitors_static = tuple(
         (name, _monitor_fn(name, m, state)) for name, m in sorted(monitors.items())
     )
@@ -359,7 +259,7 @@ def simulate(
             out = jax.eval_shape(m, state)
             if isinstance(out, jax.ShapeDtypeStruct) and out.dtype == jnp.bool_:
                 counted.append((name, out.shape))
-    inputs, input_arrays = _Inputs(inputs).split_arrays(dt, n)
+    inputs, input_arrays = Inputs(inputs).split_arrays(dt, n)
     traced = _is_traced((model, state, inputs, input_arrays, key))
     if chunk is not None and traced:
         raise ValueError("chunk moves records to the host; it cannot be used under jit/vmap.")
@@ -420,86 +320,6 @@ def simulate(
     # float64 whatever the run's precision: the end of each recorded step, from its index.
     records["t"] = (i0 + every * np.arange(1, n // every + 1, dtype=np.int64)) * dt
     return state, records
-
-
-def _start_step(t0: Any, dt: float, n: int) -> int:
-    """The index of the first step, `t0 / dt`: `t0` must be a whole number of steps, so
-    that step `i` starts at exactly `i * dt` however long the run."""
-    if isinstance(t0, bool) or not isinstance(t0, int | float | np.number):
-        try:
-            t0 = float(np.asarray(t0))  # a 0-d array (e.g. a checkpoint's time)
-        except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
-            raise ValueError(f"t0 must be a number (ms), got t0={t0!r}.") from None
-    t0 = float(t0)
-    i0 = round(t0 / dt) if np.isfinite(t0) else -1
-    if i0 < 0 or abs(i0 * dt - t0) > 1e-9 * max(abs(t0), dt):
-        raise ValueError(
-            f"t0={t0!r} ms must be a non-negative whole number of steps of dt={dt:g} ms "
-            "(a resumed run passes the time it reached, records['t'][-1])."
-        )
-    if i0 + n > _MAX_STEPS:
-        raise ValueError(
-            f"the run would reach step {i0 + n}, beyond the int32 step index ({_MAX_STEPS} "
-            f"steps, {_MAX_STEPS * dt / 3.6e6:.3g} h at dt={dt:g} ms)."
-        )
-    return i0
-
-
-def _check_key(key: Any) -> None:
-    if key is None:
-        return
-    ok = isinstance(key, jax.Array) and (
-        jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
-        or (key.dtype == jnp.uint32 and key.shape[-1:] == (2,))
-    )
-    if not ok:
-        raise TypeError(
-            f"key must be a JAX PRNG key such as jax.random.key(0), or None, got {key!r}."
-        )
-
-
-_INIT_SHAPES: dict = {}  # the shapes of model.init(), by the model's structure and shapes
-
-
-def _init_shapes(model: DynamicalSystem) -> Any:
-    leaves, treedef = jtu.tree_flatten(model)
-    signature = (treedef, *((x.shape, x.dtype) if eqx.is_array(x) else id(x) for x in leaves))
-    try:
-        return _INIT_SHAPES[signature]
-    except (KeyError, TypeError):
-        pass
-    shapes = eqx.filter_eval_shape(lambda m: m.init(jax.random.key(0)), model)
-    if len(_INIT_SHAPES) > 64:
-        _INIT_SHAPES.clear()
-    try:
-        _INIT_SHAPES[signature] = shapes
-    except TypeError:  # an unhashable leaf
-        pass
-    return shapes
-
-
-def _check_state(model: DynamicalSystem, state: State) -> None:
-    """Raise when `state` is not shaped like `model.init()`, naming the first path that
-    differs (a state of `LIF(100)` given to `LIF(200)` would run on 100 neurons)."""
-    expected = _init_shapes(model)
-    if jtu.tree_structure(state) != jtu.tree_structure(expected):
-        got_paths, want_paths = leaf_paths(state), leaf_paths(expected)
-        missing = sorted(set(want_paths) - set(got_paths))
-        extra = sorted(set(got_paths) - set(want_paths))
-        raise ValueError(
-            "state does not have the structure of model.init(): "
-            + (f"missing {missing[:5]}; " if missing else "")
-            + (f"unexpected {extra[:5]}; " if extra else "")
-            + f"expected the paths {want_paths[:20]}."
-        )
-    for k, (got, want) in enumerate(zip(jtu.tree_leaves(state), jtu.tree_leaves(expected))):
-        shape, dtype = jnp.shape(got), jnp.result_type(got)
-        if shape != want.shape or dtype != want.dtype:
-            path = leaf_paths(expected)[k]
-            raise ValueError(
-                f"state {path!r} has shape {shape} and dtype {dtype}, but model.init() gives "
-                f"shape {want.shape} and dtype {want.dtype}: is the state from another model?"
-            )
 
 
 def _report_non_finite(bad, state, dt, i0, traced):

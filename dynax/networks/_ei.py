@@ -3,7 +3,8 @@
 import jax
 
 from .._custom_types import PRNGKeyArray
-from .._network import Network, Projection
+from .._network import Network
+from .._projection import Projection
 from .._system import name_key
 from ..connect import FixedProb, JitProb
 from ..init import Uniform

@@ -1,0 +1,394 @@
+"""Projections: what feeds a current into a population of a `dx.Network` (spikes over
+connectivity through synapses, or a current drive)."""
+
+import abc
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._current import AffineCurrent, as_affine
+from ._custom_types import Array, ArrayLike, PRNGKeyArray
+from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
+from ._system import AbstractTimed, Context, DynamicalSystem
+from .connect import CSR, FanOut, JitProb
+from .init import Normal, Uniform
+from .inputs import AbstractSignal, AbstractSource
+from .inputs._base import step_input
+from .inputs._checks import concrete, to_time
+from .ops import event_matvecs
+from .ops._kernels import KERNELS
+from .synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
+
+
+class AbstractProjection(DynamicalSystem):
+    """Something that feeds a current into population `post` of a `Network`.
+
+    `step(state, input, ctx)` receives the spikes of population `pre` from the previous
+    step (None when `pre` is None); `current(state)` is what `post` receives.
+    """
+
+    pre: eqx.AbstractVar[str | None]
+    post: eqx.AbstractVar[str]
+
+    @abc.abstractmethod
+    def sizes(self) -> tuple[int | None, int | None]:
+        """The sizes `(n_pre, n_post)` it expects of its populations (None: any)."""
+
+    @abc.abstractmethod
+    def current(self, state: Any) -> AffineCurrent:
+        """The input this projection gives its postsynaptic population now."""
+
+
+class AbstractPlasticProjection(AbstractProjection):
+    """A projection that also reads the spikes of its postsynaptic population, as
+    plasticity rules do (weights kept in its state, updated from pre- and postsynaptic
+    traces). `dx.Network` passes its `step` the pair `(pre_spikes, post_spikes)`, both
+    of the previous step; `current(state)` is what `post` receives, as for any
+    projection. See "Writing your own synapse / projection / population" in the docs for
+    a pair-STDP projection.
+    """
+
+    pre: eqx.AbstractVar[str]
+    post: eqx.AbstractVar[str]
+
+
+class ProjectionState(eqx.Module):
+    """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay;
+    a `PendingDelay` in the initial state of a projection not yet prepared for a `dt`)."""
+
+    syn: Any
+    delay: DelayState | PendingDelay | None
+
+
+class Projection(AbstractProjection, AbstractTimed):
+    r"""Spikes of population `pre` driving synapses onto population `post`.
+
+    Each step: the presynaptic spikes of the previous step enter the delay buffer; the
+    (delayed) spikes are propagated over `conn`, event-driven, each delivering `weight`;
+    the synapse model advances with the delivered weights as input; `current(state)` is
+    what the postsynaptic neurons receive (`output` applied to the synaptic variable).
+
+    **Arguments:**
+
+    - `pre`, `post`: names of the populations in the enclosing `Network`.
+    - `conn`: connectivity of shape `(n_pre, n_post)`: a `dx.connect.CSR`, a
+      `dx.connect.FanOut` table (one padded row per presynaptic neuron, no row
+      pointers), or a `dx.connect.JitProb` (random connections regenerated from a seed,
+      never stored). The projection uses the event-driven operator of that format; on
+      the binomial fan-outs of `FixedProb` the CSR one measured slightly faster on CPU.
+    - `weight`: a scalar or one weight per connection, shaped like the connections:
+      `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut; for a `JitProb`, a scalar or
+      `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)`, drawn per connection
+      from its seed (units of the synaptic variable: μS or leak-conductance units for
+      COBA, nA or mV for CUBA).
+    - `synapse`: the synapse dynamics, a `dx.synapses.AbstractSynapse` of `n_post`
+      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`. One that is an
+      `AbstractLinearSynapse` receives the spikes in place (see `dx.Network`).
+    - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
+    - `delay`: transmission delay (ms), ≥ 0: a number for the whole projection, or an
+      `(nnz,)` array, one per connection (CSR only). It becomes whole steps only once the
+      step is known: `dx.simulate` calls `with_dt(dt)`, which rounds each delay to the
+      nearest step (halves up, with a relative tolerance of 1e-9 so that `1.5 / 0.1`
+      gives 15) and sizes the ring buffer for that `dt`. Delays are rounded rather than
+      rejected because delays drawn from a distribution are the usual case; the error is
+      at most `dt / 2`, the resolution at which a run sees any time. A delay can never
+      be read in the units of another `dt`: `step` with a `ctx.dt` the projection was
+      not prepared for raises an error (call `dx.simulate`, or `proj.with_dt(dt)` /
+      `dx.with_dt(model, dt)` before stepping by hand). `init()` of a
+      projection not yet prepared puts a `dx.PendingDelay` where the buffer goes, which
+      `dx.simulate` replaces with the empty buffer of its `dt`; prepared, `init()` gives
+      that buffer itself (e.g. as the `like` of `dx.load` for a state saved after a run).
+    - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on a GPU, compiled
+      kernels on a CPU for CSR and FanOut, XLA otherwise), `"xla"`, `"pallas"` or
+      `"native"`; see `dx.ops.event_csr_matvec`.
+    """
+
+    pre: str = eqx.field(static=True)
+    post: str = eqx.field(static=True)
+    conn: CSR | FanOut | JitProb
+    weight: Array | Uniform | Normal
+    synapse: AbstractSynapse
+    output: AbstractOutput
+    delay: Array | np.ndarray | None
+    prepared: PreparedDelay | None
+    kernel: str = eqx.field(static=True)
+    max_delay: float = eqx.field(static=True)
+
+    def __init__(
+        self,
+        pre: str,
+        post: str,
+        conn: CSR | FanOut | JitProb,
+        weight: ArrayLike | Uniform | Normal,
+        synapse: AbstractSynapse,
+        output: AbstractOutput,
+        delay: ArrayLike = 0,
+        kernel: str = "auto",
+    ):
+        for role, name in (("pre", pre), ("post", post)):
+            if not isinstance(name, str):
+                raise TypeError(
+                    f"{role} must be the name (a str) of a population, got {_describe(name)}."
+                )
+        if not isinstance(synapse, AbstractSynapse):
+            raise TypeError(
+                "synapse must be a dx.synapses.AbstractSynapse (such as "
+                f"dx.synapses.Exponential), got {_describe(synapse)}."
+            )
+        if not isinstance(output, AbstractOutput):
+            raise TypeError(
+                "output must be a dx.synapses.AbstractOutput (dx.synapses.COBA or CUBA), "
+                f"got {_describe(output)}."
+            )
+        if not isinstance(conn, CSR | FanOut | JitProb):
+            raise ValueError(
+                f"conn must be a dx.connect.CSR, FanOut or JitProb, got {type(conn).__name__}."
+            )
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}.")
+        if kernel == "native" and isinstance(conn, JitProb):
+            raise ValueError('kernel="native" is for CSR and FanOut connectivity, not JitProb.')
+        self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
+        if isinstance(weight, Uniform | Normal):
+            if not isinstance(conn, JitProb):
+                raise ValueError(
+                    "weight may be a dx.init.Uniform or Normal only with a dx.connect.JitProb; "
+                    "for stored connectivity, draw one weight per connection."
+                )
+            self.weight = weight
+        else:
+            self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
+        if isinstance(conn, JitProb):
+            per_synapse = ()
+            if isinstance(self.weight, Array) and self.weight.shape:
+                raise ValueError(
+                    "with a dx.connect.JitProb, weight must be a scalar, dx.init.Uniform or "
+                    f"dx.init.Normal, got shape {self.weight.shape}."
+                )
+        else:
+            per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
+            if self.weight.shape not in ((), per_synapse):
+                raise ValueError(
+                    f"weight must be a scalar or have one entry per connection {per_synapse}, "
+                    f"got shape {self.weight.shape}."
+                )
+        if synapse.n != conn.n_post:
+            raise ValueError(
+                f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
+            )
+        self.synapse, self.output = synapse, output
+        ms = to_time(delay, "delay")
+        if ms.ndim and not isinstance(conn, CSR):
+            raise ValueError("per-connection delays need a dx.connect.CSR connectivity.")
+        if ms.shape not in ((), per_synapse):
+            raise ValueError(
+                f"delay must be a number (ms) or have one entry per connection "
+                f"({conn.nnz},), got shape {ms.shape}."
+            )
+        c = concrete(ms)
+        if c is not None and (np.any(c < 0) or not np.all(np.isfinite(c))):
+            raise ValueError(f"delay must be finite and non-negative (ms), got delay={delay!r}.")
+        # No delay needs no dt: such a projection runs at any step.
+        self.delay = None if c is not None and not c.any() else ms
+        # Static, for init() under jit: the longest delay sizes a pending buffer.
+        self.max_delay = float(np.max(c, initial=0.0)) if c is not None else float("nan")
+        self.prepared = None
+
+    def with_dt(self, dt: float) -> "Projection":
+        """This projection with its delays as whole steps of `dt` and its ring buffer
+        sized for them (the nearest step, halves up; see `delay` above)."""
+        if self.delay is None:
+            return self
+        ms = concrete(self.delay)
+        if ms is None:
+            raise ValueError(
+                "delay must be concrete (not traced) when the projection is prepared for a "
+                "dt: the ring buffer's length depends on it."
+            )
+        steps = to_steps(ms, dt)
+        if not np.any(steps):
+            buffer = None  # every delay rounds to 0 steps
+        elif np.ndim(steps) == 0:
+            buffer = Delay(self.conn.n_pre, steps, dtype=bool)
+        else:  # each connection reads its presynaptic neuron's slot
+            buffer = Delay(self.conn.n_pre, steps, dtype=bool, index=self.conn.rows)
+        return eqx.tree_at(
+            lambda p: p.prepared, self, PreparedDelay(dt, buffer), is_leaf=lambda x: x is None
+        )
+
+    def _buffer(self, dt: float) -> Delay | None:
+        """The ring buffer for steps of `dt` (None: no delay), or a clear error when the
+        projection was not prepared for that `dt` (static: raised while tracing)."""
+        if self.delay is None:
+            return None
+        if self.prepared is None or self.prepared.dt != dt:
+            have = (
+                "not prepared for any dt"
+                if self.prepared is None
+                else (f"prepared for dt={self.prepared.dt!r}")
+            )
+            raise ValueError(
+                f"projection {self.pre!r} -> {self.post!r} has a delay in ms and is {have}, "
+                f"but is stepped with dt={dt!r}: run it with dx.simulate, or prepare the "
+                f"model first with dx.with_dt(model, {dt!r}) (a projection: "
+                f"proj.with_dt({dt!r})), so that its delay becomes steps of that dt."
+            )
+        return self.prepared.delay
+
+    def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
+        if self.delay is None:
+            delay = None
+        elif self.prepared is None:  # the buffer's length waits for dt
+            delay = PendingDelay(self.conn.n_pre, self.max_delay, bool)
+        else:
+            buffer = self.prepared.delay
+            delay = None if buffer is None else buffer.init()
+        return ProjectionState(syn=self.synapse.init(key), delay=delay)
+
+    def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
+        """Advance with `input`, the presynaptic spikes of the previous step."""
+        buffer = self._buffer(ctx.dt)
+        if buffer is None:
+            delay_state, spikes = None, input
+        else:
+            if not isinstance(state.delay, DelayState):
+                raise ValueError(
+                    f"projection {self.pre!r} -> {self.post!r}: its state has no delay "
+                    "buffer (a state from init() before the model was prepared for dt): "
+                    "make the state with the prepared model's init(), or use dx.simulate."
+                )
+            delay_state = buffer.step(state.delay, input)
+            spikes = buffer.read(delay_state)
+        state = ProjectionState(syn=state.syn, delay=delay_state)
+        if buffer is not None and buffer.steps.ndim:
+            # Per-connection delays: each connection reads its own slot.
+            arriving = (
+                jnp.zeros(self.conn.n_post, self.weight.dtype)
+                .at[self.conn.indices]
+                .add(jnp.where(spikes, self.weight, 0.0))
+            )
+            return self.receive(state, arriving, ctx)
+        return _propagate([self], [state], [spikes], [ctx], self.kernel)[0]
+
+    def decayed(self, state: ProjectionState, ctx: Context) -> Any:
+        """The synapse state after this step without input, when the synapse is a
+        `dx.synapses.AbstractLinearSynapse` (its `step` then adds the input to `g`);
+        None otherwise."""
+        if isinstance(self.synapse, AbstractLinearSynapse):
+            return self.synapse.decay(state.syn, ctx)
+        return None
+
+    def receive(
+        self, state: ProjectionState, arriving: Array, ctx: Context, decayed: Any = None
+    ) -> ProjectionState:
+        """Advance the synapses with `arriving`, the weights propagated this step (by
+        `step`, or by the enclosing `Network` together with the other projections from
+        `pre` when there is no delay). With `decayed` (from `decayed`), `arriving` is
+        already `decayed.g` plus those weights: the operator added them in place."""
+        if decayed is None:
+            syn = self.synapse.step(state.syn, arriving, ctx)
+        else:
+            syn = eqx.tree_at(lambda s: s.g, decayed, arriving)
+        return ProjectionState(syn=syn, delay=state.delay)
+
+    def sizes(self) -> tuple[int, int]:
+        return self.conn.n_pre, self.conn.n_post
+
+    def current(self, state: ProjectionState) -> AffineCurrent:
+        return self.output(state.syn.g)
+
+
+def _propagate(
+    projections: list[Projection],
+    states: list[ProjectionState],
+    spikes: list[Array],
+    ctxs: list[Context],
+    kernel: str,
+) -> list[ProjectionState]:
+    """The new states of delay-free `projections` driven by `spikes` (one per projection):
+    one `dx.ops.event_matvecs` for all of them, which adds the arriving weights into the
+    decayed synaptic variables in place."""
+    decayed = [p.decayed(s, c) for p, s, c in zip(projections, states, ctxs)]
+    add_to = [None if d is None else d.g for d in decayed]
+    pairs = [(p.conn, p.weight) for p in projections]
+    sums = event_matvecs(spikes, pairs, kernel=kernel, add_to=add_to)
+    return [
+        p.receive(s, out, c, d) for p, s, c, out, d in zip(projections, states, ctxs, sums, decayed)
+    ]
+
+
+class DriveState(eqx.Module):
+    """`value`: the current delivered during the last step; `source`: the state of a
+    stateful source (None for a signal)."""
+
+    value: Array
+    source: Any
+
+
+class CurrentDrive(AbstractProjection):
+    """An input current inside a `Network`: a signal or a source driving population `post`.
+
+    Unlike `inputs=` of `dx.simulate`, the source's state (an OU process, say) is part of
+    the network's state, so it is saved with it and a resumed run continues it exactly.
+
+    **Arguments:**
+
+    - `post`: the driven population.
+    - `source`: a `dx.inputs.AbstractSignal` or `dx.inputs.AbstractSource` giving a
+      current (nA, or mV with resistance 1), a scalar or one value per neuron.
+    """
+
+    post: str = eqx.field(static=True)
+    source: AbstractSignal | AbstractSource
+    pre: None = eqx.field(static=True, default=None)
+
+    def __check_init__(self):
+        if not isinstance(self.source, AbstractSignal | AbstractSource):
+            raise TypeError(
+                "source must be a dx.inputs.AbstractSignal or AbstractSource, got "
+                f"{type(self.source).__name__}."
+            )
+
+    def sizes(self) -> tuple[None, int | None]:
+        shape = jax.eval_shape(self._value).shape  # no computation: shapes only
+        return None, (shape[0] if len(shape) == 1 else None)
+
+    def _value(self) -> Array:
+        """The source's value at t = 0 (of a fresh state, for a source)."""
+        if isinstance(self.source, AbstractSource):
+            return self.source.output(self.source.init(jax.random.key(0)))
+        return self.source(Context(jnp.zeros(()), 1.0, jnp.zeros((), jnp.int32)))
+
+    def init(self, key: PRNGKeyArray | None = None) -> DriveState:
+        if isinstance(self.source, AbstractSource):
+            source = self.source.init(key)
+            value = self.source.output(source)
+        else:  # the signal's value at t = 0, for its shape
+            source = None
+            value = self._value()
+        return DriveState(value=jnp.zeros_like(jnp.asarray(value, float)), source=source)
+
+    def step(self, state: DriveState, input: None, ctx: Context) -> DriveState:
+        source, value = step_input(self.source, state.source, ctx)
+        return DriveState(value=jnp.asarray(value, state.value.dtype), source=source)
+
+    def current(self, state: DriveState) -> AffineCurrent:
+        return as_affine(state.value)
+
+
+def _describe(x: Any) -> str:
+    """What `x` is, for an error message: its type, and its shape if an array."""
+    if eqx.is_array(x) or isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} ({x.dtype})"
+    kind = _a(type(x).__name__)
+    if isinstance(x, eqx.Module):
+        return kind
+    text = repr(x)
+    return f"{kind} ({text if len(text) <= 40 else text[:37] + '...'})"
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiouAEIOU" else f"a {noun}"
