@@ -6,23 +6,15 @@
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Float
 from .._system import as_float_array
+from ..neurons._checks import check_values, concrete
 
 ScalarOrN = Float[Array, ""] | Float[Array, " n"]
 """A parameter that is either shared (a scalar) or per neuron (shape `(n,)`)."""
-
-
-def concrete(x: Any) -> np.ndarray | None:
-    """`x` as a NumPy array, or `None` when it is traced (e.g. built under `vmap`)."""
-    try:
-        return np.asarray(x)
-    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
 
 
 def to_size(n: Any) -> Any:
@@ -75,13 +67,7 @@ def check_param(
     """
     if n is not None and x.shape not in ((), (n,)):
         raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {x.shape}.")
-    c = concrete(x)
-    if c is None:
-        return
-    if positive and not np.all(c > 0):
-        raise ValueError(f"{name} must be positive, got {name}={c}.")
-    if nonnegative and not np.all(c >= 0):
-        raise ValueError(f"{name} must be non-negative, got {name}={c}.")
+    check_values(x, name, finite=False, positive=positive, nonnegative=nonnegative)
 
 
 def check_order(t_start: Array, t_end: Array) -> None:

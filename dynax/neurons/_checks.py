@@ -46,16 +46,24 @@ def param(
         raise ValueError(f"{name} must be a number or an array of numbers, got {x!r}.") from e
     if n is not None and arr.shape not in ((), (n,)):
         raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {arr.shape}.")
-    value = concrete(arr)
+    check_values(arr, name, finite=True, positive=positive, nonnegative=nonnegative)
+    return arr
+
+
+def check_values(
+    x: Any, name: str, *, finite: bool, positive: bool = False, nonnegative: bool = False
+) -> None:
+    """Check the values of `x` where it is concrete (traced values pass unchecked),
+    raising a `ValueError` that names `name` and shows the values."""
+    value = concrete(x)
     if value is None:
-        return arr
-    if not np.all(np.isfinite(value)):
+        return
+    if finite and not np.all(np.isfinite(value)):
         raise ValueError(f"{name} must be finite, got {name}={_show(value)}.")
     if positive and not np.all(value > 0):
         raise ValueError(f"{name} must be positive, got {name}={_show(value)}.")
     if nonnegative and not np.all(value >= 0):
         raise ValueError(f"{name} must be non-negative, got {name}={_show(value)}.")
-    return arr
 
 
 def check_below(low: Array, low_name: str, high: Array, high_name: str, why: str) -> None:
