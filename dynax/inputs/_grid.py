@@ -23,7 +23,7 @@ class Grid(eqx.Module):
 
     **Arguments:**
 
-    - `dt`: the step (ms) it was made for.
+    - `dt`: the step (ms) it was made for (alone: a parameter checked for that step).
     - `start`, `end`: the first step on, the first step off again.
     - `ends`: a `Section`'s section ends (steps).
     - `events`: a spike train's steps, one per spike.

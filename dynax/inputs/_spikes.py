@@ -48,10 +48,12 @@ class PoissonGroup(AbstractSpikeSource, AbstractTimed):
 
     n: int = eqx.field(static=True)
     rate: ScalarOrN | Callable[[Context], Array]
+    checked: Grid | None  # the dt a fixed rate was checked for on the host (`with_dt`)
 
     def __init__(self, n: int, rate: ArrayLike | Callable[[Context], Array]):
         self.n = to_size(n)
         self.rate = rate if callable(rate) else to_float(rate, "rate")
+        self.checked = None
 
     def __check_init__(self):
         check_n(self.n)
@@ -71,7 +73,9 @@ class PoissonGroup(AbstractSpikeSource, AbstractTimed):
                 "probability above 1 per step (rate * dt > 1000), and a step carries at most "
                 f"one spike: use dt <= {1000.0 / float(np.max(rate)):g} ms or a lower rate."
             )
-        return self
+        if rate is None:  # time-varying or traced: checked inside the step
+            return self
+        return eqx.tree_at(lambda g: g.checked, self, Grid(dt), is_leaf=lambda x: x is None)
 
     def step(self, state: PoissonState, input, ctx: Context) -> PoissonState:
         """Draw the spikes of the step `[ctx.t, ctx.t + ctx.dt)`; `input` is ignored."""
@@ -81,14 +85,15 @@ class PoissonGroup(AbstractSpikeSource, AbstractTimed):
         if not jnp.issubdtype(rate.dtype, jnp.floating):
             rate = rate.astype(jnp.result_type(float))
         p = jnp.broadcast_to(rate, (self.n,)) * (ctx.dt / 1000.0)
-        # A rate known on the host was checked by `with_dt`; this catches time-varying
-        # rates and rates traced under vmap (a parameter sweep).
-        p = eqx.error_if(
-            p,
-            jnp.any(p > 1) | jnp.any(p < 0),
-            "PoissonGroup: the rate left [0, 1000 / dt] Hz (negative, or more than one "
-            "spike per step); use a smaller dt or bound the rate.",
-        )
+        if self.checked is None or self.checked.dt != ctx.dt:
+            # Not checked on the host by `with_dt` for this dt (a time-varying rate, or
+            # one traced under vmap in a parameter sweep): checked here, every step.
+            p = eqx.error_if(
+                p,
+                jnp.any(p > 1) | jnp.any(p < 0),
+                "PoissonGroup: the rate left [0, 1000 / dt] Hz (negative, or more than one "
+                "spike per step); use a smaller dt or bound the rate.",
+            )
         return PoissonState(jax.random.uniform(key, (self.n,), dtype=p.dtype) < p)
 
     def output(self, state: PoissonState) -> Bool[Array, " n"]:
