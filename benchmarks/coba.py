@@ -34,7 +34,9 @@ import dynax as dx
 def bench(n: int, duration: float = 1000.0, dt: float = 0.1, connectivity: str = "csr") -> dict:
     start = time.perf_counter()
     n_exc = int(0.8 * n)
-    net = dx.networks.COBA(n_exc, n - n_exc, key=jax.random.key(0), connectivity=connectivity)
+    net = dx.networks.coba_network(
+        n_exc, n - n_exc, key=jax.random.key(0), connectivity=connectivity
+    )
     state = net.init(jax.random.key(1))
     jax.block_until_ready(state)
     build = time.perf_counter() - start

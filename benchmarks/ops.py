@@ -13,7 +13,7 @@ same for the process's CPU time (`cpu_ratio`: less sensitive to other processes 
 busy machine), and whether the outputs agree. A reference that is a copy of the source
 with a comment added gives the noise of the measurement (an A/A comparison).
 
-`--validate` times `dx.connect.validate` on `dx.networks.COBA` with N neurons (default
+`--validate` times `dx.connect.validate` on `dx.networks.coba_network` with N neurons (default
 400 000, 32 million synapses): the first call (`first_ms`, arrays not seen before), a
 repeated call on the same model (`repeat_us`), the check of the same arrays being traced
 (`traced_ms`: one jitted call, as inside a `simulate` under `jit`), each against `run_s`,
@@ -199,7 +199,7 @@ def ab(n: int, reference: str):
 
 def validation(n: int, duration: float = 1000.0, dt: float = 0.1):
     n_exc = int(0.8 * n)
-    net = dx.networks.COBA(n_exc, n - n_exc, key=jax.random.key(0))
+    net = dx.networks.coba_network(n_exc, n - n_exc, key=jax.random.key(0))
     jax.block_until_ready(net)
     start = time.perf_counter()
     dx.connect.validate(net)

@@ -54,7 +54,7 @@ def soak(n: int, minutes: float, call_minutes: float, chunk: int, seed: int = 0)
         raise SystemExit(f"--chunk {chunk} must divide the {call_steps} steps of a call.")
     start = time.perf_counter()
     n_exc = int(0.8 * n)
-    net = dx.networks.COBA(n_exc, n - n_exc, key=jax.random.key(seed))
+    net = dx.networks.coba_network(n_exc, n - n_exc, key=jax.random.key(seed))
     state = net.init(jax.random.key(seed + 1))
     monitors = {"spikes": lambda s: s["E"].spike.sum(dtype="int32")}
     rss0 = rss_mb()

@@ -42,7 +42,9 @@ def main(
     if quick:
         n_exc, n_inh, duration = 400, 100, 200.0
     start = time.perf_counter()
-    net = dx.networks.COBA(n_exc, n_inh, key=jax.random.key(seed), connectivity=connectivity)
+    net = dx.networks.coba_network(
+        n_exc, n_inh, key=jax.random.key(seed), connectivity=connectivity
+    )
     state = net.init(jax.random.key(seed + 1))
     built = time.perf_counter()
     monitors = {"E": "E.spike", "I": "I.spike", "v": lambda s: s["E"].v[:10]}

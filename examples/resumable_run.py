@@ -32,7 +32,7 @@ import dynax as dx
 
 
 def build(seed: int, n_exc: int, n_inh: int, n_in: int) -> dx.Network:
-    coba = dx.networks.COBA(n_exc, n_inh, key=jax.random.key(seed))
+    coba = dx.networks.coba_network(n_exc, n_inh, key=jax.random.key(seed))
     # An extra Poisson drive whose rate swings between 0 and 20 Hz every 10 s.
     rate = dx.inputs.Sinusoidal(10.0, 0.1, offset=10.0)
     conn = dx.connect.FixedProb(0.02)(n_in, n_exc, jax.random.key(seed + 1))

@@ -19,7 +19,7 @@ import dynax._checkpoint as ckpt
 # The network of the resume tests, as source so that a child process builds the same one.
 NETWORK = """
 def poisson_driven_coba():
-    coba = dx.networks.COBA(400, 100, key=jax.random.key(0))
+    coba = dx.networks.coba_network(400, 100, key=jax.random.key(0))
     conn = dx.connect.FixedProb(0.1)(50, 400, jax.random.key(3))
     drive = dx.Projection(
         "P", "E", conn, 0.5, dx.synapses.Exponential(400, 5.0), dx.synapses.COBA(E=0.0)
@@ -121,7 +121,7 @@ def test_float64_file_without_x64_says_so(tmp_path):
 
 
 def test_shape_only_templates_and_static_parts_come_from_like(tmp_path):
-    net = dx.networks.COBA(40, 10, key=jax.random.key(0))
+    net = dx.networks.coba_network(40, 10, key=jax.random.key(0))
     state = net.init(jax.random.key(1))
     dx.save(tmp_path / "state", state)
     restored = dx.load(tmp_path / "state", eqx.filter_eval_shape(net.init, jax.random.key(1)))
@@ -434,7 +434,7 @@ def test_run_split_by_save_and_load_equals_one_run(tmp_path):
 
 
 def test_resumed_run_continues_a_noise_drive_inside_the_network(tmp_path):
-    coba = dx.networks.COBA(400, 100, key=jax.random.key(0))
+    coba = dx.networks.coba_network(400, 100, key=jax.random.key(0))
     noise = dx.CurrentDrive("E", dx.inputs.OUProcess(400, mean=0.0, sigma=3.0, tau=5.0))
     net = dx.Network(coba.populations, {**coba.projections, "noise": noise})
     kw = dict(dt=0.1, monitors={"v": "E.v"}, key=jax.random.key(7))

@@ -36,10 +36,10 @@ def coba(_x64):
     state cast up, so that both precisions start from the same numbers), its run, and the
     float32 network, state and run."""
     with jax.enable_x64(False):
-        net32 = dx.networks.COBA(400, 100, key=jax.random.key(0))
+        net32 = dx.networks.coba_network(400, 100, key=jax.random.key(0))
         state32 = net32.init(jax.random.key(1))
         rec32 = dx.simulate(net32, state32, dt=0.1, n_steps=N_STEPS, monitors=MONITORS)[1]
-    net = dx.networks.COBA(400, 100, key=jax.random.key(0))
+    net = dx.networks.coba_network(400, 100, key=jax.random.key(0))
     state = _as_float64(state32)
     # In two chunks: the halves of the save/load test reuse this compilation.
     final, rec = dx.simulate(

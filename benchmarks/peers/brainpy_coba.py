@@ -4,7 +4,7 @@
 
 One JSON row per N, with the fields of `benchmarks/coba.py` plus "peer": "brainpy".
 
-The network is the one of `dynax.networks.COBA` (see `brian2_coba.py` for the numbers),
+The network is the one of `dynax.networks.coba_network` (see `brian2_coba.py` for the numbers),
 written in BrainPy's fast idiom: one LIF population with refractoriness (`CobaLif`, a
 three-line subclass of `bp.dyn.LifRefLTC`, below, so that the exponential-Euler step is
 exact for the step's conductances as in dynax and Brian), and two align-post projections

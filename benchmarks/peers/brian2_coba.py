@@ -6,7 +6,7 @@ MODE is `cpp_standalone` (generated C++ compiled with g++ and run as a separate 
 or `runtime` (Brian's runtime mode with the Cython code-generation target). One JSON row
 per N, with the fields of `benchmarks/coba.py` plus "peer".
 
-The network is the one of `dynax.networks.COBA`: 80 % excitatory / 20 % inhibitory LIF
+The network is the one of `dynax.networks.coba_network`: 80 % excitatory / 20 % inhibitory LIF
 neurons, tau_m 20 ms, E_l −60 mV, a constant 20 mV drive (v relaxes to −40 mV),
 threshold −50 mV, reset −60 mV, refractory 5 ms (v clamped), exponential conductances
 (tau_e 5 ms, tau_i 10 ms, E_e 0 mV, E_i −80 mV) in units of the leak conductance, each

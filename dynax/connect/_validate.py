@@ -302,7 +302,7 @@ def validate(tree: Any, name: str = "model") -> Any:
     read in place) or, on another device, by one jitted reduction there; a connectivity
     found valid is remembered by the identity of its arrays (JAX arrays never change in
     place), so checking the same model again costs a dictionary lookup. Measured on CPU
-    at 400 000 neurons and 32 million synapses (`dx.networks.COBA(320000, 80000)`),
+    at 400 000 neurons and 32 million synapses (`dx.networks.coba_network(320000, 80000)`),
     see `benchmarks/README.md`. Arrays being traced (a `simulate` under `jit` or `vmap`)
     are checked inside the computation, once per call and outside the time loop, with
     `eqx.error_if`: a bad array raises an `EquinoxRuntimeError` when the computation

@@ -3,7 +3,7 @@
 from ._base import (
     AbstractInitializer as AbstractInitializer,
     Clip as Clip,
-    Constant as Constant,
+    Fill as Fill,
     Zero as Zero,
 )
 from ._distance import (
@@ -17,7 +17,7 @@ from ._matrix import (
     Orthogonal as Orthogonal,
 )
 from ._random import (
-    Exponential as Exponential,
+    ExponentialDistribution as ExponentialDistribution,
     Gamma as Gamma,
     LogNormal as LogNormal,
     Normal as Normal,

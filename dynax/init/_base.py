@@ -65,7 +65,7 @@ class Zero(AbstractInitializer):
         return jnp.zeros(shape, float_dtype(dtype))
 
 
-class Constant(AbstractInitializer):
+class Fill(AbstractInitializer):
     """Every entry equal to `value` (deterministic; `key` is ignored).
 
     **Arguments:**

@@ -176,7 +176,7 @@ class Gamma(AbstractInitializer):
         return (self.scale * jax.random.gamma(key, k, shape, dtype)).astype(dtype)
 
 
-class Exponential(AbstractInitializer):
+class ExponentialDistribution(AbstractInitializer):
     """Exponential draws with mean (and standard deviation) `scale`.
 
     **Arguments:**
@@ -190,6 +190,6 @@ class Exponential(AbstractInitializer):
         self.scale = as_float_array(scale, "scale", positive=True)
 
     def __call__(self, key, shape, dtype=None):
-        require_key(key, "Exponential")
+        require_key(key, "ExponentialDistribution")
         dtype = float_dtype(dtype)
         return (self.scale * jax.random.exponential(key, shape, dtype)).astype(dtype)

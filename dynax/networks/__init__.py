@@ -1,3 +1,3 @@
 """Canonical networks."""
 
-from ._ei import COBA as COBA, CUBA as CUBA
+from ._ei import coba_network as coba_network, cuba_network as cuba_network

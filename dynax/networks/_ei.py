@@ -46,7 +46,7 @@ def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron_kwargs, sy
     return Network(populations, projections)
 
 
-def COBA(
+def coba_network(
     n_exc: int = 3200,
     n_inh: int = 800,
     *,
@@ -105,7 +105,7 @@ def COBA(
     return _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses)
 
 
-def CUBA(
+def cuba_network(
     n_exc: int = 3200,
     n_inh: int = 800,
     *,
@@ -124,7 +124,7 @@ def CUBA(
     with $g$ in mV; $\tau_m = 20$ ms, $E_l = -49$ mV, threshold −50 mV, reset −60 mV,
     refractory 5 ms, $\tau_e = 5$ ms, $\tau_i = 10$ ms, each excitatory spike adds
     `we` = 1.62 mV and each inhibitory spike `wi` = −9 mV. Initial potentials are
-    uniform in [−60, −50] mV. Arguments as for `COBA`.
+    uniform in [−60, −50] mV. Arguments as for `coba_network`.
 
     ??? cite "Reference"
 

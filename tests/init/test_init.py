@@ -37,7 +37,7 @@ KEY = jax.random.key(0)
         (dx.init.LogNormal(2.0, 3.0), 2.0, 9.0),
         (dx.init.Gamma(2.5, 0.4), 2.5 * 0.4, 2.5 * 0.16),
         (dx.init.Gamma(0.5, 2.0), 1.0, 2.0),
-        (dx.init.Exponential(1.5), 1.5, 2.25),
+        (dx.init.ExponentialDistribution(1.5), 1.5, 2.25),
     ],
 )
 def test_moments_match_closed_forms(init, mean, var):
@@ -229,13 +229,13 @@ def test_clip_bounds_and_passes_interior_values_unchanged():
 
 ALL = [
     dx.init.Zero(),
-    dx.init.Constant(-65.0),
+    dx.init.Fill(-65.0),
     dx.init.Uniform(1.0, 3.0),
     dx.init.Normal(0.0, 1.0),
     dx.init.TruncatedNormal(0.5, 0.2, 0.0),
     dx.init.LogNormal(1.0, 0.5),
     dx.init.Gamma(2.0, 1.0),
-    dx.init.Exponential(1.0),
+    dx.init.ExponentialDistribution(1.0),
     dx.init.VarianceScaling(1.0, "fan_avg", "uniform"),
     dx.init.KaimingNormal(),
     dx.init.KaimingUniform(),
@@ -252,7 +252,7 @@ ALL = [
 ]
 DETERMINISTIC = (
     dx.init.Zero,
-    dx.init.Constant,
+    dx.init.Fill,
     dx.init.Identity,
     dx.init.GaussianDecay,
     dx.init.DOGDecay,
@@ -322,7 +322,7 @@ def test_parameters_are_arrays_that_vmap():
         (lambda: dx.init.LogNormal(1.0, -1.0), "std must be non-negative"),
         (lambda: dx.init.Gamma(0.0, 1.0), "shape must be positive"),
         (lambda: dx.init.Gamma(1.0, -1.0), "scale must be positive"),
-        (lambda: dx.init.Exponential(0.0), "scale must be positive"),
+        (lambda: dx.init.ExponentialDistribution(0.0), "scale must be positive"),
         (lambda: dx.init.VarianceScaling(0.0), "scale must be positive"),
         (lambda: dx.init.VarianceScaling(1.0, "fan_mean"), "'fan_in', 'fan_out', 'fan_avg'"),
         (lambda: dx.init.VarianceScaling(1.0, "fan_in", "cauchy"), "'truncated_normal', 'norm"),

@@ -10,7 +10,7 @@ import dynax as dx
 @pytest.mark.parametrize("connectivity", ["csr", pytest.param("jit", marks=pytest.mark.slow)])
 def test_coba_excitatory_rate_matches_reference(connectivity):
     # Brette et al. (2007) benchmark 1 runs at about 21 Hz (dt = 0.1 ms, 1 s).
-    net = dx.networks.COBA(3200, 800, key=jax.random.key(0), connectivity=connectivity)
+    net = dx.networks.coba_network(3200, 800, key=jax.random.key(0), connectivity=connectivity)
     _, rec = dx.simulate(
         net,
         net.init(jax.random.key(1)),
@@ -25,7 +25,7 @@ def test_coba_excitatory_rate_matches_reference(connectivity):
 
 
 def test_coba_structure_follows_the_benchmark():
-    net = dx.networks.COBA(3200, 800, key=jax.random.key(0))
+    net = dx.networks.coba_network(3200, 800, key=jax.random.key(0))
     assert set(net.projections) == {"E2E", "E2I", "I2E", "I2I"}
     e2e = net.projections["E2E"]
     # Fan-in 80 on average (p = 0.02 of 4000), no self-connections.
@@ -36,12 +36,12 @@ def test_coba_structure_follows_the_benchmark():
     np.testing.assert_allclose(float(net.projections["I2E"].synapse.tau), 10.0)
     np.testing.assert_allclose(float(e2e.weight), 0.6)
     # Held at fan-in 80 when N changes.
-    small = dx.networks.COBA(800, 200, key=jax.random.key(0))
+    small = dx.networks.coba_network(800, 200, key=jax.random.key(0))
     assert abs(small.projections["E2E"].conn.nnz / 800**2 - 0.08) < 0.005
 
 
 def test_cuba_is_current_based_with_benchmark_weights():
-    net = dx.networks.CUBA(400, 100, key=jax.random.key(0))
+    net = dx.networks.cuba_network(400, 100, key=jax.random.key(0))
     e2e, i2e = net.projections["E2E"], net.projections["I2E"]
     assert isinstance(e2e.output, dx.synapses.CUBA)
     np.testing.assert_allclose([float(e2e.weight), float(i2e.weight)], [1.62, -9.0])
@@ -63,7 +63,7 @@ def test_network_rejects_mismatched_sizes_and_names():
     with pytest.raises(
         ValueError, match=r"connectivity must be one of \('csr', 'fan_out', 'jit'\)"
     ):
-        dx.networks.COBA(80, 20, key=jax.random.key(0), connectivity="dense")
+        dx.networks.coba_network(80, 20, key=jax.random.key(0), connectivity="dense")
     with pytest.raises(ValueError, match=r"pre='A', which is not a population"):
         dx.Network({"B": dx.neurons.LIF(20)}, {"A2B": proj})
     with pytest.raises(ValueError, match=r"synapse has n=7"):
@@ -75,10 +75,10 @@ def test_network_rejects_mismatched_sizes_and_names():
     with pytest.raises(ValueError, match="tau must be positive"):
         dx.synapses.Exponential(20, 0.0)
     with pytest.raises(ValueError, match="n_exc must be a positive int"):
-        dx.networks.COBA(0, 10, key=jax.random.key(0))
+        dx.networks.coba_network(0, 10, key=jax.random.key(0))
 
 
 def test_state_paths_mirror_the_model_tree():
-    net = dx.networks.COBA(40, 10, key=jax.random.key(0))
+    net = dx.networks.coba_network(40, 10, key=jax.random.key(0))
     paths = dx.state_paths(net.init(jax.random.key(1)))
     assert {"E.v", "E.spike", "I.v", "E2I.syn.g", "I2I.syn.g"} <= set(paths)

@@ -139,7 +139,7 @@ def test_refused_where_it_cannot_run(csr):
 
 def test_network_runs_the_same_as_xla():
     def run(kernel):
-        net = dx.networks.COBA(400, 100, key=jax.random.key(0), kernel=kernel)
+        net = dx.networks.coba_network(400, 100, key=jax.random.key(0), kernel=kernel)
         monitors = {"spike": "E.spike", "g": "E2E.syn.g"}
         return dx.simulate(
             net, net.init(jax.random.key(1)), dt=0.1, n_steps=1000, monitors=monitors
