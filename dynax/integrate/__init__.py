@@ -1,22 +1,45 @@
 """Numerical integrators: ODE, SDE, fractional and delay differential equations.
 
-Every integrator here is a pure *stepper*: given the state at `t` it returns the state
-at `t + dt`, so it can be called inside a model's `step` (one network time step) as
-well as on its own.
+Methods are objects (`RK4()`, `ExpEuler()`, `EulerMaruyama()`, `Diffrax(solver)`) of
+one family, [`dynax.integrate.AbstractMethod`][]; a name such as `"rk4"` is a shorthand
+for one of them ([`dynax.integrate.METHODS`][]) and means the same method everywhere.
+`odeint`, `sdeint`, `ddeint` and `fdeint` bind a method to an equation and return a
+pure *stepper* ([`dynax.integrate.AbstractStepper`][]): `stepper.init(y0) -> state`,
+`stepper(state, t, dt, args, key) -> state`, any history or memory inside the state, so
+it can be called inside a model's `step` (one network time step) as well as on its own.
 """
 
 from ._dde import DDEStepper as DDEStepper, ddeint as ddeint
 from ._fde import FDEState as FDEState, FDEStepper as FDEStepper, fdeint as fdeint
 from ._history import INTERPOLATIONS as INTERPOLATIONS, History as History
+from ._method import (
+    AbstractMethod as AbstractMethod,
+    AbstractODEMethod as AbstractODEMethod,
+    AbstractSDEMethod as AbstractSDEMethod,
+    AbstractStepper as AbstractStepper,
+)
+from ._names import METHODS as METHODS
 from ._ode import (
-    ODE_METHODS as ODE_METHODS,
-    AbstractODEStepper as AbstractODEStepper,
+    RK3 as RK3,
+    RK4 as RK4,
     BackwardEuler as BackwardEuler,
-    DiffraxStepper as DiffraxStepper,
-    ExponentialEuler as ExponentialEuler,
+    Diffrax as Diffrax,
+    Euler as Euler,
+    ExpEuler as ExpEuler,
+    Heun as Heun,
+    Midpoint as Midpoint,
+    ODEStepper as ODEStepper,
+    Ralston as Ralston,
     RungeKutta as RungeKutta,
     odeint as odeint,
 )
-from ._sde import SDE_METHODS as SDE_METHODS, SDEStepper as SDEStepper, sdeint as sdeint
+from ._sde import (
+    DerivativeFreeMilstein as DerivativeFreeMilstein,
+    EulerHeun as EulerHeun,
+    EulerMaruyama as EulerMaruyama,
+    Milstein as Milstein,
+    SDEStepper as SDEStepper,
+    sdeint as sdeint,
+)
 from ._solve import solve as solve
 from ._tableau import TABLEAUX as TABLEAUX, ButcherTableau as ButcherTableau

@@ -10,7 +10,8 @@ import numpy as np
 
 from .._custom_types import ArrayLike, PRNGKeyArray, PyTree, RealScalarLike
 from ._history import INTERPOLATIONS, History, _concrete
-from ._ode import AbstractODEStepper, odeint
+from ._method import AbstractStepper
+from ._ode import RK4, ODEStepper, odeint
 from ._sde import SDEStepper, sdeint
 
 
@@ -24,7 +25,7 @@ class _WithHistory(eqx.Module):
         return self.f(t, y, history, args)
 
 
-class DDEStepper(eqx.Module):
+class DDEStepper(AbstractStepper):
     r"""One step of a delay differential equation; build it with [`dynax.integrate.ddeint`][].
 
     - `stepper.init(y0, *, t0=0.0, dt, before=None)`: the initial
@@ -33,9 +34,10 @@ class DDEStepper(eqx.Module):
       `t` $= t_n$ (ms, the history's newest time `history.t`) to $t_n + \Delta t$ and
       appends the new value; `history.value` is the current state. `key` is needed (and
       only allowed) for an SDE. `dt` must be the history's `dt`.
+    - `stepper.value(history)`: the current state, `history.value`.
     """
 
-    stepper: AbstractODEStepper | SDEStepper
+    stepper: ODEStepper | SDEStepper
     max_delay: float = eqx.field(static=True)
     interpolation: str = eqx.field(static=True, default="linear")
 
@@ -84,6 +86,9 @@ class DDEStepper(eqx.Module):
         y_next = self.stepper(y, t, dt, inner, key) if sde else self.stepper(y, t, dt, inner)
         return history.push(y_next)
 
+    def value(self, state: History) -> PyTree:
+        return state.value
+
 
 def ddeint(
     f: Callable,
@@ -109,14 +114,17 @@ def ddeint(
     the history at $t + c_i \Delta t - \tau$, interpolated linearly between steps.
 
     Accuracy: linear interpolation is second order, so a method of order $p$ gives
-    order $\min(p, 2)$ (e.g. 2 for `"rk4"`, 1 for `"euler"`); `interpolation="cubic"`
+    order $\min(p, 2)$ (e.g. 2 for `RK4()`, 1 for `Euler()`); `interpolation="cubic"`
     gives about $\min(p, 3)$ (3 for `"rk4"`: $y''$ jumps at $t_0 + \tau$) at three
     times the cost per read. Delays shorter than `dt` are first order (see `History`).
     Discontinuities of $y'$ at $t_0 + k\tau$ (where `before` does not match the
     equation) are not tracked, and a jump of $y$ at $t_0$ (`before(t0) != y0`) costs
     first order. Neutral equations (`history.derivative`) keep their discontinuities,
     so there too only a smooth history gives the full order. For the ODE methods,
-    `method` defaults to `"rk4"`; for SDEs to `"euler"`.
+    `method` defaults to `RK4()` (linear
+    interpolation caps the order at 2 whatever the method, and RK4's small error
+    constant still pays off on smooth delay equations); for SDEs to `sdeint`'s default
+    (`EulerMaruyama()` for Itô, `EulerHeun()` for Stratonovich).
 
     Mackey–Glass, with $x = 1.2$ before $t_0$:
 
@@ -133,8 +141,8 @@ def ddeint(
     **Arguments:**
 
     - `f`: the drift, `f(t, y, history, args)` with $t$ in ms, a pytree like `y`.
-    - `method`: an ODE method of `odeint` (default `"rk4"`), or an SDE method of
-      `sdeint` (default `"euler"`) when `g` is given.
+    - `method`: an ODE method of `odeint` (default `RK4()`), or an SDE method of
+      `sdeint` when `g` is given; names as in [`dynax.integrate.METHODS`][].
     - `max_delay`: the longest delay read (ms), a positive number; reads older than
       the buffer it sizes return its oldest entry.
     - `g`: the diffusion `g(t, y, history, args)`, making the equation an SDE.
@@ -159,7 +167,7 @@ def ddeint(
     if not max_delay_ > 0 or not math.isfinite(max_delay_):
         raise ValueError(f"max_delay must be positive and finite (ms), got {max_delay!r}.")
     if g is None:
-        stepper = odeint(_WithHistory(f), method="rk4" if method is None else method, **options)
+        stepper = odeint(_WithHistory(f), method=RK4() if method is None else method, **options)
     else:
         if options:
             raise ValueError(
@@ -170,7 +178,7 @@ def ddeint(
         stepper = sdeint(
             _WithHistory(f),
             _WithHistory(g),
-            method="euler" if method is None else method,
+            method=method,
             sde_type=sde_type,
             noise=noise,
         )

@@ -10,6 +10,7 @@ from jax.scipy.special import gamma
 
 from .._custom_types import Array, ArrayLike, Float, Int, PyTree
 from ._linear import check_dt
+from ._method import AbstractStepper
 
 FDE_METHODS = ("caputo_euler", "caputo_l1", "gl_short_memory")
 """The method names `fdeint` accepts."""
@@ -65,7 +66,7 @@ def _push(history: Array, newest: Array) -> Array:
     return jnp.concatenate([newest[None].astype(history.dtype), history[:-1]])
 
 
-class FDEStepper(eqx.Module):
+class FDEStepper(AbstractStepper):
     r"""One step of a Caputo fractional ODE $D^\alpha y = f(t, y, \text{args})$; build it
     with [`dynax.integrate.fdeint`][].
 
@@ -121,8 +122,14 @@ class FDEStepper(eqx.Module):
         history = jax.tree.map(lambda x: jnp.zeros((self.num_memory,) + x.shape, x.dtype), y0)
         return FDEState(y=y0, y0=y0, history=history, n=jnp.zeros((), jnp.int32))
 
-    def __call__(self, state: FDEState, t, dt, args=None) -> FDEState:
+    def value(self, state: FDEState) -> PyTree[Array]:
+        """The current $y_n$."""
+        return state.y
+
+    def __call__(self, state: FDEState, t, dt, args=None, key=None) -> FDEState:
         """Advance `state` from `t` to `t + dt` (ms); `args` is passed to `f`."""
+        if key is not None:
+            raise ValueError("key is only used by a stochastic equation (sdeint, ddeint).")
         check_dt(dt)
         alpha = self.alpha
         dtype = jnp.result_type(alpha, float)

@@ -14,30 +14,20 @@ import lineax as lx
 from jax.flatten_util import ravel_pytree
 
 from .._custom_types import Array, ArrayLike, PRNGKeyArray, PyTree
-from ._linear import check_dt, diagonal_linearisation, phi1
+from ._linear import check_dt
+from ._method import AbstractMethod, AbstractSDEMethod, AbstractStepper
+from ._ode import Diffrax, _add, _scale
 
-SDE_METHODS = ("euler", "heun", "milstein", "milstein_grad_free", "exp_euler")
-"""The method names `sdeint` accepts (besides a Diffrax SDE solver instance)."""
 SDE_TYPES = ("ito", "stratonovich")
 NOISE_TYPES = ("diagonal", "scalar", "general")
-_ITO = ("euler", "milstein", "milstein_grad_free", "exp_euler")
-_STRATONOVICH = ("euler", "heun", "milstein", "milstein_grad_free")
 
 # What `apply` accepts as noise: the Brownian increment W itself, or a Diffrax
 # increment carrying W (and the Lévy areas H, K that some solvers need).
 Noise = PyTree[Array] | diffrax.AbstractBrownianIncrement
 
 
-def _add(*trees):
-    return jtu.tree_map(lambda *xs: sum(xs[1:], xs[0]), *trees)
-
-
 def _sub(a, b):
     return jtu.tree_map(jnp.subtract, a, b)
-
-
-def _scale(c, tree):
-    return jtu.tree_map(lambda x: c * x, tree)
 
 
 class _StepIncrement(diffrax.AbstractBrownianPath):
@@ -53,9 +43,153 @@ class _StepIncrement(diffrax.AbstractBrownianPath):
         return self.increment if use_levy else self.increment.W
 
 
-class SDEStepper(eqx.Module):
-    r"""One step of an SDE, $dy = f(t, y)\,dt + g(t, y)\,dW$ (Itô) or $\circ dW$
+class EulerMaruyama(AbstractSDEMethod):
+    r"""Euler–Maruyama, $y_{n+1} = y_n + f\,h + g\,\Delta W$ (Itô only): strong order 0.5,
+    1.0 for additive noise. The default of [`dynax.integrate.sdeint`][]: the cheapest
+    consistent Itô method (one $f$ and one $g$ per step), and as accurate as Milstein
+    for the additive noise of most neuron models.
+
+    ??? cite "Reference"
+
+        Kloeden, P. E., & Platen, E. (1992). *Numerical Solution of Stochastic
+        Differential Equations*. Springer.
+    """
+
+    def order(self) -> float:
+        return 0.5
+
+    def solves(self, sde_type):
+        return sde_type == "ito"
+
+    def sde_step(self, terms, y, t, dt, args, dW):
+        f0, g0 = terms.f(t, y, args), terms.g(t, y, args)
+        return _add(y, _scale(dt, f0), terms.prod(g0, dW))
+
+
+class EulerHeun(AbstractSDEMethod):
+    r"""Euler–Heun (Stratonovich only): the diffusion averaged over $y$ and a predictor,
+    $y_{n+1} = y_n + f\,h + \tfrac12\big(g(y_n) + g(y_n + g\,\Delta W)\big)\Delta W$;
+    strong order 0.5 (1.0 for commutative noise)."""
+
+    def order(self) -> float:
+        return 0.5
+
+    def solves(self, sde_type):
+        return sde_type == "stratonovich"
+
+    def sde_step(self, terms, y, t, dt, args, dW):
+        f0, g0 = terms.f(t, y, args), terms.g(t, y, args)
+        g1 = terms.g(t, _add(y, terms.prod(g0, dW)), args)
+        return _add(y, _scale(dt, f0), _scale(0.5, terms.prod(_add(g0, g1), dW)))
+
+
+def _milstein(terms, y, t, dt, args, dW, along, f0, g0):
+    """$y + f dt + g dW + ½ Σ_jk (g^j·∇) g^k (dW_j dW_k - δ_jk dt [Itô])$."""
+    c = dt if terms.sde_type == "ito" else 0.0
+    if terms.noise == "general":
+        dgg = jax.vmap(along, in_axes=1)(g0)  # [j, i, k] = ((g^j·∇) g^k)_i
+        dWdW = jnp.outer(dW, dW) - c * jnp.eye(dW.shape[0], dtype=dW.dtype)
+        correction = 0.5 * jnp.einsum("jik,jk->i", dgg, dWdW)
+    else:
+        dW2 = jtu.tree_map(lambda w: w * w - c, dW)
+        correction = _scale(0.5, terms.prod(along(g0), dW2))
+    return _add(y, _scale(dt, f0), terms.prod(g0, dW), correction)
+
+
+class Milstein(AbstractSDEMethod):
+    r"""Milstein's method, Itô or Stratonovich:
+    $y + f\,h + g\,\Delta W + \tfrac12 \sum_{jk} (g^j\!\cdot\!\nabla) g^k\,
+    (\Delta W_j \Delta W_k - \delta_{jk}h)$ (without $\delta_{jk}h$ for Stratonovich),
+    the derivative by forward-mode autodiff. Strong order 1.0 for commutative noise;
+    Lévy areas are dropped, so 0.5 for non-commutative general noise. For diagonal
+    noise $(g\cdot\nabla)g$ is taken along $g$ itself: exact only when $g_i$ depends on
+    $y_i$ alone.
+    """
+
+    def order(self) -> float:
+        return 1.0
+
+    def solves(self, sde_type):
+        return True
+
+    def sde_step(self, terms, y, t, dt, args, dW):
+        f0, g0 = terms.f(t, y, args), terms.g(t, y, args)
+        along = lambda v: jax.jvp(lambda z: terms.g(t, z, args), (y,), (v,))[1]
+        return _milstein(terms, y, t, dt, args, dW, along, f0, g0)
+
+
+class DerivativeFreeMilstein(AbstractSDEMethod):
+    r"""Milstein's correction with $(g^j\!\cdot\!\nabla) g$ replaced by a difference of
+    $g$: $\big(g(\bar y^j) - g(y)\big)/\sqrt{h}$, $\bar y^j = y + f\,h + g^j\sqrt{h}$
+    (Itô; Kloeden–Platen, Rößler), or the central difference
+    $\big(g(y + g^j\sqrt{h}) - g(y - g^j\sqrt{h})\big)/(2\sqrt{h})$ (Stratonovich, where
+    the one-sided difference's error has a non-zero mean against $\Delta W^2$ and would
+    lower the order to 0.5). Strong order 1.0 as `Milstein()`, without derivatives of $g$.
+
+    ??? cite "Reference"
+
+        Rößler, A. (2010). Runge–Kutta methods for the strong approximation of
+        solutions of stochastic differential equations. *SIAM Journal on Numerical
+        Analysis*, 48(3), 922–952.
+    """
+
+    def order(self) -> float:
+        return 1.0
+
+    def solves(self, sde_type):
+        return True
+
+    def sde_step(self, terms, y, t, dt, args, dW):
+        f0, g0 = terms.f(t, y, args), terms.g(t, y, args)
+        h = jnp.sqrt(dt)
+        g_at = lambda z: terms.g(t, z, args)
+        if terms.sde_type == "ito":
+            y_f = _add(y, _scale(dt, f0))
+            along = lambda v: _scale(1 / h, _sub(g_at(_add(y_f, _scale(h, v))), g0))
+        else:
+            along = lambda v: _scale(
+                0.5 / h, _sub(g_at(_add(y, _scale(h, v))), g_at(_add(y, _scale(-h, v))))
+            )
+        return _milstein(terms, y, t, dt, args, dW, along, f0, g0)
+
+
+def diffrax_sde_step(solver, terms, y, t, dt, args, dW):
+    """One `solver.step` of a Diffrax SDE solver over $[t, t + dt]$ for the increment `dW`."""
+    # Diffrax's control terms need arrays: solve for the flattened state.
+    y_flat, unravel = ravel_pytree(y)
+    flat = lambda tree: ravel_pytree(tree)[0]
+    if terms.noise == "diagonal":
+        flat_noise = flat
+        diffusion = lambda t, z, a: lx.DiagonalLinearOperator(flat(terms.g(t, unravel(z), a)))
+    else:  # g dW is g * W (scalar W) or g @ W (general): Diffrax's tensordot.
+        flat_noise = lambda w: w
+        flat_g = flat if terms.noise == "scalar" else lambda G: G
+        diffusion = lambda t, z, a: flat_g(terms.g(t, unravel(z), a))
+    if isinstance(dW, diffrax.AbstractBrownianIncrement):
+        areas = {k: flat_noise(getattr(dW, k)) for k in ("W", "H", "K") if hasattr(dW, k)}
+        inc = type(dW)(dt=dt, **areas)
+    else:
+        inc = diffrax.BrownianIncrement(dt=dt, W=flat_noise(dW))
+    levy = getattr(solver, "minimal_levy_area", diffrax.BrownianIncrement)
+    if not isinstance(inc, levy):
+        raise ValueError(
+            f"{type(solver).__name__} needs a {levy.__name__} (Brownian increment "
+            "with Lévy area) as noise, as returned by `increment`; got a plain increment."
+        )
+    t1 = t + dt
+    path = _StepIncrement(t, t1, inc, type(inc))
+    drift = diffrax.ODETerm(lambda t, z, a: flat(terms.f(t, unravel(z), a)))
+    sde_terms = diffrax.MultiTerm(drift, diffrax.ControlTerm(diffusion, path))
+    state = solver.init(sde_terms, t, t1, y_flat, args)
+    y1 = solver.step(sde_terms, t, t1, y_flat, args, state, made_jump=False)[0]
+    return unravel(y1)
+
+
+class SDEStepper(AbstractStepper):
+    r"""An SDE method bound to $dy = f(t, y)\,dt + g(t, y)\,dW$ (Itô) or $\circ dW$
     (Stratonovich). Build it with [`dynax.integrate.sdeint`][]; see there for the methods.
+
+    Its state is $y$ itself (`init(y0)` converts to float arrays, `value(y)` is `y`):
 
     - `step(y, t, dt, args, key)`: draws the noise from `key` and makes the step;
       it is `step.apply(y, t, dt, args, step.increment(y, t, dt, args, key))`.
@@ -72,52 +206,71 @@ class SDEStepper(eqx.Module):
 
     f: Callable
     g: Callable
-    method: str = eqx.field(static=True)
-    solver: diffrax.AbstractSolver | None
+    method: AbstractSDEMethod
     sde_type: str = eqx.field(static=True)
     noise: str = eqx.field(static=True)
 
-    def __init__(self, f, g, method="euler", sde_type="ito", noise="diagonal"):
+    def __init__(self, f, g, method, sde_type="ito", noise="diagonal"):
+        from ._names import resolve_method
+
         if sde_type not in SDE_TYPES:
             raise ValueError(f"sde_type must be one of {SDE_TYPES}, got {sde_type!r}.")
         if noise not in NOISE_TYPES:
             raise ValueError(f"noise must be one of {NOISE_TYPES}, got {noise!r}.")
-        if isinstance(method, diffrax.AbstractSolver):
-            ito = sde_type == "ito"
-            kind = diffrax.AbstractItoSolver if ito else diffrax.AbstractStratonovichSolver
-            if isinstance(method, diffrax.AbstractFosterLangevinSRK):
+        method = resolve_method(method, AbstractSDEMethod, "sdeint")
+        if isinstance(method, Diffrax):
+            solver = method.solver
+            if isinstance(solver, diffrax.AbstractFosterLangevinSRK):
                 raise ValueError(
-                    f"{type(method).__name__} needs Diffrax's underdamped Langevin terms; "
+                    f"{type(solver).__name__} needs Diffrax's underdamped Langevin terms; "
                     "sdeint takes general SDE solvers such as diffrax.ShARK()."
                 )
-            if not isinstance(method, kind):
+            if not method.solves(sde_type):
+                kind = "AbstractItoSolver" if sde_type == "ito" else "AbstractStratonovichSolver"
                 raise ValueError(
-                    f"{type(method).__name__} is not a diffrax.{kind.__name__}, so it "
+                    f"{type(solver).__name__} is not a diffrax.{kind}, so it "
                     f"cannot solve sde_type={sde_type!r}. (The SRK solvers SRA1, ShARK, SEA, "
                     "... are Stratonovich; for additive noise Itô and Stratonovich "
                     "coincide, so pass sde_type='stratonovich'.)"
                 )
-            self.method, self.solver = "diffrax", method
-        elif method in SDE_METHODS:
-            valid = _ITO if sde_type == "ito" else _STRATONOVICH
-            if method not in valid:
-                raise ValueError(
-                    f"method={method!r} does not solve sde_type={sde_type!r}; "
-                    f"the {sde_type} methods are {valid} (or a Diffrax SDE solver)."
-                )
-            self.method, self.solver = method, None
-        else:
+        elif not method.solves(sde_type):
+            from ._names import METHODS
+
+            valid = [
+                name
+                for name, m in METHODS.items()
+                if isinstance(m, AbstractSDEMethod) and m.solves(sde_type)
+            ]
             raise ValueError(
-                f"method must be one of {SDE_METHODS} or a Diffrax SDE solver instance "
-                f"(e.g. diffrax.ShARK()), got {method!r}."
+                f"{method!r} does not solve sde_type={sde_type!r}; the {sde_type} methods "
+                f"are {', '.join(valid)} (or a Diffrax SDE solver)."
             )
-        self.f, self.g = f, g
+        self.f, self.g, self.method = f, g, method
         self.sde_type, self.noise = sde_type, noise
 
+    @property
+    def _solver(self):
+        return self.method.solver if isinstance(self.method, Diffrax) else None
+
+    def init(self, y0: PyTree) -> PyTree[Array]:
+        return jtu.tree_map(
+            lambda x: (
+                jnp.asarray(x)
+                if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
+                else jnp.asarray(x, float)
+            ),
+            y0,
+        )
+
+    def value(self, state):
+        return state
+
     def __call__(
-        self, y: PyTree[Array], t: ArrayLike, dt: ArrayLike, args: Any, key: PRNGKeyArray
+        self, y: PyTree[Array], t: ArrayLike, dt: ArrayLike, args: Any = None, key=None
     ) -> PyTree[Array]:
         """`y` at `t + dt` from `y` at `t`, the noise drawn from `key`."""
+        if key is None:
+            raise ValueError("an SDE step draws its noise from a PRNG key: pass key=...")
         return self.apply(y, t, dt, args, self.increment(y, t, dt, args, key))
 
     def increment(
@@ -147,7 +300,7 @@ class SDEStepper(eqx.Module):
 
         key_w, key_h, key_k = jr.split(key, 3)
         W = draw(key_w, sqrt_dt)
-        levy = getattr(self.solver, "minimal_levy_area", diffrax.BrownianIncrement)
+        levy = getattr(self._solver, "minimal_levy_area", diffrax.BrownianIncrement)
         if issubclass(levy, diffrax.AbstractSpaceTimeTimeLevyArea):
             H, K = draw(key_h, sqrt_dt / math.sqrt(12)), draw(key_k, sqrt_dt / math.sqrt(720))
             return diffrax.SpaceTimeTimeLevyArea(dt=dt, W=W, H=H, K=K)
@@ -160,96 +313,23 @@ class SDEStepper(eqx.Module):
     ) -> PyTree[Array]:
         """`y` at `t + dt` for the given increment `dW` (as `increment` returns it)."""
         check_dt(dt)
-        if self.solver is not None:
-            return self._diffrax_step(y, t, dt, args, dW)
-        if isinstance(dW, diffrax.AbstractBrownianIncrement):
+        if self._solver is None and isinstance(dW, diffrax.AbstractBrownianIncrement):
             dW = dW.W
-        ito = self.sde_type == "ito"
-        f0, g0 = self.f(t, y, args), self.g(t, y, args)
-        if self.method == "euler" and ito:
-            return _add(y, _scale(dt, f0), self._prod(g0, dW))
-        if self.method == "euler":  # Euler–Heun: g averaged over y and a predictor
-            g1 = self.g(t, _add(y, self._prod(g0, dW)), args)
-            return _add(y, _scale(dt, f0), _scale(0.5, self._prod(_add(g0, g1), dW)))
-        if self.method == "heun":
-            y_bar = _add(y, _scale(dt, f0), self._prod(g0, dW))
-            f1, g1 = self.f(t + dt, y_bar, args), self.g(t + dt, y_bar, args)
-            drift = _scale(0.5 * dt, _add(f0, f1))
-            return _add(y, drift, _scale(0.5, self._prod(_add(g0, g1), dW)))
-        if self.method == "exp_euler":
-            f0, slope = diagonal_linearisation(lambda z: self.f(t, z, args), y)
-            drift = jtu.tree_map(lambda a, fx: dt * phi1(a * dt) * fx, slope, f0)
-            return _add(y, drift, self._prod(g0, dW))
-        # Milstein: y + f dt + g dW + ½ Σ_jk (g^j·∇) g^k (dW_j dW_k - δ_jk dt [Itô]).
-        if self.method == "milstein":
-            g_fn = lambda z: self.g(t, z, args)
-            along = lambda v: jax.jvp(g_fn, (y,), (v,))[1]
-        else:
-            # Finite differences of g with step √dt. Itô: Rößler's one-sided support
-            # value y + f dt + v √dt. Stratonovich needs a central difference: the
-            # one-sided error, O(√dt), has a non-zero mean against dW² and would cost
-            # half an order.
-            h = jnp.sqrt(dt)
-            g_at = lambda z: self.g(t, z, args)
-            if ito:
-                y_f = _add(y, _scale(dt, f0))
-                along = lambda v: _scale(1 / h, _sub(g_at(_add(y_f, _scale(h, v))), g0))
-            else:
-                along = lambda v: _scale(
-                    0.5 / h, _sub(g_at(_add(y, _scale(h, v))), g_at(_add(y, _scale(-h, v))))
-                )
-        c = dt if ito else 0.0
-        if self.noise == "general":
-            dgg = jax.vmap(along, in_axes=1)(g0)  # [j, i, k] = ((g^j·∇) g^k)_i
-            dWdW = jnp.outer(dW, dW) - c * jnp.eye(dW.shape[0], dtype=dW.dtype)
-            correction = 0.5 * jnp.einsum("jik,jk->i", dgg, dWdW)
-        else:
-            dW2 = jtu.tree_map(lambda w: w * w - c, dW)
-            correction = _scale(0.5, self._prod(along(g0), dW2))
-        return _add(y, _scale(dt, f0), self._prod(g0, dW), correction)
+        return self.method.sde_step(self, y, t, dt, args, dW)
 
-    def _prod(self, g, dW):
+    def prod(self, g, dW):
+        r"""$g\,\Delta W$ for this stepper's noise type."""
         if self.noise == "diagonal":
             return jtu.tree_map(jnp.multiply, g, dW)
         if self.noise == "scalar":
             return _scale(dW, g)
         return g @ dW
 
-    def _diffrax_step(self, y, t, dt, args, dW):
-        # Diffrax's control terms need arrays: solve for the flattened state.
-        y_flat, unravel = ravel_pytree(y)
-        flat = lambda tree: ravel_pytree(tree)[0]
-        if self.noise == "diagonal":
-            flat_noise = flat
-            diffusion = lambda t, z, a: lx.DiagonalLinearOperator(flat(self.g(t, unravel(z), a)))
-        else:  # g dW is g * W (scalar W) or g @ W (general): Diffrax's tensordot.
-            flat_noise = lambda w: w
-            flat_g = flat if self.noise == "scalar" else lambda G: G
-            diffusion = lambda t, z, a: flat_g(self.g(t, unravel(z), a))
-        if isinstance(dW, diffrax.AbstractBrownianIncrement):
-            areas = {k: flat_noise(getattr(dW, k)) for k in ("W", "H", "K") if hasattr(dW, k)}
-            inc = type(dW)(dt=dt, **areas)
-        else:
-            inc = diffrax.BrownianIncrement(dt=dt, W=flat_noise(dW))
-        levy = getattr(self.solver, "minimal_levy_area", diffrax.BrownianIncrement)
-        if not isinstance(inc, levy):
-            raise ValueError(
-                f"{type(self.solver).__name__} needs a {levy.__name__} (Brownian increment "
-                "with Lévy area) as noise, as returned by `increment`; got a plain increment."
-            )
-        t1 = t + dt
-        path = _StepIncrement(t, t1, inc, type(inc))
-        drift = diffrax.ODETerm(lambda t, z, a: flat(self.f(t, unravel(z), a)))
-        terms = diffrax.MultiTerm(drift, diffrax.ControlTerm(diffusion, path))
-        state = self.solver.init(terms, t, t1, y_flat, args)
-        y1 = self.solver.step(terms, t, t1, y_flat, args, state, made_jump=False)[0]
-        return unravel(y1)
-
 
 def sdeint(
     f: Callable,
     g: Callable,
-    method: str | diffrax.AbstractSolver = "euler",
+    method: AbstractMethod | str | diffrax.AbstractSolver | None = None,
     sde_type: str = "ito",
     noise: str = "diagonal",
 ) -> SDEStepper:
@@ -266,7 +346,13 @@ def sdeint(
     - `f`: the drift, `f(t, y, args)` (Diffrax's signature), a pytree like `y`.
     - `g`: the diffusion, `g(t, y, args)`: a pytree like `y` for `noise="diagonal"` or
       `"scalar"`, an `(n, m)` matrix for `noise="general"`.
-    - `method`: one of the names below or a Diffrax SDE solver instance.
+    - `method`: an [`dynax.integrate.AbstractSDEMethod`][] or a shorthand for one (a
+      name of [`dynax.integrate.METHODS`][], or a Diffrax SDE solver for
+      `Diffrax(solver)`). The default is the cheapest consistent method of the calculus,
+      `EulerMaruyama()` for Itô and `EulerHeun()` for Stratonovich: one $f$ and one or
+      two $g$ per step, order 1 for the additive noise of most neuron models. A name of
+      an ODE-only method (`"euler"`, `"rk4"`) raises: it names one method everywhere,
+      and that method has no stochastic form.
     - `sde_type`: `"ito"` or `"stratonovich"` ($g \circ dW$).
     - `noise`: `"diagonal"` (`y` any pytree of float arrays; each element has its own
       Wiener process), `"scalar"` (`y` any pytree; one scalar Wiener process drives
@@ -276,30 +362,22 @@ def sdeint(
     Methods (strong order; "commutative" includes scalar noise, diagonal noise where
     $g_i$ depends only on $y_i$, and additive noise):
 
-    - `"euler"`: Itô: Euler–Maruyama $y + f\,dt + g\,\Delta W$, order 0.5 (1.0 for
-      additive noise). Stratonovich: Euler–Heun,
+    - `EulerMaruyama()` (`"euler_maruyama"`, Itô): $y + f\,dt + g\,\Delta W$, order 0.5
+      (1.0 for additive noise).
+    - `EulerHeun()` (`"euler_heun"`, Stratonovich):
       $y + f\,dt + \tfrac12\big(g(y) + g(y + g\,\Delta W)\big)\Delta W$, order 0.5
       (1.0 for commutative noise).
-    - `"heun"`: stochastic Heun, a predictor–corrector on both $f$ and $g$.
-      Stratonovich only; order 0.5 (1.0 for commutative noise).
-    - `"milstein"`: $y + f\,dt + g\,\Delta W + \tfrac12 \sum_{jk} (g^j\!\cdot\!\nabla)
-      g^k\,(\Delta W_j \Delta W_k - \delta_{jk}dt)$ (Itô; without $\delta_{jk}dt$ for
-      Stratonovich), the derivative by forward-mode autodiff. Order 1.0 for
-      commutative noise. Lévy areas are dropped, so for non-commutative general noise
-      the order is 0.5. For diagonal noise $(g\cdot\nabla)g$ is taken along $g$ itself:
-      exact only when $g_i$ depends on $y_i$ alone.
-    - `"milstein_grad_free"`: the same correction with $(g^j\!\cdot\!\nabla) g$
-      replaced by the difference $\big(g(\bar y^j) - g(y)\big)/\sqrt{dt}$,
-      $\bar y^j = y + f\,dt + g^j\sqrt{dt}$ (Itô; Kloeden–Platen, Rößler), or the
-      central difference $\big(g(y + g^j\sqrt{dt}) - g(y - g^j\sqrt{dt})\big)/(2\sqrt{dt})$
-      (Stratonovich, where the one-sided difference's error has a non-zero mean
-      against $\Delta W^2$ and would lower the order to 0.5). Order 1.0 as
-      `"milstein"`.
-    - `"exp_euler"`: exponential Euler–Maruyama, Itô only:
+    - `Heun()` (`"heun"`, Stratonovich): stochastic Heun, a predictor–corrector on both
+      $f$ and $g$; order 0.5 (1.0 for commutative noise).
+    - `Milstein()` (`"milstein"`, both): the Milstein correction by autodiff; order 1.0
+      for commutative noise (0.5 for non-commutative general noise: no Lévy areas).
+    - `DerivativeFreeMilstein()` (`"milstein_grad_free"`, both): the same correction
+      from differences of $g$; order 1.0 as `Milstein()`.
+    - `ExpEuler()` (`"exp_euler"`, Itô): exponential Euler–Maruyama,
       $y + dt\,\varphi_1(A\,dt)\,f(y) + g\,\Delta W$ with $A$ the diagonal of
       $\partial f/\partial y$; the drift is exact for linear $f$ (stiff leaky
       membranes). Order 0.5 (1.0 for additive noise).
-    - A Diffrax solver (`diffrax.ShARK()`, `SRA1()`, `SEA()`, `GeneralShARK()`,
+    - `Diffrax(solver)` (`diffrax.ShARK()`, `SRA1()`, `SEA()`, `GeneralShARK()`,
       `SlowRK()`, `SPaRK()`, `Euler()`, `Heun()`, `EulerHeun()`, `ItoMilstein()`, ...):
       one `solver.step` over $[t, t + dt]$, its order as documented by Diffrax (ShARK,
       SRA1: 1.5 for additive noise). It must be a `diffrax.AbstractItoSolver` for
@@ -323,4 +401,6 @@ def sdeint(
         Foster, J., dos Reis, G., & Strange, C. (2023). High order splitting methods
         for SDEs satisfying a commutativity condition. arXiv:2210.17543. (ShARK.)
     """
+    if method is None:
+        method = EulerMaruyama() if sde_type == "ito" else EulerHeun()
     return SDEStepper(f, g, method, sde_type, noise)

@@ -1,26 +1,38 @@
 """Whole-trajectory solves of small systems: a thin wrapper over `diffrax.diffeqsolve`."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import diffrax
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, PyTree, RealScalarLike
+from ._method import AbstractMethod, AbstractODEMethod
+from ._names import resolve_method
+from ._ode import Diffrax
 
-_DIFFRAX_NAMES = {
-    "euler": diffrax.Euler,
-    "midpoint": diffrax.Midpoint,
-    "heun2": diffrax.Heun,
-    "ralston2": diffrax.Ralston,
-    "bosh3": diffrax.Bosh3,
-    "tsit5": diffrax.Tsit5,
-    "dopri5": diffrax.Dopri5,
-    "dopri8": diffrax.Dopri8,
-    "backward_euler": diffrax.ImplicitEuler,
-    "kvaerno3": diffrax.Kvaerno3,
-    "kvaerno4": diffrax.Kvaerno4,
-    "kvaerno5": diffrax.Kvaerno5,
-}
+
+class _MethodAsSolver(diffrax.AbstractSolver):
+    """A dynax ODE method as a fixed-step Diffrax solver (linear dense output)."""
+
+    method: AbstractODEMethod
+    term_structure: ClassVar = diffrax.AbstractTerm
+    interpolation_cls: ClassVar = diffrax.LocalLinearInterpolation
+
+    def order(self, terms):
+        return self.method.order()
+
+    def init(self, terms, t0, t1, y0, args):
+        return None
+
+    def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
+        f = lambda t, y, args: terms.vf(t, y, args)
+        y1 = self.method.step(f, y0, t0, t1 - t0, args)
+        dense_info = dict(y0=y0, y1=y1)
+        return y1, None, dense_info, None, diffrax.RESULTS.successful
+
+    def func(self, terms, t0, y0, args):
+        return terms.vf(t0, y0, args)
 
 
 def solve(
@@ -29,7 +41,7 @@ def solve(
     t0: RealScalarLike,
     t1: RealScalarLike,
     *,
-    method: str | diffrax.AbstractSolver = "tsit5",
+    method: AbstractMethod | str | diffrax.AbstractSolver = "tsit5",
     args=None,
     dt0: RealScalarLike | None = None,
     rtol: float = 1e-6,
@@ -51,9 +63,12 @@ def solve(
 
     - `f`: the vector field `f(t, y, args)`; `y0` the initial value at `t0`.
     - `t0`, `t1`: the time interval (ms).
-    - `method`: a Diffrax solver, or one of the names `euler`, `midpoint`, `heun2`,
-      `ralston2`, `bosh3`, `tsit5`, `dopri5`, `dopri8`, `backward_euler`, `kvaerno3`,
-      `kvaerno4`, `kvaerno5`.
+    - `method`: any ODE method of [`dynax.integrate.odeint`][], or a name of
+      [`dynax.integrate.METHODS`][] for one (the same method as in `odeint`): a
+      `Diffrax(solver)` (or a bare Diffrax solver) is handed to `diffrax.diffeqsolve`
+      as it is; the dynax methods (`Euler()`, `RK4()`, `ExpEuler()`, ...) take fixed
+      steps of `dt0`. The default `"tsit5"` (`Diffrax(diffrax.Tsit5())`) is an
+      efficient fifth-order method with an error estimate, so steps follow `rtol`/`atol`.
     - `dt0`: the first (adaptive) or every (fixed) step size (ms).
     - `rtol`, `atol`: error tolerances of adaptive steps.
     - `saveat`: the times to return (an array), a `diffrax.SaveAt`, or `None` for `t1` only.
@@ -64,15 +79,8 @@ def solve(
     **Returns:** `ts` (the saved times) and `ys` (the solution there, each leaf with a
     leading time axis).
     """
-    if isinstance(method, str):
-        if method not in _DIFFRAX_NAMES:
-            raise ValueError(
-                f"unknown solve method {method!r}; valid names are "
-                f"{', '.join(_DIFFRAX_NAMES)}, or pass a Diffrax solver instance."
-            )
-        method = _DIFFRAX_NAMES[method]()
-    elif not isinstance(method, diffrax.AbstractSolver):
-        raise ValueError(f"method must be a name or a Diffrax solver, got {method!r}.")
+    method = resolve_method(method, AbstractODEMethod, "solve")
+    method = method.solver if isinstance(method, Diffrax) else _MethodAsSolver(method)
     if isinstance(method, diffrax.AbstractAdaptiveSolver):
         controller = diffrax.PIDController(rtol=rtol, atol=atol)
     elif dt0 is None:

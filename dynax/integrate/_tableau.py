@@ -21,7 +21,8 @@ class ButcherTableau(eqx.Module):
     - `c`: the nodes $c_i$; each equals the sum of its row of `a`.
     - `order`: the order of accuracy (used in documentation and tests).
 
-    Pass a tableau as `method=` to [`dynax.integrate.odeint`][] to use your own method.
+    Pass `dx.integrate.RungeKutta(tableau)` (or the tableau itself) as `method=` to
+    [`dynax.integrate.odeint`][] to use your own method.
 
     ??? cite "Reference"
 
@@ -67,11 +68,10 @@ _s5 = math.sqrt(5.0)
 TABLEAUX: dict[str, ButcherTableau] = {
     "euler": ButcherTableau(a=[], b=[1.0], c=[0.0], order=1),
     "midpoint": ButcherTableau(a=[[1 / 2]], b=[0.0, 1.0], c=[0.0, 1 / 2], order=2),
-    "heun2": ButcherTableau(a=[[1.0]], b=[1 / 2, 1 / 2], c=[0.0, 1.0], order=2),
-    "ralston2": ButcherTableau(a=[[2 / 3]], b=[1 / 4, 3 / 4], c=[0.0, 2 / 3], order=2),
-    # "rk2" names the generic two-stage family (k2 at c = α, b = (1 - 1/(2α), 1/(2α)))
-    # at its usual default α = 2/3, which is Ralston's choice: the two names agree.
-    "rk2": ButcherTableau(a=[[2 / 3]], b=[1 / 4, 3 / 4], c=[0.0, 2 / 3], order=2),
+    "heun": ButcherTableau(a=[[1.0]], b=[1 / 2, 1 / 2], c=[0.0, 1.0], order=2),
+    # Ralston (1962): the two-stage method with minimum error bound (the generic
+    # two-stage family k2 at c = α, b = (1 - 1/(2α), 1/(2α)) at α = 2/3).
+    "ralston": ButcherTableau(a=[[2 / 3]], b=[1 / 4, 3 / 4], c=[0.0, 2 / 3], order=2),
     "rk3": ButcherTableau(
         a=[[1 / 2], [-1.0, 2.0]], b=[1 / 6, 2 / 3, 1 / 6], c=[0.0, 1 / 2, 1.0], order=3
     ),

@@ -227,7 +227,7 @@ def test_sde_with_delay(x64):
     # the deterministic Euler solution; on [0, 1], y = 1 - t + sigma W(t).
     sigma, dt, n, paths = 0.2, 0.01, 300, 2000
     g = lambda t, y, h, args: sigma * jnp.ones_like(y)
-    step = ddeint(lag(1.0), "euler", g=g, max_delay=1.0)
+    step = ddeint(lag(1.0), "euler_maruyama", g=g, max_delay=1.0)
 
     def path(key):
         h = step.init(1.0, dt=dt)

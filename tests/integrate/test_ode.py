@@ -169,7 +169,7 @@ def test_float32_stays_float32():
 
 
 def test_decorator_form():
-    @odeint(method="heun2")
+    @odeint(method="heun")
     def decay(t, y, args):
         return -y * args
 

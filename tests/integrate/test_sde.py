@@ -78,17 +78,17 @@ def strong_errors(method, sde_type, noise, ks=(16, 8, 4, 2, 1), seed=0):
 
 
 ORDER_CASES = [
-    ("euler", "ito", "diagonal", 0.5),  # Euler–Maruyama
+    ("euler_maruyama", "ito", "diagonal", 0.5),
     ("milstein", "ito", "diagonal", 1.0),
     ("milstein_grad_free", "ito", "diagonal", 1.0),
     ("exp_euler", "ito", "diagonal", 0.5),
     # Euler–Heun and Heun have order 0.5 in general, 1.0 for commutative noise such as this.
-    ("euler", "stratonovich", "diagonal", 1.0),
+    ("euler_heun", "stratonovich", "diagonal", 1.0),
     ("heun", "stratonovich", "diagonal", 1.0),
     ("milstein", "stratonovich", "diagonal", 1.0),
     ("milstein_grad_free", "stratonovich", "diagonal", 1.0),
     ("milstein", "ito", "scalar", 1.0),
-    ("euler", "ito", "general", 0.5),
+    ("euler_maruyama", "ito", "general", 0.5),
     ("milstein", "ito", "general", 1.0),
     ("milstein_grad_free", "ito", "general", 1.0),
 ]
@@ -164,9 +164,10 @@ def test_srk_solver_on_ornstein_uhlenbeck(x64):
     assert abs(x.mean() - mean) < 4 * np.sqrt(var / N_OU)
     assert abs(x.var() - var) < 4 * var * np.sqrt(2 / (N_OU - 1))
     # The same key gives the same Brownian increments to every method: pathwise
-    # agreement with Euler–Maruyama (strong order 1 for additive noise) at small dt.
+    # agreement with Euler–Heun (Euler–Maruyama for additive noise, strong order 1) at
+    # small dt.
     key = jax.random.key(4)
-    srk, euler = solve(1 / 256, 256, key), ou_solver("euler")(1 / 256, 256, key)
+    srk, euler = solve(1 / 256, 256, key), ou_solver("euler_heun")(1 / 256, 256, key)
     gap = float(jnp.mean(jnp.abs(srk - euler)))
     print(f"ShARK vs euler at dt = 1/256: mean gap {gap:.2e}")
     assert gap < 2e-3
@@ -174,15 +175,15 @@ def test_srk_solver_on_ornstein_uhlenbeck(x64):
 
 def test_diffrax_solvers_match_the_builtin_methods(x64):
     # One step on a pytree state with a shared increment: Diffrax's Euler, Heun,
-    # EulerHeun, ItoMilstein are the built-in euler, heun, euler, milstein.
+    # EulerHeun, ItoMilstein are the built-in euler_maruyama, heun, euler_heun, milstein.
     f = lambda t, y, args: jtu.tree_map(lambda x: -x + jnp.cos(x), y)
     g = lambda t, y, args: jtu.tree_map(lambda x: 0.3 * x + 0.1 * x**2, y)
     y = {"a": jnp.array([0.5, 1.0, -0.2]), "b": jnp.asarray(0.7)}
     pairs = [
-        (diffrax.Euler(), "euler", "ito"),
+        (diffrax.Euler(), "euler_maruyama", "ito"),
         (diffrax.ItoMilstein(), "milstein", "ito"),
         (diffrax.Heun(), "heun", "stratonovich"),
-        (diffrax.EulerHeun(), "euler", "stratonovich"),
+        (diffrax.EulerHeun(), "euler_heun", "stratonovich"),
         (diffrax.StratonovichMilstein(), "milstein", "stratonovich"),
     ]
 
