@@ -142,3 +142,18 @@ def test_models_built_under_vmap_skip_the_value_checks():
     np.testing.assert_array_equal(models.v_reset, resets)
     with pytest.raises(ValueError, match="v_reset must be below v_th"):
         dx.neurons.LIF(2, v_reset=jnp.array([0.0, 10.0]), v_th=10.0)
+
+
+def test_lif_with_rk4_object_matches_the_exact_exp_euler_step(x64):
+    # COBA-like affine input: the default ExpEuler() is exact; RK4() is close at dt = 0.1.
+    drive = dx.AffineCurrent(current=jnp.array([30.0, 5.0]), conductance=jnp.array([0.5, 0.2]))
+    ctx = dx.Context(t=0.0, dt=0.1, i=0)
+    runs = {}
+    for method in [dx.integrate.ExpEuler(), dx.integrate.RK4()]:
+        lif = dx.neurons.LIF(2, tau=20.0, v_rest=-60.0, v_reset=-60.0, v_th=100.0, method=method)
+        state = lif.init()
+        for _ in range(50):
+            state = lif.step(state, drive, ctx)
+        runs[type(method).__name__] = state.v
+    assert dx.neurons.LIF(2).method == dx.integrate.ExpEuler()
+    np.testing.assert_allclose(runs["RK4"], runs["ExpEuler"], rtol=0, atol=1e-8)
