@@ -11,16 +11,30 @@ $K = \lceil \mu + 10\sqrt{\mu} + 16 \rceil$ connections ($\mu = p \cdot n_{post}
 n_{post}$); by Bernstein's inequality a Binomial$(n_{post}, p)$ row count exceeds $K$ with
 probability below $e^{-24} \approx 4 \cdot 10^{-11}$ (below $e^{-50}$ once $\mu \gtrsim
 100$). A truncated row simply keeps its first $K$ connections, in every operator alike.
+
+The same seed gives the same connections on every backend (XLA on CPU or GPU, the Pallas
+kernels, the compiled CPU kernel): a transcendental `log` differs in its last bit between
+them, and a floor of it would then move a column now and then. The skip is computed
+instead from an integer logarithm (`_neg_log2`: $-\log_2 u$ in units of $2^{-26}$ from
+table look-ups and integer arithmetic, within $3 \cdot 2^{-26}$ of the exact value), then
+one float32 conversion and one product, which IEEE arithmetic rounds alike everywhere
+(no fused multiply–add can form: nothing is added to the product). The tables are
+computed in decimal arithmetic (`decimal`'s correctly rounded `ln`), the same on every
+host. Normal weights (Box–Muller: `log`, `cos`, `sqrt`) may still differ in their last
+bit between backends; homogeneous and uniform weights do not.
 """
 
 import functools
+from decimal import Decimal, localcontext
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.experimental import pallas as pl
+from jax.experimental.pallas import triton as pltriton
 
 from .._custom_types import Array, ArrayLike, Float
+from . import _native
 from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
 from ._kernels import PALLAS, kernel_mode
 from ._pallas import CHUNK, Target, add_atomic, launch
@@ -59,9 +73,68 @@ def _bits(seed: Array, stream: int, rows: Array, n_draws: int) -> Array:
     return _draw(_row_key(seed, stream, rows)[:, None], jnp.arange(n_draws))
 
 
+_FRAC = 26  # fraction bits of the fixed-point -log2 u: 24 * 2^26 < 2^31
+_HI = 11  # mantissa bits of u that index the tables (2^11 entries each); 12 bits remain
+
+
+@functools.cache
+def _log_table() -> np.ndarray:
+    r"""int32 `(3 · 2^11,)`: for the top 11 mantissa bits `hi` of $x = 1 + f \in [1, 2)$,
+    $\log_2(1 + hi / 2^{11})$ in units of $2^{-26}$, then the coefficients of the first-
+    and second-order terms of $\log_2(1 + z)$, $z = lo / (2^{23} + hi \, 2^{12})$ for the
+    12 bits `lo` below (see `_neg_log2`). Decimal arithmetic (correctly rounded `ln`), so
+    every host computes the same integers."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        ln2 = Decimal(2).ln()
+        log, first, second = [], [], []
+        for hi in range(1 << _HI):
+            x = 1 + Decimal(hi) / (1 << _HI)
+            den = Decimal((1 << 23) + (hi << 12))
+            log.append(x.ln() / ln2 * (1 << _FRAC))
+            first.append((1 << (_FRAC + 16)) / (den * ln2))  # < 2^20: lo · first < 2^32
+            second.append((1 << (_FRAC + 12 + 27)) / (2 * ln2 * den * den))  # < 2^19
+        table = [int(v.to_integral_value()) for v in log + first + second]
+    return np.asarray(table, np.int32)
+
+
+def _neg_log2(bits: Array, lookup) -> Array:
+    r"""$-\log_2 u$ for $u = (\lfloor bits / 2^8 \rfloor + 1) 2^{-24} \in (0, 1]$, as int32
+    in units of $2^{-26}$, with integer operations only (`lookup(i)`: entries `i` of
+    `_log_table`), so that every backend computes the same bits.
+
+    $m = 2^{24} u$ is an integer in $[1, 2^{24}]$: its float32 is exact, whose exponent
+    $e$ and 23 mantissa bits (`hi`: the top 11, `lo`: 12) give $\log_2 m = e + \log_2(1 +
+    hi / 2^{11}) + \log_2(1 + z)$, $z = lo / (2^{23} + hi \, 2^{12}) < 2^{-11}$, with
+    $\log_2(1 + z) \approx (z - z^2 / 2) / \ln 2$: the cubic term is below $2^{-33} / (3
+    \ln 2) < 0.004$ units, the table's rounding and the two shifts add at most 2.5 units,
+    so the result is within 3 units ($4.5 \cdot 10^{-8}$) of $-\log_2 u$."""
+    m = (bits >> 8) + np.uint32(1)
+    f = jax.lax.bitcast_convert_type(m.astype(jnp.float32), jnp.uint32)
+    exponent = (f >> 23).astype(jnp.int32) - 127
+    hi = ((f >> 12) & np.uint32(0x7FF)).astype(jnp.int32)
+    lo = f & np.uint32(0xFFF)
+    log, first, second = (lookup(hi + j * (1 << _HI)) for j in range(3))
+    linear = (lo * first.astype(jnp.uint32)) >> 16
+    square = (((lo * lo) >> 12) * second.astype(jnp.uint32)) >> 27
+    log2m = log + linear.astype(jnp.int32) - square.astype(jnp.int32)
+    return jnp.maximum(((24 - exponent) << _FRAC) - log2m, 0)
+
+
+def _skip_scale(prob: float) -> float:
+    r"""$1 / (-\log_2(1 - p))$ per unit of `_neg_log2`, rounded to float32 from decimal
+    arithmetic (the same on every host)."""
+    if prob == 1:
+        return 0.0
+    with localcontext() as ctx:
+        ctx.prec = 40
+        scale = Decimal(2).ln() / -(1 - Decimal(prob)).ln() / (1 << _FRAC)
+    return float(np.float32(float(scale)))
+
+
 def _meta(shape, prob, dist, max_events, dtype, kernel="xla"):
-    """Static description: (n_pre, n_post, K, 1 / log(1 - p), skip cap, dist, buckets,
-    dtype, Pallas mode)."""
+    """Static description: (n_pre, n_post, K, skip per unit of `_neg_log2`, skip cap,
+    dist, buckets, dtype, kernel mode)."""
     n_pre, n_post = (int(s) for s in shape)
     if n_pre <= 0 or n_post <= 0:
         raise ValueError(f"shape must be two positive ints, got {shape}.")
@@ -70,13 +143,12 @@ def _meta(shape, prob, dist, max_events, dtype, kernel="xla"):
     prob = float(prob)
     mu = prob * n_post
     k = int(min(n_post, np.ceil(mu + 10 * np.sqrt(mu) + 16)))
-    inv_log_q = 0.0 if prob == 1 else float(1 / np.log1p(-prob))
     # Cap single skips so that K cumulated skips fit in int32; a cap below n_post changes
     # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
     cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
     sizes = buckets(n_pre, max_events)
-    mode = kernel_mode(kernel, native=False)
-    return (n_pre, n_post, k, inv_log_q, cap, dist, sizes, jnp.dtype(dtype), mode)
+    mode = kernel_mode(kernel)
+    return (n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode)
 
 
 def _row_keys(seed: Array, rows: Array, dist: str) -> tuple[Array, ...]:
@@ -89,10 +161,18 @@ def _uniform(bits: Array) -> Array:
     return ((bits >> 8) + 1).astype(jnp.float32) * np.float32(2**-24)
 
 
-def _connection(meta, keys, t, a, b):
-    """Draw(s) `t` of the rows keyed `keys`: the column skip (int32) and the weight."""
-    inv_log_q, cap, dist = meta[3:6]
-    skip = jnp.floor(jnp.log(_uniform(_draw(keys[0], t))) * np.float32(inv_log_q))
+def _table_lookup():
+    """`lookup` for `_neg_log2` outside a kernel."""
+    table = jnp.asarray(_log_table())
+    return lambda i: table.at[i].get(mode="promise_in_bounds")
+
+
+def _connection(meta, keys, t, a, b, lookup):
+    """Draw(s) `t` of the rows keyed `keys`: the column skip (int32) and the weight.
+    The skip is the same on every backend (see `_neg_log2`)."""
+    scale, cap, dist = meta[3:6]
+    units = _neg_log2(_draw(keys[0], t), lookup).astype(jnp.float32)
+    skip = jnp.floor(units * np.float32(scale))
     skip = jnp.minimum(skip, np.float32(cap)).astype(jnp.int32)
     if dist == "homo":
         return skip, a
@@ -109,7 +189,7 @@ def _generate(meta, seed, rows, a, b):
     """Columns `(m, K)` (`n_post` where there is no connection) and weights of `rows`."""
     n_post, k, dist = meta[1], meta[2], meta[5]
     keys = tuple(key[:, None] for key in _row_keys(seed, rows, dist))
-    skip, w = _connection(meta, keys, jnp.arange(k), a, b)
+    skip, w = _connection(meta, keys, jnp.arange(k), a, b, _table_lookup())
     cols = jnp.minimum(jnp.cumsum(skip + 1, axis=1) - 1, n_post)  # n_post = no connection
     return cols, w
 
@@ -123,11 +203,14 @@ def pallas_target(meta, a, b, seed) -> Target:
     width = min(CHUNK, pl.next_power_of_2(k))
 
     def visitor(refs, out_ref, offset, dtype, interpret):
-        a_ref, b_ref, seed_ref = refs
+        a_ref, b_ref, seed_ref, table_ref = refs
+
+        def lookup(i):
+            return pltriton.load(table_ref.at[i])
 
         def chunk_of(keys, c, last):  # draws [c width, (c + 1) width) after column `last`
             t = c * width + jnp.arange(width)
-            skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0])
+            skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0], lookup)
             col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
             return col, (t < k) & (col < n_post), w
 
@@ -155,7 +238,8 @@ def pallas_target(meta, a, b, seed) -> Target:
 
         return load, add
 
-    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1))
+    table = jnp.asarray(_log_table())
+    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1), table)
     return Target(scalars, n_post, visitor, warps=1)
 
 
@@ -197,12 +281,25 @@ def _gather_every(meta, values, a, b, seed):
     return out.reshape(n_blocks * block, -1)[:n_pre]
 
 
+def native_event(meta, events, a, b, seed, init) -> Array:
+    """`init + events @ W` through the compiled CPU kernel (`_native.jit_prob`), added
+    into `init` in place: events `(..., n_pre)` bool or float32, `init` `(..., n_post)`
+    float32. The same columns as the XLA path (see `_neg_log2`)."""
+    n_post, k, scale, cap, dist = meta[1:6]
+    return _native.jit_prob(
+        events, seed, a, b, _log_table(), init, n_post=n_post, k=k, cap=cap, scale=scale, dist=dist
+    )
+
+
 def _event_kernel(meta, events, a, b, seed):
     n_pre, n_post, k, *_, sizes, dtype, mode = meta
     if mode in PALLAS and events.shape[1] == 1:
         target = pallas_target(meta, a, b, seed)
         out = launch(events[:, 0], [target], dtype, mode == "interpret")[0]
         return out[:, None]
+    if mode == "native" and _native.supports(events, dtype):
+        zeros = jnp.zeros((events.shape[1], n_post), dtype)
+        return native_event(meta, events.T, a, b, seed, zeros).T
     values = events.astype(dtype)
 
     def few(idx):

@@ -41,7 +41,11 @@ from jax.custom_batching import custom_vmap
 from .._custom_types import Array
 
 _SOURCE = Path(__file__).parent / "native" / "event.cc"
-_TARGETS = {"dynax_event_csr": "DynaxEventCsr", "dynax_event_fan_out": "DynaxEventFanOut"}
+_TARGETS = {
+    "dynax_event_csr": "DynaxEventCsr",
+    "dynax_event_fan_out": "DynaxEventFanOut",
+    "dynax_event_jit": "DynaxEventJit",
+}
 _UNUSED_S = 30 * 86400  # a cached library unused this long is removed by the next build
 
 
@@ -80,7 +84,8 @@ def load(source: Path, suffix: str = "") -> tuple[object | None, str]:
     cxx = _compiler()
     if cxx is None:
         return None, "no C++ compiler found (set CXX)"
-    base = ["-O3", "-std=c++17", "-shared", "-fPIC", "-w"]
+    # No fused multiply-add: the JIT kernel's weights must round as XLA's do.
+    base = ["-O3", "-std=c++17", "-ffp-contract=off", "-shared", "-fPIC", "-w"]
     errors = []
     # Tuned to the host first, then generic (a compiler may not know -march=native).
     for flags in (["-march=native", *base], base):
@@ -171,7 +176,7 @@ def _call(target: str, events: Array, conn: tuple, weight: Array, init: Array) -
     weight = weight.reshape(1) if weight.ndim == 0 else weight.reshape(-1)
     conn = tuple(jnp.asarray(a).astype(jnp.int32) for a in conn)
     trailing = (1, *(a.ndim for a in conn), 1, 1)
-    return _batched(target, trailing)(events, *conn, weight, init.astype(jnp.float32))
+    return _batched(target, trailing, ())(events, *conn, weight, init.astype(jnp.float32))
 
 
 def _check_shapes(events, weight, n_rows: int, rows: str, conn_shape: tuple, what: str):
@@ -185,14 +190,15 @@ def _check_shapes(events, weight, n_rows: int, rows: str, conn_shape: tuple, wha
 
 
 @functools.cache
-def _batched(target: str, trailing: tuple[int, ...]):
-    """The FFI call on arrays with leading batch dimensions, as the kernels take them:
-    each array's leading dimensions multiply to 1 (shared) or to those of the output,
-    which is `init`'s (aliased to it)."""
+def _batched(target: str, trailing: tuple[int, ...], attrs: tuple[tuple[str, object], ...]):
+    """The FFI call (with static attributes `attrs`) on arrays with leading batch
+    dimensions, as the kernels take them: each array's leading dimensions multiply to 1
+    (shared) or to those of the output, which is `init`'s (aliased to it)."""
 
     def call(*args):
         out = jax.ShapeDtypeStruct(args[-1].shape, jnp.float32)
-        return jax.ffi.ffi_call(target, out, input_output_aliases={len(args) - 1: 0})(*args)
+        aliases = {len(args) - 1: 0}
+        return jax.ffi.ffi_call(target, out, input_output_aliases=aliases)(*args, **dict(attrs))
 
     batched = custom_vmap(call)
 
@@ -233,3 +239,44 @@ def fan_out(events: Array, table: Array, weight: Array, init: Array) -> Array:
         raise ValueError(f"the table must be 2-d (n_pre, k), got shape {table.shape}.")
     _check_shapes(events, weight, table.shape[0], "n_pre", table.shape, "the table's shape")
     return _call("dynax_event_fan_out", events, (table,), weight, init)
+
+
+_DISTS = ("homo", "uniform", "normal")
+
+
+def jit_prob(
+    events: Array,
+    seed: Array,
+    a: Array,
+    b: Array,
+    table: Array,
+    init: Array,
+    *,
+    n_post: int,
+    k: int,
+    cap: int,
+    scale: float,
+    dist: str,
+) -> Array:
+    """`init + events @ W` for events `(..., n_pre)` over the just-in-time connectivity
+    of `dynax/ops/_jitconn.py` (weights `a + b r`; `table`: `_jitconn._log_table()`;
+    `k`, `cap`, `scale`: as its `_meta`), added into `init` in place. Each active row is
+    regenerated from `(seed, row)` exactly as the XLA path does: the same columns."""
+    if dist not in _DISTS:
+        raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
+    if events.ndim < 1 or init.ndim < 1 or init.shape[-1] != n_post:
+        raise ValueError(f"events {events.shape} and init {init.shape}: expected (..., n_post).")
+    scalars = [
+        jnp.expand_dims(jnp.asarray(x, d), -1)
+        for x, d in ((seed, jnp.int32), (a, jnp.float32), (b, jnp.float32))
+    ]
+    attrs = (
+        ("n_post", np.int64(n_post)),
+        ("k", np.int64(k)),
+        ("cap", np.int64(cap)),
+        ("scale", np.float32(scale)),
+        ("dist", np.int64(_DISTS.index(dist))),
+    )
+    call = _batched("dynax_event_jit", (1, 1, 1, 1, 1), attrs)
+    table = jnp.asarray(table, jnp.int32)
+    return call(events, *scalars, table, init.astype(jnp.float32))

@@ -4,6 +4,7 @@
 // leading batch dimensions (from jax.vmap, vmap_method="expand_dims"): they flatten to
 // 1 (shared by the batch) or to the batch size of the output.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -187,6 +188,137 @@ ffi::Error FanOutImpl(ffi::AnyBuffer events, ffi::AnyBuffer table, ffi::AnyBuffe
   return Run<Format::kFanOut>(events, table, table, weight, init, out);
 }
 
+// Just-in-time connectivity (dynax/ops/_jitconn.py): each active row is regenerated from
+// (seed, row) with the same integer hash and integer logarithm as the XLA and Pallas
+// paths, so the columns are bit-identical; the weights too for "homo" and "uniform"
+// (float products and sums in the same order, no fused multiply-add: built with
+// -ffp-contract=off), while "normal" weights (logf, cosf, sqrtf) may differ in the last
+// bit from XLA's.
+constexpr uint32_t kGolden = 0x9E3779B9u, kRow = 0x85EBCA77u, kStream = 0xC2B2AE3Du;
+constexpr int kFrac = 26, kHi = 11;
+
+inline uint32_t fmix(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  return h ^ (h >> 16);
+}
+
+// -log2 u in units of 2^-26 for u = ((bits >> 8) + 1) 2^-24 (see _jitconn._neg_log2).
+inline int32_t neg_log2(uint32_t bits, const int32_t* table) {
+  const uint32_t m = (bits >> 8) + 1u;
+  const float mf = static_cast<float>(m);  // exact: m <= 2^24
+  uint32_t f;
+  std::memcpy(&f, &mf, 4);
+  const int32_t exponent = static_cast<int32_t>(f >> 23) - 127;
+  const int32_t hi = static_cast<int32_t>((f >> 12) & 0x7FFu);
+  const uint32_t lo = f & 0xFFFu;
+  const uint32_t linear = (lo * static_cast<uint32_t>(table[hi + (1 << kHi)])) >> 16;
+  const uint32_t square =
+      (((lo * lo) >> 12) * static_cast<uint32_t>(table[hi + (2 << kHi)])) >> 27;
+  const int32_t log2m =
+      table[hi] + static_cast<int32_t>(linear) - static_cast<int32_t>(square);
+  return std::max(((24 - exponent) << kFrac) - log2m, 0);
+}
+
+inline float uniform01(uint32_t bits) {  // (0, 1], as _jitconn._uniform
+  return static_cast<float>((bits >> 8) + 1u) * 0x1p-24f;
+}
+
+struct JitParams {
+  int64_t n_post, k, cap;
+  float scale;
+};
+
+// out[c] += e * w over the connections of the active rows `where`.
+template <int kDist>
+void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& value,
+                  uint32_t seed, float a, float b, const int32_t* table, const JitParams& p,
+                  float* out) {
+  uint32_t base[3];
+  for (int s = 0; s < 3; ++s) base[s] = fmix(seed + static_cast<uint32_t>(s) * kStream);
+  const float cap = static_cast<float>(p.cap);
+  for (size_t r = 0; r < where.size(); ++r) {
+    const uint32_t row = static_cast<uint32_t>(where[r]) * kRow;
+    uint32_t key[3];
+    for (int s = 0; s <= kDist; ++s) key[s] = fmix(base[s] ^ row);
+    const float e = value[r];
+    const float homo = e * a;
+    int64_t col = -1;
+    for (int64_t t = 0; t < p.k; ++t) {
+      const uint32_t step = static_cast<uint32_t>(t) * kGolden;
+      const float units = static_cast<float>(neg_log2(fmix(key[0] + step), table));
+      const float skip = std::min(std::floor(units * p.scale), cap);
+      col += static_cast<int64_t>(static_cast<int32_t>(skip)) + 1;
+      if (col >= p.n_post) break;
+      if constexpr (kDist == 0) {
+        out[col] += homo;
+      } else {
+        const float u = uniform01(fmix(key[1] + step));
+        float x;
+        if constexpr (kDist == 1) {
+          x = u - 0x1p-24f;
+        } else {
+          const float angle = static_cast<float>(2 * M_PI) * uniform01(fmix(key[2] + step));
+          x = std::sqrt(-2.0f * std::log(u)) * std::cos(angle);
+        }
+        const float w = a + b * x;
+        out[col] += e * w;
+      }
+    }
+  }
+}
+
+// events (..., n_pre), seed (..., 1) int32, a and b (..., 1) float32, the table of
+// _jitconn._log_table, init (..., n_post) aliased to out.
+ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
+                   ffi::AnyBuffer b, ffi::AnyBuffer table, ffi::AnyBuffer init,
+                   ffi::Result<ffi::AnyBuffer> out, int64_t n_post, int64_t k, int64_t cap,
+                   float scale, int64_t dist) {
+  (void)init;
+  for (const ffi::AnyBuffer* x : {&events, &seed, &a, &b, &table})
+    if (x->dimensions().size() < 1)
+      return ffi::Error::InvalidArgument("an argument has too few dimensions");
+  if (out->dimensions().size() < 1 || last(*out) != n_post)
+    return ffi::Error::InvalidArgument("init must have n_post entries in its last dimension");
+  if (events.element_type() != ffi::PRED && events.element_type() != ffi::F32)
+    return ffi::Error::InvalidArgument("events must be bool or float32");
+  if (seed.element_type() != ffi::S32 || table.element_type() != ffi::S32)
+    return ffi::Error::InvalidArgument("seed and table must be int32");
+  if (a.element_type() != ffi::F32 || b.element_type() != ffi::F32 ||
+      out->element_type() != ffi::F32)
+    return ffi::Error::InvalidArgument("a, b and init must be float32");
+  if (last(table) != 3 << kHi || lead(table, 1) != 1)
+    return ffi::Error::InvalidArgument("the table must have 3 * 2^11 entries");
+  if (last(seed) != 1 || last(a) != 1 || last(b) != 1)
+    return ffi::Error::InvalidArgument("seed, a and b must be scalars");
+  if (dist < 0 || dist > 2 || k < 0 || cap < 0)
+    return ffi::Error::InvalidArgument("bad static parameters");
+  const int64_t n_pre = last(events), batch = lead(*out, 1);
+  if (auto e = check_batch({&events, &seed, &a, &b}, {1, 1, 1, 1}, batch); e.failure()) return e;
+  const JitParams p{n_post, k, cap, scale};
+  const int32_t* tab = static_cast<const int32_t*>(table.untyped_data());
+  std::vector<int64_t> where;
+  std::vector<float> value;
+  for (int64_t m = 0; m < batch; ++m) {
+    if (events.element_type() == ffi::PRED)
+      nonzero(member<uint8_t>(events, 1, m, n_pre), n_pre, where, value);
+    else
+      nonzero(member<float>(events, 1, m, n_pre), n_pre, where, value);
+    const uint32_t s = static_cast<uint32_t>(*member<int32_t>(seed, 1, m, 1));
+    const float am = *member<float>(a, 1, m, 1), bm = *member<float>(b, 1, m, 1);
+    float* o = static_cast<float*>(out->untyped_data()) + m * n_post;
+    if (dist == 0)
+      add_jit_rows<0>(where, value, s, am, bm, tab, p, o);
+    else if (dist == 1)
+      add_jit_rows<1>(where, value, s, am, bm, tab, p, o);
+    else
+      add_jit_rows<2>(where, value, s, am, bm, tab, p, o);
+  }
+  return ffi::Error::Success();
+}
+
 }  // namespace
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventCsr, CsrImpl,
@@ -205,3 +337,18 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventFanOut, FanOutImpl,
                                   .Arg<ffi::AnyBuffer>()  // weight (..., n_pre * width) or (..., 1)
                                   .Arg<ffi::AnyBuffer>()  // init (..., n_post)
                                   .Ret<ffi::AnyBuffer>());
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventJit, JitImpl,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::AnyBuffer>()  // events (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // seed (..., 1) int32
+                                  .Arg<ffi::AnyBuffer>()  // a (..., 1)
+                                  .Arg<ffi::AnyBuffer>()  // b (..., 1)
+                                  .Arg<ffi::AnyBuffer>()  // table (3 * 2^11,) int32
+                                  .Arg<ffi::AnyBuffer>()  // init (..., n_post)
+                                  .Ret<ffi::AnyBuffer>()
+                                  .Attr<int64_t>("n_post")
+                                  .Attr<int64_t>("k")
+                                  .Attr<int64_t>("cap")
+                                  .Attr<float>("scale")
+                                  .Attr<int64_t>("dist"));

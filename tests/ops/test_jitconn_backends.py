@@ -1,0 +1,142 @@
+"""Just-in-time connectivity on every backend: the same seed gives the same columns under
+XLA, the compiled CPU kernel and Pallas (its interpreter, on CPU), because the skips come
+from an integer logarithm, not from a transcendental `log`."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+from dynax.ops import _jitconn, _native
+
+SHAPE = (48, 300)
+P = 0.05
+PARAMS = {"homo": (0.5,), "uniform": (0.2, 1.0), "normal": (0.5, 0.2)}
+OPS = {
+    "homo": dx.ops.event_mv_prob_homo,
+    "uniform": dx.ops.event_mv_prob_uniform,
+    "normal": dx.ops.event_mv_prob_normal,
+}
+
+needs_native = pytest.mark.skipif(not _native.available(), reason="no C++ compiler")
+
+
+def _rows_by_powers(dist, kernel, seed=7):
+    """The support of the matrix, through the operator: events $2^i$ on 24 rows at a time
+    with unit weights give column sums whose bits say which rows reach each column."""
+    weight = {"homo": (1.0,), "uniform": (1.0, 1.0), "normal": (1.0, 0.0)}[dist]
+    support = np.zeros(SHAPE, bool)
+    op = jax.jit(lambda e: OPS[dist](e, *weight, P, seed, shape=SHAPE, kernel=kernel))
+    for start in range(0, SHAPE[0], 24):
+        events = np.zeros(SHAPE[0], np.float32)
+        events[start : start + 24] = 2.0 ** np.arange(24)
+        sums = np.asarray(op(jnp.asarray(events))).astype(np.int64)
+        for i in range(24):
+            support[start + i] = (sums >> i) & 1
+    return support
+
+
+@pytest.mark.parametrize("dist", ["homo", "normal"])
+def test_same_columns_under_xla_native_and_pallas(dist):
+    want = np.asarray(dx.ops.jitconn_todense(P, 7, shape=SHAPE, dist=dist, weight=PARAMS[dist]))
+    assert 0.03 < (want != 0).mean() < 0.07
+    kernels = ["xla", "pallas"] + (["native"] if _native.available() else [])
+    for kernel in kernels:
+        np.testing.assert_array_equal(_rows_by_powers(dist, kernel), want != 0, err_msg=kernel)
+
+
+@needs_native
+@pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
+def test_native_regenerates_the_matrix(dist):
+    # One spiking row per batch member: each output row is a row of the matrix.
+    want = np.asarray(dx.ops.jitconn_todense(P, 9, shape=SHAPE, dist=dist, weight=PARAMS[dist]))
+    eye = jnp.eye(SHAPE[0], dtype=bool)
+    got = jax.vmap(lambda e: OPS[dist](e, *PARAMS[dist], P, 9, shape=SHAPE, kernel="native"))(eye)
+    got = np.asarray(got)
+    np.testing.assert_array_equal(got != 0, want != 0)
+    if dist == "normal":  # logf, cosf, sqrtf: the last bit may differ
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    else:  # the same float operations in the same order
+        np.testing.assert_array_equal(got, want)
+
+
+def test_integer_log_is_within_two_units():
+    # u = m / 2^24: the smallest and largest m, and a million between (checked once for
+    # all 2^24 values: at most 1.5 units off)
+    rng = np.random.default_rng(4)
+    ends = np.r_[1:4097, 2**24 - 4096 : 2**24 + 1]
+    m = np.r_[ends, rng.integers(1, 2**24 + 1, 10**6)].astype(np.uint32)
+    lookup = _jitconn._table_lookup()
+    got = np.asarray(jax.jit(lambda b: _jitconn._neg_log2(b, lookup))(jnp.asarray((m - 1) << 8)))
+    exact = -np.log2(m / 2**24) * 2**_jitconn._FRAC
+    assert np.abs(got - exact).max() < 2  # units of 2^-26
+
+
+@pytest.mark.parametrize("prob", [0.3, 0.02, 0.002])
+def test_skips_match_the_float64_geometric_skip(prob):
+    bits = np.random.default_rng(0).integers(0, 2**32, 10**6, dtype=np.uint64).astype(np.uint32)
+    meta = _jitconn._meta((10, 10_000), prob, "homo", None, jnp.float32, "xla")
+    # The skip as `_connection` computes it from a draw's hash bits.
+    units = _jitconn._neg_log2(jnp.asarray(bits), _jitconn._table_lookup())
+    skip = np.floor(np.asarray(units, np.float32) * np.float32(meta[3]))
+    u = ((bits >> 8).astype(np.float64) + 1) / 2**24
+    exact = np.floor(np.log(u) / np.log1p(-prob))
+    assert np.abs(skip - exact).max() <= 1
+    assert np.mean(skip != exact) < 5e-5  # only u within ~1e-7 of a boundary
+
+
+@needs_native
+@pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
+def test_native_event_matvec_equals_xla(dist):
+    rng = np.random.default_rng(1)
+    op, params = OPS[dist], PARAMS[dist]
+
+    def both(fn):
+        return [np.asarray(fn(k)) for k in ("native", "xla")]
+
+    spikes = jnp.asarray(rng.random(SHAPE[0]) < 0.2)
+    floats = jnp.asarray(rng.random(SHAPE[0]) * (rng.random(SHAPE[0]) < 0.3), jnp.float32)
+    batch = jnp.asarray(rng.random((5, SHAPE[0])) < 0.1)
+    seeds = jnp.arange(4)
+    cases = [
+        lambda k: op(floats, *params, P, 3, shape=SHAPE, kernel=k),
+        lambda k: jax.vmap(lambda e: op(e, *params, P, 3, shape=SHAPE, kernel=k))(batch),
+    ]
+    if dist == "homo":  # a vmap over the seed, and bool spikes under jit
+        cases += [
+            lambda k: jax.vmap(lambda s: op(spikes, *params, P, s, shape=SHAPE, kernel=k))(seeds),
+            lambda k: jax.jit(lambda e: op(e, *params, P, 3, shape=SHAPE, kernel=k))(spikes),
+        ]
+    for case in cases:
+        got, want = both(case)
+        assert np.abs(want).max() > 0.1
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@needs_native
+def test_auto_takes_the_native_kernel_on_a_cpu_and_gradients_match():
+    spikes = jnp.asarray(np.random.default_rng(2).random(SHAPE[0]) < 0.2)
+    hlo = jax.jit(lambda e: dx.ops.event_mv_prob_homo(e, 0.5, P, 3, shape=SHAPE)).lower(spikes)
+    assert "dynax_event_jit" in hlo.as_text()
+
+    def loss(lo, hi, kernel):
+        out = dx.ops.event_mv_prob_uniform(spikes, lo, hi, P, 3, shape=SHAPE, kernel=kernel)
+        return jnp.sum(jnp.sin(out))
+
+    got = jax.grad(loss, argnums=(0, 1))(0.2, 1.0, "native")
+    want = jax.grad(loss, argnums=(0, 1))(0.2, 1.0, "xla")
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@needs_native
+def test_native_adds_into_a_buffer_in_place():
+    meta = _jitconn._meta(SHAPE, P, "homo", None, jnp.float32, "native")
+    spikes = jnp.asarray(np.random.default_rng(3).random(SHAPE[0]) < 0.2)
+    init = jnp.linspace(0, 1, SHAPE[1])
+    one, zero = jnp.ones((), jnp.float32), jnp.zeros((), jnp.float32)
+    got = jax.jit(lambda e, i: _jitconn.native_event(meta, e, one, zero, jnp.asarray(3), i))(
+        spikes, init
+    )
+    want = init + dx.ops.event_mv_prob_homo(spikes, 1.0, P, 3, shape=SHAPE, kernel="xla")
+    np.testing.assert_allclose(got, want, rtol=1e-6)
