@@ -72,7 +72,7 @@ def main(
     roots = np.roots([-1 / 3, 0.0, 1 - 1 / B, I_EXT - A / B])
     v_rest = float(roots[np.argmin(np.abs(roots.imag))].real)
     y0 = (jnp.full(sigma.shape, v_rest), jnp.full(sigma.shape, (v_rest + A) / B))
-    step = dx.integrate.sdeint(drift, diffusion, "euler")
+    step = dx.integrate.sdeint(drift, diffusion, dx.integrate.EulerMaruyama())
     n_steps, every = round(duration / dt), 2
 
     @jax.jit
