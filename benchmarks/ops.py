@@ -3,6 +3,7 @@
     python benchmarks/ops.py [N ...]        (default: 4000 40000)
     python benchmarks/ops.py --ab REF.cc [N ...]
     python benchmarks/ops.py --validate [N ...]
+    python benchmarks/ops.py --jit [N ...]   (default: 4000 40000)
 
 `--ab` compares the compiled CPU kernels (`dynax/ops/native/event.cc`) with another
 version of that source, e.g. `git show HEAD~1:dynax/ops/native/event.cc > /tmp/ref.cc`:
@@ -18,6 +19,11 @@ with a comment added gives the noise of the measurement (an A/A comparison).
 repeated call on the same model (`repeat_us`), the check of the same arrays being traced
 (`traced_ms`: one jitted call, as inside a `simulate` under `jit`), each against `run_s`,
 a compiled `simulate` of 1 s of the network.
+
+`--jit` times JIT connectivity alone at 2 % active rows (p = 80 / N): homogeneous and
+normal weights with the default kernel (the compiled CPU kernel on a CPU, Pallas on a
+GPU) and with `kernel="xla"`, against the stored CSR of the same density with its
+default kernel (`event_csr_matvec`).
 
 Each operator propagates a spike vector over an N × N connectivity with fan-out 80
 (probability 80 / N): `dx.ops.event_csr_matvec` (CSR), `event_fanout_matvec` (fixed
@@ -97,8 +103,6 @@ def operators(n: int):
                 1000,
             ),
         }
-    if jax.default_backend() != "gpu":  # JIT connectivity has no compiled CPU kernel
-        del ops["event_mv_prob_homo[xla]"]
     rows = np.asarray(conn.rows)
     cols = np.asarray(conn.indices)
     bcoo = sparse.BCOO(
@@ -128,6 +132,38 @@ def bench(n: int):
                 "compile_s": round(compile_s, 3),
                 "run_us": round(run_us, 2),
             }
+
+
+def jit_rows(n: int, density: float = 0.02):
+    """JIT connectivity (default kernel and XLA) against stored CSR, at one density."""
+    prob = FAN_OUT / n
+    conn = dx.connect.FixedProb(prob)(n, n, jax.random.key(0))
+    pool = jnp.asarray(np.random.default_rng(1).random((16, n)) < density)
+    ops = {"event_csr_matvec": (lambda e, c: dx.ops.event_csr_matvec(e, c, 0.5), conn)}
+    for kernel in ("auto", "xla"):
+        tag = "" if kernel == "auto" else "[xla]"
+        ops[f"event_mv_prob_homo{tag}"] = (
+            lambda e, s, k=kernel: dx.ops.event_mv_prob_homo(
+                e, 0.5, prob, s, shape=(n, n), kernel=k
+            ),
+            jnp.int32(7),
+        )
+        ops[f"event_mv_prob_normal{tag}"] = (
+            lambda e, s, k=kernel: dx.ops.event_mv_prob_normal(
+                e, 0.5, 0.1, prob, s, shape=(n, n), kernel=k
+            ),
+            jnp.int32(7),
+        )
+    for name, (op, data) in ops.items():
+        compile_s, run_us, _ = timed(op, data, pool, n, 1000)
+        yield {
+            "name": name,
+            "n": n,
+            "density": density,
+            "backend": jax.default_backend(),
+            "compile_s": round(compile_s, 3),
+            "run_us": round(run_us, 2),
+        }
 
 
 def ab(n: int, reference: str):
@@ -243,6 +279,8 @@ if __name__ == "__main__":
     if args[:1] == ["--ab"]:
         rows = lambda n, reference=args[1]: ab(n, reference)
         sizes, args = [40000], args[2:]
+    elif args[:1] == ["--jit"]:
+        rows, sizes, args = jit_rows, [4000, 40000], args[1:]
     elif args[:1] == ["--validate"]:
         rows, sizes, args = validation, [400000], args[1:]
     else:
