@@ -246,26 +246,41 @@ void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& v
     const float e = value[r];
     const float homo = e * a;
     int64_t col = -1;
-    for (int64_t t = 0; t < p.k; ++t) {
-      const uint32_t step = static_cast<uint32_t>(t) * kGolden;
-      const float units = static_cast<float>(neg_log2(fmix(key[0] + step), table));
-      const float skip = std::min(std::floor(units * p.scale), cap);
-      col += static_cast<int64_t>(static_cast<int32_t>(skip)) + 1;
-      if (col >= p.n_post) break;
-      if constexpr (kDist == 0) {
-        out[col] += homo;
-      } else {
-        const float u = uniform01(fmix(key[1] + step));
-        float x;
-        if constexpr (kDist == 1) {
-          x = u - 0x1p-24f;
-        } else {
-          const float angle = static_cast<float>(2 * M_PI) * uniform01(fmix(key[2] + step));
-          x = std::sqrt(-2.0f * std::log(u)) * std::cos(angle);
-        }
-        const float w = a + b * x;
-        out[col] += e * w;
+    // The skips of a block of draws first (a loop without branches, which the compiler
+    // vectorises), then their columns one after another until the row ends.
+    constexpr int64_t kBlock = 32;
+    int32_t skips[kBlock];
+    for (int64_t t0 = 0; t0 < p.k; t0 += kBlock) {
+      const int64_t n = std::min(kBlock, p.k - t0);
+      for (int64_t j = 0; j < kBlock; ++j) {
+        const uint32_t step = static_cast<uint32_t>(t0 + j) * kGolden;
+        const float units = static_cast<float>(neg_log2(fmix(key[0] + step), table));
+        skips[j] = static_cast<int32_t>(std::min(std::floor(units * p.scale), cap));
       }
+      bool done = false;
+      for (int64_t j = 0; j < n; ++j) {
+        col += static_cast<int64_t>(skips[j]) + 1;
+        if (col >= p.n_post) {
+          done = true;
+          break;
+        }
+        if constexpr (kDist == 0) {
+          out[col] += homo;
+        } else {
+          const uint32_t step = static_cast<uint32_t>(t0 + j) * kGolden;
+          const float u = uniform01(fmix(key[1] + step));
+          float x;
+          if constexpr (kDist == 1) {
+            x = u - 0x1p-24f;
+          } else {
+            const float angle = static_cast<float>(2 * M_PI) * uniform01(fmix(key[2] + step));
+            x = std::sqrt(-2.0f * std::log(u)) * std::cos(angle);
+          }
+          const float w = a + b * x;
+          out[col] += e * w;
+        }
+      }
+      if (done) break;
     }
   }
 }
