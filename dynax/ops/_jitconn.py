@@ -393,8 +393,10 @@ def event_mv_prob_homo(
     - `weight`: the weight of every connection, a scalar.
     - `prob`, `seed`, `shape`, `transpose`: as `mv_prob_homo`.
     - `max_events`: largest bucket of active rows (default `n_pre // 4`).
-    - `kernel`: `"auto"` (a Pallas kernel on GPU, see `event_csr_matvec`; the XLA path
-      on a CPU), `"xla"` or `"pallas"`.
+    - `kernel`: `"auto"` (a Pallas kernel on GPU, see `event_csr_matvec`; the compiled
+      CPU kernel on a CPU where a C++ compiler is found, XLA otherwise), `"xla"`,
+      `"native"` (the compiled CPU kernel: float32 output, bool or float32 events; other
+      calls take the XLA path) or `"pallas"`. All apply the same connections.
 
     ??? cite "Reference"
 

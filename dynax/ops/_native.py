@@ -7,6 +7,9 @@ active rows' targets were the largest single cost at 40 000 neurons. `native/eve
 does the same work in one loop: it scans the event vector (eight bytes at a time for
 spikes) and adds each active row's connections to the output.
 
+`jit_prob` regenerates the rows of just-in-time connectivity (`_jitconn.py`) with the
+same integer hash and logarithm as the XLA path: the same columns.
+
 The kernels add into a given buffer in place (`init`, aliased to the output): a
 network adds the arriving weights straight into the decayed synaptic variables.
 
