@@ -35,26 +35,22 @@ class Delay(DynamicalSystem):
     """A ring buffer holding the last `max_steps + 1` values of a signal of shape `(n,)`.
 
     `step(state, x, ctx)` pushes `x`; `read(state)` returns the value pushed `steps`
-    pushes ago (0 is the value just pushed): for the whole signal, per element, or per
-    connection (`index` gives the element each connection reads, e.g. its presynaptic
-    neuron).
+    pushes ago (0 is the value just pushed), for the whole signal or per element.
 
     **Arguments:**
 
     - `n`: size of the delayed signal.
-    - `steps`: an int (homogeneous delay) or an int array of delays, ≥ 0: one per element
-      of the signal, or one per entry of `index`.
-    - `index`: with per-connection `steps`, the element of the signal each one reads.
+    - `steps`: an int (homogeneous delay) or an int array of delays, ≥ 0, one per element
+      of the signal.
     - `dtype`: dtype of the buffer (bool for spikes).
     """
 
     n: int = eqx.field(static=True)
     steps: Int[Array, "..."]
-    index: Int[Array, " k"] | None
     max_steps: int = eqx.field(static=True)
     dtype: object = eqx.field(static=True)
 
-    def __init__(self, n: int, steps: ArrayLike, dtype=bool, index: ArrayLike | None = None):
+    def __init__(self, n: int, steps: ArrayLike, dtype=bool):
         steps_np = np.asarray(steps)
         if not np.issubdtype(steps_np.dtype, np.integer) or np.any(steps_np < 0):
             raise ValueError(
@@ -62,13 +58,8 @@ class Delay(DynamicalSystem):
             )
         self.n = n
         self.steps = jnp.asarray(steps_np, jnp.int32)
-        if index is None and steps_np.ndim and steps_np.shape != (n,):
-            raise ValueError(
-                f"per-element steps must have shape ({n},) (or give index), got {steps_np.shape}."
-            )
-        if index is not None and np.shape(index) != steps_np.shape:
-            raise ValueError(f"index has shape {np.shape(index)} but steps has {steps_np.shape}.")
-        self.index = None if index is None else jnp.asarray(index, jnp.int32)
+        if steps_np.ndim and steps_np.shape != (n,):
+            raise ValueError(f"per-element steps must have shape ({n},), got {steps_np.shape}.")
         self.max_steps = int(steps_np.max(initial=0))
         self.dtype = dtype
 
@@ -86,19 +77,21 @@ class Delay(DynamicalSystem):
         return DelayState(buffer=state.buffer.at[head].set(input), head=head)
 
     def read(self, state: DelayState) -> Array:
-        """The delayed values: `(n,)`, or one per entry of `index` when it is given."""
+        """The delayed values, `(n,)`."""
         slot = (state.head - self.steps) % self.length
         if self.steps.ndim == 0:
             return state.buffer[slot]
-        return state.buffer[slot, jnp.arange(self.n) if self.index is None else self.index]
+        return state.buffer[slot, jnp.arange(self.n)]
 
 
 class PreparedDelay(eqx.Module):
     """A delay in ms turned into steps of `dt` (by `with_dt`): the ring buffer `delay`,
-    or None where every delay rounds to 0 steps (no buffer: the previous step's spikes)."""
+    or None where every delay rounds to 0 steps (no buffer: the previous step's spikes);
+    `steps`, for per-connection delays, the delay of each connection in steps."""
 
     dt: float = eqx.field(static=True)
     delay: Delay | None
+    steps: Int[Array, "..."] | None = None
 
 
 class PendingDelay(AbstractTimed):

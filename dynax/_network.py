@@ -160,13 +160,13 @@ class Network(DynamicalSystem):
         return pop.spikes(state[name])
 
     def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        """The new states of the projections without delay, by projection name: those
-        with the same `kernel` are propagated by one `dx.ops.event_matvecs` (one Pallas
-        kernel for all populations on a GPU), which adds the arriving weights into the
-        decayed synaptic variables in place."""
-        groups: dict[str, list[str]] = {}
+        """The new states of the `dx.Projection`s, by projection name: those with the same
+        `kernel` are propagated by one `dx.ops.event_matvecs` (one Pallas kernel for all
+        populations on a GPU), which adds the arriving weights into the decayed synaptic
+        variables in place."""
+        groups: dict[Any, list[str]] = {}
         for name, proj in self.projections.items():
-            if isinstance(proj, Projection) and proj._buffer(ctx.dt) is None:
+            if isinstance(proj, Projection):
                 groups.setdefault(proj.kernel, []).append(name)
         new = {}
         for kernel, names in groups.items():

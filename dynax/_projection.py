@@ -13,13 +13,14 @@ from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from ._system import AbstractTimed, Context, DynamicalSystem
-from .connect import CSR, FanOut, JitProb
-from .init import Normal, Uniform
+from .connect import AbstractConnectivity
+from .connect._delayed import RingDelayed
+from .connect._operator import event_columns
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
 from .inputs._checks import concrete, to_time
 from .ops import event_matvecs
-from .ops._kernels import KERNELS
+from .ops._kernels import XLA, AbstractKernel
 from .synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
 
 
@@ -108,25 +109,25 @@ class Projection(AbstractProjection, AbstractTimed):
 
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
-    conn: CSR | FanOut | JitProb
-    weight: Array | Uniform | Normal
+    conn: AbstractConnectivity
+    weight: Any
     synapse: AbstractSynapse
     output: AbstractOutput
     delay: Array | np.ndarray | None
     prepared: PreparedDelay | None
-    kernel: str = eqx.field(static=True)
+    kernel: str | AbstractKernel = eqx.field(static=True)
     max_delay: float = eqx.field(static=True)
 
     def __init__(
         self,
         pre: str,
         post: str,
-        conn: CSR | FanOut | JitProb,
-        weight: ArrayLike | Uniform | Normal,
+        conn: AbstractConnectivity,
+        weight: Any,
         synapse: AbstractSynapse,
         output: AbstractOutput,
         delay: ArrayLike = 0,
-        kernel: str = "auto",
+        kernel: str | AbstractKernel = "auto",
     ):
         for role, name in (("pre", pre), ("post", post)):
             if not isinstance(name, str):
@@ -143,50 +144,29 @@ class Projection(AbstractProjection, AbstractTimed):
                 "output must be a dx.synapses.AbstractOutput (dx.synapses.COBA or CUBA), "
                 f"got {_describe(output)}."
             )
-        if not isinstance(conn, CSR | FanOut | JitProb):
-            raise ValueError(
-                f"conn must be a dx.connect.CSR, FanOut or JitProb, got {type(conn).__name__}."
+        if not isinstance(conn, AbstractConnectivity):
+            raise TypeError(
+                "conn must be a dx.connect.AbstractConnectivity (CSR, CSC, COO, FanOut, "
+                f"JitProb, Dense), got {_describe(conn)}."
             )
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}.")
-        if kernel == "native" and isinstance(conn, JitProb):
-            raise ValueError('kernel="native" is for CSR and FanOut connectivity, not JitProb.')
+        conn.resolve(kernel)  # an unknown or impossible choice fails here
         self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
-        if isinstance(weight, Uniform | Normal):
-            if not isinstance(conn, JitProb):
-                raise ValueError(
-                    "weight may be a dx.init.Uniform or Normal only with a dx.connect.JitProb; "
-                    "for stored connectivity, draw one weight per connection."
-                )
-            self.weight = weight
-        else:
-            self.weight = jnp.asarray(weight, dtype=jnp.result_type(float))
-        if isinstance(conn, JitProb):
-            per_synapse = ()
-            if isinstance(self.weight, Array) and self.weight.shape:
-                raise ValueError(
-                    "with a dx.connect.JitProb, weight must be a scalar, dx.init.Uniform or "
-                    f"dx.init.Normal, got shape {self.weight.shape}."
-                )
-        else:
-            per_synapse = (conn.nnz,) if isinstance(conn, CSR) else conn.indices.shape
-            if self.weight.shape not in ((), per_synapse):
-                raise ValueError(
-                    f"weight must be a scalar or have one entry per connection {per_synapse}, "
-                    f"got shape {self.weight.shape}."
-                )
+        self.weight = conn.check_weight(weight)
         if synapse.n != conn.n_post:
             raise ValueError(
                 f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
             )
         self.synapse, self.output = synapse, output
         ms = to_time(delay, "delay")
-        if ms.ndim and not isinstance(conn, CSR):
-            raise ValueError("per-connection delays need a dx.connect.CSR connectivity.")
-        if ms.shape not in ((), per_synapse):
+        if ms.ndim and not conn.row_access:
+            raise ValueError(
+                "per-connection delays need a connectivity with row access (dx.connect.CSR "
+                f"or FanOut), got a {type(conn).__name__}: convert it with to_csr()."
+            )
+        if ms.shape not in ((), conn.weight_shape):
             raise ValueError(
                 f"delay must be a number (ms) or have one entry per connection "
-                f"({conn.nnz},), got shape {ms.shape}."
+                f"{conn.weight_shape}, got shape {ms.shape}."
             )
         c = concrete(ms)
         if c is not None and (np.any(c < 0) or not np.all(np.isfinite(c))):
@@ -198,29 +178,28 @@ class Projection(AbstractProjection, AbstractTimed):
         self.prepared = None
 
     def with_dt(self, dt: float) -> "Projection":
-        """This projection with its delays as whole steps of `dt` and its ring buffer
-        sized for them (the nearest step, halves up; see `delay` above)."""
+        """This projection with its delays as whole steps of `dt` and its buffer sized for
+        them (the nearest step, halves up; see `delay` above)."""
         if self.delay is None:
             return self
         ms = concrete(self.delay)
         if ms is None:
             raise ValueError(
                 "delay must be concrete (not traced) when the projection is prepared for a "
-                "dt: the ring buffer's length depends on it."
+                "dt: the buffer's length depends on it."
             )
         steps = to_steps(ms, dt)
         if not np.any(steps):
-            buffer = None  # every delay rounds to 0 steps
-        elif np.ndim(steps) == 0:
-            buffer = Delay(self.conn.n_pre, steps, dtype=bool)
-        else:  # each connection reads its presynaptic neuron's slot
-            buffer = Delay(self.conn.n_pre, steps, dtype=bool, index=self.conn.rows)
-        return eqx.tree_at(
-            lambda p: p.prepared, self, PreparedDelay(dt, buffer), is_leaf=lambda x: x is None
-        )
+            prepared = PreparedDelay(dt, None)  # every delay rounds to 0 steps
+        elif np.ndim(steps) == 0:  # a ring of the presynaptic spikes
+            prepared = PreparedDelay(dt, Delay(self.conn.n_pre, steps, dtype=bool))
+        else:  # a ring of what each postsynaptic neuron receives in the steps ahead
+            ring = Delay(self.conn.n_post, int(steps.max()), dtype=self.weight.dtype)
+            prepared = PreparedDelay(dt, ring, jnp.asarray(steps, jnp.int32))
+        return eqx.tree_at(lambda p: p.prepared, self, prepared, is_leaf=lambda x: x is None)
 
-    def _buffer(self, dt: float) -> Delay | None:
-        """The ring buffer for steps of `dt` (None: no delay), or a clear error when the
+    def _prepared(self, dt: float) -> PreparedDelay | None:
+        """The delays as steps of `dt` (None: no delay), or a clear error when the
         projection was not prepared for that `dt` (static: raised while tracing)."""
         if self.delay is None:
             return None
@@ -236,13 +215,16 @@ class Projection(AbstractProjection, AbstractTimed):
                 f"model first with dx.with_dt(model, {dt!r}) (a projection: "
                 f"proj.with_dt({dt!r})), so that its delay becomes steps of that dt."
             )
-        return self.prepared.delay
+        return self.prepared
 
     def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
         if self.delay is None:
             delay = None
         elif self.prepared is None:  # the buffer's length waits for dt
-            delay = PendingDelay(self.conn.n_pre, self.max_delay, bool)
+            if self.delay.ndim:
+                delay = PendingDelay(self.conn.n_post, self.max_delay, self.weight.dtype)
+            else:
+                delay = PendingDelay(self.conn.n_pre, self.max_delay, bool)
         else:
             buffer = self.prepared.delay
             delay = None if buffer is None else buffer.init()
@@ -250,28 +232,38 @@ class Projection(AbstractProjection, AbstractTimed):
 
     def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
         """Advance with `input`, the presynaptic spikes of the previous step."""
-        buffer = self._buffer(ctx.dt)
-        if buffer is None:
-            delay_state, spikes = None, input
-        else:
-            if not isinstance(state.delay, DelayState):
-                raise ValueError(
-                    f"projection {self.pre!r} -> {self.post!r}: its state has no delay "
-                    "buffer (a state from init() before the model was prepared for dt): "
-                    "make the state with the prepared model's init(), or use dx.simulate."
-                )
-            delay_state = buffer.step(state.delay, input)
-            spikes = buffer.read(delay_state)
-        state = ProjectionState(syn=state.syn, delay=delay_state)
-        if buffer is not None and buffer.steps.ndim:
-            # Per-connection delays: each connection reads its own slot.
-            arriving = (
-                jnp.zeros(self.conn.n_post, self.weight.dtype)
-                .at[self.conn.indices]
-                .add(jnp.where(spikes, self.weight, 0.0))
+        return _propagate([self], [state], [input], [ctx], self.kernel)[0]
+
+    def _delay_state(self, state: ProjectionState, prepared: PreparedDelay) -> DelayState:
+        if not isinstance(state.delay, DelayState):
+            raise ValueError(
+                f"projection {self.pre!r} -> {self.post!r}: its state has no delay buffer "
+                "(a state from init() before the model was prepared for dt): make the "
+                "state with the prepared model's init(), or use dx.simulate."
             )
-            return self.receive(state, arriving, ctx)
-        return _propagate([self], [state], [spikes], [ctx], self.kernel)[0]
+        return state.delay
+
+    def arriving(self, state: ProjectionState, input: Array, ctx: Context):
+        """The delay's part of a step: `(state, spikes, received)` with the new delay
+        buffer, and either the spikes to propagate now (`received` None) or, with
+        per-connection delays, the weights received now (`spikes` None: they were
+        delivered into the ring of the steps ahead as they were sent)."""
+        prepared = self._prepared(ctx.dt)
+        if prepared is None or prepared.delay is None:
+            return state, input, None
+        buffer, ring = prepared.delay, self._delay_state(state, prepared)
+        if prepared.steps is None:  # one delay: the spikes pushed `steps` steps ago
+            ring = buffer.step(ring, input)
+            return ProjectionState(syn=state.syn, delay=ring), buffer.read(ring), None
+        n, head = self.conn.n_post, ring.head
+        delayed = RingDelayed(self.conn, prepared.steps, head, buffer.length)
+        flat = event_columns(
+            delayed, input[:, None], self.weight, XLA(), None, ring.buffer.reshape(-1, 1)
+        )[:, 0]
+        received = jax.lax.dynamic_slice(flat, (head * n,), (n,))
+        flat = jax.lax.dynamic_update_slice(flat, jnp.zeros_like(received), (head * n,))
+        ring = DelayState(buffer=flat.reshape(buffer.length, n), head=(head + 1) % buffer.length)
+        return ProjectionState(syn=state.syn, delay=ring), None, received
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
         """The synapse state after this step without input, when the synapse is a
@@ -284,10 +276,9 @@ class Projection(AbstractProjection, AbstractTimed):
     def receive(
         self, state: ProjectionState, arriving: Array, ctx: Context, decayed: Any = None
     ) -> ProjectionState:
-        """Advance the synapses with `arriving`, the weights propagated this step (by
-        `step`, or by the enclosing `Network` together with the other projections from
-        `pre` when there is no delay). With `decayed` (from `decayed`), `arriving` is
-        already `decayed.g` plus those weights: the operator added them in place."""
+        """Advance the synapses with `arriving`, the weights propagated this step. With
+        `decayed` (from `decayed`), `arriving` is already `decayed.g` plus those weights:
+        the operator added them in place."""
         if decayed is None:
             syn = self.synapse.step(state.syn, arriving, ctx)
         else:
@@ -304,20 +295,33 @@ class Projection(AbstractProjection, AbstractTimed):
 def _propagate(
     projections: list[Projection],
     states: list[ProjectionState],
-    spikes: list[Array],
+    inputs: list[Array],
     ctxs: list[Context],
-    kernel: str,
+    kernel: "str | AbstractKernel",
 ) -> list[ProjectionState]:
-    """The new states of delay-free `projections` driven by `spikes` (one per projection):
-    one `dx.ops.event_matvecs` for all of them, which adds the arriving weights into the
-    decayed synaptic variables in place."""
+    """The new states of `projections`, each driven by its presynaptic spikes of the
+    previous step (`inputs`): the one path of every projection, with or without delays.
+    The spikes that arrive now go through one `dx.ops.event_matvecs` for all (one kernel
+    launch on a GPU), which adds the arriving weights into the decayed synaptic
+    variables in place; per-connection delays delivered them when they were sent."""
+    delayed = [p.arriving(s, x, c) for p, s, x, c in zip(projections, states, inputs, ctxs)]
+    states = [d[0] for d in delayed]
     decayed = [p.decayed(s, c) for p, s, c in zip(projections, states, ctxs)]
-    add_to = [None if d is None else d.g for d in decayed]
-    pairs = [(p.conn, p.weight) for p in projections]
-    sums = event_matvecs(spikes, pairs, kernel=kernel, add_to=add_to)
-    return [
-        p.receive(s, out, c, d) for p, s, c, out, d in zip(projections, states, ctxs, sums, decayed)
-    ]
+    sent = [k for k, d in enumerate(delayed) if d[1] is not None]
+    sums = event_matvecs(
+        [delayed[k][1] for k in sent],
+        [(projections[k].conn, projections[k].weight) for k in sent],
+        kernel=kernel,
+        add_to=[None if decayed[k] is None else decayed[k].g for k in sent],
+    )
+    received = {k: out for k, out in zip(sent, sums)}
+    new = []
+    for k, (p, s, c, d) in enumerate(zip(projections, states, ctxs, decayed)):
+        if k not in received:  # weights from the ring of a per-connection delay
+            out = delayed[k][2] if d is None else d.g + delayed[k][2]
+            received[k] = out
+        new.append(p.receive(s, received[k], c, d))
+    return new
 
 
 class DriveState(eqx.Module):

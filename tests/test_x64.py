@@ -264,7 +264,7 @@ def test_ode_and_sde_steppers_in_float64():
     exact = v_inf + (np.asarray(y0) - v_inf) * np.exp(-dt / tau)
     f = lambda t, y, args: -y + jnp.sin(t)
     g = lambda t, y, args: 0.3 * y
-    sde = dx.integrate.sdeint(f, g, "euler", "ito")
+    sde = dx.integrate.sdeint(f, g, "euler_maruyama", "ito")
 
     @jax.jit
     def steps(y0):

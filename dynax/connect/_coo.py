@@ -4,6 +4,7 @@ import equinox as eqx
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
+from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant, Within, length
 from ._csr import CSR
 from ._data import as_int32, dense, host_int, lex_order, mask, with_data
@@ -55,6 +56,14 @@ class COO(AbstractConnectivity):
     def nnz(self) -> int:
         """Number of connections."""
         return self.pre.shape[0]
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.nnz,)
+
+    def dense_columns(self, values, weight, transpose):
+        n_out = self.n_pre if transpose else self.n_post
+        return coo_apply(values, weight, self.pre, self.post, n_out, transpose)
 
     def todense(self, weight=1.0) -> Array:
         """The `(n_pre, n_post)` weight matrix; `weight` is a scalar or one per synapse."""

@@ -5,6 +5,7 @@ import jax
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
+from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant, Pointers, Within, length
 from ._csr import CSR, check_compressed, csr_rows, host_rows
 from ._data import as_int32, dense, lex_order, mask, with_data
@@ -62,6 +63,16 @@ class CSC(AbstractConnectivity):
     def nnz(self) -> int:
         """Number of connections."""
         return self.indices.shape[0]
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.nnz,)
+
+    def dense_columns(self, values, weight, transpose):
+        # Without transpose, the column order makes the segment sum's targets sorted.
+        cols = csr_rows(self.indptr, self.nnz)
+        n_out = self.n_pre if transpose else self.n_post
+        return coo_apply(values, weight, self.indices, cols, n_out, transpose, not transpose)
 
     @property
     def cols(self) -> Int[Array, " nnz"]:

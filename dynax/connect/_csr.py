@@ -1,20 +1,22 @@
 """Compressed sparse row connectivity: the format projections propagate spikes over."""
 
+from typing import ClassVar
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
+from ..ops import _native
+from ..ops._compact import buckets, csr_rows
+from ..ops._event import csr_event, csr_every, csr_slots
+from ..ops._kernels import XLA, mode
+from ..ops._pallas import csr_target
+from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant, Pointers, Within, length
 from ._data import as_int32, dense, host_int, lex_order, mask, reorder, with_data
 from ._validate import check, check_count, check_size
-
-
-def csr_rows(indptr: Int[Array, " n_pre_plus_1"], nnz: int) -> Int[Array, " nnz"]:
-    """Presynaptic (row) index of each of the `nnz` connections of a CSR `indptr`."""
-    n_pre = indptr.shape[0] - 1
-    return jnp.repeat(jnp.arange(n_pre, dtype=jnp.int32), jnp.diff(indptr), total_repeat_length=nnz)
 
 
 def check_compressed(kind: str, indptr, indices, n_minor: int, minor: str):
@@ -94,6 +96,62 @@ class CSR(AbstractConnectivity):
     def nnz(self) -> int:
         """Number of connections."""
         return self.indices.shape[0]
+
+    has_native: ClassVar[bool] = True
+    row_access: ClassVar[bool] = True
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.nnz,)
+
+    def check_weight(self, weight):
+        # The shapes the kernels rely on (static: free to check at trace time); the
+        # values are `dx.connect.validate`'s.
+        if self.indptr.shape != (self.n_pre + 1,) or self.indices.ndim != 1:
+            raise ValueError(
+                f"CSR arrays have shapes indptr {self.indptr.shape}, indices "
+                f"{self.indices.shape}; expected ({self.n_pre + 1},) and (nnz,)."
+            )
+        return super().check_weight(weight)
+
+    def _meta(self, max_events, dtype, kernel):
+        width = max(self.max_fan_out, 1)
+        sizes = buckets(self.n_pre, max_events)
+        return (self.n_pre, self.n_post, sizes, width, jnp.dtype(dtype), mode(kernel))
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        if self.nnz == 0:
+            out = jnp.zeros((self.n_post, events.shape[1]), weight.dtype)
+        else:
+            meta = self._meta(max_events, weight.dtype, kernel)
+            out = csr_event(meta, events, weight, self.indptr, self.indices)
+        return out if add_to is None else add_to + out
+
+    def row_slots(self, rows):
+        start = self.indptr[rows]  # rows = n_pre (padding) reads indptr[n_pre]: no row
+        end = self.indptr[jnp.minimum(rows + 1, self.n_pre)]
+        width = max(self.max_fan_out, 1)
+        pos, target = csr_slots(self.indices, start, end, width, self.n_post)
+        return target, pos
+
+    def every_slot(self):
+        rows = csr_rows(self.indptr, self.nnz)
+        return rows, self.indices, jnp.arange(self.nnz)
+
+    def dense_columns(self, values, weight, transpose):
+        if transpose:  # W v: every row gathers its targets
+            rows = csr_rows(self.indptr, self.nnz)
+            return coo_apply(values, weight, rows, self.indices, self.n_pre, True, True)
+        meta = self._meta(None, values.dtype, XLA())
+        return csr_every(meta, values, weight, self.indptr, self.indices)
+
+    def native_add(self, events, weight, init):
+        return _native.csr(events, self.indptr, self.indices, weight, init)
+
+    def pallas_target(self, weight):
+        if self.nnz == 0:
+            return None
+        return csr_target(self.indptr, self.indices, weight, self.n_post)
 
     @property
     def rows(self) -> Int[Array, " nnz"]:

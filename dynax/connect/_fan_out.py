@@ -1,11 +1,18 @@
 """Fixed fan-out connectivity: one padded row of targets per presynaptic neuron."""
 
+from typing import ClassVar
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Bool, Int, PyTree
+from ..ops import _native
+from ..ops._compact import buckets, take_rows
+from ..ops._event import fan_out_event, fan_out_every, fan_out_gather
+from ..ops._kernels import mode
+from ..ops._pallas import fan_out_target
 from ._connectivity import AbstractConnectivity, Invariant, Within
 from ._csr import CSR
 from ._data import as_int32, dense, mask
@@ -61,6 +68,45 @@ class FanOut(AbstractConnectivity):
     def max_fan_out(self) -> int:
         """Width `k` of the table."""
         return self.indices.shape[1]
+
+    has_native: ClassVar[bool] = True
+    row_access: ClassVar[bool] = True
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return tuple(self.indices.shape)
+
+    def check_weight(self, weight):
+        if self.indices.ndim != 2:  # static: free to check at trace time
+            raise ValueError(f"a FanOut table must be 2-d, got shape {self.indices.shape}.")
+        return super().check_weight(weight)
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        sizes = buckets(self.n_pre, max_events)
+        meta = (self.n_pre, self.n_post, sizes, jnp.dtype(weight.dtype), mode(kernel))
+        out = fan_out_event(meta, events, weight, self.indices)
+        return out if add_to is None else add_to + out
+
+    def row_slots(self, rows):
+        k = self.max_fan_out
+        pos = jnp.minimum(rows, self.n_pre - 1)[:, None] * k + jnp.arange(k)
+        return take_rows(self.indices, rows, self.n_post), pos
+
+    def every_slot(self):
+        k = self.max_fan_out
+        rows = jnp.repeat(jnp.arange(self.n_pre), k)
+        return rows, self.indices.reshape(-1), jnp.arange(self.n_pre * k)
+
+    def dense_columns(self, values, weight, transpose):
+        if transpose:
+            return fan_out_gather(self.n_post, values, weight, self.indices)
+        return fan_out_every(self.n_post, values, weight, self.indices)
+
+    def native_add(self, events, weight, init):
+        return _native.fan_out(events, self.indices, weight, init)
+
+    def pallas_target(self, weight):
+        return fan_out_target(self.indices, weight, self.n_post)
 
     @property
     def mask(self) -> Bool[Array, "n_pre k"]:

@@ -1,10 +1,16 @@
 """Just-in-time random connectivity: described by a seed, regenerated inside the operators."""
 
+from typing import ClassVar
+
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Int
+from ..init import Normal, Uniform
+from ..ops import _jitconn
+from ..ops._compact import batched_kernel
+from ..ops._kernels import XLA, Native, Pallas
 from ._connectivity import AbstractConnectivity, Invariant
 from ._csr import CSR
 from ._validate import check_size
@@ -58,6 +64,60 @@ class JitProb(AbstractConnectivity):
     @property
     def shape(self) -> tuple[int, int]:
         return self.n_pre, self.n_post
+
+    has_native: ClassVar[bool] = True
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return ()
+
+    def check_weight(self, weight):
+        """A scalar, or `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)` for
+        weights drawn per connection from the seed."""
+        if isinstance(weight, Uniform | Normal):
+            return weight
+        if isinstance(weight, eqx.Module):
+            raise TypeError(
+                "with a dx.connect.JitProb, weight must be a scalar, dx.init.Uniform or "
+                f"dx.init.Normal, got {type(weight).__name__}."
+            )
+        w = jnp.asarray(weight, dtype=jnp.result_type(weight, float))
+        if w.shape:
+            raise ValueError(
+                "with a dx.connect.JitProb, weight must be a scalar, dx.init.Uniform or "
+                f"dx.init.Normal, got shape {w.shape}."
+            )
+        return w
+
+    def _meta(self, weight, max_events, kernel):
+        """The operators' static description, and the weights as `a + b r` (r uniform in
+        [0, 1) or standard normal)."""
+        if isinstance(weight, Uniform):
+            a, b, dist = weight.low, weight.high - weight.low, "uniform"
+        elif isinstance(weight, Normal):
+            a, b, dist = weight.mean, weight.std, "normal"
+        else:
+            a, b, dist = weight, jnp.zeros((), weight.dtype), "homo"
+        meta = _jitconn._meta(self.shape, self.prob, dist, max_events, a.dtype, kernel)
+        return meta, a, b
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        meta, a, b = self._meta(weight, max_events, kernel)
+        out = batched_kernel(_jitconn._event_kernel, meta)(events, a, b, self.seed)
+        return out if add_to is None else add_to + out
+
+    def dense_columns(self, values, weight, transpose):
+        meta, a, b = self._meta(weight, None, XLA())
+        every = _jitconn._gather_every if transpose else _jitconn._scatter_every
+        return every(meta, values, a, b, self.seed)
+
+    def native_add(self, events, weight, init):
+        meta, a, b = self._meta(weight, None, Native())
+        return _jitconn.native_event(meta, events, a, b, self.seed, init)
+
+    def pallas_target(self, weight):
+        meta, a, b = self._meta(weight, None, Pallas())
+        return _jitconn.pallas_target(meta, a, b, self.seed)
 
     @property
     def max_fan_out(self) -> int:

@@ -87,9 +87,10 @@ def by_activity(
     return jax.lax.switch(which, [*branches, every])
 
 
-def scatter_rows(target: Array, contrib: Array, n_out: int) -> Array:
+def scatter_rows(target: Array, contrib: Array, n_out: int, init: Array | None = None) -> Array:
     """$y_j = \\sum_{t:\\,target_t = j} contrib_t$ for `target` in `[0, n_out]` (`n_out`
-    collects the padding and is dropped); `contrib` broadcasts to `target.shape + (batch,)`."""
+    collects the padding and is dropped); `contrib` broadcasts to `target.shape + (batch,)`.
+    With `init` (`(n_out, batch)`), the sums are added into it (in place where XLA can)."""
     batch = contrib.shape[-1]
     contrib = jnp.broadcast_to(contrib, (*target.shape, batch))
     # XLA would fuse the computation of the targets into the scatter's loop, where it
@@ -101,9 +102,9 @@ def scatter_rows(target: Array, contrib: Array, n_out: int) -> Array:
     # edited out of range) are dropped too, not wrapped around to the end.
     drop = dict(mode="drop", wrap_negative_indices=False)
     if batch == 1:
-        out = jnp.zeros(n_out, contrib.dtype)
+        out = jnp.zeros(n_out, contrib.dtype) if init is None else init[:, 0]
         return out.at[target].add(contrib.reshape(-1), **drop)[:, None]
-    out = jnp.zeros((n_out, batch), contrib.dtype)
+    out = jnp.zeros((n_out, batch), contrib.dtype) if init is None else init
     return out.at[target].add(contrib.reshape(-1, batch), **drop)
 
 
@@ -125,6 +126,12 @@ def scatter_events(
     if weight is not None:
         contrib = contrib * weight[..., None]
     return scatter_rows(target, contrib, n_out)
+
+
+def csr_rows(indptr: Array, nnz: int) -> Array:
+    """Presynaptic (row) index of each of the `nnz` connections of a CSR `indptr`."""
+    n_pre = indptr.shape[0] - 1
+    return jnp.repeat(jnp.arange(n_pre, dtype=jnp.int32), jnp.diff(indptr), total_repeat_length=nnz)
 
 
 def take_rows(x: Array, idx: Array, fill) -> Array:

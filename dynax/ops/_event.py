@@ -1,33 +1,31 @@
 """Event-driven propagation of spikes over CSR and fixed fan-out connectivity."""
 
-import functools
+from typing import TYPE_CHECKING
 
-import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float
-from ..connect import CSR, FanOut
-from ..connect._csr import csr_rows
 from . import _native
 from ._compact import (
     batched_kernel,
-    buckets,
     by_activity,
-    is_zero,
-    out_dtype,
+    csr_rows,
     scatter_events,
     scatter_rows,
     take_rows,
 )
-from ._kernels import PALLAS, kernel_mode
+from ._kernels import PALLAS
 from ._pallas import csr_target, fan_out_target, launch
-from ._sparse import check_csr, check_input, coo_apply
+from ._sparse import coo_apply
+
+if TYPE_CHECKING:
+    from ..connect import CSR, FanOut
 
 # ---------------------------------------------------------------------------------------
 # CSR
 
 
-def _csr_slots(indices, start, end, width, n_post):
+def csr_slots(indices, start, end, width, n_post):
     """Rows `[start, end)` padded to `width` slots: each slot's position in `indices` (0
     in the padding) and its target (`n_post` in the padding). Spans are clamped to the
     connections that exist (for row pointers edited out of range; `dx.connect.validate`
@@ -41,8 +39,8 @@ def _csr_slots(indices, start, end, width, n_post):
     return pos, jnp.where(valid, indices[pos], n_post)
 
 
-def _csr_every(meta, values, weight, indptr, indices):
-    """$v W$ over every connection, for values `(n_pre, batch)`."""
+def csr_every(meta, values, weight, indptr, indices):
+    """$v W$ over every CSR connection for values `(n_pre, batch)`: plain JAX."""
     n_pre, n_post, width = meta[0], meta[1], meta[3]
     nnz = indices.shape[0]
     if n_pre * width > 2 * nnz:  # rows too uneven to pad: one entry per connection
@@ -50,7 +48,7 @@ def _csr_every(meta, values, weight, indptr, indices):
         return coo_apply(values, weight, rows, indices, n_post, transpose=False)
     # Every row padded to the longest: no row index per connection to compute, which
     # (a `jnp.repeat` over the connections) cost 6 times the scatter on CPU.
-    pos, target = _csr_slots(indices, indptr[:-1], indptr[1:], width, n_post)
+    pos, target = csr_slots(indices, indptr[:-1], indptr[1:], width, n_post)
     contrib = (
         values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[pos][..., None]
     )
@@ -74,67 +72,23 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
     def few(idx):
         start = indptr[idx]  # idx = n_pre (padding) reads indptr[n_pre] = nnz: an empty row
         end = indptr[jnp.minimum(idx + 1, n_pre)]
-        pos, target = _csr_slots(indices, start, end, width, n_post)
+        pos, target = csr_slots(indices, start, end, width, n_post)
         return scatter_events(target, idx, events, dtype, n_post, w[pos] if weight else None)
 
-    return by_activity(events, sizes, few, lambda: _csr_every(meta, values, w, indptr, indices))
+    return by_activity(events, sizes, few, lambda: csr_every(meta, values, w, indptr, indices))
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _csr_event(meta, events, weight, indptr, indices):
+def csr_event(meta, events, weight, indptr, indices):
+    """$e W$ for events `(n_pre, batch)` over CSR arrays (the primal: derivatives come
+    from `dx.connect`'s rule); `meta` = (n_pre, n_post, buckets, width, dtype, mode)."""
     if weight.ndim == 0:
         return weight * batched_kernel(_csr_kernel, meta)(events, indptr, indices)
     return batched_kernel(_csr_kernel, meta)(events, indptr, indices, weight)
 
 
-def _csr_event_jvp(meta, primals, tangents):
-    events, weight, indptr, indices = primals
-    d_events, d_weight = tangents[:2]
-    out = _csr_event(meta, events, weight, indptr, indices)
-    d_out = jnp.zeros_like(out)
-    if not is_zero(d_weight):  # linear in the weight
-        if weight.ndim == 0:
-            d_out = d_out + d_weight * _csr_event(
-                meta, events, jnp.ones_like(weight), indptr, indices
-            )
-        else:
-            d_out = d_out + _csr_every(meta, events.astype(out.dtype), d_weight, indptr, indices)
-    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
-        # The dense product's derivative: inactive events count too (surrogate gradients).
-        d_out = d_out + _csr_every(meta, d_events.astype(out.dtype), weight, indptr, indices)
-    return out, d_out
-
-
-_csr_event.defjvp(_csr_event_jvp, symbolic_zeros=True)
-
-
-def _event_csr(events, conn, weight, transpose, max_events, kernel, batched):
-    check_csr(conn)
-    n_in = conn.n_post if transpose else conn.n_pre
-    check_input(events, n_in, batched, "events")
-    weight = jnp.asarray(weight)
-    if weight.shape not in ((), (conn.nnz,)):
-        raise ValueError(f"weight has shape {weight.shape}, expected () or ({conn.nnz},).")
-    dtype = out_dtype(events, weight)
-    columns = events.T if batched else events[:, None]
-    weight = weight.astype(dtype)
-    if transpose:  # W e gathers along each row: every connection, no compaction
-        rows = csr_rows(conn.indptr, conn.nnz)
-        out = coo_apply(columns.astype(dtype), weight, rows, conn.indices, conn.n_pre, True, True)
-    else:
-        sizes = buckets(conn.n_pre, max_events)
-        width = max(conn.max_fan_out, 1)
-        meta = (conn.n_pre, conn.n_post, sizes, width, jnp.dtype(dtype), kernel_mode(kernel))
-        if conn.nnz == 0:
-            out = jnp.zeros((conn.n_post, columns.shape[1]), dtype)
-        else:
-            out = _csr_event(meta, columns, weight, conn.indptr, conn.indices)
-    return out.T if batched else out[:, 0]
-
-
 def event_csr_matvec(
     events: Array,
-    conn: CSR,
+    conn: "CSR",
     weight: ArrayLike,
     *,
     transpose: bool = False,
@@ -205,12 +159,15 @@ def event_csr_matvec(
         }
         ```
     """
-    return _event_csr(events, conn, weight, transpose, max_events, kernel, batched=False)
+    _require(conn, "CSR")
+    return conn.event_matvec(
+        events, weight, transpose=transpose, max_events=max_events, kernel=kernel
+    )
 
 
 def event_csr_matmat(
     events: Array,
-    conn: CSR,
+    conn: "CSR",
     weight: ArrayLike,
     *,
     transpose: bool = False,
@@ -224,18 +181,14 @@ def event_csr_matmat(
     **Arguments:** as `event_csr_matvec`, with `events` of shape `(batch, n_pre)`
     (`(batch, n_post)` with `transpose`).
     """
-    return _event_csr(events, conn, weight, transpose, max_events, kernel, batched=True)
+    _require(conn, "CSR")
+    return conn.event_matmat(
+        events, weight, transpose=transpose, max_events=max_events, kernel=kernel
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Fixed fan-out
-
-
-def _fan_out_every(meta, values, weight, indices):
-    n_post = meta[1]
-    contrib = values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[..., None]
-    out = scatter_rows(indices, contrib, n_post)
-    return out if weight.ndim else out * weight
 
 
 def _fan_out_kernel(meta, events, indices, *weight):
@@ -256,61 +209,35 @@ def _fan_out_kernel(meta, events, indices, *weight):
             target, idx, events, dtype, n_post, take_rows(w, idx, 0) if weight else None
         )
 
-    return by_activity(events, sizes, few, lambda: _fan_out_every(meta, values, w, indices))
+    return by_activity(events, sizes, few, lambda: fan_out_every(n_post, values, w, indices))
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _fan_out_event(meta, events, weight, indices):
+def fan_out_event(meta, events, weight, indices):
+    """$e W$ for events `(n_pre, batch)` over a fan-out table (the primal); `meta` =
+    (n_pre, n_post, buckets, dtype, mode)."""
     if weight.ndim == 0:
         return weight * batched_kernel(_fan_out_kernel, meta)(events, indices)
     return batched_kernel(_fan_out_kernel, meta)(events, indices, weight)
 
 
-def _fan_out_event_jvp(meta, primals, tangents):
-    events, weight, indices = primals
-    d_events, d_weight = tangents[:2]
-    out = _fan_out_event(meta, events, weight, indices)
-    d_out = jnp.zeros_like(out)
-    if not is_zero(d_weight):
-        if weight.ndim == 0:
-            d_out = d_out + d_weight * _fan_out_event(meta, events, jnp.ones_like(weight), indices)
-        else:
-            d_out = d_out + _fan_out_every(meta, events.astype(out.dtype), d_weight, indices)
-    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
-        d_out = d_out + _fan_out_every(meta, d_events.astype(out.dtype), weight, indices)
-    return out, d_out
+def fan_out_every(n_post, values, weight, indices):
+    """$v W$ over every slot of a fan-out table for values `(n_pre, batch)`: plain JAX."""
+    contrib = values[:, None, :] if weight.ndim == 0 else values[:, None, :] * weight[..., None]
+    out = scatter_rows(indices, contrib, n_post)
+    return out if weight.ndim else out * weight
 
 
-_fan_out_event.defjvp(_fan_out_event_jvp, symbolic_zeros=True)
-
-
-def _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched):
-    if conn.indices.ndim != 2:
-        raise ValueError(f"a FanOut table must be 2-d, got shape {conn.indices.shape}.")
-    check_input(events, conn.n_post if transpose else conn.n_pre, batched, "events")
-    weight = jnp.asarray(weight)
-    if weight.shape not in ((), conn.indices.shape):
-        raise ValueError(
-            f"weight has shape {weight.shape}, expected () or {tuple(conn.indices.shape)}."
-        )
-    dtype = out_dtype(events, weight)
-    columns = events.T if batched else events[:, None]
-    weight = weight.astype(dtype)
-    if transpose:  # y_i = sum_k w_ik e[target_ik]; padded slots read nothing
-        valid = conn.mask
-        gathered = take_rows(columns.astype(dtype), conn.indices, 0)  # (n_pre, k, batch)
-        w = weight if weight.ndim == 0 else jnp.where(valid, weight, 0)[..., None]
-        out = jnp.sum(gathered * w, axis=1)
-    else:
-        sizes = buckets(conn.n_pre, max_events)
-        meta = (conn.n_pre, conn.n_post, sizes, jnp.dtype(dtype), kernel_mode(kernel))
-        out = _fan_out_event(meta, columns, weight, conn.indices)
-    return out.T if batched else out[:, 0]
+def fan_out_gather(n_post, values, weight, indices):
+    """$W v$ over a fan-out table for values `(n_post, batch)`: each row gathers its
+    targets (padding reads nothing)."""
+    gathered = take_rows(values, indices, 0)  # (n_pre, k, batch)
+    w = weight if weight.ndim == 0 else jnp.where(indices < n_post, weight, 0)[..., None]
+    return jnp.sum(gathered * w, axis=1)
 
 
 def event_fanout_matvec(
     events: Array,
-    conn: FanOut,
+    conn: "FanOut",
     weight: ArrayLike,
     *,
     transpose: bool = False,
@@ -339,12 +266,15 @@ def event_fanout_matvec(
       kernels; an error without a compiler) or `"pallas"` (interpreted, slowly, off a
       GPU: for tests).
     """
-    return _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched=False)
+    _require(conn, "FanOut")
+    return conn.event_matvec(
+        events, weight, transpose=transpose, max_events=max_events, kernel=kernel
+    )
 
 
 def event_fanout_matmat(
     events: Array,
-    conn: FanOut,
+    conn: "FanOut",
     weight: ArrayLike,
     *,
     transpose: bool = False,
@@ -356,4 +286,14 @@ def event_fanout_matmat(
 
     **Arguments:** as `event_fanout_matvec`, with a leading batch axis on `events`.
     """
-    return _event_fan_out(events, conn, weight, transpose, max_events, kernel, batched=True)
+    _require(conn, "FanOut")
+    return conn.event_matmat(
+        events, weight, transpose=transpose, max_events=max_events, kernel=kernel
+    )
+
+
+def _require(conn, kind: str) -> None:
+    from .. import connect
+
+    if not isinstance(conn, getattr(connect, kind)):
+        raise TypeError(f"conn must be a dx.connect.{kind}, got {type(conn).__name__}.")

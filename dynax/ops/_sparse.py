@@ -6,12 +6,15 @@ postsynaptic sums), with `transpose=True` it computes $W x$; a mat-mat takes a b
 `(batch, n)` and equals a `jax.vmap` of the mat-vec over its first axis.
 """
 
+from typing import TYPE_CHECKING
+
 import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float, Int
-from ..connect import CSR
-from ..connect._csr import csr_rows
+
+if TYPE_CHECKING:
+    from ..connect import CSR
 
 
 def coo_apply(
@@ -21,12 +24,13 @@ def coo_apply(
     cols: Array,
     n_out: int,
     transpose: bool,
-    sorted_rows=False,
+    sorted_targets: bool = False,
 ) -> Array:
-    """$x W$ (or $W x$ with `transpose`) for `x` of shape `(n_in, batch)`, as `(n_out, batch)`."""
+    """$x W$ (or $W x$ with `transpose`) for `x` of shape `(n_in, batch)`, as `(n_out, batch)`;
+    `sorted_targets`: the output indices (`cols`, or `rows` with `transpose`) are sorted."""
     src, dst = (cols, rows) if transpose else (rows, cols)
     contrib = x[src] if weight.ndim == 0 else x[src] * weight[:, None]
-    out = jax.ops.segment_sum(contrib, dst, n_out, indices_are_sorted=transpose and sorted_rows)
+    out = jax.ops.segment_sum(contrib, dst, n_out, indices_are_sorted=sorted_targets)
     return out if weight.ndim else out * weight
 
 
@@ -51,35 +55,6 @@ def _from_columns(y: Array, batched: bool) -> Array:
     return y.T if batched else y[:, 0]
 
 
-def check_csr(conn: CSR) -> None:
-    """The shapes the operators rely on (static, so free to check at trace time); the
-    values are `dx.connect.validate`'s."""
-    if conn.indptr.shape != (conn.n_pre + 1,) or conn.indices.ndim != 1:
-        raise ValueError(
-            f"CSR arrays have shapes indptr {conn.indptr.shape}, indices "
-            f"{conn.indices.shape}; expected ({conn.n_pre + 1},) and (nnz,)."
-        )
-
-
-def _csr(x, conn, weight, transpose, batched):
-    check_csr(conn)
-    weight = _checked_weight(weight, conn.nnz)
-    check_input(x, conn.n_post if transpose else conn.n_pre, batched)
-    dtype = jnp.result_type(x.dtype, weight.dtype, float)
-    rows = csr_rows(conn.indptr, conn.nnz)
-    n_out = conn.n_pre if transpose else conn.n_post
-    y = coo_apply(
-        _as_columns(x, batched, dtype),
-        weight.astype(dtype),
-        rows,
-        conn.indices,
-        n_out,
-        transpose,
-        True,
-    )
-    return _from_columns(y, batched)
-
-
 def _coo(x, rows, cols, weight, shape, transpose, batched):
     rows, cols = jnp.asarray(rows), jnp.asarray(cols)
     if rows.ndim != 1 or rows.shape != cols.shape:
@@ -98,7 +73,7 @@ def _coo(x, rows, cols, weight, shape, transpose, batched):
 
 
 def csr_matvec(
-    x: Float[Array, " n_in"], conn: CSR, weight: ArrayLike, *, transpose: bool = False
+    x: Float[Array, " n_in"], conn: "CSR", weight: ArrayLike, *, transpose: bool = False
 ) -> Float[Array, " n_out"]:
     r"""$y = x W$, i.e. $y_j = \sum_i x_i W_{ij}$, for a dense float `x` and $W$ stored in
     `conn`; with `transpose=True`, $y = W x$, i.e. $y_i = \sum_j W_{ij} x_j$. Every
@@ -112,11 +87,12 @@ def csr_matvec(
     - `weight`: a scalar (homogeneous) or `(nnz,)` ordered like `conn.indices`.
     - `transpose`: compute $W x$ instead of $x W$.
     """
-    return _csr(x, conn, weight, transpose, batched=False)
+    _require_csr(conn)
+    return conn.matvec(x, weight, transpose=transpose)
 
 
 def csr_matmat(
-    x: Float[Array, "batch n_in"], conn: CSR, weight: ArrayLike, *, transpose: bool = False
+    x: Float[Array, "batch n_in"], conn: "CSR", weight: ArrayLike, *, transpose: bool = False
 ) -> Float[Array, "batch n_out"]:
     r"""`csr_matvec` for a batch: $Y = X W$ (or $Y = X W^\top$ with `transpose`), `x` of
     shape `(batch, n_in)`; equal to `jax.vmap(csr_matvec)` over the first axis.
@@ -124,7 +100,8 @@ def csr_matmat(
     **Arguments:** as `csr_matvec`, with `x` of shape `(batch, n_pre)` (`(batch, n_post)`
     with `transpose`).
     """
-    return _csr(x, conn, weight, transpose, batched=True)
+    _require_csr(conn)
+    return conn.matmat(x, weight, transpose=transpose)
 
 
 def coo_matvec(
@@ -165,3 +142,10 @@ def coo_matmat(
     **Arguments:** as `coo_matvec`.
     """
     return _coo(x, rows, cols, weight, shape, transpose, batched=True)
+
+
+def _require_csr(conn) -> None:
+    from ..connect import CSR
+
+    if not isinstance(conn, CSR):
+        raise TypeError(f"conn must be a dx.connect.CSR, got {type(conn).__name__}.")

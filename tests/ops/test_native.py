@@ -133,8 +133,19 @@ def test_float64_and_unsupported_calls_take_the_xla_path(x64, csr):
 
 
 def test_refused_where_it_cannot_run(csr):
-    with pytest.raises(ValueError, match="CSR and fixed fan-out"):
-        dx.ops.event_mv_prob_homo(jnp.ones(10, bool), 0.5, 0.1, 1, shape=(10, 10), kernel="native")
+    coo = csr.to_coo()
+    with pytest.raises(ValueError, match="COO has no compiled CPU kernels"):
+        coo.event_matvec(jnp.ones(300, bool), 0.5, kernel="native")
+    with pytest.raises(ValueError, match="COO has no compiled CPU kernels"):
+        dx.Projection(
+            "A",
+            "B",
+            coo,
+            0.5,
+            dx.synapses.Exponential(200, 5.0),
+            dx.synapses.CUBA(),
+            kernel=dx.ops.Native(),
+        )
 
 
 def test_network_runs_the_same_as_xla():

@@ -1,0 +1,91 @@
+"""Per-connection delays: spikes delivered into a ring of future steps as they are sent."""
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._custom_types import Array, Int
+from ..ops._compact import buckets, by_activity, scatter_rows, take_rows
+from ..ops._sparse import coo_apply
+from ._connectivity import AbstractConnectivity, Invariant
+
+
+class RingDelayed(AbstractConnectivity):
+    r"""The connectivity `conn` with a delay of `steps[c]` whole steps on each connection
+    $c$, as a matrix into a ring of `length` future steps of its `conn.n_post` neurons:
+    connection $c$ from $i$ to $j$ adds into entry $((head + steps_c) \bmod length)
+    \cdot n + j$ of a `(length × n,)` ring, $n$ = `conn.n_post`, whose entry $(s \bmod
+    length) \cdot n + j$ is what neuron $j$ receives at step $s$.
+
+    A spike is delivered when it is sent, to the step at which it arrives, so a step
+    costs O(spiking neurons × fan-out), whatever the number of connections or the
+    delays; `dx.Projection` keeps the ring in its state and reads one slot per step.
+    Any format with row access (`row_slots`: CSR, FanOut) can be delayed this way.
+
+    **Arguments:**
+
+    - `conn`: the connectivity.
+    - `steps`: int delays in steps, one per connection (shaped like `conn.weight_shape`).
+    - `head`: the ring slot of the current step (traced: it advances every step).
+    - `length`: the ring's length, more than the largest delay.
+    """
+
+    conn: AbstractConnectivity
+    steps: Int[Array, "..."]
+    head: Int[Array, ""]
+    length: int = eqx.field(static=True)
+
+    def __check_init__(self):
+        if not self.conn.row_access:
+            raise ValueError(
+                f"per-connection delays need a connectivity with row access (dx.connect.CSR "
+                f"or FanOut), got {type(self.conn).__name__}: convert it with to_csr()."
+            )
+
+    @property
+    def n_pre(self) -> int:  # type: ignore[override]
+        return self.conn.n_pre
+
+    @property
+    def n_post(self) -> int:  # type: ignore[override]
+        return self.length * self.conn.n_post
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        return self.conn.invariants()
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return self.conn.weight_shape
+
+    def check_weight(self, weight):
+        return self.conn.check_weight(weight)
+
+    def _ring(self, target: Array, pos: Array) -> Array:
+        """Ring entries of connections at `pos` with targets `target` (padding stays out
+        of range, and is dropped)."""
+        n = self.conn.n_post
+        slot = (self.head + self.steps.reshape(-1)[pos]) % self.length
+        return jnp.where((target >= 0) & (target < n), slot * n + target, self.n_post)
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        # The XLA path whatever `kernel`: the compiled kernels have no ring targets.
+        flat = weight.reshape(-1) if weight.ndim else None
+        values = events.astype(weight.dtype)
+
+        def few(idx):  # added into the ring in place: O(active rows × fan-out)
+            target, pos = self.conn.row_slots(idx)
+            contrib = take_rows(values, idx, 0)[:, None, :]
+            contrib = contrib * (weight if flat is None else flat[pos][..., None])
+            return scatter_rows(self._ring(target, pos), contrib, self.n_post, add_to)
+
+        def every():
+            out = self.dense_columns(values, weight, False)
+            return out if add_to is None else add_to + out
+
+        return by_activity(events, buckets(self.n_pre, max_events), few, every)
+
+    def dense_columns(self, values, weight, transpose):
+        if transpose:
+            raise ValueError("a ring of delayed connections has no transpose.")
+        rows, target, pos = self.conn.every_slot()
+        w = weight.reshape(-1)[pos] if weight.ndim else weight
+        return coo_apply(values, w, rows, self._ring(target, pos), self.n_post, False)
