@@ -6,11 +6,9 @@ geometric skipping: its connected columns are $c_t = c_{t-1} + 1 + \lfloor \log 
 \log(1 - p) \rfloor$, $c_{-1} = -1$, which makes every entry independently present with
 probability $p$; $u_t$ and the weight of connection $t$ come from a counter-based hash of
 `(seed, stream, i, t)` (murmur3's 32-bit finaliser on `uint32`), so any row can be
-regenerated alone, by any operator, in any order. A row holds at most
-$K = \lceil \mu + 10\sqrt{\mu} + 16 \rceil$ connections ($\mu = p \cdot n_{post}$, $K \le
-n_{post}$); by Bernstein's inequality a Binomial$(n_{post}, p)$ row count exceeds $K$ with
-probability below $e^{-24} \approx 4 \cdot 10^{-11}$ (below $e^{-50}$ once $\mu \gtrsim
-100$). A truncated row simply keeps its first $K$ connections, in every operator alike.
+regenerated alone, by any operator, in any order. A row holds at most $K$ connections
+(`dx.connect.JitProb.max_fan_out`, which owns that cap; a longer row keeps its first $K$,
+in every operator alike).
 
 The same seed gives the same connections on every backend (XLA on CPU or GPU, the Pallas
 kernels, the compiled CPU kernel): a transcendental `log` differs in its last bit between
@@ -35,10 +33,9 @@ from jax.experimental.pallas import triton as pltriton
 
 from .._custom_types import Array, ArrayLike, Float
 from . import _native
-from ._compact import batched_kernel, buckets, by_activity, is_zero, out_dtype, scatter_rows
-from ._kernels import PALLAS, kernel_mode
+from ._compact import buckets, by_activity, scatter_rows
+from ._kernels import PALLAS, mode
 from ._pallas import CHUNK, Target, add_atomic, launch
-from ._sparse import check_input
 
 _GOLDEN = np.uint32(0x9E3779B9)
 _ROW = np.uint32(0x85EBCA77)
@@ -132,23 +129,15 @@ def _skip_scale(prob: float) -> float:
     return float(np.float32(float(scale)))
 
 
-def _meta(shape, prob, dist, max_events, dtype, kernel="xla"):
+def _meta(shape, prob, k, dist, max_events, dtype, kernel):
     """Static description: (n_pre, n_post, K, skip per unit of `_neg_log2`, skip cap,
-    dist, buckets, dtype, kernel mode)."""
-    n_pre, n_post = (int(s) for s in shape)
-    if n_pre <= 0 or n_post <= 0:
-        raise ValueError(f"shape must be two positive ints, got {shape}.")
-    if not isinstance(prob, float | int | np.floating | np.integer) or not 0 < prob <= 1:
-        raise ValueError(f"prob must be a Python float in (0, 1] (it fixes K), got {prob!r}.")
-    prob = float(prob)
-    mu = prob * n_post
-    k = int(min(n_post, np.ceil(mu + 10 * np.sqrt(mu) + 16)))
+    dist, buckets, dtype, kernel mode); `k`, the row cap, is `dx.connect.JitProb`'s."""
+    n_pre, n_post = shape
     # Cap single skips so that K cumulated skips fit in int32; a cap below n_post changes
     # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
     cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
     sizes = buckets(n_pre, max_events)
-    mode = kernel_mode(kernel)
-    return (n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode)
+    return (n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode(kernel))
 
 
 def _row_keys(seed: Array, rows: Array, dist: str) -> tuple[Array, ...]:
@@ -311,48 +300,16 @@ def _event_kernel(meta, events, a, b, seed):
     return by_activity(events, sizes, few, lambda: _scatter_every(meta, values, a, b, seed))
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _event(meta, events, a, b, seed):
-    return batched_kernel(_event_kernel, meta)(events, a, b, seed)
-
-
-def _event_jvp(meta, primals, tangents):
-    events, a, b, seed = primals
-    d_events, d_a, d_b, _ = tangents
-    out = _event(meta, events, a, b, seed)
-    d_out = jnp.zeros_like(out)
-    one, zero = jnp.ones_like(a), jnp.zeros_like(a)
-    if not is_zero(d_a):  # the matrix is a + b r on its support: linear in (a, b)
-        d_out = d_out + d_a * _event(meta, events, one, zero, seed)
-    if not is_zero(d_b) and meta[5] != "homo":
-        d_out = d_out + d_b * _event(meta, events, zero, one, seed)
-    if not is_zero(d_events) and jnp.issubdtype(events.dtype, jnp.inexact):
-        d_out = d_out + _scatter_every(meta, d_events.astype(out.dtype), a, b, seed)
-    return out, d_out
-
-
-_event.defjvp(_event_jvp, symbolic_zeros=True)
-
-
-def _apply(x, a, b, prob, seed, shape, transpose, max_events, dist, event, kernel="auto"):
-    a, b = jnp.asarray(a), jnp.asarray(b)
-    if a.shape or b.shape:
-        raise ValueError(f"weight parameters must be scalars, got shapes {a.shape}, {b.shape}.")
-    dtype = out_dtype(x, a, b)
-    meta = _meta(shape, prob, dist, max_events, dtype, kernel)
-    n_pre, n_post = meta[:2]
-    check_input(x, n_post if transpose else n_pre, False, "events" if event else "x")
-    seed = jnp.asarray(seed)
-    if seed.shape or not jnp.issubdtype(seed.dtype, jnp.integer):
-        raise ValueError(f"seed must be an integer scalar, got {seed.dtype}{list(seed.shape)}.")
-    a, b, columns = a.astype(dtype), b.astype(dtype), x[:, None]
-    if transpose:
-        out = _gather_every(meta, columns.astype(dtype), a, b, seed)
-    elif event:
-        out = _event(meta, columns, a, b, seed)
-    else:
-        out = _scatter_every(meta, columns.astype(dtype), a, b, seed)
-    return out[:, 0]
+def _apply(x, weight, prob, seed, shape, transpose, max_events, event, kernel="auto"):
+    """The operators below as methods of `dx.connect.JitProb` (which owns the row cap,
+    the weight distributions and the derivative rule)."""
+    conn = _jit_prob(shape, prob, seed)
+    weight = _distribution(*weight) if isinstance(weight, tuple) else weight
+    if event:
+        return conn.event_matvec(
+            x, weight, transpose=transpose, max_events=max_events, kernel=kernel
+        )
+    return conn.matvec(x, weight, transpose=transpose)
 
 
 def _doc_args(first: str) -> str:
@@ -416,9 +373,7 @@ def event_mv_prob_homo(
         }
         ```
     """
-    return _apply(
-        events, weight, 0.0, prob, seed, shape, transpose, max_events, "homo", True, kernel
-    )
+    return _apply(events, weight, prob, seed, shape, transpose, max_events, True, kernel)
 
 
 def event_mv_prob_uniform(
@@ -438,8 +393,8 @@ def event_mv_prob_uniform(
 
     **Arguments:** as `event_mv_prob_homo`, with `w_low`, `w_high` (scalars) for `weight`.
     """
-    a, b = jnp.asarray(w_low), jnp.asarray(w_high) - jnp.asarray(w_low)
-    return _apply(events, a, b, prob, seed, shape, transpose, max_events, "uniform", True, kernel)
+    weight = ("uniform", w_low, w_high)
+    return _apply(events, weight, prob, seed, shape, transpose, max_events, True, kernel)
 
 
 def event_mv_prob_normal(
@@ -460,9 +415,8 @@ def event_mv_prob_normal(
 
     **Arguments:** as `event_mv_prob_homo`, with `w_mu`, `w_sigma` (scalars) for `weight`.
     """
-    return _apply(
-        events, w_mu, w_sigma, prob, seed, shape, transpose, max_events, "normal", True, kernel
-    )
+    weight = ("normal", w_mu, w_sigma)
+    return _apply(events, weight, prob, seed, shape, transpose, max_events, True, kernel)
 
 
 def mv_prob_homo(
@@ -477,7 +431,21 @@ def mv_prob_homo(
     r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_homo`
     (every row is generated, in blocks: cost O(n_pre × K), memory O(n)).
     """
-    return _apply(x, weight, 0.0, prob, seed, shape, transpose, None, "homo", False)
+    return _apply(x, weight, prob, seed, shape, transpose, None, False)
+
+
+def _jit_prob(shape, prob, seed):
+    # Imported here: dx.connect builds on this module.
+    from ..connect import JitProb
+
+    return JitProb(*shape, prob, seed)
+
+
+def _distribution(dist: str, first, second):
+    """`dx.init.Uniform(first, second)` or `dx.init.Normal(first, second)`."""
+    from ..init import Normal, Uniform
+
+    return Uniform(first, second) if dist == "uniform" else Normal(first, second)
 
 
 def mv_prob_uniform(
@@ -491,8 +459,7 @@ def mv_prob_uniform(
     transpose: bool = False,
 ) -> Float[Array, " n_out"]:
     r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_uniform`."""
-    a, b = jnp.asarray(w_low), jnp.asarray(w_high) - jnp.asarray(w_low)
-    return _apply(x, a, b, prob, seed, shape, transpose, None, "uniform", False)
+    return _apply(x, ("uniform", w_low, w_high), prob, seed, shape, transpose, None, False)
 
 
 def mv_prob_normal(
@@ -506,7 +473,7 @@ def mv_prob_normal(
     transpose: bool = False,
 ) -> Float[Array, " n_out"]:
     r"""$y = x W$ for a dense float `x`, with the matrix of `event_mv_prob_normal`."""
-    return _apply(x, w_mu, w_sigma, prob, seed, shape, transpose, None, "normal", False)
+    return _apply(x, ("normal", w_mu, w_sigma), prob, seed, shape, transpose, None, False)
 
 
 for _f in (mv_prob_homo, mv_prob_uniform, mv_prob_normal):
@@ -533,16 +500,5 @@ def jitconn_todense(
     """
     if dist not in _DISTS:
         raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
-    if dist == "homo":
-        a, b = jnp.asarray(weight), jnp.zeros(())
-    else:
-        first, second = (jnp.asarray(w) for w in weight)
-        a, b = first, second - first if dist == "uniform" else second
-    dtype = jnp.result_type(a.dtype, b.dtype, float)
-    meta = _meta(shape, prob, dist, None, dtype)
-    n_pre, n_post = meta[:2]
-    rows = jnp.arange(n_pre)
-    cols, w = _generate(meta, jnp.asarray(seed), rows, a.astype(dtype), b.astype(dtype))
-    w = jnp.broadcast_to(w, cols.shape)
-    dense = jnp.zeros((n_pre, n_post + 1), dtype).at[rows[:, None], cols].add(w)
-    return dense[:, :-1]
+    distribution = weight if dist == "homo" else _distribution(dist, *weight)
+    return _jit_prob(shape, prob, seed).todense(distribution)

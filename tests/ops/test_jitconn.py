@@ -27,8 +27,12 @@ PLAIN = {
 @functools.cache
 def matrix(dist, seed=3, shape=SHAPE, prob=P):
     return np.asarray(
-        dx.ops.jitconn_todense(prob, seed, shape=shape, dist=dist, weight=PARAMS[dist])
+        dx.ops.jitconn_todense(prob, seed, shape=shape, dist=dist, weight=_weight(dist))
     )
+
+
+def _weight(dist):
+    return PARAMS[dist][0] if dist == "homo" else PARAMS[dist]
 
 
 def test_structure_is_bernoulli():

@@ -13,6 +13,7 @@ from dynax.ops import _jitconn, _native
 SHAPE = (48, 300)
 P = 0.05
 PARAMS = {"homo": (0.5,), "uniform": (0.2, 1.0), "normal": (0.5, 0.2)}
+WEIGHT = {d: p[0] if d == "homo" else p for d, p in PARAMS.items()}  # jitconn_todense's
 OPS = {
     "homo": dx.ops.event_mv_prob_homo,
     "uniform": dx.ops.event_mv_prob_uniform,
@@ -39,7 +40,7 @@ def _rows_by_powers(dist, kernel, seed=7):
 
 @pytest.mark.parametrize("dist", ["homo", "normal"])
 def test_same_columns_under_xla_native_and_pallas(dist):
-    want = np.asarray(dx.ops.jitconn_todense(P, 7, shape=SHAPE, dist=dist, weight=PARAMS[dist]))
+    want = np.asarray(dx.ops.jitconn_todense(P, 7, shape=SHAPE, dist=dist, weight=WEIGHT[dist]))
     assert 0.03 < (want != 0).mean() < 0.07
     kernels = ["xla", "pallas"] + (["native"] if _native.available() else [])
     for kernel in kernels:
@@ -50,7 +51,7 @@ def test_same_columns_under_xla_native_and_pallas(dist):
 @pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
 def test_native_regenerates_the_matrix(dist):
     # One spiking row per batch member: each output row is a row of the matrix.
-    want = np.asarray(dx.ops.jitconn_todense(P, 9, shape=SHAPE, dist=dist, weight=PARAMS[dist]))
+    want = np.asarray(dx.ops.jitconn_todense(P, 9, shape=SHAPE, dist=dist, weight=WEIGHT[dist]))
     eye = jnp.eye(SHAPE[0], dtype=bool)
     got = jax.vmap(lambda e: OPS[dist](e, *PARAMS[dist], P, 9, shape=SHAPE, kernel="native"))(eye)
     got = np.asarray(got)
@@ -76,7 +77,7 @@ def test_integer_log_is_within_two_units():
 @pytest.mark.parametrize("prob", [0.3, 0.02, 0.002])
 def test_skips_match_the_float64_geometric_skip(prob):
     bits = np.random.default_rng(0).integers(0, 2**32, 10**6, dtype=np.uint64).astype(np.uint32)
-    meta = _jitconn._meta((10, 10_000), prob, "homo", None, jnp.float32, "xla")
+    meta = _jitconn._meta((10, 10_000), prob, 1, "homo", None, jnp.float32, dx.ops.XLA())
     # The skip as `_connection` computes it from a draw's hash bits.
     units = _jitconn._neg_log2(jnp.asarray(bits), _jitconn._table_lookup())
     skip = np.floor(np.asarray(units, np.float32) * np.float32(meta[3]))
@@ -131,7 +132,7 @@ def test_auto_takes_the_native_kernel_on_a_cpu_and_gradients_match():
 
 @needs_native
 def test_native_adds_into_a_buffer_in_place():
-    meta = _jitconn._meta(SHAPE, P, "homo", None, jnp.float32, "native")
+    meta = dx.connect.JitProb(*SHAPE, P, 3)._meta(jnp.float32(1), None, dx.ops.Native())[0]
     spikes = jnp.asarray(np.random.default_rng(3).random(SHAPE[0]) < 0.2)
     init = jnp.linspace(0, 1, SHAPE[1])
     one, zero = jnp.ones((), jnp.float32), jnp.zeros((), jnp.float32)
