@@ -30,7 +30,7 @@ class STDPState(eqx.Module):
 class PairSTDP(dx.AbstractPlasticProjection):
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
-    conn: dx.connect.CSR
+    conn: dx.connect.AbstractConnectivity
     w_init: jnp.ndarray
     A_plus: float
     A_minus: float
@@ -55,7 +55,7 @@ class PairSTDP(dx.AbstractPlasticProjection):
         rows, cols = self.conn.rows, self.conn.indices
         dw = self.A_plus * a_pre[rows] * post[cols] - self.A_minus * a_post[cols] * pre[rows]
         w = jnp.clip(state.w + dw, 0.0, self.w_max)
-        g = state.g * jnp.exp(-ctx.dt / self.tau) + dx.ops.event_csr_matvec(pre, self.conn, w)
+        g = state.g * jnp.exp(-ctx.dt / self.tau) + self.conn.event_matvec(pre, w)
         return STDPState(w, a_pre + pre, a_post + post, g)
 
     def current(self, state):

@@ -26,7 +26,7 @@ class Depressing(dx.AbstractProjection):
 
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
-    conn: dx.connect.CSR
+    conn: dx.connect.AbstractConnectivity
     weight: jnp.ndarray
     U: jnp.ndarray
     tau_rec: jnp.ndarray
@@ -50,7 +50,7 @@ class Depressing(dx.AbstractProjection):
         x = 1 - (1 - state.x) * jnp.exp(-ctx.dt / self.tau_rec)
         released = jnp.where(spikes, self.U * x, 0.0)
         # Event-driven: only the rows of the neurons that spiked, each scaled by U x.
-        arriving = dx.ops.event_csr_matvec(released, self.conn, self.weight)
+        arriving = self.conn.event_matvec(released, self.weight)
         g = state.g * jnp.exp(-ctx.dt / self.tau) + arriving
         return DepressingState(x=x - released, g=g)
 
