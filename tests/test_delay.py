@@ -186,3 +186,155 @@ def test_delayed_projection_in_a_network_keeps_spike_counts():
         np.testing.assert_allclose(state["P2N"].syn.g, expected, rtol=1e-5)
         totals.append(expected.sum())
     assert totals[0] >= totals[1] > 0
+
+
+# Per-connection delays, as a ring of future steps (dx.connect.RingDelayed): four
+# presynaptic neurons with uneven fan-outs (4, 1, 2 and 0 targets) onto four postsynaptic
+# ones. Connection c has weight 2**c, so any sum of arrivals names the connections in it.
+INDPTR = [0, 4, 5, 7, 7]
+INDICES = [0, 1, 2, 3, 1, 0, 3]
+ROWS = np.repeat(np.arange(4), np.diff(INDPTR))
+STEPS = np.array([0, 7, 3, 1, 7, 0, 2])  # in steps of 0.1 ms: 0 and the largest, 7
+# The record index of each presynaptic spike: a second spike while the first is in
+# flight (0), two arrivals in one step at one neuron (c = 0 and 5 at post 0 in step 3),
+# a spike from a row with no targets (3), and spikes after the ring (8 steps) wrapped.
+SPIKES = {0: [2, 5, 20], 1: [3], 2: [2, 9, 21], 3: [4]}
+N_STEPS = 30
+
+
+def _ring_network(fmt, steps=STEPS, weight=None, tau=1e9, dt=0.1):
+    """The network above with the connections of `fmt` ("csr", or "fan_out": padded rows)
+    and delays of `steps` steps of `dt`; g never decays with the default tau."""
+    csr = dx.connect.CSR(INDPTR, INDICES, 4)
+    weight = 2.0 ** np.arange(csr.nnz) if weight is None else weight
+    delay = np.asarray(steps) * dt
+    if fmt == "fan_out":
+        conn, weight = csr.to_fan_out(data=jnp.asarray(weight), fill=1024.0)  # never arrives
+        delay = np.asarray(csr.to_fan_out(data=jnp.asarray(delay))[1])
+        assert conn.max_fan_out == 4 and (np.asarray(conn.indices) == 4).sum() == 9
+    else:
+        conn = csr
+    times = [(k + 1) * dt for i in SPIKES for k in SPIKES[i]]  # in record k
+    indices = [i for i in SPIKES for _ in SPIKES[i]]
+    source = dx.inputs.SpikeTimeGroup(4, indices=indices, times=times)
+    proj = dx.Projection(
+        "S", "N", conn, weight, dx.synapses.Exponential(4, tau), dx.synapses.CUBA(), delay=delay
+    )
+    return dx.Network({"S": source, "N": dx.neurons.LIF(4, v_th=1e9)}, {"S2N": proj})
+
+
+def _arrivals(steps=STEPS, weight=None, n_steps=N_STEPS):
+    """By hand: what each postsynaptic neuron receives in each step; a spike in record s
+    over a connection of d steps arrives in record s + 1 + d."""
+    weight = 2.0 ** np.arange(len(ROWS)) if weight is None else np.asarray(weight)
+    out = np.zeros((n_steps, 4))
+    for c, (i, j) in enumerate(zip(ROWS, INDICES)):
+        for s in SPIKES[i]:
+            if s + 1 + steps[c] < n_steps:
+                out[s + 1 + steps[c], j] += weight[c]
+    return out
+
+
+def _run_ring(net, n_steps=N_STEPS):
+    _, rec = dx.simulate(
+        net, net.init(), dt=0.1, n_steps=n_steps, monitors={"s": "S.spike", "g": "S2N.syn.g"}
+    )
+    return rec
+
+
+@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+def test_per_connection_delays_deliver_each_connection_exactly(fmt):
+    net = _ring_network(fmt)
+    assert with_dt(net, 0.1).init()["S2N"].delay.buffer.shape == (8, 4)  # 0..7 steps
+    rec = _run_ring(net)
+    for i, steps in SPIKES.items():  # the source spikes where the table says
+        np.testing.assert_array_equal(np.flatnonzero(rec["s"][:, i]), steps)
+    # g never decays: its jumps are the arrivals, and the powers of two name them.
+    jumps = np.diff(np.asarray(rec["g"], np.float64), axis=0, prepend=0.0)
+    np.testing.assert_array_equal(jumps, _arrivals())
+    assert jumps[3, 0] == 1 + 32 and jumps[-1].sum() == 0  # two at once; the padding: never
+
+
+@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+def test_equal_per_connection_delays_are_a_homogeneous_delay(fmt):
+    # Many spikes: 30 Poisson neurons at 200 Hz; weights in eighths add exactly in any order.
+    key = jax.random.key(3)
+    csr = dx.connect.FixedProb(0.3)(30, 12, key)
+    weight = np.random.default_rng(0).integers(1, 17, csr.nnz) / 8.0
+    conn = csr if fmt == "csr" else csr.to_fan_out()
+    if fmt == "fan_out":
+        weight = np.asarray(csr.to_fan_out(data=jnp.asarray(weight))[1])
+    traces = []
+    for delay in (0.4, np.full(conn.weight_shape, 0.4)):
+        proj = dx.Projection(
+            "P", "N", conn, weight, dx.synapses.Exponential(12, 2.0), dx.synapses.CUBA(), delay
+        )
+        net = dx.Network(
+            {"P": dx.inputs.PoissonGroup(30, 200.0), "N": dx.neurons.LIF(12, v_th=1e9)},
+            {"P2N": proj},
+        )
+        _, rec = dx.simulate(
+            net, net.init(), dt=0.1, n_steps=60, key=key, monitors={"g": "P2N.syn.g"}
+        )
+        traces.append(np.asarray(rec["g"]))
+    assert (traces[0][-1] > 0).all()
+    np.testing.assert_array_equal(traces[1], traces[0])
+
+
+def test_per_connection_delays_under_vmap_match_separate_runs():
+    def trace(weight):
+        return _run_ring(_ring_network("fan_out", weight=weight, tau=2.0))["g"]
+
+    weights = jnp.stack([2.0 ** jnp.arange(7), jax.random.normal(jax.random.key(1), (7,))])
+    swept = jax.vmap(trace)(weights)
+    for k in range(2):
+        np.testing.assert_allclose(swept[k], trace(weights[k]), rtol=1e-6, atol=1e-7)
+    assert not np.allclose(swept[0], swept[1])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+def test_gradient_through_per_connection_delays(x64, fmt):
+    tau, n = 2.0, N_STEPS
+    coef = jnp.asarray([1.0, -2.0, 0.5, 3.0])
+
+    def final(w):
+        net = _ring_network(fmt, weight=w, tau=tau)  # a FanOut's table is made from w
+        state, _ = dx.simulate(net, net.init(), dt=0.1, n_steps=n)
+        return state["S2N"].syn.g @ coef
+
+    w, v = np.random.default_rng(2).normal(size=(2, 7))
+    grad = jax.grad(final)(jnp.asarray(w))
+    eps = 1e-6  # central difference along a random direction
+    fd = (final(jnp.asarray(w + eps * v)) - final(jnp.asarray(w - eps * v))) / (2 * eps)
+    np.testing.assert_allclose(grad @ v, fd, rtol=1e-8)
+    # Closed form: each arrival in record a decays over the n - 1 - a steps that follow.
+    by_hand = [
+        coef[j] * sum(np.exp(-(n - 1 - (s + 1 + STEPS[c])) * 0.1 / tau) for s in SPIKES[i])
+        for c, (i, j) in enumerate(zip(ROWS, INDICES))
+    ]
+    np.testing.assert_allclose(grad, by_hand, rtol=1e-12)
+
+
+def test_per_connection_delays_need_csr_or_fan_out():
+    synapse, out = dx.synapses.Exponential(2, 5.0), dx.synapses.CUBA()
+    coo = dx.connect.COO([0, 1, 1], [1, 0, 1], 2, 2)
+    with pytest.raises(ValueError, match=r"dx\.connect\.CSR or FanOut.*got a COO.*to_csr"):
+        dx.Projection("a", "b", coo, 1.0, synapse, out, delay=np.array([0.1, 0.2, 0.3]))
+    jit = dx.connect.JitProb(3, 2, 0.5, seed=0)
+    with pytest.raises(ValueError, match=r"dx\.connect\.CSR or FanOut.*got a JitProb"):
+        dx.Projection("a", "b", jit, 1.0, synapse, out, delay=np.array([0.1, 0.2, 0.3]))
+    # A homogeneous delay needs no row access.
+    dx.Projection("a", "b", coo, 1.0, synapse, out, delay=0.3)
+
+
+def test_checkpoint_of_a_per_connection_ring_resumes_exactly(tmp_path):
+    net = _ring_network("fan_out", tau=2.0)
+    monitors = {"g": "S2N.syn.g"}
+    _, whole = dx.simulate(net, net.init(), dt=0.1, n_steps=N_STEPS, monitors=monitors)
+    # After record 11, spikes of records 9 and 5 are still in flight (the ring wraps).
+    state, first = dx.simulate(net, net.init(), dt=0.1, n_steps=12, monitors=monitors)
+    assert np.asarray(state["S2N"].delay.buffer).any()
+    dx.save(tmp_path / "s.dx", state)
+    loaded = dx.load(tmp_path / "s.dx", like=with_dt(net, 0.1).init())
+    _, rest = dx.simulate(net, loaded, dt=0.1, n_steps=N_STEPS - 12, t0=1.2, monitors=monitors)
+    np.testing.assert_array_equal(np.concatenate([first["g"], rest["g"]]), whole["g"])
