@@ -1,5 +1,7 @@
 """Ring-buffer delays in whole time steps, and delays in ms waiting for their `dt`."""
 
+from typing import Any
+
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
@@ -48,7 +50,7 @@ class Delay(DynamicalSystem):
     n: int = eqx.field(static=True)
     steps: Int[Array, "..."]
     max_steps: int = eqx.field(static=True)
-    dtype: object = eqx.field(static=True)
+    dtype: Any = eqx.field(static=True)
 
     def __init__(self, n: int, steps: ArrayLike, dtype=bool):
         steps_np = np.asarray(steps)
@@ -111,7 +113,7 @@ class PendingDelay(AbstractTimed):
 
     n: int = eqx.field(static=True)
     max_delay: float = eqx.field(static=True)
-    dtype: object = eqx.field(static=True)
+    dtype: Any = eqx.field(static=True)
 
     def with_dt(self, dt: float) -> DelayState | None:  # type: ignore[override]
         steps = to_steps(self.max_delay, dt)

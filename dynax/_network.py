@@ -119,7 +119,7 @@ class Network(DynamicalSystem):
     def population_paths(self) -> list[str]:
         """The dotted path of every population, through the sub-networks
         (`["V1.E", "V1.I", "V2.E", ...]`)."""
-        out = []
+        out: list[str] = []
         for name, pop in self.populations.items():
             if isinstance(pop, Network):
                 out.extend(f"{name}.{sub}" for sub in pop.population_paths())
@@ -155,7 +155,7 @@ class Network(DynamicalSystem):
         `state`."""
         head, _, rest = name.partition(".")
         pop = self.populations[head]
-        if rest:  # inside a sub-network (checked at construction)
+        if isinstance(pop, Network):  # `rest` names a population inside (checked)
             return pop._spikes(state[head], rest)
         return pop.spikes(state[name])
 
@@ -168,11 +168,11 @@ class Network(DynamicalSystem):
         for name, proj in self.projections.items():
             if isinstance(proj, Projection):
                 groups.setdefault(proj.kernel, []).append(name)
-        new = {}
+        new: dict[str, Any] = {}
         for kernel, names in groups.items():
-            projs = [self.projections[n] for n in names]
+            projs: list[Projection] = [self.projections[n] for n in names]  # type: ignore[misc]
             states = [state[n] for n in names]
-            spikes = [self._spikes(state, p.pre) for p in projs]
+            spikes = [self._spikes(state, p.pre) for p in projs]  # type: ignore[arg-type]
             ctxs = [ctx.child(n) for n in names]
             new.update(zip(names, _propagate(projs, states, spikes, ctxs, kernel)))
         return new
@@ -220,17 +220,19 @@ class Network(DynamicalSystem):
 
     def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
         input = self._check_input(input)
-        new = {}
+        new: dict[str, Any] = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
         new.update(self._propagate_together(state, ctx))
         for name, proj in self.projections.items():
             if name not in new:
-                spikes = None if proj.pre is None else self._spikes(state, proj.pre)
+                spikes: Any = None if proj.pre is None else self._spikes(state, proj.pre)
                 if isinstance(proj, AbstractPlasticProjection):
                     spikes = (spikes, self._spikes(state, proj.post))
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])
-            post = self._population(proj.post) if "." in proj.post else self.populations[proj.post]
+            post: Any = (
+                self._population(proj.post) if "." in proj.post else self.populations[proj.post]
+            )
             check_input(current, post.n, f"the current of projection {name!r} into {proj.post!r}")
             _add_current(drive, proj.post, current)
         for name, pop in self.populations.items():

@@ -194,7 +194,7 @@ class Projection(AbstractProjection, AbstractTimed):
         elif np.ndim(steps) == 0:  # a ring of the presynaptic spikes
             prepared = PreparedDelay(dt, Delay(self.conn.n_pre, steps, dtype=bool))
         else:  # a ring of what each postsynaptic neuron receives in the steps ahead
-            ring = Delay(self.conn.n_post, int(steps.max()), dtype=self.weight.dtype)
+            ring = Delay(self.conn.n_post, int(np.max(steps)), dtype=self.weight.dtype)
             prepared = PreparedDelay(dt, ring, jnp.asarray(steps, jnp.int32))
         return eqx.tree_at(lambda p: p.prepared, self, prepared, is_leaf=lambda x: x is None)
 
@@ -218,6 +218,7 @@ class Projection(AbstractProjection, AbstractTimed):
         return self.prepared
 
     def init(self, key: PRNGKeyArray | None = None) -> ProjectionState:
+        delay: DelayState | PendingDelay | None
         if self.delay is None:
             delay = None
         elif self.prepared is None:  # the buffer's length waits for dt
@@ -347,7 +348,7 @@ class CurrentDrive(AbstractProjection):
 
     post: str = eqx.field(static=True)
     source: AbstractSignal | AbstractSource
-    pre: None = eqx.field(static=True, default=None)
+    pre: None = eqx.field(static=True, default=None, kw_only=True)
 
     def __check_init__(self):
         if not isinstance(self.source, AbstractSignal | AbstractSource):

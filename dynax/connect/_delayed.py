@@ -33,21 +33,17 @@ class RingDelayed(AbstractConnectivity):
     steps: Int[Array, "..."]
     head: Int[Array, ""]
     length: int = eqx.field(static=True)
+    n_pre: int = eqx.field(static=True)
+    n_post: int = eqx.field(static=True)
 
-    def __check_init__(self):
-        if not self.conn.row_access:
+    def __init__(self, conn: AbstractConnectivity, steps: Array, head: Array, length: int):
+        if not conn.row_access:
             raise ValueError(
                 f"per-connection delays need a connectivity with row access (dx.connect.CSR "
-                f"or FanOut), got {type(self.conn).__name__}: convert it with to_csr()."
+                f"or FanOut), got {type(conn).__name__}: convert it with to_csr()."
             )
-
-    @property
-    def n_pre(self) -> int:  # type: ignore[override]
-        return self.conn.n_pre
-
-    @property
-    def n_post(self) -> int:  # type: ignore[override]
-        return self.length * self.conn.n_post
+        self.conn, self.steps, self.head, self.length = conn, steps, head, length
+        self.n_pre, self.n_post = conn.n_pre, length * conn.n_post
 
     def invariants(self) -> tuple[Invariant, ...]:
         return self.conn.invariants()

@@ -1,6 +1,7 @@
 """The one table of method names: each name is a shorthand for one method object."""
 
 import types
+from typing import Any
 
 import diffrax
 
@@ -53,19 +54,27 @@ takes a `method=` ([`dynax.integrate.odeint`][], [`dynax.integrate.sdeint`][],
 is `Euler()` everywhere, and a function that cannot use that method (`sdeint("euler")`)
 raises instead of reading the name differently."""
 
-_KIND = {AbstractODEMethod: "ODE ", AbstractSDEMethod: "SDE "}
-_FAMILY_NAMES = {AbstractODEMethod: "an ODE method", AbstractSDEMethod: "an SDE method"}
+_KIND: dict[type, str] = {AbstractODEMethod: "ODE ", AbstractSDEMethod: "SDE "}
+_FAMILY_NAMES: dict[type, str] = {
+    AbstractODEMethod: "an ODE method",
+    AbstractSDEMethod: "an SDE method",
+}
 
 
 def valid_names(family: type) -> list[str]:
     """The names in `METHODS` whose method belongs to `family`."""
     names = [name for name, method in METHODS.items() if isinstance(method, family)]
     if family is AbstractSDEMethod:  # not the Diffrax ODE solvers
-        names = [n for n in names if METHODS[n].solves("ito") or METHODS[n].solves("stratonovich")]
+        sde = {n: METHODS[n] for n in names}
+        names = [
+            n
+            for n, m in sde.items()
+            if isinstance(m, AbstractSDEMethod) and (m.solves("ito") or m.solves("stratonovich"))
+        ]
     return names
 
 
-def resolve_method(method, family: type, where: str) -> AbstractMethod:
+def resolve_method(method, family: type, where: str) -> Any:
     """The method object `method` stands for, checked to be of `family`; a `ValueError`
     naming the valid choices otherwise."""
     valid = ", ".join(valid_names(family))

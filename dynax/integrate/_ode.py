@@ -3,7 +3,7 @@ and `odeint`, which binds one to a vector field."""
 
 import functools
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import diffrax
 import equinox as eqx
@@ -34,27 +34,39 @@ def _scale(c, tree):
     return jtu.tree_map(lambda x: c * x, tree)
 
 
-class AbstractRungeKutta(AbstractODEMethod):
-    """An explicit Runge–Kutta method given by its [`dynax.integrate.ButcherTableau`][]."""
+def _runge_kutta_step(tableau: ButcherTableau, f, y, t, dt, args):
+    """One step of the explicit Runge–Kutta method of `tableau`."""
+    check_dt(dt)
+    ks: list = []
+    for a_i, c_i in zip(tableau.a, tableau.c):
+        ks.append(f(t + c_i * dt, _combine(y, dt, a_i, ks), args))
+    return _combine(y, dt, tableau.b, ks)
 
-    tableau: eqx.AbstractVar[ButcherTableau]
+
+class AbstractRungeKutta(AbstractODEMethod):
+    """A named explicit Runge–Kutta method: its [`dynax.integrate.ButcherTableau`][] is a
+    class constant (`RungeKutta(tableau)` takes any tableau)."""
+
+    tableau: eqx.AbstractClassVar[ButcherTableau]
 
     def order(self) -> int:
         return self.tableau.order
 
     def step(self, f, y, t, dt, args):
-        check_dt(dt)
-        ks = []
-        for a_i, c_i in zip(self.tableau.a, self.tableau.c):
-            ks.append(f(t + c_i * dt, _combine(y, dt, a_i, ks), args))
-        return _combine(y, dt, self.tableau.b, ks)
+        return _runge_kutta_step(self.tableau, f, y, t, dt, args)
 
 
-class RungeKutta(AbstractRungeKutta):
+class RungeKutta(AbstractODEMethod):
     """An explicit Runge–Kutta method with your own
     [`dynax.integrate.ButcherTableau`][], e.g. `RungeKutta(TABLEAUX["ssprk3"])`."""
 
     tableau: ButcherTableau
+
+    def order(self) -> int:
+        return self.tableau.order
+
+    def step(self, f, y, t, dt, args):
+        return _runge_kutta_step(self.tableau, f, y, t, dt, args)
 
 
 class Euler(AbstractRungeKutta):
@@ -317,7 +329,7 @@ def odeint(
     rtol: float | None = None,
     atol: float | None = None,
     max_steps: int | None = None,
-) -> ODEStepper:
+) -> Any:
     r"""A pure one-step integrator `step(y, t, dt, args) -> y_next` for $dy/dt = f(t, y, args)$.
 
     `f` has Diffrax's signature `f(t, y, args)` and `y` may be any pytree of float
@@ -350,7 +362,7 @@ def odeint(
         )
     from ._names import resolve_method
 
-    options = {
+    options: dict[str, Any] = {
         k: v
         for k, v in dict(adaptive=adaptive, rtol=rtol, atol=atol, max_steps=max_steps).items()
         if v is not None
@@ -368,10 +380,10 @@ def odeint(
                 f"adaptive=True needs a Diffrax solver with an error estimate such as "
                 f"diffrax.Tsit5(), got method={method!r}."
             )
-    method = resolve_method(method, AbstractODEMethod, "odeint")
-    if isinstance(method, Diffrax) and options:
-        method = Diffrax(method.solver, **options)
-    elif isinstance(method, BackwardEuler) and options:
+    resolved = resolve_method(method, AbstractODEMethod, "odeint")
+    if isinstance(resolved, Diffrax) and options:
+        resolved = Diffrax(resolved.solver, **options)
+    elif isinstance(resolved, BackwardEuler) and options:
         options.pop("adaptive", None)
-        method = BackwardEuler(**options)
-    return ODEStepper(f, method)
+        resolved = BackwardEuler(**options)
+    return ODEStepper(f, resolved)

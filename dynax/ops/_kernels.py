@@ -89,7 +89,9 @@ def resolve(kernel: "str | AbstractKernel", native: str | None = "") -> Concrete
         if backend == "cpu" and native is None and _native.available():
             return Native()
         return XLA()
-    return kernel
+    if isinstance(kernel, XLA):
+        return kernel
+    raise TypeError(f"unknown kernel {kernel!r}: subclass XLA, Native or Pallas.")
 
 
 PALLAS = ("pallas", "interpret")
