@@ -12,7 +12,7 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
-from .._custom_types import Array, Int, UInt
+from .._custom_types import Array, ArrayLike, Int, UInt
 
 MAX_STEP = 2**31 - 1
 """The largest step index; boundaries beyond it (e.g. `t_end = inf`) never come."""
@@ -43,10 +43,11 @@ class Grid(eqx.Module):
 
     def on(self, i: Array) -> Array:
         """Whether step `i` lies in `[start, end)`."""
+        assert self.start is not None and self.end is not None  # set by `with_dt`
         return (i >= self.start) & (i < self.end)
 
 
-def step_at(x: Array, dt: float) -> Array:
+def step_at(x: ArrayLike, dt: float) -> Array:
     """The first step `i` whose start `i * dt` reaches the time `x` (ms), as int32.
 
     `x` is a stored parameter (float32 unless x64 is on), so it is forgiven its own
@@ -60,8 +61,8 @@ def step_at(x: Array, dt: float) -> Array:
     with np.errstate(invalid="ignore"):
         tol = np.minimum(4 * eps * np.abs(q) + 1e-9, 0.4999)
         i = np.ceil(q - np.where(np.isfinite(q), tol, 0.0))
-    i = np.where(np.isnan(i), MAX_STEP, np.clip(i, -MAX_STEP, MAX_STEP))
-    return jnp.asarray(i.astype(np.int32))
+    steps = np.where(np.isnan(i), MAX_STEP, np.clip(i, -MAX_STEP, MAX_STEP))
+    return jnp.asarray(steps.astype(np.int32))
 
 
 def fixed_phase(cycles) -> Array:

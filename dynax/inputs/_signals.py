@@ -24,27 +24,28 @@ from ._checks import check_order, check_param, concrete, to_float, to_time, tole
 from ._grid import Grid, fixed_phase, phase_at, step_at
 
 
-def _prepared(signal, ctx: Context) -> bool:
-    return signal.grid is not None and signal.grid.dt == ctx.dt
+def _prepared(signal, ctx: Context) -> Grid | None:
+    """The signal's grid where it was prepared for `ctx.dt` (`with_dt`), else `None`."""
+    grid = signal.grid
+    return grid if grid is not None and grid.dt == ctx.dt else None
 
 
 def _with_grid(signal, grid: Grid):
     return eqx.tree_at(lambda s: s.grid, signal, grid, is_leaf=lambda x: x is None)
 
 
-def _window_grid(t_start: Array, t_end: Array, dt: float) -> dict:
+def _window_grid(t_start: ArrayLike, t_end: ArrayLike, dt: float) -> dict:
     start = step_at(t_start, dt)
     lead = np.asarray(start, np.float64) * dt - np.asarray(t_start, np.float64)
-    lead = jnp.asarray(lead, jnp.result_type(float))
-    return dict(start=start, end=step_at(t_end, dt), lead=lead)
+    return dict(start=start, end=step_at(t_end, dt), lead=jnp.asarray(lead, jnp.result_type(float)))
 
 
-def _reached(t: Array, boundary: Array) -> Array:
+def _reached(t: Array, boundary: Array | np.ndarray) -> Array:
     """`t >= boundary`, forgiving the rounding of `t` and `boundary`."""
-    return t + tolerance(t) + tolerance(boundary) >= boundary
+    return t + tolerance(t) + tolerance(jnp.asarray(boundary)) >= boundary
 
 
-def _window(t: Array, t_start: Array, t_end: Array) -> Array:
+def _window(t: Array, t_start: Array | np.ndarray, t_end: Array | np.ndarray) -> Array:
     """Whether `t` lies in `[t_start, t_end)`, up to rounding."""
     return _reached(t, t_start) & ~_reached(t, t_end)
 
@@ -88,7 +89,7 @@ class Section(AbstractSignal, AbstractTimed):
     """
 
     values: Array
-    durations: Array
+    durations: Array | np.ndarray  # float64 NumPy where concrete (`to_time`)
     grid: Grid | None
 
     def __init__(self, values: Sequence[ArrayLike] | ArrayLike, durations: Sequence[float]):
@@ -125,9 +126,10 @@ class Section(AbstractSignal, AbstractTimed):
 
     def __call__(self, ctx: Context) -> Array:
         n_sections = self.durations.shape[0]
-        if _prepared(self, ctx):
+        if (grid := _prepared(self, ctx)) is not None:
+            assert grid.ends is not None  # set by `with_dt`
             i = jnp.asarray(ctx.i)
-            done = jnp.sum(i >= self.grid.ends)
+            done = jnp.sum(i >= grid.ends)
             on = (i >= 0) & (done < n_sections)
         else:
             t = jnp.asarray(ctx.t)
@@ -155,8 +157,8 @@ class Ramp(AbstractSignal, AbstractTimed):
 
     start_value: Array
     end_value: Array
-    t_start: Array
-    t_end: Array
+    t_start: Array | np.ndarray  # float64 NumPy where concrete (`to_time`)
+    t_end: Array | np.ndarray
     grid: Grid | None
 
     def __init__(
@@ -182,11 +184,12 @@ class Ramp(AbstractSignal, AbstractTimed):
         return _with_grid(self, Grid(dt, **_window_grid(self.t_start, self.t_end, dt)))
 
     def __call__(self, ctx: Context) -> Array:
-        if _prepared(self, ctx):
+        if (grid := _prepared(self, ctx)) is not None:
+            assert grid.start is not None and grid.lead is not None  # set by `with_dt`
             # Time since t_start from the whole steps since the first step on: exact
             # integers, then a float of the size of the ramp, not of the run.
-            since = (jnp.asarray(ctx.i) - self.grid.start) * ctx.dt + self.grid.lead
-            on = self.grid.on(jnp.asarray(ctx.i))
+            since = (jnp.asarray(ctx.i) - grid.start) * ctx.dt + grid.lead
+            on = grid.on(jnp.asarray(ctx.i))
         else:
             t = jnp.asarray(ctx.t)
             since = t - self.t_start
@@ -217,8 +220,8 @@ class Sinusoidal(AbstractSignal, AbstractTimed):
     frequency: Array
     phase: Array
     offset: Array
-    t_start: Array
-    t_end: Array
+    t_start: Array | np.ndarray  # float64 NumPy where concrete (`to_time`)
+    t_end: Array | np.ndarray
     grid: Grid | None
 
     def __init__(
@@ -254,10 +257,11 @@ class Sinusoidal(AbstractSignal, AbstractTimed):
 
     def __call__(self, ctx: Context) -> Array:
         dtype = jnp.result_type(self.frequency)
-        if _prepared(self, ctx):
+        if (grid := _prepared(self, ctx)) is not None:
+            assert grid.increment is not None and grid.phase0 is not None  # set by `with_dt`
             i = jnp.asarray(ctx.i)
-            cycles = phase_at(i, self.grid.increment, self.grid.phase0, dtype)
-            on = self.grid.on(i)
+            cycles = phase_at(i, grid.increment, grid.phase0, dtype)
+            on = grid.on(i)
         else:
             t = jnp.asarray(ctx.t)
             cycles = self.frequency * t / 1000.0
@@ -289,8 +293,8 @@ class Square(AbstractSignal, AbstractTimed):
     frequency: Array
     duty: Array
     offset: Array
-    t_start: Array
-    t_end: Array
+    t_start: Array | np.ndarray  # float64 NumPy where concrete (`to_time`)
+    t_end: Array | np.ndarray
     grid: Grid | None
 
     def __init__(
@@ -332,16 +336,17 @@ class Square(AbstractSignal, AbstractTimed):
         return _with_grid(self, Grid(dt, increment=per_step, phase0=at_zero, **window))
 
     def __call__(self, ctx: Context) -> Array:
-        if _prepared(self, ctx):
+        if (grid := _prepared(self, ctx)) is not None:
+            assert grid.increment is not None and grid.phase0 is not None  # set by `with_dt`
             i = jnp.asarray(ctx.i)
-            frac = phase_at(i, self.grid.increment, self.grid.phase0, self.duty.dtype)
+            frac = phase_at(i, grid.increment, grid.phase0, self.duty.dtype)
             # An edge that falls on a step in exact arithmetic rounds (to float32) to the
             # same number as `duty`, so the step is off, as it is in exact arithmetic.
             pulse = (frac < self.duty) | (self.duty >= 1)
-            on = self.grid.on(i)
+            on = grid.on(i)
         else:
             t = jnp.asarray(ctx.t)
-            elapsed = t - self.t_start + tolerance(t) + tolerance(self.t_start)
+            elapsed = t - self.t_start + tolerance(t) + tolerance(jnp.asarray(self.t_start))
             cycles = self.frequency * elapsed / 1000.0
             frac = cycles - jnp.floor(cycles)
             # The edge at the end of the on-phase is a boundary too: forgive its rounding.

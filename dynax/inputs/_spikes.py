@@ -135,7 +135,7 @@ class SpikeTimeGroup(AbstractSpikeSource, AbstractTimed):
 
     n: int = eqx.field(static=True)
     indices: Int[Array, " events"]
-    times: Float[Array, " events"]
+    times: Float[Array | np.ndarray, " events"]  # float64 NumPy where concrete (`to_time`)
     grid: Grid | None
 
     def __init__(self, n: int, indices: ArrayLike, times: ArrayLike):
