@@ -76,13 +76,15 @@ def _describe(path: str, x: Any) -> dict:
             "data_shape": [*shape, words],
         }
     if isinstance(x, jax.Array | np.ndarray | np.generic | jax.ShapeDtypeStruct):
-        dtype = jnp.dtype(x.dtype)
-        if not jnp.issubdtype(dtype, jnp.number) and dtype != np.bool_:  # object, str, ...
-            raise TypeError(f"leaf {_show(path)} is an array of dtype {dtype}, which is not stored")
+        array_dtype = jnp.dtype(x.dtype)
+        if not jnp.issubdtype(array_dtype, jnp.number) and array_dtype != np.bool_:  # object, ...
+            raise TypeError(
+                f"leaf {_show(path)} is an array of dtype {array_dtype}, which is not stored"
+            )
         kind = "jax" if isinstance(x, jax.Array | jax.ShapeDtypeStruct) else "numpy"
         if isinstance(x, np.generic):
             kind = "numpy-scalar"
-        return {"path": path, "kind": kind, "dtype": dtype.name, "shape": list(x.shape)}
+        return {"path": path, "kind": kind, "dtype": array_dtype.name, "shape": list(x.shape)}
     if callable(x):  # a function held by a model: code is not stored, it comes from `like`
         return {"path": path, "kind": "static", "dtype": "static", "shape": None}
     raise TypeError(
@@ -185,7 +187,9 @@ def save(path: str | os.PathLike, tree: Any) -> None:
                 if entry["kind"] == "static":
                     continue
                 try:  # one leaf in host memory at a time
-                    data = _leaf_bytes(entry["path"], x, entry)
+                    # `.data` (its memoryview): NumPy's stubs give arrays the buffer
+                    # protocol only from Python 3.12 on.
+                    data = _leaf_bytes(entry["path"], x, entry).data
                 except TypeError as e:
                     raise TypeError(f"cannot save {name!r}: {e}") from None
                 digest.update(data)

@@ -19,6 +19,7 @@ def steps(dt: float, n_steps: int | None, duration: float | None) -> int:
     if (n_steps is None) == (duration is None):
         raise ValueError("give exactly one of n_steps and duration (ms).")
     if n_steps is None:
+        assert duration is not None  # exactly one of them is given
         n = round(duration / dt)
         if n <= 0 or abs(n - duration / dt) > 1e-6 * max(n, 1):
             raise ValueError(f"duration={duration} ms must be a positive multiple of dt={dt} ms.")
@@ -88,7 +89,8 @@ def check_state(model: DynamicalSystem, state: State) -> None:
     """Raise when `state` is not shaped like `model.init()`, naming the first path that
     differs (a state of `LIF(100)` given to `LIF(200)` would run on 100 neurons)."""
     expected = _init_shapes(model)
-    if jtu.tree_structure(state) != jtu.tree_structure(expected):
+    # mypy cannot resolve jaxlib's PyTreeDef (shows "PyTreeDef?"); treedefs compare fine.
+    if jtu.tree_structure(state) != jtu.tree_structure(expected):  # type: ignore[operator]
         got_paths, want_paths = leaf_paths(state), leaf_paths(expected)
         missing = sorted(set(want_paths) - set(got_paths))
         extra = sorted(set(got_paths) - set(want_paths))

@@ -66,7 +66,7 @@ class Inputs(eqx.Module):
     def split_arrays(self, dt: float, n_steps: int) -> tuple["Inputs", list]:
         """(these inputs with the time-first arrays taken out, those arrays), checking
         that each array has `n_steps` steps (of `dt` ms, for a `TimeSeries`)."""
-        arrays = []
+        arrays: list[Any] = []
         for x, kind, name in zip(self.leaves, self.kinds, self.names):
             if kind != "array":
                 arrays.append(None)

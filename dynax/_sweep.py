@@ -48,6 +48,7 @@ def sweep(
             f"got leading sizes {sorted(map(str, sizes))}."
         )
     (size,) = sizes
+    assert size is not None  # `None in sizes` raised above
     run = eqx.filter_vmap(lambda p: fn(p, *args))
     if devices is None:
         return run(params)
