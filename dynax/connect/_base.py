@@ -53,7 +53,8 @@ def check_sizes(n_pre, n_post, same_population: bool) -> tuple[int, int]:
 
 
 def check_prob(p, name: str = "prob") -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    # typeshed's numbers.Real declares no comparison with float (hence the ignore).
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:  # type: ignore[operator]
         raise ValueError(f"{name} must lie in [0, 1], got {name}={p!r}.")
     return float(p)
 
@@ -70,7 +71,7 @@ def check_num(num, name: str = "num") -> None:
     if isinstance(num, numbers.Integral):
         if num < 0:
             raise ValueError(f"{name} must be >= 0, got {name}={num!r}.")
-    elif not 0.0 <= num <= 1.0:
+    elif not 0.0 <= num <= 1.0:  # type: ignore[operator]  # numbers.Real vs float, as above
         raise ValueError(
             f"{name} as a float is a fraction and must lie in [0, 1], got {name}={num!r} "
             "(pass an int for a count)."

@@ -210,12 +210,12 @@ class CSR(AbstractConnectivity):
         if data is None:
             return fan_out
         flat = reorder(data, np.arange(self.nnz), self.nnz)  # checks the shapes
-        rows, slots = jnp.asarray(rows), jnp.asarray(slots)
+        at_rows, at_slots = jnp.asarray(rows), jnp.asarray(slots)
 
         def spread(x):
             if x.ndim == 0:
                 return x
             out = jnp.full((self.n_pre, self.max_fan_out) + x.shape[1:], fill, x.dtype)
-            return out.at[rows, slots].set(x)
+            return out.at[at_rows, at_slots].set(x)
 
         return fan_out, jax.tree.map(spread, flat)

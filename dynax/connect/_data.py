@@ -99,8 +99,8 @@ def dense(n_pre: int, n_post: int, rows, cols, weight, nnz: int) -> Array:
         w = np.broadcast_to(np.asarray(weight, dtype), (nnz,))
         out = np.bincount(flat, weights=w, minlength=n_pre * n_post).astype(dtype)
         return jnp.asarray(out.reshape(n_pre, n_post))
-    w = jnp.broadcast_to(jnp.asarray(weight, dtype), (nnz,))
-    return jnp.zeros((n_pre, n_post), dtype).at[rows, cols].add(w)
+    w_traced = jnp.broadcast_to(jnp.asarray(weight, dtype), (nnz,))
+    return jnp.zeros((n_pre, n_post), dtype).at[rows, cols].add(w_traced)
 
 
 def mask(n_pre: int, n_post: int, rows, cols) -> Array:

@@ -20,7 +20,8 @@ def positions(x, name: str) -> np.ndarray:
     if isinstance(x, numbers.Integral) and not isinstance(x, bool):
         return np.arange(check_size(x, name), dtype=float)[:, None]
     if isinstance(x, tuple):
-        if not x or not all(isinstance(v, numbers.Integral) and v > 0 for v in x):
+        # typeshed's numbers.Integral declares no comparison with int (hence the ignore).
+        if not x or not all(isinstance(v, numbers.Integral) and v > 0 for v in x):  # type: ignore[operator]
             raise ValueError(f"A grid {name} must be a tuple of positive ints, got {name}={x!r}.")
         grid = np.unravel_index(np.arange(int(np.prod(x))), x)
         return np.stack(grid, axis=-1).astype(float)

@@ -100,5 +100,6 @@ def from_networkx(graph, *, nodelist=None, weight: str | None = None):
         back = src != dst
         src, dst = np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]])
         if weight:
+            assert w is not None  # made above when `weight`
             w = np.concatenate([w, w[back]])
     return from_ij(src, dst, n, n, data=w)

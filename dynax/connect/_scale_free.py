@@ -16,7 +16,8 @@ class _Uniforms:
     (a Python loop calling `rng.random()` per number would spend most of its time there)."""
 
     def __init__(self, rng: np.random.Generator):
-        self.rng, self.buffer = rng, []
+        self.rng = rng
+        self.buffer: list[float] = []
 
     def __call__(self) -> float:
         if not self.buffer:
@@ -26,7 +27,8 @@ class _Uniforms:
 
 def _pick(repeated: list, m: int, uniform: _Uniforms, exclude=()) -> list:
     """`m` distinct nodes, each draw proportional to its count in `repeated`."""
-    chosen, seen = [], set(exclude)
+    chosen: list = []
+    seen = set(exclude)
     while len(chosen) < m:
         node = repeated[int(uniform() * len(repeated))]
         if node not in seen:
@@ -51,10 +53,10 @@ def _budget(name: str, edges: float, n: int, directed: bool) -> None:
 
 def _graph(src: list, dst: list, n: int, directed: bool) -> CSR:
     """CSR of the edges `src -> dst`, and `dst -> src` too unless `directed`."""
-    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    rows, cols = np.asarray(src, np.int64), np.asarray(dst, np.int64)
     if not directed:
-        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-    return COO(src, dst, n, n).to_csr()
+        rows, cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
+    return COO(rows, cols, n, n).to_csr()
 
 
 def _grow(n: int, m0: int, sizes, uniform: _Uniforms, triad: float = 0.0):
@@ -66,7 +68,8 @@ def _grow(n: int, m0: int, sizes, uniform: _Uniforms, triad: float = 0.0):
     for source in range(m0 + 1, n):
         m = sizes(source)
         targets = _pick(repeated, m, uniform)[::-1]
-        linked, order = set(), []
+        linked: set[int] = set()
+        order: list[int] = []
         while len(order) < m:
             target = targets.pop() if targets else _pick(repeated, 1, uniform, linked)[0]
             if target in linked:

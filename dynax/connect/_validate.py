@@ -51,8 +51,8 @@ def _shape_problem(inv: Invariant) -> str | None:
     want = inv.shape
     tail = shape[len(shape) - len(want) :] if len(shape) >= len(want) else None
     if tail is None or any(w is not None and w != s for w, s in zip(want, tail)):
-        expected = tuple("any" if w is None else w for w in want)
-        return f"{name} has shape {shape}, expected {expected}".replace("'", "")
+        expected_shape = tuple("any" if w is None else w for w in want)
+        return f"{name} has shape {shape}, expected {expected_shape}".replace("'", "")
     return None
 
 
