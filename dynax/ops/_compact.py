@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -33,11 +34,12 @@ def _pack(active: Array) -> tuple[Array, Array, Array]:
     return words, counts, jnp.cumsum(counts)
 
 
-def _select(packed: tuple[Array, Array, Array], n: int, size: int) -> Array:
-    """The first `size` active indices from `_pack`'s output, padded with `n`."""
+def _select(packed: tuple[Array, Array, Array], n: int, size: int, first=0) -> Array:
+    """`size` active indices from `_pack`'s output, from the `first`-th on, padded with
+    `n`."""
     words, counts, cum = packed
     m = words.shape[0]
-    slot = jnp.arange(size, dtype=jnp.int32)
+    slot = first + jnp.arange(size, dtype=jnp.int32)
     # Word of slot j: the number of words w with cum[w] <= j, by binary search (a fused
     # compare-all over the words measured slower from 32 slots at n = 4 000).
     word_idx = jnp.zeros(size, jnp.int32)
@@ -87,6 +89,24 @@ def by_activity(
     return jax.lax.switch(which, [*branches, every])
 
 
+def each_active_chunk(
+    events: Array, size: int, visit: Callable[[Array, Array], Array], out: Array
+) -> Array:
+    """`out` after `visit(idx, out)` for each chunk `idx` of `size` indices of the rows of
+    `events` (`(n_rows, batch)`) that hold a nonzero (the last chunk padded with
+    `n_rows`): a `while_loop` with `out` as its carry, so a `visit` that scatters into
+    `out` updates it in place, at a cost proportional to the active rows only."""
+    n_rows = events.shape[0]
+    packed = _pack(jnp.any(events != 0, axis=1))
+    count = packed[2][-1]
+
+    def body(carry):
+        first, out = carry
+        return first + size, visit(_select(packed, n_rows, size, first), out)
+
+    return jax.lax.while_loop(lambda c: c[0] < count, body, (jnp.int32(0), out))[1]
+
+
 def scatter_rows(target: Array, contrib: Array, n_out: int, init: Array | None = None) -> Array:
     """$y_j = \\sum_{t:\\,target_t = j} contrib_t$ for `target` in `[0, n_out]` (`n_out`
     collects the padding and is dropped); `contrib` broadcasts to `target.shape + (batch,)`.
@@ -100,10 +120,10 @@ def scatter_rows(target: Array, contrib: Array, n_out: int, init: Array | None =
     # The padding (`n_out`) is out of bounds and dropped: no extra slot to slice off,
     # which would copy the whole output every step. Negative targets (only in arrays
     # edited out of range) are dropped too, not wrapped around to the end.
-    drop = dict(mode="drop", wrap_negative_indices=False)
+    drop: dict[str, Any] = dict(mode="drop", wrap_negative_indices=False)
     if batch == 1:
-        out = jnp.zeros(n_out, contrib.dtype) if init is None else init[:, 0]
-        return out.at[target].add(contrib.reshape(-1), **drop)[:, None]
+        out = jnp.zeros(n_out, contrib.dtype) if init is None else init.reshape(n_out)
+        return out.at[target].add(contrib.reshape(-1), **drop).reshape(n_out, 1)
     out = jnp.zeros((n_out, batch), contrib.dtype) if init is None else init
     return out.at[target].add(contrib.reshape(-1, batch), **drop)
 

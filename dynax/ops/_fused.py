@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -48,7 +48,10 @@ def event_matvecs(
     if not pairs:
         return []
     pairs = [(conn, conn.check_weight(weight)) for conn, weight in pairs]
-    per_pair = list(spikes) if isinstance(spikes, list | tuple) else [spikes] * len(pairs)
+    # Not a list or tuple: one event vector (an array) for every pair.
+    per_pair: list[Array] = (
+        list(spikes) if isinstance(spikes, list | tuple) else [cast(Array, spikes)] * len(pairs)
+    )
     add_to = [None] * len(pairs) if add_to is None else list(add_to)
     for name, given in (("spikes", per_pair), ("add_to", add_to)):
         if len(given) != len(pairs):

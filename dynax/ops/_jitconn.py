@@ -24,6 +24,7 @@ bit between backends; homogeneous and uniform weights do not.
 
 import functools
 from decimal import Decimal, localcontext
+from typing import cast
 
 import jax
 import jax.numpy as jnp
@@ -477,6 +478,7 @@ def mv_prob_normal(
 
 
 for _f in (mv_prob_homo, mv_prob_uniform, mv_prob_normal):
+    assert _f.__doc__ is not None  # each has one
     _f.__doc__ += _doc_args("x")
 
 
@@ -500,5 +502,6 @@ def jitconn_todense(
     """
     if dist not in _DISTS:
         raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
-    distribution = weight if dist == "homo" else _distribution(dist, *weight)
+    # For "uniform" and "normal", `weight` is the pair of the distribution's parameters.
+    distribution = weight if dist == "homo" else _distribution(dist, *cast(tuple, weight))
     return _jit_prob(shape, prob, seed).todense(distribution)

@@ -41,7 +41,7 @@ import jaxlib
 import numpy as np
 from jax.custom_batching import custom_vmap
 
-from .._custom_types import Array
+from .._custom_types import Array, ArrayLike
 
 _SOURCE = Path(__file__).parent / "native" / "event.cc"
 _TARGETS = {
@@ -116,7 +116,7 @@ def _build(cxx: str, flags: list[str], source_path: Path = _SOURCE) -> tuple[Pat
     the compiler's message."""
     source = source_path.read_bytes()
     # The key names the host's CPU too (-march=native), for caches shared by machines.
-    parts = [source, " ".join([cxx, *flags]), jaxlib.__version__, _host()]
+    parts: list[bytes | str] = [source, " ".join([cxx, *flags]), jaxlib.__version__, _host()]
     key = hashlib.sha256(b"\0".join(p if isinstance(p, bytes) else p.encode() for p in parts))
     cache = Path(os.environ.get("DYNAX_CACHE_DIR") or Path.home() / ".cache" / "dynax")
     path = cache / f"event-{key.hexdigest()[:16]}.so"
@@ -252,7 +252,7 @@ def jit_prob(
     seed: Array,
     a: Array,
     b: Array,
-    table: Array,
+    table: ArrayLike,
     init: Array,
     *,
     n_post: int,
