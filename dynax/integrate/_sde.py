@@ -2,7 +2,7 @@
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import diffrax
 import equinox as eqx
@@ -23,7 +23,7 @@ NOISE_TYPES = ("diagonal", "scalar", "general")
 
 # What `apply` accepts as noise: the Brownian increment W itself, or a Diffrax
 # increment carrying W (and the Lévy areas H, K that some solvers need).
-Noise = PyTree[Array] | diffrax.AbstractBrownianIncrement
+Noise: TypeAlias = PyTree[Array] | diffrax.AbstractBrownianIncrement
 
 
 def _sub(a, b):
@@ -33,8 +33,10 @@ def _sub(a, b):
 class _StepIncrement(diffrax.AbstractBrownianPath):
     """A Brownian "path" that knows only one step's increment (and its Lévy areas)."""
 
-    t0: Any
-    t1: Any
+    # diffrax declares `t0`, `t1` as ClassVars to type checkers (AbstractVars at run time,
+    # which instance fields implement): hence the ignores.
+    t0: Any  # type: ignore[misc]
+    t1: Any  # type: ignore[misc]
     increment: diffrax.AbstractBrownianIncrement
     levy_area: type = eqx.field(static=True)
 

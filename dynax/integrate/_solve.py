@@ -79,13 +79,14 @@ def solve(
     **Returns:** `ts` (the saved times) and `ys` (the solution there, each leaf with a
     leading time axis).
     """
-    method = resolve_method(method, AbstractODEMethod, "solve")
-    method = method.solver if isinstance(method, Diffrax) else _MethodAsSolver(method)
-    if isinstance(method, diffrax.AbstractAdaptiveSolver):
+    resolved: AbstractODEMethod = resolve_method(method, AbstractODEMethod, "solve")
+    solver = resolved.solver if isinstance(resolved, Diffrax) else _MethodAsSolver(resolved)
+    controller: diffrax.AbstractStepSizeController
+    if isinstance(solver, diffrax.AbstractAdaptiveSolver):
         controller = diffrax.PIDController(rtol=rtol, atol=atol)
     elif dt0 is None:
         raise ValueError(
-            f"{type(method).__name__} has no error estimate, so it takes fixed steps: "
+            f"{type(solver).__name__} has no error estimate, so it takes fixed steps: "
             "pass dt0 (ms)."
         )
     else:
@@ -96,7 +97,7 @@ def solve(
         saveat = diffrax.SaveAt(ts=jnp.asarray(saveat))
     solution = diffrax.diffeqsolve(
         diffrax.ODETerm(f),
-        method,
+        solver,
         t0,
         t1,
         dt0,
