@@ -4,11 +4,11 @@ import jax
 
 from .._custom_types import PRNGKeyArray
 from .._network import Network
-from .._projection import Projection
+from .._projection import AbstractProjection, Projection
 from .._system import name_key
-from ..connect import FixedProb, JitProb
+from ..connect import AbstractConnectivity, FixedProb, JitProb
 from ..init import Uniform
-from ..neurons import LIF
+from ..neurons import LIF, AbstractPopulation
 from ..synapses import COBA as COBAOutput, CUBA as CUBAOutput, Exponential
 
 _FAN_IN = 80.0  # the benchmarks' 0.02 connection probability at N = 4000
@@ -25,21 +25,24 @@ def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron_kwargs, sy
         raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}.")
     prob = min(1.0, _FAN_IN / (n_exc + n_inh)) if prob is None else prob
     sizes = {"E": n_exc, "I": n_inh}
-    populations = {name: LIF(n, **neuron_kwargs) for name, n in sizes.items()}
+    populations: dict[str, AbstractPopulation | Network] = {
+        name: LIF(n, **neuron_kwargs) for name, n in sizes.items()
+    }
     connector = FixedProb(prob, include_self=False)
-    projections = {}
+    projections: dict[str, AbstractProjection] = {}
     for pre in ("E", "I"):
         weight, tau, output = synapses[pre]
         for post in ("E", "I"):
             name = f"{pre}2{post}"
+            conn: AbstractConnectivity
             if connectivity == "jit":
                 seed = jax.random.randint(name_key(key, name), (), 0, 2**31 - 1)
                 conn = JitProb(sizes[pre], sizes[post], prob, seed)
             else:
-                conn = connector(
+                csr = connector(
                     sizes[pre], sizes[post], name_key(key, name), same_population=pre == post
                 )
-                conn = conn.to_fan_out() if connectivity == "fan_out" else conn
+                conn = csr.to_fan_out() if connectivity == "fan_out" else csr
             projections[name] = Projection(
                 pre, post, conn, weight, Exponential(sizes[post], tau), output, kernel=kernel
             )
