@@ -256,15 +256,18 @@ class Projection(AbstractProjection, AbstractTimed):
         if prepared.steps is None:  # one delay: the spikes pushed `steps` steps ago
             ring = buffer.step(ring, input)
             return ProjectionState(syn=state.syn, delay=ring), buffer.read(ring), None
-        n, head = self.conn.n_post, ring.head
-        delayed = RingDelayed(self.conn, prepared.steps, head, buffer.length)
+        n, head, length = self.conn.n_post, ring.head, buffer.length
+        # The slot read in the last step is cleared first and this step's is read last,
+        # after the spikes were delivered: no read precedes a write, so XLA updates the
+        # ring in place instead of copying it every step.
+        slots = ring.buffer.at[(head - 1) % length].set(0)
+        delayed = RingDelayed(self.conn, prepared.steps, head, length)
         flat = event_columns(
-            delayed, input[:, None], self.weight, XLA(), None, ring.buffer.reshape(-1, 1)
-        )[:, 0]
-        received = jax.lax.dynamic_slice(flat, (head * n,), (n,))
-        flat = jax.lax.dynamic_update_slice(flat, jnp.zeros_like(received), (head * n,))
-        ring = DelayState(buffer=flat.reshape(buffer.length, n), head=(head + 1) % buffer.length)
-        return ProjectionState(syn=state.syn, delay=ring), None, received
+            delayed, input[:, None], self.weight, XLA(), None, slots.reshape(-1, 1)
+        )
+        slots = flat.reshape(length, n)
+        ring = DelayState(buffer=slots, head=(head + 1) % length)
+        return ProjectionState(syn=state.syn, delay=ring), None, slots[head]
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
         """The synapse state after this step without input, when the synapse is a

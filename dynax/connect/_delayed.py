@@ -1,12 +1,18 @@
 """Per-connection delays: spikes delivered into a ring of future steps as they are sent."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array, Int
-from ..ops._compact import buckets, by_activity, scatter_rows, take_rows
+from ..ops._compact import each_active_chunk, take_rows
 from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant
+
+_CHUNK = 32  # active rows per iteration of the delivery loop
+# Padding targets (out of range) are dropped, and so are negative ones (only in arrays
+# edited out of range), rather than wrapped around.
+_DROP = dict(mode="drop", wrap_negative_indices=False)
 
 
 class RingDelayed(AbstractConnectivity):
@@ -63,21 +69,28 @@ class RingDelayed(AbstractConnectivity):
         return jnp.where((target >= 0) & (target < n), slot * n + target, self.n_post)
 
     def event_columns(self, events, weight, kernel, max_events, add_to=None):
-        # The XLA path whatever `kernel`: the compiled kernels have no ring targets.
+        # The XLA path whatever `kernel` (the compiled kernels have no ring targets), in
+        # chunks of active rows added into the ring in place: O(active rows × fan-out).
         flat = weight.reshape(-1) if weight.ndim else None
         values = events.astype(weight.dtype)
+        batch = events.shape[1]
 
-        def few(idx):  # added into the ring in place: O(active rows × fan-out)
+        def visit(idx, out):
             target, pos = self.conn.row_slots(idx)
             contrib = take_rows(values, idx, 0)[:, None, :]
             contrib = contrib * (weight if flat is None else flat[pos][..., None])
-            return scatter_rows(self._ring(target, pos), contrib, self.n_post, add_to)
+            contrib = jnp.broadcast_to(contrib, (*target.shape, contrib.shape[-1]))
+            # Targets materialised before the scatter (see `dx.ops`' scatter_rows).
+            ring = jax.lax.optimization_barrier(self._ring(target, pos).reshape(-1))
+            return out.at[ring].add(contrib.reshape(ring.shape + out.shape[1:]), **_DROP)
 
-        def every():
-            out = self.dense_columns(values, weight, False)
-            return out if add_to is None else add_to + out
-
-        return by_activity(events, buckets(self.n_pre, max_events), few, every)
+        if add_to is None:
+            add_to = jnp.zeros((self.n_post, batch), weight.dtype)
+        # A single column is carried as a vector: XLA copied an (n, 1) loop carry on
+        # every step (measured), a vector it updates in place.
+        carry = add_to.reshape(-1) if batch == 1 else add_to
+        out = each_active_chunk(events, _CHUNK, visit, carry)
+        return out.reshape(self.n_post, batch)
 
     def dense_columns(self, values, weight, transpose):
         if transpose:
