@@ -75,13 +75,15 @@ class Projection(AbstractProjection, AbstractTimed):
     **Arguments:**
 
     - `pre`, `post`: names of the populations in the enclosing `Network`.
-    - `conn`: connectivity of shape `(n_pre, n_post)`: a `dx.connect.CSR`, a
-      `dx.connect.FanOut` table (one padded row per presynaptic neuron, no row
-      pointers), or a `dx.connect.JitProb` (random connections regenerated from a seed,
-      never stored). The projection uses the event-driven operator of that format; on
-      the binomial fan-outs of `FixedProb` the CSR one measured slightly faster on CPU.
-    - `weight`: a scalar or one weight per connection, shaped like the connections:
-      `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut; for a `JitProb`, a scalar or
+    - `conn`: connectivity of shape `(n_pre, n_post)`, any `dx.connect.AbstractConnectivity`:
+      a `dx.connect.CSR`, a `dx.connect.FanOut` table (one padded row per presynaptic
+      neuron, no row pointers), a `dx.connect.JitProb` (random connections regenerated
+      from a seed, never stored), `COO`, `CSC` or `Dense`. The projection propagates
+      with the format's own `event_matvec`; CSR, FanOut and JitProb visit only the rows
+      of neurons that spiked, with compiled CPU and Pallas GPU kernels.
+    - `weight`: a scalar or one weight per connection, shaped like the connections
+      (`conn.weight_shape`: `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut,
+      `(n_pre, n_post)` for a Dense); for a `JitProb`, a scalar or
       `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)`, drawn per connection
       from its seed (units of the synaptic variable: μS or leak-conductance units for
       COBA, nA or mV for CUBA).
@@ -89,8 +91,10 @@ class Projection(AbstractProjection, AbstractTimed):
       neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`. One that is an
       `AbstractLinearSynapse` receives the spikes in place (see `dx.Network`).
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
-    - `delay`: transmission delay (ms), ≥ 0: a number for the whole projection, or an
-      `(nnz,)` array, one per connection (CSR only). It becomes whole steps only once the
+    - `delay`: transmission delay (ms), ≥ 0: a number for the whole projection, or one
+      per connection, shaped like the weights (CSR and FanOut: a spike is delivered,
+      when it is sent, into a ring of the steps ahead, at a cost of its fan-out; see
+      `dx.connect.RingDelayed`). It becomes whole steps only once the
       step is known: `dx.simulate` calls `with_dt(dt)`, which rounds each delay to the
       nearest step (halves up, with a relative tolerance of 1e-9 so that `1.5 / 0.1`
       gives 15) and sizes the ring buffer for that `dt`. Delays are rounded rather than
@@ -102,9 +106,11 @@ class Projection(AbstractProjection, AbstractTimed):
       projection not yet prepared puts a `dx.PendingDelay` where the buffer goes, which
       `dx.simulate` replaces with the empty buffer of its `dt`; prepared, `init()` gives
       that buffer itself (e.g. as the `like` of `dx.load` for a state saved after a run).
-    - `kernel`: how spikes are propagated: `"auto"` (Pallas kernels on a GPU, compiled
-      kernels on a CPU for CSR and FanOut, XLA otherwise), `"xla"`, `"pallas"` or
-      `"native"`; see `dx.ops.event_csr_matvec`.
+    - `kernel`: how spikes are propagated: `dx.ops.Auto()` (Pallas kernels on a GPU,
+      compiled kernels on a CPU for CSR, FanOut and JitProb, XLA otherwise),
+      `dx.ops.XLA()`, `dx.ops.Pallas()` or `dx.ops.Native()`, or their names `"auto"`,
+      `"xla"`, `"pallas"`, `"native"`; checked here, resolved for the device when the
+      step is traced (`conn.resolve`).
     """
 
     pre: str = eqx.field(static=True)

@@ -9,6 +9,7 @@ from ._connectivity import (
 from ._coo import COO as COO
 from ._csc import CSC as CSC
 from ._csr import CSR as CSR
+from ._delayed import RingDelayed as RingDelayed
 from ._dense import Dense as Dense
 from ._distance import DistanceProb as DistanceProb, GaussianProb as GaussianProb
 from ._fan_out import FanOut as FanOut
