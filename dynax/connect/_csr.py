@@ -10,7 +10,7 @@ import numpy as np
 from .._custom_types import Array, Bool, Int, PyTree
 from ..ops import _native
 from ..ops._compact import buckets, csr_rows
-from ..ops._event import csr_event, csr_every, csr_slots
+from ..ops._event import CsrMeta, csr_event, csr_every, csr_slots
 from ..ops._kernels import XLA, mode
 from ..ops._pallas import csr_target
 from ..ops._sparse import coo_apply
@@ -117,7 +117,7 @@ class CSR(AbstractConnectivity):
     def _meta(self, max_events, dtype, kernel):
         width = max(self.max_fan_out, 1)
         sizes = buckets(self.n_pre, max_events)
-        return (self.n_pre, self.n_post, sizes, width, jnp.dtype(dtype), mode(kernel))
+        return CsrMeta(self.n_pre, self.n_post, sizes, width, jnp.dtype(dtype), mode(kernel))
 
     def event_columns(self, events, weight, kernel, max_events, add_to=None):
         if self.nnz == 0:

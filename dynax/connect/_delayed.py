@@ -1,13 +1,19 @@
 """Per-connection delays: spikes delivered into a ring of future steps as they are sent."""
 
+from typing import ClassVar
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array, Int
+from ..ops import _native
 from ..ops._compact import each_active_chunk, take_rows
+from ..ops._kernels import Native
 from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant
+from ._csr import CSR
+from ._fan_out import FanOut
 
 _CHUNK = 32  # active rows per iteration of the delivery loop
 # Padding targets (out of range) are dropped, and so are negative ones (only in arrays
@@ -25,7 +31,10 @@ class RingDelayed(AbstractConnectivity):
     A spike is delivered when it is sent, to the step at which it arrives, so a step
     costs O(spiking neurons × fan-out), whatever the number of connections or the
     delays; `dx.Projection` keeps the ring in its state and reads one slot per step.
-    Any format with row access (`row_slots`: CSR, FanOut) can be delayed this way.
+    Any format with row access (`row_slots`: CSR, FanOut) can be delayed this way. With
+    `kernel=Native()` on a CPU, CSR and FanOut go through compiled kernels that add each
+    connection into its slot of the ring (`dynax/ops/_native.py`, `csr_ring` and
+    `fan_out_ring`); otherwise an XLA loop over chunks of active rows does.
 
     **Arguments:**
 
@@ -41,6 +50,9 @@ class RingDelayed(AbstractConnectivity):
     length: int = eqx.field(static=True)
     n_pre: int = eqx.field(static=True)
     n_post: int = eqx.field(static=True)
+
+    # CSR and FanOut, the formats with row access, have compiled ring kernels.
+    has_native: ClassVar[bool] = True
 
     def __init__(self, conn: AbstractConnectivity, steps: Array, head: Array, length: int):
         if not conn.row_access:
@@ -68,12 +80,35 @@ class RingDelayed(AbstractConnectivity):
         slot = (self.head + self.steps.reshape(-1)[pos]) % self.length
         return jnp.where((target >= 0) & (target < n), slot * n + target, self.n_post)
 
+    def native_add(self, events, weight, init):
+        conn, steps, head, length = self.conn, self.steps, self.head, self.length
+        if isinstance(conn, CSR):
+            return _native.csr_ring(
+                events, conn.indptr, conn.indices, weight, steps, head, init, length
+            )
+        if isinstance(conn, FanOut):
+            return _native.fan_out_ring(events, conn.indices, weight, steps, head, init, length)
+        return None
+
     def event_columns(self, events, weight, kernel, max_events, add_to=None):
-        # The XLA path whatever `kernel` (the compiled kernels have no ring targets), in
-        # chunks of active rows added into the ring in place: O(active rows × fan-out).
+        batch = events.shape[1]
+        dtype = weight.dtype
+        if (
+            isinstance(kernel, Native)
+            and _native.supports(events, dtype)
+            and (add_to is None or add_to.dtype == dtype)
+        ):
+            # The kernels take the batch first. One column is reshaped, not transposed:
+            # XLA copied the whole ring for a transpose of (n, 1) (measured).
+            turn = (lambda x: x.reshape(x.shape[::-1])) if batch == 1 else jnp.transpose
+            init = jnp.zeros((batch, self.n_post), dtype) if add_to is None else turn(add_to)
+            out = self.native_add(turn(events), weight, init)
+            if out is not None:
+                return turn(out)
+        # Otherwise XLA, in chunks of active rows added into the ring in place:
+        # O(active rows × fan-out).
         flat = weight.reshape(-1) if weight.ndim else None
         values = events.astype(weight.dtype)
-        batch = events.shape[1]
 
         def visit(idx, out):
             target, pos = self.conn.row_slots(idx)

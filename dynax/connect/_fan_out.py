@@ -10,7 +10,7 @@ import numpy as np
 from .._custom_types import Array, Bool, Int, PyTree
 from ..ops import _native
 from ..ops._compact import buckets, take_rows
-from ..ops._event import fan_out_event, fan_out_every, fan_out_gather
+from ..ops._event import FanOutMeta, fan_out_event, fan_out_every, fan_out_gather
 from ..ops._kernels import mode
 from ..ops._pallas import fan_out_target
 from ._connectivity import AbstractConnectivity, Invariant, Within
@@ -84,7 +84,7 @@ class FanOut(AbstractConnectivity):
 
     def event_columns(self, events, weight, kernel, max_events, add_to=None):
         sizes = buckets(self.n_pre, max_events)
-        meta = (self.n_pre, self.n_post, sizes, jnp.dtype(weight.dtype), mode(kernel))
+        meta = FanOutMeta(self.n_pre, self.n_post, sizes, jnp.dtype(weight.dtype), mode(kernel))
         out = fan_out_event(meta, events, weight, self.indices)
         return out if add_to is None else add_to + out
 

@@ -1,6 +1,6 @@
 """Event-driven propagation of spikes over CSR and fixed fan-out connectivity."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax.numpy as jnp
 
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
 # CSR
 
 
+class CsrMeta(NamedTuple):
+    """The static description of a CSR operator: sizes, buckets of active rows, padded
+    row width (the longest row), output dtype and kernel mode (`_kernels.mode`)."""
+
+    n_pre: int
+    n_post: int
+    sizes: tuple[int, ...]
+    width: int
+    dtype: Any
+    mode: str
+
+
 def csr_slots(indices, start, end, width, n_post):
     """Rows `[start, end)` padded to `width` slots: each slot's position in `indices` (0
     in the padding) and its target (`n_post` in the padding). Spans are clamped to the
@@ -41,7 +53,7 @@ def csr_slots(indices, start, end, width, n_post):
 
 def csr_every(meta, values, weight, indptr, indices):
     """$v W$ over every CSR connection for values `(n_pre, batch)`: plain JAX."""
-    n_pre, n_post, width = meta[0], meta[1], meta[3]
+    n_pre, n_post, width = meta.n_pre, meta.n_post, meta.width
     nnz = indices.shape[0]
     if n_pre * width > 2 * nnz:  # rows too uneven to pad: one entry per connection
         rows = csr_rows(indptr, nnz)
@@ -80,7 +92,7 @@ def _csr_kernel(meta, events, indptr, indices, *weight):
 
 def csr_event(meta, events, weight, indptr, indices):
     """$e W$ for events `(n_pre, batch)` over CSR arrays (the primal: derivatives come
-    from `dx.connect`'s rule); `meta` = (n_pre, n_post, buckets, width, dtype, mode)."""
+    from `dx.connect`'s rule)."""
     if weight.ndim == 0:
         return weight * batched_kernel(_csr_kernel, meta)(events, indptr, indices)
     return batched_kernel(_csr_kernel, meta)(events, indptr, indices, weight)
@@ -191,6 +203,16 @@ def event_csr_matmat(
 # Fixed fan-out
 
 
+class FanOutMeta(NamedTuple):
+    """The static description of a fan-out operator (as `CsrMeta`, without a width)."""
+
+    n_pre: int
+    n_post: int
+    sizes: tuple[int, ...]
+    dtype: Any
+    mode: str
+
+
 def _fan_out_kernel(meta, events, indices, *weight):
     n_pre, n_post, sizes, dtype, mode = meta
     if mode in PALLAS and events.shape[1] == 1:
@@ -213,8 +235,7 @@ def _fan_out_kernel(meta, events, indices, *weight):
 
 
 def fan_out_event(meta, events, weight, indices):
-    """$e W$ for events `(n_pre, batch)` over a fan-out table (the primal); `meta` =
-    (n_pre, n_post, buckets, dtype, mode)."""
+    """$e W$ for events `(n_pre, batch)` over a fan-out table (the primal)."""
     if weight.ndim == 0:
         return weight * batched_kernel(_fan_out_kernel, meta)(events, indices)
     return batched_kernel(_fan_out_kernel, meta)(events, indices, weight)

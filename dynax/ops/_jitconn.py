@@ -24,7 +24,7 @@ bit between backends; homogeneous and uniform weights do not.
 
 import functools
 from decimal import Decimal, localcontext
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -130,15 +130,32 @@ def _skip_scale(prob: float) -> float:
     return float(np.float32(float(scale)))
 
 
-def _meta(shape, prob, k, dist, max_events, dtype, kernel):
-    """Static description: (n_pre, n_post, K, skip per unit of `_neg_log2`, skip cap,
-    dist, buckets, dtype, kernel mode); `k`, the row cap, is `dx.connect.JitProb`'s."""
+class JitMeta(NamedTuple):
+    """The static description of a JIT-connectivity operator: sizes, the row cap `k`
+    (`dx.connect.JitProb.max_fan_out`), the skip per unit of `_neg_log2` and its cap,
+    the weight distribution, buckets of active rows, output dtype and kernel mode."""
+
+    n_pre: int
+    n_post: int
+    k: int
+    scale: float
+    cap: int
+    dist: str
+    sizes: tuple[int, ...]
+    dtype: Any
+    mode: str
+
+
+def _meta(shape, prob, k, dist, max_events, dtype, kernel) -> JitMeta:
+    """The `JitMeta` of `JitProb(*shape, prob)` with row cap `k`."""
     n_pre, n_post = shape
     # Cap single skips so that K cumulated skips fit in int32; a cap below n_post changes
     # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
     cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
     sizes = buckets(n_pre, max_events)
-    return (n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode(kernel))
+    return JitMeta(
+        n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode(kernel)
+    )
 
 
 def _row_keys(seed: Array, rows: Array, dist: str) -> tuple[Array, ...]:
@@ -160,7 +177,7 @@ def _table_lookup():
 def _connection(meta, keys, t, a, b, lookup):
     """Draw(s) `t` of the rows keyed `keys`: the column skip (int32) and the weight.
     The skip is the same on every backend (see `_neg_log2`)."""
-    scale, cap, dist = meta[3:6]
+    scale, cap, dist = meta.scale, meta.cap, meta.dist
     units = _neg_log2(_draw(keys[0], t), lookup).astype(jnp.float32)
     skip = jnp.floor(units * np.float32(scale))
     skip = jnp.minimum(skip, np.float32(cap)).astype(jnp.int32)
@@ -177,7 +194,7 @@ def _connection(meta, keys, t, a, b, lookup):
 
 def _generate(meta, seed, rows, a, b):
     """Columns `(m, K)` (`n_post` where there is no connection) and weights of `rows`."""
-    n_post, k, dist = meta[1], meta[2], meta[5]
+    n_post, k, dist = meta.n_post, meta.k, meta.dist
     keys = tuple(key[:, None] for key in _row_keys(seed, rows, dist))
     skip, w = _connection(meta, keys, jnp.arange(k), a, b, _table_lookup())
     cols = jnp.minimum(jnp.cumsum(skip + 1, axis=1) - 1, n_post)  # n_post = no connection
@@ -189,7 +206,7 @@ def pallas_target(meta, a, b, seed) -> Target:
     neurons are regenerated with the same `_row_keys` and `_connection` as the XLA path,
     so both apply the same matrix; a row's draws a chunk at a time, in parallel, their
     column skips summed by a cumulative sum."""
-    n_post, k, dist = meta[1], meta[2], meta[5]
+    n_post, k, dist = meta.n_post, meta.k, meta.dist
     width = min(CHUNK, pl.next_power_of_2(k))
 
     def visitor(refs, out_ref, offset, dtype, interpret):
@@ -234,14 +251,14 @@ def pallas_target(meta, a, b, seed) -> Target:
 
 
 def _blocks(meta):
-    n_pre, k = meta[0], meta[2]
+    n_pre, k = meta.n_pre, meta.k
     block = max(1, min(n_pre, _ROWS_PER_BLOCK_ELEMENTS // k))
     return block, -(-n_pre // block)
 
 
 def _scatter_every(meta, values, a, b, seed):
     """$v W$ for `values` `(n_pre, batch)`, generating every row (in blocks)."""
-    n_pre, n_post = meta[:2]
+    n_post = meta.n_post
     block, n_blocks = _blocks(meta)
 
     def add(start, acc):
@@ -258,7 +275,7 @@ def _scatter_every(meta, values, a, b, seed):
 
 def _gather_every(meta, values, a, b, seed):
     """$W v$ for `values` `(n_post, batch)`: each row gathers its columns (in blocks)."""
-    n_pre = meta[0]
+    n_pre = meta.n_pre
     block, n_blocks = _blocks(meta)
 
     def rows_out(rows):
@@ -275,7 +292,7 @@ def native_event(meta, events, a, b, seed, init) -> Array:
     """`init + events @ W` through the compiled CPU kernel (`_native.jit_prob`), added
     into `init` in place: events `(..., n_pre)` bool or float32, `init` `(..., n_post)`
     float32. The same columns as the XLA path (see `_neg_log2`)."""
-    n_post, k, scale, cap, dist = meta[1:6]
+    n_post, k, scale, cap, dist = meta.n_post, meta.k, meta.scale, meta.cap, meta.dist
     return _native.jit_prob(
         events, seed, a, b, _log_table(), init, n_post=n_post, k=k, cap=cap, scale=scale, dist=dist
     )

@@ -7,6 +7,7 @@ when its step is traced); the operators below it receive the concrete kernel and
 look at the device again.
 """
 
+import abc
 from typing import ClassVar
 
 import equinox as eqx
@@ -22,6 +23,12 @@ class AbstractKernel(eqx.Module):
 
     name: ClassVar[str] = ""
 
+    @abc.abstractmethod
+    def here(self, backend: str, native: str | None) -> "XLA | Native | Pallas":
+        """The concrete kernel this choice runs on `backend` (`jax.default_backend()`),
+        for a format whose lack of compiled CPU kernels `native` names (None: it has
+        them); a `ValueError` where it cannot run."""
+
 
 class XLA(AbstractKernel):
     """Plain JAX operations: runs everywhere, differentiable, vmappable. The event
@@ -29,12 +36,26 @@ class XLA(AbstractKernel):
 
     name: ClassVar[str] = "xla"
 
+    def here(self, backend, native):
+        return self
+
 
 class Native(AbstractKernel):
     """Compiled C++ kernels called through XLA's FFI, on a CPU (built on first use, see
     `dynax/ops/_native.py`); an error where no C++ compiler is found."""
 
     name: ClassVar[str] = "native"
+
+    def here(self, backend, native):
+        if native is not None:
+            raise ValueError(
+                f"kernel Native(): {native or 'this connectivity'} has no compiled CPU "
+                "kernels (dx.connect.CSR, FanOut and JitProb have)."
+            )
+        if backend != "cpu":
+            raise ValueError(f"kernel Native() runs on a CPU, not on {backend!r}.")
+        _native.require()
+        return self
 
 
 class Pallas(AbstractKernel):
@@ -44,12 +65,22 @@ class Pallas(AbstractKernel):
     name: ClassVar[str] = "pallas"
     interpret: bool = eqx.field(static=True, default=False)
 
+    def here(self, backend, native):
+        return self if self.interpret or backend == "gpu" else Pallas(interpret=True)
+
 
 class Auto(AbstractKernel):
     """`Pallas()` on a GPU, `Native()` on a CPU where the compiled kernels build and the
     format has them, `XLA()` otherwise."""
 
     name: ClassVar[str] = "auto"
+
+    def here(self, backend, native):
+        if backend == "gpu":
+            return Pallas()
+        if backend == "cpu" and native is None and _native.available():
+            return Native()
+        return XLA()
 
 
 _SHORTHANDS = {"auto": Auto, "xla": XLA, "native": Native, "pallas": Pallas}
@@ -70,28 +101,7 @@ def resolve(kernel: "str | AbstractKernel", native: str | None = "") -> Concrete
             f"kernel must be one of {KERNELS} or a dx.ops.AbstractKernel, got "
             f"{type(kernel).__name__}."
         )
-    backend = jax.default_backend()
-    if isinstance(kernel, Pallas):
-        return kernel if kernel.interpret or backend == "gpu" else Pallas(interpret=True)
-    if isinstance(kernel, Native):
-        if native is not None:
-            raise ValueError(
-                f"kernel Native(): {native or 'this connectivity'} has no compiled CPU "
-                "kernels (dx.connect.CSR, FanOut and JitProb have)."
-            )
-        if backend != "cpu":
-            raise ValueError(f"kernel Native() runs on a CPU, not on {backend!r}.")
-        _native.require()
-        return kernel
-    if isinstance(kernel, Auto):
-        if backend == "gpu":
-            return Pallas()
-        if backend == "cpu" and native is None and _native.available():
-            return Native()
-        return XLA()
-    if isinstance(kernel, XLA):
-        return kernel
-    raise TypeError(f"unknown kernel {kernel!r}: subclass XLA, Native or Pallas.")
+    return kernel.here(jax.default_backend(), native)
 
 
 PALLAS = ("pallas", "interpret")

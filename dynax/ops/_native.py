@@ -7,6 +7,9 @@ active rows' targets were the largest single cost at 40 000 neurons. `native/eve
 does the same work in one loop: it scans the event vector (eight bytes at a time for
 spikes) and adds each active row's connections to the output.
 
+`csr_ring` and `fan_out_ring` add each connection instead into the slot of a ring of
+future steps that its own delay picks (per-connection delays, `dx.connect.RingDelayed`).
+
 `jit_prob` regenerates the rows of just-in-time connectivity (`_jitconn.py`) with the
 same integer hash and logarithm as the XLA path: the same columns.
 
@@ -47,6 +50,8 @@ _SOURCE = Path(__file__).parent / "native" / "event.cc"
 _TARGETS = {
     "dynax_event_csr": "DynaxEventCsr",
     "dynax_event_fan_out": "DynaxEventFanOut",
+    "dynax_event_csr_ring": "DynaxEventCsrRing",
+    "dynax_event_fan_out_ring": "DynaxEventFanOutRing",
     "dynax_event_jit": "DynaxEventJit",
 }
 _UNUSED_S = 30 * 86400  # a cached library unused this long is removed by the next build
@@ -174,12 +179,24 @@ def supports(events: Array, dtype) -> bool:
     return jnp.dtype(dtype) == jnp.float32 and events.dtype in (jnp.bool_, jnp.float32)
 
 
-def _call(target: str, events: Array, conn: tuple, weight: Array, init: Array) -> Array:
+def _call(
+    target: str,
+    events: Array,
+    conn: tuple,
+    weight: Array,
+    init: Array,
+    ints: tuple = (),
+    attrs: tuple[tuple[str, object], ...] = (),
+) -> Array:
+    """The kernel `target` on `(events, *conn, weight, *ints, init)`, with the weight and
+    the int32 arrays `ints` (delays, head) flattened to one trailing dimension."""
     weight = jnp.asarray(weight, jnp.float32)
     weight = weight.reshape(1) if weight.ndim == 0 else weight.reshape(-1)
     conn = tuple(jnp.asarray(a).astype(jnp.int32) for a in conn)
-    trailing = (1, *(a.ndim for a in conn), 1, 1)
-    return _batched(target, trailing, ())(events, *conn, weight, init.astype(jnp.float32))
+    ints = tuple(jnp.asarray(a).astype(jnp.int32).reshape(-1) for a in ints)
+    trailing = (1, *(a.ndim for a in conn), 1, *(1 for _ in ints), 1)
+    call = _batched(target, trailing, attrs)
+    return call(events, *conn, weight, *ints, init.astype(jnp.float32))
 
 
 def _check_shapes(events, weight, n_rows: int, rows: str, conn_shape: tuple, what: str):
@@ -242,6 +259,68 @@ def fan_out(events: Array, table: Array, weight: Array, init: Array) -> Array:
         raise ValueError(f"the table must be 2-d (n_pre, k), got shape {table.shape}.")
     _check_shapes(events, weight, table.shape[0], "n_pre", table.shape, "the table's shape")
     return _call("dynax_event_fan_out", events, (table,), weight, init)
+
+
+def _ring_args(delays, head, init, conn_shape: tuple, ring_length: int):
+    """Check the ring's arrays at trace time; the attributes of the ring kernels."""
+    delays, head = jnp.asarray(delays), jnp.asarray(head)
+    if delays.shape != conn_shape or not jnp.issubdtype(delays.dtype, jnp.integer):
+        raise ValueError(
+            f"delays must be integers of shape {conn_shape} (one per connection), got "
+            f"{delays.dtype}{list(delays.shape)}."
+        )
+    if head.shape != () or not jnp.issubdtype(head.dtype, jnp.integer):
+        raise ValueError(f"head must be an integer scalar, got {head.dtype}{list(head.shape)}.")
+    if ring_length < 1:
+        raise ValueError(f"ring_length must be positive, got {ring_length}.")
+    size = init.shape[-1] if init.ndim else 0
+    if init.ndim < 1 or size % ring_length:
+        raise ValueError(
+            f"init has {size} entries in its last dimension, not a whole number of "
+            f"{ring_length} ring slots."
+        )
+    return (delays, head), (("ring_length", np.int64(ring_length)),)
+
+
+def csr_ring(
+    events: Array,
+    indptr: Array,
+    indices: Array,
+    weight: Array,
+    delays: Array,
+    head: Array,
+    init: Array,
+    ring_length: int,
+) -> Array:
+    """`csr` into a ring of `ring_length` future steps of `n` neurons, `init`
+    `(..., ring_length * n)`: connection `c` from row `i` to `j` adds `events[i] *
+    weight[c]` into entry `((head + delays[c]) mod ring_length) * n + j`, in place.
+    `delays`: int `(nnz,)`; `head`: an int scalar (traced). The slots are reduced modulo
+    `ring_length` whatever the delays, so no value reads or writes outside the arrays."""
+    if indptr.ndim != 1 or indices.ndim != 1:
+        raise ValueError(f"indptr and indices must be 1-d, got {indptr.shape}, {indices.shape}.")
+    n_pre = indptr.shape[0] - 1
+    _check_shapes(events, weight, n_pre, "len(indptr) - 1", indices.shape, "one per connection")
+    ints, attrs = _ring_args(delays, head, init, indices.shape, ring_length)
+    return _call("dynax_event_csr_ring", events, (indptr, indices), weight, init, ints, attrs)
+
+
+def fan_out_ring(
+    events: Array,
+    table: Array,
+    weight: Array,
+    delays: Array,
+    head: Array,
+    init: Array,
+    ring_length: int,
+) -> Array:
+    """`fan_out` into a ring of future steps, as `csr_ring`; `delays`: int `(n_pre, k)`,
+    like the table."""
+    if table.ndim != 2:
+        raise ValueError(f"the table must be 2-d (n_pre, k), got shape {table.shape}.")
+    _check_shapes(events, weight, table.shape[0], "n_pre", table.shape, "the table's shape")
+    ints, attrs = _ring_args(delays, head, init, table.shape, ring_length)
+    return _call("dynax_event_fan_out_ring", events, (table,), weight, init, ints, attrs)
 
 
 _DISTS = ("homo", "uniform", "normal")

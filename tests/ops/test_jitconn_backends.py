@@ -80,7 +80,7 @@ def test_skips_match_the_float64_geometric_skip(prob):
     meta = _jitconn._meta((10, 10_000), prob, 1, "homo", None, jnp.float32, dx.ops.XLA())
     # The skip as `_connection` computes it from a draw's hash bits.
     units = _jitconn._neg_log2(jnp.asarray(bits), _jitconn._table_lookup())
-    skip = np.floor(np.asarray(units, np.float32) * np.float32(meta[3]))
+    skip = np.floor(np.asarray(units, np.float32) * np.float32(meta.scale))
     u = ((bits >> 8).astype(np.float64) + 1) / 2**24
     exact = np.floor(np.log(u) / np.log1p(-prob))
     assert np.abs(skip - exact).max() <= 1

@@ -3,6 +3,9 @@
 // with out aliased to init, so the weights are added in place. Each array may carry
 // leading batch dimensions (from jax.vmap, vmap_method="expand_dims"): they flatten to
 // 1 (shared by the batch) or to the batch size of the output.
+// The ring variants (DynaxEventCsrRing, DynaxEventFanOutRing) add connection c instead
+// into entry ((head + delay[c]) mod L) * n + j of a ring of L future steps of the n
+// postsynaptic neurons (per-connection delays, dynax/connect/_delayed.py).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -50,20 +53,33 @@ void prefetch_targets(const int32_t* p) {  // the first 64 (four cache lines); n
   __builtin_prefetch(p + 48);
 }
 
+// The ring of per-connection delays: connection s adds into out[slot * n_post + j] with
+// slot = (head + delay[s]) mod length, head already in [0, length).
+struct Ring {
+  const int32_t* delay = nullptr;
+  int64_t head = 0, length = 1;
+};
+
+inline int64_t floor_mod(int64_t x, int64_t m) {  // in [0, m) for m > 0, as jnp's %
+  const int64_t r = x % m;
+  return r < 0 ? r + m : r;
+}
+
 // out[j] += e * weight[s] (or e * weight[0] for all, `scalar`) over the connections s of
 // the active rows; row i holds the connections [begin[i], end[i]) of `targets` (CSR:
 // begin = indptr, end = indptr + 1; a table: stride `width`), and targets outside
 // [0, n_post) are padding. Whatever the arrays hold, nothing outside them is read or
 // written: a CSR row's bounds are read as unsigned and capped at `n_conn` (the
-// connections that `targets`, and `weight` when per connection, hold), so a negative or
-// too large bound gives an empty or shortened row, and targets are checked. The caps
+// connections that `targets`, and `weight` and `ring.delay` when per connection, hold),
+// so a negative or too large bound gives an empty or shortened row, and targets are
+// checked; a ring slot is reduced modulo the ring's length, whatever the delay. The caps
 // cost one `min` per bound, per active row (see benchmarks/README.md, "Safety checks").
 // The loops are written out for each case: a version with lambdas for the row span and
 // the weight ran 40 % slower (672 rows of 64 into 320 000).
-template <bool kCsr, bool kScalar>
+template <bool kCsr, bool kScalar, bool kRing>
 void add_rows(const std::vector<int64_t>& where, const std::vector<float>& value,
               const int32_t* indptr, int64_t width, const int32_t* targets, int64_t n_conn,
-              const float* weight, float* out, int64_t n_post) {
+              const float* weight, float* out, int64_t n_post, const Ring& ring) {
   const size_t m = where.size();
   const uint64_t cap = static_cast<uint64_t>(n_conn);
   auto bound = [cap](int32_t b) {  // a CSR row bound, in [0, n_conn]
@@ -72,9 +88,14 @@ void add_rows(const std::vector<int64_t>& where, const std::vector<float>& value
   for (size_t k = 0; k < m; ++k) {
     if constexpr (kCsr) {
       if (k + 2 * kAhead < m) __builtin_prefetch(indptr + where[k + 2 * kAhead]);
-      if (k + kAhead < m) prefetch_targets(targets + bound(indptr[where[k + kAhead]]));
+      if (k + kAhead < m) {
+        const int64_t ahead = bound(indptr[where[k + kAhead]]);
+        prefetch_targets(targets + ahead);
+        if constexpr (kRing) prefetch_targets(ring.delay + ahead);
+      }
     } else if (k + kAhead < m) {
       prefetch_targets(targets + where[k + kAhead] * width);
+      if constexpr (kRing) prefetch_targets(ring.delay + where[k + kAhead] * width);
     }
     const int64_t i = where[k];
     const float e = kScalar ? value[k] * weight[0] : value[k];
@@ -82,7 +103,15 @@ void add_rows(const std::vector<int64_t>& where, const std::vector<float>& value
     const int64_t end = kCsr ? bound(indptr[i + 1]) : (i + 1) * width;
     for (int64_t s = begin; s < end; ++s) {
       const uint32_t j = static_cast<uint32_t>(targets[s]);
-      if (j < static_cast<uint32_t>(n_post)) out[j] += kScalar ? e : e * weight[s];
+      if (j >= static_cast<uint32_t>(n_post)) continue;
+      int64_t at = j;
+      if constexpr (kRing) {
+        int64_t slot = ring.head + ring.delay[s];
+        if (static_cast<uint64_t>(slot) >= static_cast<uint64_t>(ring.length))
+          slot = floor_mod(slot, ring.length);  // only for delays outside [0, length)
+        at += slot * n_post;
+      }
+      out[at] += kScalar ? e : e * weight[s];
     }
   }
 }
@@ -121,17 +150,26 @@ ffi::Error check_batch(std::initializer_list<const ffi::AnyBuffer*> xs,
 
 enum class Format { kCsr, kFanOut };
 
-// a, b: CSR indptr and indices, or the fan-out table and (unused) a.
+// a, b: CSR indptr and indices, or the fan-out table and (unused) a. With `delays`
+// (one int32 per connection) and `head` ((..., 1) int32), the output is a ring of
+// `ring_length` slots of n_post entries each (see Ring).
 template <Format F>
 ffi::Error Run(ffi::AnyBuffer events, ffi::AnyBuffer a, ffi::AnyBuffer b, ffi::AnyBuffer weight,
-               ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out) {
-  (void)init;  // aliased to out: out already holds it
+               const ffi::AnyBuffer* delays, const ffi::AnyBuffer* head, int64_t ring_length,
+               ffi::Result<ffi::AnyBuffer> out) {
+  const bool ring = delays != nullptr;
   const size_t conn_rank = F == Format::kCsr ? 1 : 2;
   if (events.dimensions().size() < 1 || a.dimensions().size() < conn_rank ||
       b.dimensions().size() < conn_rank || weight.dimensions().size() < 1 ||
-      out->dimensions().size() < 1)
+      out->dimensions().size() < 1 ||
+      (ring && (delays->dimensions().size() < 1 || head->dimensions().size() < 1)))
     return ffi::Error::InvalidArgument("an argument has too few dimensions");
-  const int64_t n_pre = last(events), n_post = last(*out), batch = lead(*out, 1);
+  if (ring && (ring_length < 1 || last(*out) % ring_length != 0))
+    return ffi::Error::InvalidArgument("init has " + std::to_string(last(*out)) +
+                                       " entries, not a whole number of " +
+                                       std::to_string(ring_length) + " ring slots");
+  const int64_t n_pre = last(events), n_out = last(*out), batch = lead(*out, 1);
+  const int64_t n_post = ring ? n_out / ring_length : n_out;
   const int conn_dims = F == Format::kCsr ? 1 : 2;  // trailing dimensions of a and b
   const int64_t conn_size = F == Format::kCsr ? last(b) : last(a) * last(a, 2);
   const int64_t width = F == Format::kFanOut ? last(a) : 0;
@@ -144,6 +182,16 @@ ffi::Error Run(ffi::AnyBuffer events, ffi::AnyBuffer a, ffi::AnyBuffer b, ffi::A
   if (auto e = check_batch({&events, &a, &b, &weight}, {1, conn_dims, conn_dims, 1}, batch);
       e.failure())
     return e;
+  if (ring) {
+    if (delays->element_type() != ffi::S32 || head->element_type() != ffi::S32)
+      return ffi::Error::InvalidArgument("delays and head must be int32");
+    if (last(*delays) != conn_size)
+      return ffi::Error::InvalidArgument("delays has " + std::to_string(last(*delays)) +
+                                         " entries for " + std::to_string(conn_size) +
+                                         " connections");
+    if (last(*head) != 1) return ffi::Error::InvalidArgument("head must be a scalar");
+    if (auto e = check_batch({delays, head}, {1, 1}, batch); e.failure()) return e;
+  }
   // The sizes that place the batch members and bound the rows: all static, checked once
   // per call (the values are clamped in add_rows).
   if (F == Format::kCsr && last(a) != n_pre + 1)
@@ -166,26 +214,58 @@ ffi::Error Run(ffi::AnyBuffer events, ffi::AnyBuffer a, ffi::AnyBuffer b, ffi::A
     else
       nonzero(member<float>(events, 1, k, n_pre), n_pre, where, value);
     const float* w = member<float>(weight, 1, k, scalar ? 1 : conn_size);
-    float* o = static_cast<float*>(out->untyped_data()) + k * n_post;
+    float* o = static_cast<float*>(out->untyped_data()) + k * n_out;
     const int32_t* indptr = F == Format::kCsr ? member<int32_t>(a, 1, k, n_pre + 1) : nullptr;
     const int32_t* targets = member<int32_t>(F == Format::kCsr ? b : a, conn_dims, k, conn_size);
     constexpr bool kCsr = F == Format::kCsr;
-    if (scalar)
-      add_rows<kCsr, true>(where, value, indptr, width, targets, conn_size, w, o, n_post);
-    else
-      add_rows<kCsr, false>(where, value, indptr, width, targets, conn_size, w, o, n_post);
+    if (ring) {
+      Ring r;
+      r.delay = member<int32_t>(*delays, 1, k, conn_size);
+      r.length = ring_length;
+      r.head = floor_mod(*member<int32_t>(*head, 1, k, 1), ring_length);
+      if (scalar)
+        add_rows<kCsr, true, true>(where, value, indptr, width, targets, conn_size, w, o,
+                                   n_post, r);
+      else
+        add_rows<kCsr, false, true>(where, value, indptr, width, targets, conn_size, w, o,
+                                    n_post, r);
+    } else if (scalar) {
+      add_rows<kCsr, true, false>(where, value, indptr, width, targets, conn_size, w, o, n_post,
+                                  Ring());
+    } else {
+      add_rows<kCsr, false, false>(where, value, indptr, width, targets, conn_size, w, o, n_post,
+                                   Ring());
+    }
   }
   return ffi::Error::Success();
 }
 
+// init is aliased to out (out already holds it), in all four.
 ffi::Error CsrImpl(ffi::AnyBuffer events, ffi::AnyBuffer indptr, ffi::AnyBuffer indices,
                    ffi::AnyBuffer weight, ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out) {
-  return Run<Format::kCsr>(events, indptr, indices, weight, init, out);
+  (void)init;
+  return Run<Format::kCsr>(events, indptr, indices, weight, nullptr, nullptr, 1, out);
 }
 
 ffi::Error FanOutImpl(ffi::AnyBuffer events, ffi::AnyBuffer table, ffi::AnyBuffer weight,
                       ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out) {
-  return Run<Format::kFanOut>(events, table, table, weight, init, out);
+  (void)init;
+  return Run<Format::kFanOut>(events, table, table, weight, nullptr, nullptr, 1, out);
+}
+
+ffi::Error CsrRingImpl(ffi::AnyBuffer events, ffi::AnyBuffer indptr, ffi::AnyBuffer indices,
+                       ffi::AnyBuffer weight, ffi::AnyBuffer delays, ffi::AnyBuffer head,
+                       ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out,
+                       int64_t ring_length) {
+  (void)init;
+  return Run<Format::kCsr>(events, indptr, indices, weight, &delays, &head, ring_length, out);
+}
+
+ffi::Error FanOutRingImpl(ffi::AnyBuffer events, ffi::AnyBuffer table, ffi::AnyBuffer weight,
+                          ffi::AnyBuffer delays, ffi::AnyBuffer head, ffi::AnyBuffer init,
+                          ffi::Result<ffi::AnyBuffer> out, int64_t ring_length) {
+  (void)init;
+  return Run<Format::kFanOut>(events, table, table, weight, &delays, &head, ring_length, out);
 }
 
 // Just-in-time connectivity (dynax/ops/_jitconn.py): each active row is regenerated from
@@ -352,6 +432,29 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventFanOut, FanOutImpl,
                                   .Arg<ffi::AnyBuffer>()  // weight (..., n_pre * width) or (..., 1)
                                   .Arg<ffi::AnyBuffer>()  // init (..., n_post)
                                   .Ret<ffi::AnyBuffer>());
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventCsrRing, CsrRingImpl,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::AnyBuffer>()  // events (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // indptr (..., n_pre + 1)
+                                  .Arg<ffi::AnyBuffer>()  // indices (..., nnz)
+                                  .Arg<ffi::AnyBuffer>()  // weight (..., nnz) or (..., 1)
+                                  .Arg<ffi::AnyBuffer>()  // delays (..., nnz) int32
+                                  .Arg<ffi::AnyBuffer>()  // head (..., 1) int32
+                                  .Arg<ffi::AnyBuffer>()  // init (..., ring_length * n_post)
+                                  .Ret<ffi::AnyBuffer>()
+                                  .Attr<int64_t>("ring_length"));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventFanOutRing, FanOutRingImpl,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::AnyBuffer>()  // events (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // table (..., n_pre, width)
+                                  .Arg<ffi::AnyBuffer>()  // weight (..., n_pre * width) or (..., 1)
+                                  .Arg<ffi::AnyBuffer>()  // delays (..., n_pre * width) int32
+                                  .Arg<ffi::AnyBuffer>()  // head (..., 1) int32
+                                  .Arg<ffi::AnyBuffer>()  // init (..., ring_length * n_post)
+                                  .Ret<ffi::AnyBuffer>()
+                                  .Attr<int64_t>("ring_length"));
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventJit, JitImpl,
                               ffi::Ffi::Bind()
