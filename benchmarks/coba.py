@@ -8,10 +8,11 @@ excitatory rate, about 21 Hz when fan-in is 80 (a correctness check).
 
 Peers: when the virtual environments of benchmarks/README.md exist (`.venv-brian2`,
 `.venv-brainpy` at the repository root, or the interpreters named by DYNAX_BRIAN2_PYTHON
-and DYNAX_BRAINPY_PYTHON), each N also runs the same network in Brian2 (C++ standalone,
-then the Cython runtime with a cold and a warm cache) and BrainPy, each in a subprocess
-after dynax, and prints their rows and one row of ratios dynax / peer. `--no-peers`
-skips them; `--peers` fails when no peer environment is found. `--jit` uses just-in-time
+and DYNAX_BRAINPY_PYTHON), each N also runs the same network in Brian2 (C++ standalone
+on one thread, C++ standalone with OpenMP on every core this process may use, then the
+Cython runtime with a cold and a warm cache) and BrainPy, each in a subprocess after
+dynax, and prints their rows and one row of ratios dynax / peer. `--no-peers` skips
+them; `--peers` fails when no peer environment is found. `--jit` uses just-in-time
 connectivity (`dx.connect.JitProb`, never stored) instead of CSR. On a GPU, the row also
 has the device's peak memory (peak_device_GB).
 """
@@ -78,14 +79,16 @@ def bench(n: int, duration: float = 1000.0, dt: float = 0.1, connectivity: str =
 _ROOT = Path(__file__).resolve().parent.parent
 _PEER_DIR = Path(__file__).resolve().parent / "peers"
 # (environment variable, default interpreter, script, runs as (label, arguments)), in the
-# order they run after dynax.
+# order they run after dynax. Arguments are formatted with n (the size), cache (a fresh
+# directory per peer, shared by its runs) and cores (the CPUs this process may use).
 _PEERS = (
     (
         "DYNAX_BRIAN2_PYTHON",
         _ROOT / ".venv-brian2" / "bin" / "python",
         "brian2_coba.py",
         (
-            ("brian2-cpp", ["cpp_standalone", "{n}"]),
+            ("brian2-cpp", ["cpp_standalone", "{n}"]),  # 1 thread, no OpenMP
+            ("brian2-cpp-omp", ["cpp_standalone", "{n}", "--threads", "{cores}"]),
             ("brian2-cython-cold", ["runtime", "{n}", "--cache", "{cache}"]),
             ("brian2-cython-warm", ["runtime", "{n}", "--cache", "{cache}"]),
         ),
@@ -102,6 +105,14 @@ _PEERS = (
 def _peer_python(variable: str, default: Path) -> str | None:
     python = os.environ.get(variable) or str(default)
     return python if os.path.isfile(python) and os.access(python, os.X_OK) else None
+
+
+def _cores() -> int:
+    """The CPUs this process may run on (its affinity, else os.cpu_count())."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def available_peers() -> list[str]:
@@ -121,7 +132,7 @@ def run_peers(n: int, timeout: float | None = None) -> list[dict]:
             continue
         with tempfile.TemporaryDirectory(prefix="dynax_peer_") as cache:
             for label, args in runs:
-                args = [a.format(n=n, cache=cache) for a in args]
+                args = [a.format(n=n, cache=cache, cores=_cores()) for a in args]
                 command = [python, str(_PEER_DIR / script), *args]
                 try:
                     done = subprocess.run(

@@ -1,10 +1,12 @@
 """The COBA benchmark of `benchmarks/coba.py`, run in Brian2 (a peer, not a dynax dependency).
 
     .venv-brian2/bin/python benchmarks/peers/brian2_coba.py MODE [N ...] [--cache DIR]
+                                                            [--threads T]
 
 MODE is `cpp_standalone` (generated C++ compiled with g++ and run as a separate binary)
 or `runtime` (Brian's runtime mode with the Cython code-generation target). One JSON row
-per N, with the fields of `benchmarks/coba.py` plus "peer".
+per N, with the fields of `benchmarks/coba.py` plus "peer", "version", "threads" (the
+threads the simulation runs on) and, for cpp_standalone, "openmp_threads" (T).
 
 The network is the one of `dynax.networks.coba_network`: 80 % excitatory / 20 % inhibitory LIF
 neurons, tau_m 20 ms, E_l −60 mV, a constant 20 mV drive (v relaxes to −40 mV),
@@ -16,8 +18,10 @@ updated exactly for the step's conductances, as dynax's default "exp_euler"); Br
 default would pick forward Euler for these equations, since the g·v products rule out
 'exact'.
 
-Both modes run on one thread: the standalone device's default (no OpenMP,
-`devices.cpp_standalone.openmp_threads = 0`) and the runtime mode's only choice.
+`--threads T` (cpp_standalone only) sets `prefs.devices.cpp_standalone.openmp_threads = T`:
+T > 0 compiles with OpenMP and runs on T threads (Brian's best configuration on a
+multi-core CPU, T = the number of cores); T = 0, the default, is the device's default, one
+thread without OpenMP. The runtime mode always runs on one thread (its only choice).
 
 Timings:
 
@@ -139,7 +143,7 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
-def standalone(n, duration_ms=1000.0, seed=0):
+def standalone(n, duration_ms=1000.0, seed=0, threads=0):
     import brian2 as b2
 
     start = time.perf_counter()
@@ -148,6 +152,7 @@ def standalone(n, duration_ms=1000.0, seed=0):
     os.environ["DYNAX_PEER_RSS_FILE"] = rss_file
     b2.set_device("cpp_standalone", build_on_run=False, directory=directory)
     b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", _RUSAGE_WRAPPER, "./main"]
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads  # 0: no OpenMP, one thread
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(seed)
     net, spikes, n_exc = _network(b2, n)
@@ -169,7 +174,7 @@ def standalone(n, duration_ms=1000.0, seed=0):
         binary_rss = int(f.read()) / 1e6
     shutil.rmtree(directory, ignore_errors=True)
     return _row(
-        "brian2-cpp",
+        "brian2-cpp-omp" if threads else "brian2-cpp",
         n,
         python_build + (binary_wall - run),
         compile_,
@@ -178,7 +183,8 @@ def standalone(n, duration_ms=1000.0, seed=0):
         count / n_exc / (duration_ms / 1000.0),
         max(peak_rss_gb(), binary_rss),
         binary_rss_GB=round(binary_rss, 3),
-        threads=1,
+        threads=max(threads, 1),
+        openmp_threads=threads,
     )
 
 
@@ -219,21 +225,34 @@ def runtime(n, cache_dir, duration_ms=1000.0, seed=0):
 
 
 def main(argv):
+    usage = "usage: brian2_coba.py {cpp_standalone,runtime} [N ...] [--cache DIR] [--threads T]"
     if not argv or argv[0] not in ("cpp_standalone", "runtime"):
-        sys.exit("usage: brian2_coba.py {cpp_standalone,runtime} [N ...] [--cache DIR]")
+        sys.exit(usage)
     mode, args = argv[0], argv[1:]
-    cache_dir = None
-    if "--cache" in args:
-        i = args.index("--cache")
-        cache_dir = args[i + 1]
-        del args[i : i + 2]
+    options = {}
+    for option in ("--cache", "--threads"):
+        if option in args:
+            i = args.index(option)
+            if i + 1 >= len(args):
+                sys.exit(f"{option} needs a value; {usage}")
+            options[option] = args[i + 1]
+            del args[i : i + 2]
+    cache_dir = options.get("--cache")
+    try:
+        threads = int(options.get("--threads", 0))
+    except ValueError:
+        sys.exit(f"--threads takes an integer ≥ 0; {usage}")
+    if threads < 0:
+        sys.exit(f"--threads takes an integer ≥ 0; {usage}")
+    if threads and mode != "cpp_standalone":
+        sys.exit("--threads applies to cpp_standalone only (the runtime mode runs on one thread)")
     sizes = [int(a) for a in args] or [4000]
     if mode == "cpp_standalone" and len(sizes) > 1:
         # The standalone device builds one project per process.
         sys.exit("cpp_standalone takes one N per process")
     for n in sizes:
         if mode == "cpp_standalone":
-            row = standalone(n)
+            row = standalone(n, threads=threads)
         elif cache_dir is not None:
             row = runtime(n, cache_dir)
         else:
