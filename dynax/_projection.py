@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._checks import concrete, to_time
 from ._current import AffineCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
@@ -18,7 +19,6 @@ from .connect._delayed import RingDelayed
 from .connect._operator import event_columns
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
-from .inputs._checks import concrete, to_time
 from .ops import event_matvecs
 from .ops._kernels import XLA, AbstractKernel
 from .synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse

@@ -10,7 +10,6 @@ changes in place, so checking the same model again costs a dictionary lookup.
 """
 
 import functools
-import numbers
 import weakref
 from typing import Any
 
@@ -20,15 +19,8 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 
+from .._checks import check_size as check_size
 from ._connectivity import INT32_MAX, AbstractConnectivity, Invariant, Pointers, Within
-
-
-def check_size(n, name: str) -> int:
-    """`n` as an int, or a ValueError unless it is a positive int."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
-        raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
-    return int(n)
-
 
 # ---------------------------------------------------------------------------------------
 # Static conditions: shapes and dtypes (also known for arrays being traced)

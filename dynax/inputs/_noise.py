@@ -5,10 +5,10 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .._checks import ScalarOrN, check_param, check_size, to_float, to_size
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context
 from ._base import AbstractSource
-from ._checks import ScalarOrN, check_n, check_param, to_float, to_size
 
 
 class WienerState(eqx.Module):
@@ -40,7 +40,7 @@ class WienerProcess(AbstractSource):
         self.sigma = to_float(sigma, "sigma")
 
     def __check_init__(self):
-        check_n(self.n)
+        check_size(self.n)
         check_param(self.sigma, "sigma", nonnegative=True, n=self.n)
 
     def init(self, key: PRNGKeyArray | None = None) -> WienerState:
@@ -112,7 +112,7 @@ class OUProcess(AbstractSource):
         self.x0 = None if x0 is None else to_float(x0, "x0")
 
     def __check_init__(self):
-        check_n(self.n)
+        check_size(self.n)
         check_param(self.mean, "mean", n=self.n)
         check_param(self.sigma, "sigma", nonnegative=True, n=self.n)
         check_param(self.tau, "tau", positive=True, n=self.n)

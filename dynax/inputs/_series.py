@@ -3,9 +3,9 @@
 import equinox as eqx
 import numpy as np
 
+from .._checks import to_float
 from .._custom_types import Array, ArrayLike
 from .._system import check_dt
-from ._checks import to_float
 
 
 class TimeSeries(eqx.Module):

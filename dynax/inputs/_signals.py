@@ -17,10 +17,10 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_order, check_param, concrete, to_float, to_time, tolerance
 from .._custom_types import Array, ArrayLike, RealScalarLike
 from .._system import AbstractTimed, Context
 from ._base import AbstractSignal
-from ._checks import check_order, check_param, concrete, to_float, to_time, tolerance
 from ._grid import Grid, fixed_phase, phase_at, step_at
 
 

@@ -8,10 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import ScalarOrN, check_param, check_size, concrete, to_float, to_size, to_time
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import AbstractTimed, Context
 from ._base import AbstractSpikeSource
-from ._checks import ScalarOrN, check_n, check_param, concrete, to_float, to_size, to_time
 from ._grid import Grid, step_at
 
 
@@ -56,7 +56,7 @@ class PoissonGroup(AbstractSpikeSource, AbstractTimed):
         self.checked = None
 
     def __check_init__(self):
-        check_n(self.n)
+        check_size(self.n)
         if not callable(self.rate):
             check_param(self.rate, "rate", nonnegative=True, n=self.n)
 
@@ -148,7 +148,7 @@ class SpikeTimeGroup(AbstractSpikeSource, AbstractTimed):
         self.grid = None
 
     def __check_init__(self):
-        check_n(self.n)
+        check_size(self.n)
         if self.indices.ndim != 1 or self.times.ndim != 1:
             raise ValueError(
                 "indices and times must be one-dimensional, got shapes "

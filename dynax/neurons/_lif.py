@@ -3,13 +3,13 @@
 import equinox as eqx
 import jax.numpy as jnp
 
+from .._checks import check_below, check_size, param
 from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..integrate._names import resolve_method
 from ._base import AbstractNeuron, check_input
-from ._checks import check_below, param, size
 
 
 class LIFState(eqx.Module):
@@ -94,7 +94,7 @@ class LIF(AbstractNeuron):
         v_init: object = None,
         method: AbstractODEMethod | str = ExpEuler(),
     ):
-        self.n = n = size(n)
+        self.n = n = check_size(n)
         self.tau = param(tau, "tau", positive=True, n=n)
         self.v_rest = param(v_rest, "v_rest", n=n)
         self.v_reset = param(v_reset, "v_reset", n=n)

@@ -3,9 +3,9 @@
 import equinox as eqx
 import jax.numpy as jnp
 
+from .._checks import check_size, param
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context
-from ..neurons._checks import param, size
 from ._base import AbstractLinearSynapse
 
 
@@ -35,7 +35,7 @@ class Exponential(AbstractLinearSynapse):
     tau: Array
 
     def __init__(self, n: int, tau: ArrayLike = 5.0):
-        self.n = n = size(n)
+        self.n = n = check_size(n)
         self.tau = param(tau, "tau", positive=True, n=n)
 
     def init(self, key: PRNGKeyArray | None = None) -> ExponentialState:

@@ -5,9 +5,9 @@ import abc
 import equinox as eqx
 import jax.numpy as jnp
 
+from .._checks import param
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from ..neurons._checks import param
 
 
 class AbstractOutput(eqx.Module):

@@ -62,7 +62,7 @@ def test_wiener_needs_key():
 def test_wiener_errors():
     with pytest.raises(ValueError, match="sigma must be non-negative"):
         WienerProcess(3, -1.0)
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         WienerProcess(0)
     with pytest.raises(ValueError, match=r"sigma must be a scalar or have shape \(3,\)"):
         WienerProcess(3, jnp.ones(4))
@@ -155,7 +155,7 @@ def test_ou_errors():
         OUProcess(3, jnp.zeros(2), 1.0, 1.0)
     with pytest.raises(ValueError, match=r"x0 must be a scalar or have shape \(3,\)"):
         OUProcess(3, 0.0, 1.0, 1.0, x0=jnp.zeros((3, 1)))
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         OUProcess(2.5, 0.0, 1.0, 1.0)
     with pytest.raises(ValueError, match="OUProcess is random and needs a PRNG key"):
         ou = OUProcess(3, 0.0, 1.0, 1.0)

@@ -115,7 +115,7 @@ def test_poisson_errors():
         PoissonGroup(3, -1.0)
     with pytest.raises(ValueError, match=r"rate must be a scalar or have shape \(3,\)"):
         PoissonGroup(3, jnp.ones(4))
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         PoissonGroup(-1, 1.0)
     g = PoissonGroup(3, 1.0)
     with pytest.raises(ValueError, match="PoissonGroup is random and needs a PRNG key"):
@@ -193,5 +193,5 @@ def test_spike_times_errors():
         SpikeTimeGroup(3, [0], [float("nan")])
     with pytest.raises(ValueError, match="indices must be integers"):
         SpikeTimeGroup(3, [0.5], [1.0])
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         SpikeTimeGroup(0, [], [])
