@@ -98,13 +98,16 @@ class RingDelayed(AbstractConnectivity):
             and _native.supports(events, dtype)
             and (add_to is None or add_to.dtype == dtype)
         ):
-            # The kernels take the batch first. One column is reshaped, not transposed:
-            # XLA copied the whole ring for a transpose of (n, 1) (measured).
-            turn = (lambda x: x.reshape(x.shape[::-1])) if batch == 1 else jnp.transpose
-            init = jnp.zeros((batch, self.n_post), dtype) if add_to is None else turn(add_to)
-            out = self.native_add(turn(events), weight, init)
+            # The kernels take the batch first; one column goes as a vector: XLA copied
+            # the whole ring twice a step around the kernel for (1, n) (measured).
+            if batch == 1:
+                to, back = (lambda x: x.reshape(-1)), (lambda x: x.reshape(-1, 1))
+            else:
+                to = back = jnp.transpose
+            init = jnp.zeros((self.n_post, batch), dtype) if add_to is None else add_to
+            out = self.native_add(to(events), weight, to(init))
             if out is not None:
-                return turn(out)
+                return back(out)
         # Otherwise XLA, in chunks of active rows added into the ring in place:
         # O(active rows × fan-out).
         flat = weight.reshape(-1) if weight.ndim else None
