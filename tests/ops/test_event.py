@@ -137,6 +137,7 @@ def test_transpose_matmat_and_vmap(kind, csr, fan):
     np.testing.assert_allclose(sweep, [batch[2] @ dense, 2 * batch[2] @ dense], atol=1e-5)
 
 
+@pytest.mark.slow  # covered quickly by tests/connect/test_linear_algebra.py
 @pytest.mark.parametrize("kind", ["csr", "fan"])
 def test_gradients_match_dense(x64, kind, csr, fan):
     conn, weight, (matvec, _) = setup(kind, csr, fan)

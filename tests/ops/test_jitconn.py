@@ -96,6 +96,7 @@ def test_many_row_blocks_and_seed_vmap(monkeypatch):
     assert not np.allclose(out[0], out[1])
 
 
+@pytest.mark.slow  # covered quickly by tests/connect/test_linear_algebra.py
 @pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
 def test_gradients_match_dense(x64, dist):
     params = tuple(jnp.asarray(p) for p in PARAMS[dist])

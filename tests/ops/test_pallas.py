@@ -49,6 +49,7 @@ def test_csr_and_fan_out(csr, kind, per_synapse):
         (dx.ops.event_mv_prob_normal, (1.0, 0.3)),
     ],
 )
+@pytest.mark.slow  # covered quickly by tests/connect/test_linear_algebra.py
 def test_jit_connectivity(op, params):
     for kind in ("bool", "float"):
         got, want = both(op, events(kind), *params, 0.1, 5, shape=(N_PRE, N_POST))

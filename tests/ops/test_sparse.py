@@ -13,6 +13,7 @@ def conn():
     return dx.connect.FixedProb(0.1)(120, 80, jax.random.key(0))
 
 
+@pytest.mark.slow  # covered quickly by tests/connect/test_linear_algebra.py
 def test_csr_and_coo_match_dense(x64, conn):
     weight = jax.random.normal(jax.random.key(1), (conn.nnz,))
     dense = np.asarray(conn.todense(weight))
@@ -45,6 +46,7 @@ def test_csr_and_coo_match_dense(x64, conn):
     assert dup[1] == pytest.approx(4.0 * float(x[0, 0]))
 
 
+@pytest.mark.slow  # covered quickly by tests/connect/test_linear_algebra.py
 def test_gradients_and_vmap(x64, conn):
     weight = jax.random.normal(jax.random.key(1), (conn.nnz,))
     x = jax.random.normal(jax.random.key(2), (120,))
