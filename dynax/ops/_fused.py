@@ -57,27 +57,41 @@ def event_matvecs(
         if len(given) != len(pairs):
             raise ValueError(f"{name} has {len(given)} entries for {len(pairs)} pairs.")
     kernels = tuple(conn.resolve(kernel) for conn, _ in pairs)
-    # The distinct event vectors (by identity: a population's spikes, passed once per
-    # projection leaving it) and which one each pair reads.
-    index: dict[int, int] = {}
-    sources = tuple(index.setdefault(id(e), len(index)) for e in per_pair)
-    distinct = list({id(e): e for e in per_pair}.values())
     dtype = jnp.result_type(float)
-    # Boolean spikes only: float events (surrogate gradients) need the derivative with
-    # respect to the events, which the separate operators give.
-    fusable = all(e.ndim == 1 and e.dtype == jnp.bool_ for e in distinct) and (
-        (all(isinstance(k, Native) for k in kernels) and dtype == jnp.float32)
-        or (
-            len(set(kernels)) == 1
-            and isinstance(kernels[0], Pallas)
-            and all(c.pallas_target(w) is not None for c, w in pairs)
+    # Fused: boolean spikes `(n_pre,)` over a format with compiled kernels of the kernel
+    # chosen (float events, for surrogate gradients, need the derivative with respect to
+    # the events, which the separate operators give). The others run separately.
+    fused = [
+        k
+        for k, (e, (c, w), kern) in enumerate(zip(per_pair, pairs, kernels))
+        if e.ndim == 1
+        and e.dtype == jnp.bool_
+        and (
+            (isinstance(kern, Native) and dtype == jnp.float32)
+            or (isinstance(kern, Pallas) and c.pallas_target(w) is not None)
         )
-    )
-    if fusable:
-        inits = [jnp.zeros(c.n_post, dtype) if a is None else a for (c, _), a in zip(pairs, add_to)]
-        return list(_together(kernels, sources, tuple(pairs), tuple(distinct), inits))
-    outs = [c.event_matvec(e, w, kernel=k) for e, (c, w), k in zip(per_pair, pairs, kernels)]
-    return [out if a is None else a + out for out, a in zip(outs, add_to)]
+    ]
+    if len({type(kernels[k]) for k in fused}) > 1:
+        fused = []  # one kind per launch (a device has one of them)
+    out: list[Array | None] = [None] * len(pairs)
+    if fused:
+        # The distinct event vectors (by identity: a population's spikes, passed once
+        # per projection leaving it) and which one each pair reads.
+        index: dict[int, int] = {}
+        sources = tuple(index.setdefault(id(per_pair[k]), len(index)) for k in fused)
+        distinct = tuple({id(per_pair[k]): per_pair[k] for k in fused}.values())
+        inits = [
+            jnp.zeros(pairs[k][0].n_post, dtype) if add_to[k] is None else add_to[k] for k in fused
+        ]
+        group = tuple(pairs[k] for k in fused)
+        sums = _together(tuple(kernels[k] for k in fused), sources, group, distinct, inits)
+        for k, total in zip(fused, sums):
+            out[k] = total
+    for k, (e, (c, w), kern, a) in enumerate(zip(per_pair, pairs, kernels, add_to)):
+        if out[k] is None:
+            y = c.event_matvec(e, w, kernel=kern)
+            out[k] = y if a is None else a + y
+    return cast(list[Array], out)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
