@@ -77,11 +77,12 @@ _HI = 11  # mantissa bits of u that index the tables (2^11 entries each); 12 bit
 
 @functools.cache
 def _log_table() -> np.ndarray:
-    r"""int32 `(3 · 2^11,)`: for the top 11 mantissa bits `hi` of $x = 1 + f \in [1, 2)$,
-    $\log_2(1 + hi / 2^{11})$ in units of $2^{-26}$, then the coefficients of the first-
-    and second-order terms of $\log_2(1 + z)$, $z = lo / (2^{23} + hi \, 2^{12})$ for the
-    12 bits `lo` below (see `_neg_log2`). Decimal arithmetic (correctly rounded `ln`), so
-    every host computes the same integers."""
+    r"""int32 `(4 · 2^11,)`: for the top 11 mantissa bits `hi` of $x = 1 + f \in [1, 2)$,
+    at `4 hi`, `4 hi + 1`, `4 hi + 2`: $\log_2(1 + hi / 2^{11})$ in units of $2^{-26}$, then
+    the coefficients of the first- and second-order terms of $\log_2(1 + z)$, $z = lo /
+    (2^{23} + hi \, 2^{12})$ for the 12 bits `lo` below (see `_neg_log2`), and a 0 (the
+    three of a draw share a cache line: one line per draw on a GPU, not three). Decimal
+    arithmetic (correctly rounded `ln`), so every host computes the same integers."""
     with localcontext() as ctx:
         ctx.prec = 40
         ln2 = Decimal(2).ln()
@@ -92,8 +93,9 @@ def _log_table() -> np.ndarray:
             log.append(x.ln() / ln2 * (1 << _FRAC))
             first.append((1 << (_FRAC + 16)) / (den * ln2))  # < 2^20: lo · first < 2^32
             second.append((1 << (_FRAC + 12 + 27)) / (2 * ln2 * den * den))  # < 2^19
-        table = [int(v.to_integral_value()) for v in log + first + second]
-    return np.asarray(table, np.int32)
+        rows = zip(log, first, second)
+        table = [[int(v.to_integral_value()) for v in row] + [0] for row in rows]
+    return np.asarray(table, np.int32).reshape(-1)
 
 
 def _neg_log2(bits: Array, lookup) -> Array:
@@ -112,7 +114,7 @@ def _neg_log2(bits: Array, lookup) -> Array:
     exponent = (f >> 23).astype(jnp.int32) - 127
     hi = ((f >> 12) & np.uint32(0x7FF)).astype(jnp.int32)
     lo = f & np.uint32(0xFFF)
-    log, first, second = (lookup(hi + j * (1 << _HI)) for j in range(3))
+    log, first, second = (lookup(4 * hi + j) for j in range(3))
     linear = (lo * first.astype(jnp.uint32)) >> 16
     square = (((lo * lo) >> 12) * second.astype(jnp.uint32)) >> 27
     log2m = log + linear.astype(jnp.int32) - square.astype(jnp.int32)

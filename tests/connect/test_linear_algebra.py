@@ -59,7 +59,7 @@ def weight_kinds(name: str) -> tuple[str, ...]:
 
 @functools.cache
 def native() -> bool:
-    return _native.available()
+    return jax.default_backend() == "cpu" and _native.available()
 
 
 def kernels(name: str) -> list[str]:
