@@ -5,11 +5,12 @@ alpha < 1 gives the membrane a power-law memory of its own past (Teka, Marinov &
 Santamaria 2014 found such memory behind the spike-frequency adaptation of cortical
 neurons). This script drives three regular-spiking Izhikevich neurons with the same
 step current, one per order alpha = 1.0, 0.9 and 0.7 (one run: alpha is a per-neuron
-array), integrated with `dx.integrate.fdeint(..., method="caputo_l1")` and a memory as
-long as the run. At alpha = 1 the model is the ordinary Izhikevich neuron (explicit
-Euler, regular spiking); at alpha = 0.9 the inter-spike intervals keep lengthening
-over ten spikes (slow spike-frequency adaptation) and at alpha = 0.7 the neuron fires
-in bursts, as Teka et al. (2018) report. The reset after a spike keeps the memory:
+array), integrated with `dx.integrate.fdeint(..., method=dx.integrate.CaputoL1(L))`
+(the L1 scheme) and a memory of L steps, as long as the run. At alpha = 1 the model is
+the ordinary Izhikevich neuron (explicit Euler, regular spiking); at alpha = 0.9 the
+inter-spike intervals keep lengthening over ten spikes (slow spike-frequency
+adaptation) and at alpha = 0.7 the neuron fires in bursts, as Teka et al. (2018)
+report. The reset after a spike keeps the memory:
 `stepper.reset` replaces the newest value, so the jump v -> c, u -> u + d becomes part
 of the remembered trajectory (the Caputo derivative sees v as it was). The script
 prints spike counts and inter-spike intervals and writes v(t) to
@@ -59,9 +60,8 @@ class FractionalIzhikevich(dx.DynamicalSystem):
         return {"v": 0.04 * v**2 + 5 * v + 140 - u + current, "u": self.a * (self.b * v - u)}
 
     def stepper(self):
-        return dx.integrate.fdeint(
-            self.vector_field, self.alpha, method="caputo_l1", num_memory=self.num_memory
-        )
+        method = dx.integrate.CaputoL1(num_memory=self.num_memory)
+        return dx.integrate.fdeint(self.vector_field, self.alpha, method=method)
 
     def init(self, key=None):
         v = jnp.full(self.n, self.c)

@@ -1,8 +1,9 @@
 """Numerical integrators: ODE, SDE, fractional and delay differential equations.
 
-Methods are objects (`RK4()`, `ExpEuler()`, `EulerMaruyama()`, `Diffrax(solver)`) of
-one family, [`dynax.integrate.AbstractMethod`][]; a name such as `"rk4"` is a shorthand
-for one of them ([`dynax.integrate.METHODS`][]) and means the same method everywhere.
+Methods are objects (`RK4()`, `ExpEuler()`, `EulerMaruyama()`, `Diffrax(solver)`,
+`CaputoL1()`) of one family, [`dynax.integrate.AbstractMethod`][]; a name such as
+`"rk4"` is a shorthand for one of them ([`dynax.integrate.METHODS`][]) and means the
+same method everywhere.
 `odeint`, `sdeint`, `ddeint` and `fdeint` bind a method to an equation and return a
 pure *stepper* ([`dynax.integrate.AbstractStepper`][]): `stepper.init(y0) -> state`,
 `stepper(state, t, dt, args, key) -> state`, any history or memory inside the state, so
@@ -10,9 +11,17 @@ it can be called inside a model's `step` (one network time step) as well as on i
 """
 
 from ._dde import DDEStepper as DDEStepper, ddeint as ddeint
-from ._fde import FDEState as FDEState, FDEStepper as FDEStepper, fdeint as fdeint
+from ._fde import (
+    CaputoEuler as CaputoEuler,
+    CaputoL1 as CaputoL1,
+    FDEState as FDEState,
+    FDEStepper as FDEStepper,
+    GrunwaldLetnikov as GrunwaldLetnikov,
+    fdeint as fdeint,
+)
 from ._history import INTERPOLATIONS as INTERPOLATIONS, History as History
 from ._method import (
+    AbstractFDEMethod as AbstractFDEMethod,
     AbstractMethod as AbstractMethod,
     AbstractODEMethod as AbstractODEMethod,
     AbstractSDEMethod as AbstractSDEMethod,

@@ -1,9 +1,10 @@
 """The families of integration methods and the one base of the steppers built from them.
 
 A *method* is a small immutable object (`RK4()`, `ExpEuler()`, `EulerMaruyama()`,
-`Diffrax(diffrax.Tsit5())`) that says how one step is taken; a *stepper* binds a method
-to an equation (`odeint(f, method=RK4())`) and carries whatever the method needs between
-steps (a delay history, a fractional memory) in its state.
+`Diffrax(diffrax.Tsit5())`, `CaputoL1(num_memory=500)`) that says how one step is taken;
+a *stepper* binds a method to an equation (`odeint(f, method=RK4())`) and carries
+whatever the method needs between steps (a delay history, a fractional memory) in its
+state.
 """
 
 import abc
@@ -17,7 +18,8 @@ from .._custom_types import Array, PRNGKeyArray, PyTree, RealScalarLike
 class AbstractMethod(eqx.Module):
     """The family of integration methods: the objects passed as `method=` to
     [`dynax.integrate.odeint`][], [`dynax.integrate.sdeint`][],
-    [`dynax.integrate.ddeint`][] and [`dynax.integrate.solve`][] (and held by models,
+    [`dynax.integrate.ddeint`][], [`dynax.integrate.fdeint`][] and
+    [`dynax.integrate.solve`][] (and held by models,
     e.g. `dx.neurons.LIF(method=dx.integrate.RK4())`).
 
     A name such as `"rk4"` is only a shorthand for one of these objects: see
@@ -79,6 +81,31 @@ class AbstractSDEMethod(AbstractMethod):
     @abc.abstractmethod
     def solves(self, sde_type: str) -> bool:
         """Whether the method converges for `sde_type` (`"ito"` or `"stratonovich"`)."""
+        raise NotImplementedError
+
+
+class AbstractFDEMethod(AbstractMethod):
+    r"""A method for the Caputo fractional ODE $D^\alpha y = f(t, y, \text{args})$,
+    $0 < \alpha \le 1$, with a bounded memory of `num_memory` steps:
+    [`dynax.integrate.CaputoEuler`][], [`dynax.integrate.CaputoL1`][],
+    [`dynax.integrate.GrunwaldLetnikov`][]. [`dynax.integrate.FDEStepper`][] calls
+    `fde_step` and `fde_reset`; the memory lives in its
+    [`dynax.integrate.FDEState`][], one array of shape `(num_memory, *leaf.shape)` per
+    leaf of $y$, newest entry first, and what it holds is up to the method.
+    """
+
+    num_memory: eqx.AbstractVar[int]
+
+    @abc.abstractmethod
+    def fde_step(self, f, alpha: Array, state, t: RealScalarLike, dt: RealScalarLike, args):
+        r"""The `FDEState` at `t + dt` (ms) from `state` at `t`, for $D^\alpha y = f$."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def fde_reset(self, state, y: PyTree[Array], y0: PyTree[Array], first: Array):
+        """The memory of `state` after its newest value is replaced by `y` (already cast
+        to the dtypes of `state.y`); `y0` is the new initial value and `first` whether
+        no step has been taken yet."""
         raise NotImplementedError
 
 

@@ -5,7 +5,8 @@ from typing import Any
 
 import diffrax
 
-from ._method import AbstractMethod, AbstractODEMethod, AbstractSDEMethod
+from ._fde import CaputoEuler, CaputoL1, GrunwaldLetnikov
+from ._method import AbstractFDEMethod, AbstractMethod, AbstractODEMethod, AbstractSDEMethod
 from ._ode import (
     RK3,
     RK4,
@@ -46,19 +47,30 @@ METHODS = types.MappingProxyType(
         "euler_heun": EulerHeun(),
         "milstein": Milstein(),
         "milstein_grad_free": DerivativeFreeMilstein(),
+        "caputo_euler": CaputoEuler(),
+        "caputo_l1": CaputoL1(),
+        "gl_short_memory": GrunwaldLetnikov(),
     }
 )
 """Every method name and the one method object it stands for, in every function that
 takes a `method=` ([`dynax.integrate.odeint`][], [`dynax.integrate.sdeint`][],
-[`dynax.integrate.ddeint`][], [`dynax.integrate.solve`][], `dx.neurons.LIF`): `"euler"`
-is `Euler()` everywhere, and a function that cannot use that method (`sdeint("euler")`)
-raises instead of reading the name differently."""
+[`dynax.integrate.ddeint`][], [`dynax.integrate.fdeint`][], [`dynax.integrate.solve`][],
+`dx.neurons.LIF`): `"euler"` is `Euler()` everywhere, and a function that cannot use
+that method (`sdeint("euler")`, `fdeint("rk4")`) raises instead of reading the name
+differently. The fractional names stand for the methods with their default memory of
+1000 steps (`"caputo_l1"` is `CaputoL1()`); `fdeint(..., num_memory=L)` sets another."""
 
-_KIND: dict[type, str] = {AbstractODEMethod: "ODE ", AbstractSDEMethod: "SDE "}
+_KIND: dict[type, str] = {
+    AbstractODEMethod: "ODE ",
+    AbstractSDEMethod: "SDE ",
+    AbstractFDEMethod: "FDE ",
+}
 _FAMILY_NAMES: dict[type, str] = {
     AbstractODEMethod: "an ODE method",
     AbstractSDEMethod: "an SDE method",
+    AbstractFDEMethod: "a fractional (FDE) method",
 }
+_OBJECTS: dict[type, str] = {AbstractFDEMethod: "(dx.integrate.CaputoL1(), ...)"}
 
 
 def valid_names(family: type) -> list[str]:
@@ -82,8 +94,8 @@ def resolve_method(method, family: type, where: str) -> Any:
         if method not in METHODS:
             raise ValueError(
                 f"unknown {_KIND.get(family, '')}method {method!r} for {where}; valid names "
-                f"are {valid}, or "
-                f"pass a method object (dx.integrate.RK4(), ...) or a Diffrax solver."
+                f"are {valid}, or pass a method object "
+                f"{_OBJECTS.get(family, '(dx.integrate.RK4(), ...) or a Diffrax solver')}."
             )
         resolved = METHODS[method]
     elif isinstance(method, diffrax.AbstractSolver):

@@ -10,6 +10,11 @@ from scipy.special import erfcx, gamma
 import dynax as dx
 
 METHODS = ("caputo_euler", "caputo_l1", "gl_short_memory")
+OBJECTS = {
+    "caputo_euler": dx.integrate.CaputoEuler,
+    "caputo_l1": dx.integrate.CaputoL1,
+    "gl_short_memory": dx.integrate.GrunwaldLetnikov,
+}
 
 
 def mittag_leffler(alpha, z, n_terms=200):
@@ -158,7 +163,7 @@ def test_per_element_alpha_matches_scalar_runs(x64):
     dt, n = 0.05, 40
 
     def run(alpha):
-        stepper = dx.integrate.fdeint(relaxation, alpha, method="caputo_l1", num_memory=n)
+        stepper = dx.integrate.fdeint(relaxation, alpha, method=dx.integrate.CaputoL1(n))
         return advance(stepper, stepper.init(jnp.ones(2)), 0.0, dt, n, 1.0).y
 
     both = run(alphas)
@@ -258,3 +263,64 @@ def test_validation():
     with pytest.raises(ValueError, match="broadcast"):
         bad = dx.integrate.fdeint(relaxation, jnp.full((2, 3), 0.5), num_memory=4)
         eqx.filter_eval_shape(bad, bad.init(jnp.ones(3)), 0.0, 0.1, 1.0)
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_a_name_is_its_method_object(name):
+    method = OBJECTS[name]()
+    assert dx.integrate.METHODS[name] == method
+    assert type(dx.integrate.METHODS[name]) is type(method)
+    assert method.num_memory == 1000 and method.order() == 1.0
+    assert isinstance(method, dx.integrate.AbstractFDEMethod)
+    assert dx.integrate.fdeint(relaxation, 0.5, method=name).method == method
+    # num_memory with a name sets the object's memory; equal objects, equal steppers.
+    stepper = dx.integrate.fdeint(relaxation, 0.5, method=name, num_memory=7)
+    assert stepper.method == OBJECTS[name](num_memory=7)
+    assert stepper.method != method
+    assert dx.integrate.fdeint(relaxation, 0.5).method == dx.integrate.CaputoL1()
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_an_object_and_its_name_give_identical_results(name):
+    # float32, a pytree, a per-element alpha, a memory shorter than the run and a reset.
+    y0 = {"v": jnp.array([0.3, -1.2, 2.0]), "w": jnp.array([1.0, 0.5, -0.3])}
+    alpha = jnp.array([0.4, 0.8, 1.0])
+
+    def run(stepper):
+        state = advance(stepper, stepper.init(y0), 0.0, 0.05, 12, 0.7)
+        state = stepper.reset(state, {"v": -state.y["v"], "w": state.y["w"]})
+        return advance(stepper, state, 0.6, 0.05, 12, 0.7)
+
+    by_name = run(dx.integrate.fdeint(forced, alpha, method=name, num_memory=5))
+    by_object = run(dx.integrate.fdeint(forced, alpha, method=OBJECTS[name](num_memory=5)))
+    built = run(dx.integrate.FDEStepper(forced, alpha, OBJECTS[name](num_memory=5)))
+    for other in (by_object, built):
+        for a, b in zip(jax.tree.leaves(by_name), jax.tree.leaves(other), strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+
+
+def test_bad_methods_and_memories_are_refused_with_the_choices():
+    choices = "caputo_euler, caputo_l1, gl_short_memory"
+    with pytest.raises(ValueError, match=f"unknown FDE method 'adams'.*{choices}.*CaputoL1"):
+        dx.integrate.fdeint(relaxation, 0.5, method="adams")
+    # A name of another family means the same method everywhere: fdeint refuses it.
+    for ode_only in ("rk4", "euler", "exp_euler", "euler_maruyama"):
+        with pytest.raises(ValueError, match=f"not a fractional.*{choices}"):
+            dx.integrate.fdeint(relaxation, 0.5, method=ode_only)
+    with pytest.raises(ValueError, match=f"RK4.*not a fractional.*{choices}"):
+        dx.integrate.fdeint(relaxation, 0.5, method=dx.integrate.RK4())
+    with pytest.raises(ValueError, match="not an ODE method"):
+        dx.integrate.odeint(relaxation, method="caputo_l1")
+    with pytest.raises(ValueError, match="not an SDE method"):
+        dx.integrate.sdeint(relaxation, relaxation, "gl_short_memory")
+    # The memory belongs to the object: given twice, it is refused rather than guessed.
+    with pytest.raises(ValueError, match=r"num_memory.*CaputoL1\(num_memory=5\)"):
+        dx.integrate.fdeint(relaxation, 0.5, method=dx.integrate.CaputoL1(), num_memory=5)
+    with pytest.raises(ValueError, match="fractional method"):
+        dx.integrate.FDEStepper(relaxation, 0.5, "caputo_l1")  # type: ignore[arg-type]
+    for cls in OBJECTS.values():
+        for bad in (0, -3, 2.5, True, None):
+            with pytest.raises(ValueError, match=f"num_memory={bad!r}"):
+                cls(num_memory=bad)
+        assert cls(num_memory=np.int64(4)) == cls(4)

@@ -23,6 +23,9 @@ EXPECTED = {
     "euler_heun": dx.integrate.EulerHeun(),
     "milstein": dx.integrate.Milstein(),
     "milstein_grad_free": dx.integrate.DerivativeFreeMilstein(),
+    "caputo_euler": dx.integrate.CaputoEuler(),
+    "caputo_l1": dx.integrate.CaputoL1(),
+    "gl_short_memory": dx.integrate.GrunwaldLetnikov(),
 }
 
 
