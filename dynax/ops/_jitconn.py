@@ -14,7 +14,7 @@ The same seed gives the same connections on every backend (XLA on CPU or GPU, th
 kernels, the compiled CPU kernel): a transcendental `log` differs in its last bit between
 them, and a floor of it would then move a column now and then. The skip is computed
 instead from an integer logarithm (`_neg_log2`: $-\log_2 u$ in units of $2^{-26}$ from
-table look-ups and integer arithmetic, within $3 \cdot 2^{-26}$ of the exact value), then
+table look-ups and integer arithmetic, within $2.25 \cdot 2^{-26}$ of the exact value), then
 one float32 conversion and one product, which IEEE arithmetic rounds alike everywhere
 (no fused multiply–add can form: nothing is added to the product). The tables are
 computed in decimal arithmetic (`decimal`'s correctly rounded `ln`), the same on every
@@ -72,30 +72,27 @@ def _bits(seed: Array, stream: int, rows: Array, n_draws: int) -> Array:
 
 
 _FRAC = 26  # fraction bits of the fixed-point -log2 u: 24 * 2^26 < 2^31
-_HI = 11  # mantissa bits of u that index the tables (2^11 entries each); 12 bits remain
+_HI = 13  # mantissa bits of u that index the table (2^13 rows); 10 bits remain
 
 
 @functools.cache
 def _log_table() -> np.ndarray:
-    r"""int32 `(4 · 2^11,)`: for the top 11 mantissa bits `hi` of $x = 1 + f \in [1, 2)$,
-    at `4 hi`, `4 hi + 1`, `4 hi + 2`: $\log_2(1 + hi / 2^{11})$ in units of $2^{-26}$, then
-    the coefficients of the first- and second-order terms of $\log_2(1 + z)$, $z = lo /
-    (2^{23} + hi \, 2^{12})$ for the 12 bits `lo` below (see `_neg_log2`), and a 0 (the
-    three of a draw share a cache line: one line per draw on a GPU, not three). Decimal
-    arithmetic (correctly rounded `ln`), so every host computes the same integers."""
+    r"""int32 `(2 · 2^13,)`: for the top 13 mantissa bits `hi` of $x = 1 + f \in [1, 2)$,
+    at `2 hi`: $\log_2(1 + hi / 2^{13})$ in units of $2^{-26}$; at `2 hi + 1`: the
+    coefficient of the first-order term of $\log_2(1 + z)$, $z = lo / (2^{23} + hi \,
+    2^{10})$ for the 10 bits `lo` below (see `_neg_log2`). The two entries of a draw are
+    neighbours (one cache line on a GPU). Decimal arithmetic (correctly rounded `ln`), so
+    every host computes the same integers."""
     with localcontext() as ctx:
         ctx.prec = 40
         ln2 = Decimal(2).ln()
-        log, first, second = [], [], []
+        table = []
         for hi in range(1 << _HI):
             x = 1 + Decimal(hi) / (1 << _HI)
-            den = Decimal((1 << 23) + (hi << 12))
-            log.append(x.ln() / ln2 * (1 << _FRAC))
-            first.append((1 << (_FRAC + 16)) / (den * ln2))  # < 2^20: lo · first < 2^32
-            second.append((1 << (_FRAC + 12 + 27)) / (2 * ln2 * den * den))  # < 2^19
-        rows = zip(log, first, second)
-        table = [[int(v.to_integral_value()) for v in row] + [0] for row in rows]
-    return np.asarray(table, np.int32).reshape(-1)
+            den = Decimal((1 << 23) + (hi << (23 - _HI)))
+            table.append(x.ln() / ln2 * (1 << _FRAC))
+            table.append((1 << (_FRAC + 16)) / (den * ln2))  # < 2^20: lo · first < 2^30
+    return np.asarray([int(v.to_integral_value()) for v in table], np.int32)
 
 
 def _neg_log2(bits: Array, lookup) -> Array:
@@ -104,20 +101,20 @@ def _neg_log2(bits: Array, lookup) -> Array:
     `_log_table`), so that every backend computes the same bits.
 
     $m = 2^{24} u$ is an integer in $[1, 2^{24}]$: its float32 is exact, whose exponent
-    $e$ and 23 mantissa bits (`hi`: the top 11, `lo`: 12) give $\log_2 m = e + \log_2(1 +
-    hi / 2^{11}) + \log_2(1 + z)$, $z = lo / (2^{23} + hi \, 2^{12}) < 2^{-11}$, with
-    $\log_2(1 + z) \approx (z - z^2 / 2) / \ln 2$: the cubic term is below $2^{-33} / (3
-    \ln 2) < 0.004$ units, the table's rounding and the two shifts add at most 2.5 units,
-    so the result is within 3 units ($4.5 \cdot 10^{-8}$) of $-\log_2 u$."""
+    $e$ and 23 mantissa bits (`hi`: the top 13, `lo`: 10) give $\log_2 m = e + \log_2(1 +
+    hi / 2^{13}) + \log_2(1 + z)$, $z = lo / (2^{23} + hi \, 2^{10}) < 2^{-13}$, with
+    $\log_2(1 + z) \approx z / \ln 2$: the quadratic term is below $2^{-27} / \ln 2 < 0.75$
+    units, the table's rounding and the shift add at most 1.5, so the result is within
+    2.25 units ($3.4 \cdot 10^{-8}$) of $-\log_2 u$. Two table entries per draw (a
+    second-order term would need a third)."""
     m = (bits >> 8) + np.uint32(1)
     f = jax.lax.bitcast_convert_type(m.astype(jnp.float32), jnp.uint32)
     exponent = (f >> 23).astype(jnp.int32) - 127
-    hi = ((f >> 12) & np.uint32(0x7FF)).astype(jnp.int32)
-    lo = f & np.uint32(0xFFF)
-    log, first, second = (lookup(4 * hi + j) for j in range(3))
+    hi = ((f >> (23 - _HI)) & np.uint32((1 << _HI) - 1)).astype(jnp.int32)
+    lo = f & np.uint32((1 << (23 - _HI)) - 1)
+    log, first = lookup(2 * hi), lookup(2 * hi + 1)
     linear = (lo * first.astype(jnp.uint32)) >> 16
-    square = (((lo * lo) >> 12) * second.astype(jnp.uint32)) >> 27
-    log2m = log + linear.astype(jnp.int32) - square.astype(jnp.int32)
+    log2m = log + linear.astype(jnp.int32)
     return jnp.maximum(((24 - exponent) << _FRAC) - log2m, 0)
 
 

@@ -275,7 +275,7 @@ ffi::Error FanOutRingImpl(ffi::AnyBuffer events, ffi::AnyBuffer table, ffi::AnyB
 // -ffp-contract=off), while "normal" weights (logf, cosf, sqrtf) may differ in the last
 // bit from XLA's.
 constexpr uint32_t kGolden = 0x9E3779B9u, kRow = 0x85EBCA77u, kStream = 0xC2B2AE3Du;
-constexpr int kFrac = 26, kHi = 11;
+constexpr int kFrac = 26, kHi = 13;
 
 inline uint32_t fmix(uint32_t h) {
   h ^= h >> 16;
@@ -292,13 +292,10 @@ inline int32_t neg_log2(uint32_t bits, const int32_t* table) {
   uint32_t f;
   std::memcpy(&f, &mf, 4);
   const int32_t exponent = static_cast<int32_t>(f >> 23) - 127;
-  const int32_t hi = static_cast<int32_t>((f >> 12) & 0x7FFu);
-  const uint32_t lo = f & 0xFFFu;
-  const uint32_t linear = (lo * static_cast<uint32_t>(table[4 * hi + 1])) >> 16;
-  const uint32_t square =
-      (((lo * lo) >> 12) * static_cast<uint32_t>(table[4 * hi + 2])) >> 27;
-  const int32_t log2m =
-      table[4 * hi] + static_cast<int32_t>(linear) - static_cast<int32_t>(square);
+  const int32_t hi = static_cast<int32_t>((f >> 10) & 0x1FFFu);
+  const uint32_t lo = f & 0x3FFu;
+  const uint32_t linear = (lo * static_cast<uint32_t>(table[2 * hi + 1])) >> 16;
+  const int32_t log2m = table[2 * hi] + static_cast<int32_t>(linear);
   return std::max(((24 - exponent) << kFrac) - log2m, 0);
 }
 
@@ -384,7 +381,7 @@ ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
   if (a.element_type() != ffi::F32 || b.element_type() != ffi::F32 ||
       out->element_type() != ffi::F32)
     return ffi::Error::InvalidArgument("a, b and init must be float32");
-  if (last(table) != 4 << kHi || lead(table, 1) != 1)
+  if (last(table) != 2 << kHi || lead(table, 1) != 1)
     return ffi::Error::InvalidArgument("the table must have 3 * 2^11 entries");
   if (last(seed) != 1 || last(a) != 1 || last(b) != 1)
     return ffi::Error::InvalidArgument("seed, a and b must be scalars");
