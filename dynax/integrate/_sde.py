@@ -155,6 +155,13 @@ class DerivativeFreeMilstein(AbstractSDEMethod):
         return _milstein(terms, y, t, dt, args, dW, along, f0, g0)
 
 
+def _minimal_levy_area(solver) -> type:
+    """The Brownian increment type `solver` needs. Diffrax declares `minimal_levy_area`
+    only on its stochastic Runge–Kutta solvers, not on `AbstractSolver`: the others take
+    a plain increment."""
+    return getattr(solver, "minimal_levy_area", diffrax.BrownianIncrement)
+
+
 def diffrax_sde_step(solver, terms, y, t, dt, args, dW):
     """One `solver.step` of a Diffrax SDE solver over $[t, t + dt]$ for the increment `dW`."""
     # Diffrax's control terms need arrays: solve for the flattened state.
@@ -168,11 +175,15 @@ def diffrax_sde_step(solver, terms, y, t, dt, args, dW):
         flat_g = flat if terms.noise == "scalar" else lambda G: G
         diffusion = lambda t, z, a: flat_g(terms.g(t, unravel(z), a))
     if isinstance(dW, diffrax.AbstractBrownianIncrement):
-        areas = {k: flat_noise(getattr(dW, k)) for k in ("W", "H", "K") if hasattr(dW, k)}
+        areas = {"W": flat_noise(dW.W)}
+        if isinstance(dW, diffrax.AbstractSpaceTimeLevyArea):
+            areas["H"] = flat_noise(dW.H)
+        if isinstance(dW, diffrax.AbstractSpaceTimeTimeLevyArea):
+            areas["K"] = flat_noise(dW.K)
         inc = type(dW)(dt=dt, **areas)
     else:
         inc = diffrax.BrownianIncrement(dt=dt, W=flat_noise(dW))
-    levy = getattr(solver, "minimal_levy_area", diffrax.BrownianIncrement)
+    levy = _minimal_levy_area(solver)
     if not isinstance(inc, levy):
         raise ValueError(
             f"{type(solver).__name__} needs a {levy.__name__} (Brownian increment "
@@ -302,7 +313,7 @@ class SDEStepper(AbstractStepper):
 
         key_w, key_h, key_k = jr.split(key, 3)
         W = draw(key_w, sqrt_dt)
-        levy = getattr(self._solver, "minimal_levy_area", diffrax.BrownianIncrement)
+        levy = _minimal_levy_area(self._solver)
         if issubclass(levy, diffrax.AbstractSpaceTimeTimeLevyArea):
             H, K = draw(key_h, sqrt_dt / math.sqrt(12)), draw(key_k, sqrt_dt / math.sqrt(720))
             return diffrax.SpaceTimeTimeLevyArea(dt=dt, W=W, H=H, K=K)

@@ -20,7 +20,7 @@ from ._event import (
     event_fanout_matvec as event_fanout_matvec,
 )
 from ._fused import event_matvec as event_matvec, event_matvecs as event_matvecs
-from ._jitconn import (
+from ._jitprob import (
     event_mv_prob_homo as event_mv_prob_homo,
     event_mv_prob_normal as event_mv_prob_normal,
     event_mv_prob_uniform as event_mv_prob_uniform,

@@ -16,7 +16,7 @@ from ._compact import (
 )
 from ._kernels import PALLAS
 from ._pallas import csr_target, fan_out_target, launch
-from ._sparse import coo_apply
+from ._sparse import coo_apply, require_format
 
 if TYPE_CHECKING:
     from ..connect import CSR, FanOut
@@ -171,7 +171,7 @@ def event_csr_matvec(
         }
         ```
     """
-    _require(conn, "CSR")
+    require_format(conn, "CSR")
     return conn.event_matvec(
         events, weight, transpose=transpose, max_events=max_events, kernel=kernel
     )
@@ -193,7 +193,7 @@ def event_csr_matmat(
     **Arguments:** as `event_csr_matvec`, with `events` of shape `(batch, n_pre)`
     (`(batch, n_post)` with `transpose`).
     """
-    _require(conn, "CSR")
+    require_format(conn, "CSR")
     return conn.event_matmat(
         events, weight, transpose=transpose, max_events=max_events, kernel=kernel
     )
@@ -287,7 +287,7 @@ def event_fanout_matvec(
       kernels; an error without a compiler) or `"pallas"` (interpreted, slowly, off a
       GPU: for tests).
     """
-    _require(conn, "FanOut")
+    require_format(conn, "FanOut")
     return conn.event_matvec(
         events, weight, transpose=transpose, max_events=max_events, kernel=kernel
     )
@@ -307,14 +307,7 @@ def event_fanout_matmat(
 
     **Arguments:** as `event_fanout_matvec`, with a leading batch axis on `events`.
     """
-    _require(conn, "FanOut")
+    require_format(conn, "FanOut")
     return conn.event_matmat(
         events, weight, transpose=transpose, max_events=max_events, kernel=kernel
     )
-
-
-def _require(conn, kind: str) -> None:
-    from .. import connect
-
-    if not isinstance(conn, getattr(connect, kind)):
-        raise TypeError(f"conn must be a dx.connect.{kind}, got {type(conn).__name__}.")

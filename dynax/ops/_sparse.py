@@ -87,7 +87,7 @@ def csr_matvec(
     - `weight`: a scalar (homogeneous) or `(nnz,)` ordered like `conn.indices`.
     - `transpose`: compute $W x$ instead of $x W$.
     """
-    _require_csr(conn)
+    require_format(conn, "CSR")
     return conn.matvec(x, weight, transpose=transpose)
 
 
@@ -100,7 +100,7 @@ def csr_matmat(
     **Arguments:** as `csr_matvec`, with `x` of shape `(batch, n_pre)` (`(batch, n_post)`
     with `transpose`).
     """
-    _require_csr(conn)
+    require_format(conn, "CSR")
     return conn.matmat(x, weight, transpose=transpose)
 
 
@@ -144,8 +144,9 @@ def coo_matmat(
     return _coo(x, rows, cols, weight, shape, transpose, batched=True)
 
 
-def _require_csr(conn) -> None:
-    from ..connect import CSR
+def require_format(conn, kind: str) -> None:
+    """A `TypeError` unless `conn` is a `dx.connect.CSR` or `FanOut` (`kind`)."""
+    from ..connect import CSR, FanOut  # imported here: dx.connect builds on this module
 
-    if not isinstance(conn, CSR):
-        raise TypeError(f"conn must be a dx.connect.CSR, got {type(conn).__name__}.")
+    if not isinstance(conn, {"CSR": CSR, "FanOut": FanOut}[kind]):
+        raise TypeError(f"conn must be a dx.connect.{kind}, got {type(conn).__name__}.")
