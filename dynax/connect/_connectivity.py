@@ -159,6 +159,14 @@ class AbstractConnectivity(eqx.Module):
         adding into `init` in place; None where this format or dtype has none."""
         return None
 
+    def native_ring_add(
+        self, events: Array, weight: PyTree, steps: Array, head: Array, init: Array, length: int
+    ) -> Array | None:
+        """`native_add` into a ring of `length` future steps (see `dx.connect.RingDelayed`),
+        connection `c` delayed `steps[c]` steps from slot `head`; None where this format has
+        no compiled ring kernel."""
+        return None
+
     def pallas_target(self, weight: PyTree) -> Target | None:
         """This matrix for the Pallas GPU kernels (`dx.ops` fuses the targets of several
         projections into one launch); None where this format has none."""

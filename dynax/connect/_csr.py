@@ -148,6 +148,11 @@ class CSR(AbstractConnectivity):
     def native_add(self, events, weight, init):
         return _native.csr(events, self.indptr, self.indices, weight, init)
 
+    def native_ring_add(self, events, weight, steps, head, init, length):
+        return _native.csr_ring(
+            events, self.indptr, self.indices, weight, steps, head, init, length
+        )
+
     def pallas_target(self, weight):
         if self.nnz == 0:
             return None

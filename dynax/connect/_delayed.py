@@ -12,8 +12,6 @@ from ..ops._compact import each_active_chunk, take_rows
 from ..ops._kernels import Native
 from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant
-from ._csr import CSR
-from ._fan_out import FanOut
 
 _CHUNK = 32  # active rows per iteration of the delivery loop
 # Padding targets (out of range) are dropped, and so are negative ones (only in arrays
@@ -81,14 +79,7 @@ class RingDelayed(AbstractConnectivity):
         return jnp.where((target >= 0) & (target < n), slot * n + target, self.n_post)
 
     def native_add(self, events, weight, init):
-        conn, steps, head, length = self.conn, self.steps, self.head, self.length
-        if isinstance(conn, CSR):
-            return _native.csr_ring(
-                events, conn.indptr, conn.indices, weight, steps, head, init, length
-            )
-        if isinstance(conn, FanOut):
-            return _native.fan_out_ring(events, conn.indices, weight, steps, head, init, length)
-        return None
+        return self.conn.native_ring_add(events, weight, self.steps, self.head, init, self.length)
 
     def event_columns(self, events, weight, kernel, max_events, add_to=None):
         batch = events.shape[1]

@@ -106,6 +106,9 @@ class FanOut(AbstractConnectivity):
     def native_add(self, events, weight, init):
         return _native.fan_out(events, self.indices, weight, init)
 
+    def native_ring_add(self, events, weight, steps, head, init, length):
+        return _native.fan_out_ring(events, self.indices, weight, steps, head, init, length)
+
     def pallas_target(self, weight):
         return fan_out_target(self.indices, weight, self.n_post)
 
