@@ -6,7 +6,19 @@ analyse the same model.
 
 from importlib import metadata as _metadata
 
-from . import connect, init, inputs, integrate, measure, networks, neurons, ops, plot, synapses
+from . import (
+    connect,
+    init,
+    inputs,
+    integrate,
+    measure,
+    networks,
+    neurons,
+    ops,
+    plot,
+    surrogate,
+    synapses,
+)
 from ._checkpoint import load as load, save as save
 from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
@@ -65,6 +77,7 @@ __all__ = [
     "save",
     "simulate",
     "state_paths",
+    "surrogate",
     "sweep",
     "synapses",
     "with_dt",
