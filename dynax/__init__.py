@@ -20,7 +20,12 @@ from . import (
     synapses,
 )
 from ._checkpoint import load as load, save as save
-from ._current import AffineCurrent as AffineCurrent, as_affine as as_affine
+from ._current import (
+    AbstractCurrent as AbstractCurrent,
+    AffineCurrent as AffineCurrent,
+    CurrentSum as CurrentSum,
+    as_affine as as_affine,
+)
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
 from ._network import Network as Network
 from ._projection import (
@@ -48,6 +53,8 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that is no
     __version__ = "0+unknown"
 
 __all__ = [
+    "AbstractCurrent",
+    "CurrentSum",
     "AbstractPlasticProjection",
     "AbstractProjection",
     "AbstractTimed",

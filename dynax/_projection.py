@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._checks import concrete, to_time
-from ._current import AffineCurrent, as_affine
+from ._current import AbstractCurrent, as_affine
 from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from ._system import AbstractTimed, Context, DynamicalSystem
@@ -39,7 +39,7 @@ class AbstractProjection(DynamicalSystem):
         """The sizes `(n_pre, n_post)` it expects of its populations (None: any)."""
 
     @abc.abstractmethod
-    def current(self, state: Any) -> AffineCurrent:
+    def current(self, state: Any) -> AbstractCurrent:
         """The input this projection gives its postsynaptic population now."""
 
 
@@ -298,7 +298,7 @@ class Projection(AbstractProjection, AbstractTimed):
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post
 
-    def current(self, state: ProjectionState) -> AffineCurrent:
+    def current(self, state: ProjectionState) -> AbstractCurrent:
         return self.output(state.syn.g)
 
 
@@ -389,7 +389,7 @@ class CurrentDrive(AbstractProjection):
         source, value = step_input(self.source, state.source, ctx)
         return DriveState(value=jnp.asarray(value, state.value.dtype), source=source)
 
-    def current(self, state: DriveState) -> AffineCurrent:
+    def current(self, state: DriveState) -> AbstractCurrent:
         return as_affine(state.value)
 
 

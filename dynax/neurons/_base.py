@@ -6,7 +6,7 @@ from typing import Any
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._current import AffineCurrent
+from .._current import AbstractCurrent, current_shapes
 from .._custom_types import Array, Bool, Float, State
 from .._system import DynamicalSystem
 
@@ -43,23 +43,23 @@ class AbstractNeuron(AbstractPopulation):
 
 def check_input(input: Any, n: int, who: str) -> None:
     """Raise a clear error unless `input` is a valid input current for `n` units: `None`,
-    a number, an array of shape `()` or `(n,)`, or an `AffineCurrent` of such arrays.
+    a number, an array of shape `()` or `(n,)`, or a `dx.AbstractCurrent` whose parts
+    are such arrays.
 
     Shapes are known while tracing, so under `jit` this costs nothing at run time. `who`
     names the input in the message (e.g. `"the input of population 'E'"`).
     """
     if input is None:
         return
-    if isinstance(input, AffineCurrent):
-        parts = [(" (its current)", input.current), (" (its conductance)", input.conductance)]
+    if isinstance(input, AbstractCurrent):
+        parts = [(f" (its {k})", shape) for k, shape in current_shapes(input, n).items()]
     elif eqx.is_array_like(input):
-        parts = [("", input)]
+        parts = [("", jnp.shape(input))]
     else:
         raise TypeError(
             f"{who} must be None, a number, an array of shape () or ({n},), or a "
-            f"dx.AffineCurrent; got a {type(input).__name__}."
+            f"dx.AbstractCurrent; got a {type(input).__name__}."
         )
-    for part, x in parts:
-        shape = jnp.shape(x)
+    for part, shape in parts:
         if shape not in ((), (n,)):
             raise ValueError(f"{who} has shape {shape}{part}; expected a scalar or shape ({n},).")

@@ -125,7 +125,7 @@ class LIF(AbstractNeuron):
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""
-        drive = as_affine(args)
+        drive = as_affine(args, v)
         return (
             -(v - self.v_rest) + self.R * (drive.current + self.I_bias - drive.conductance * v)
         ) / self.tau
@@ -134,10 +134,10 @@ class LIF(AbstractNeuron):
         check_input(input, self.n, f"the input of LIF(n={self.n})")
         # tau dv/dt = a - b v with the input held over the step: for the default
         # ExpEuler this is the exact exponential relaxation toward a / b.
-        drive = as_affine(input)
+        drive = as_affine(input, state.v)
         leak = 1 + self.R * drive.conductance  # > 0 for non-negative conductances
         a = self.v_rest + self.R * (drive.current + self.I_bias)
-        v = self.method.affine_step(state.v, ctx.t, ctx.dt, a, leak, self.tau)
+        v = self.method.affine_step(state.v + drive.jump, ctx.t, ctx.dt, a, leak, self.tau)
         refractory = state.refractory > 0
         v = jnp.where(refractory, self.v_reset, v)
         spike = v >= self.v_th

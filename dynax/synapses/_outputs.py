@@ -6,15 +6,16 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import param
-from .._current import AffineCurrent
+from .._current import AbstractCurrent, AffineCurrent
 from .._custom_types import Array, ArrayLike
 
 
 class AbstractOutput(eqx.Module):
-    """Turns the synaptic variable `g` into the neuron's input, an `AffineCurrent`."""
+    """Turns the synaptic variable `g` into the neuron's input, a `dx.AbstractCurrent`
+    (an `AffineCurrent` for COBA and CUBA; voltage-dependent for `MgBlock`)."""
 
     @abc.abstractmethod
-    def __call__(self, g: Array) -> AffineCurrent:
+    def __call__(self, g: Array) -> AbstractCurrent:
         """The input to the postsynaptic neurons."""
 
 
