@@ -7,6 +7,7 @@ analyse the same model.
 from importlib import metadata as _metadata
 
 from . import (
+    channels,
     connect,
     init,
     inputs,
@@ -70,6 +71,7 @@ __all__ = [
     "Projection",
     "as_affine",
     "ProjectionState",
+    "channels",
     "connect",
     "get_path",
     "init",
