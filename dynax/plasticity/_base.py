@@ -1,0 +1,217 @@
+"""The families of learning rules that a `dx.plasticity.PlasticProjection` applies."""
+
+import abc
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._checks import param
+from .._custom_types import Array, Float
+from ..ops._compact import take_rows
+from ._index import SynapseIndex, each_spiking
+
+INTERACTIONS = ("all_to_all", "nearest")
+
+
+def scalar(x: Any, name: str, **checks: bool) -> Array:
+    """A rule's parameter: one number for every synapse, checked as `param` does."""
+    out = param(x, name, **checks)
+    if out.ndim:
+        raise ValueError(f"{name} must be a number (shared by all synapses), got shape {out.shape}.")
+    return out
+
+
+def check_interaction(interaction: Any) -> str:
+    if interaction not in INTERACTIONS:
+        raise ValueError(f"interaction must be one of {INTERACTIONS}, got {interaction!r}.")
+    return interaction
+
+
+class AbstractRule(eqx.Module):
+    """A learning rule: how the weights of a `dx.plasticity.PlasticProjection` change with
+    the activity of its pre- and postsynaptic neurons.
+
+    The projection keeps the weights (one per synapse, CSR order) and the rule's own
+    state (traces, thresholds) in its state, and calls `update` once per step.
+    """
+
+    @abc.abstractmethod
+    def init(self, n_pre: int, n_post: int, dtype: Any) -> Any:
+        """The rule's initial state for `n_pre` × `n_post` neurons."""
+
+    @abc.abstractmethod
+    def update(
+        self,
+        w: Float[Array, " nnz"],
+        state: Any,
+        pre: Array,
+        post: Array,
+        index: SynapseIndex,
+        w_min: Array,
+        w_max: Array,
+        dt: float,
+    ) -> tuple[Float[Array, " nnz"], Any]:
+        """The weights (clipped to `[w_min, w_max]`) and the rule's state after one step
+        of `dt` ms in which the presynaptic spikes `pre` (`(n_pre,)`, as they arrive at
+        the synapses) and the postsynaptic spikes `post` (`(n_post,)`) occurred."""
+
+
+class TraceState(eqx.Module):
+    """The traces of a `dx.plasticity.AbstractTraceRule`: `pre` `(k_pre, n_pre)` and
+    `post` `(k_post, n_post)`, one row per trace, one column per neuron."""
+
+    pre: Float[Array, "k_pre n_pre"]
+    post: Float[Array, "k_post n_post"]
+
+
+class AbstractTraceRule(AbstractRule):
+    r"""An event-driven spike-timing rule on traces of the spike trains.
+
+    Each neuron carries traces $x_k$ that decay exactly between steps,
+    $x_k \leftarrow x_k e^{-\Delta t/\tau_k}$, and jump at its spikes: by 1 for
+    `interaction="all_to_all"` (every pair of spikes interacts), or to 1 for
+    `"nearest"` (a spike interacts only with the nearest earlier spike of the other
+    side; Morrison, Diesmann & Gerstner 2008). A presynaptic spike changes the weights
+    of its synapses through `on_pre`, a postsynaptic spike those of its synapses
+    through `on_post`; nothing else touches a weight, so a step costs
+    O(spikes × fan-out + spikes × fan-in).
+
+    **Order within a step.** The traces decay; the synapses of the presynaptic spikes
+    are updated (`on_pre`, with all traces as they were before this step's spikes),
+    then those of the postsynaptic spikes (`on_post`, idem); then the traces of the
+    neurons that spiked jump. Spikes of the same step therefore do not interact (a
+    pre/post pair at Δt = 0 changes nothing), and a pair at Δt = k dt sees the other
+    trace decayed by exactly $e^{-k\,dt/\tau}$. Weights are clipped to
+    `[w_min, w_max]` after each update.
+
+    A rule declares its time constants (`time_constants`) and the two updates.
+    """
+
+    interaction: eqx.AbstractVar[str]
+
+    @abc.abstractmethod
+    def time_constants(self) -> tuple[Array, Array]:
+        """The time constants (ms) of the presynaptic traces `(k_pre,)` and of the
+        postsynaptic traces `(k_post,)`."""
+
+    @abc.abstractmethod
+    def on_pre(self, w: Array, pre: Array, post: Array, w_min: Array, w_max: Array) -> Array:
+        """The weights `w` (`(m, width)`) after a presynaptic spike: `pre` `(k_pre, m, 1)`
+        are the spiking neurons' own traces, `post` `(k_post, m, width)` the traces of
+        their targets (both before this step's spikes)."""
+
+    @abc.abstractmethod
+    def on_post(self, w: Array, pre: Array, post: Array, w_min: Array, w_max: Array) -> Array:
+        """The weights `w` (`(m, width)`) after a postsynaptic spike: `pre`
+        `(k_pre, m, width)` are the traces of their sources, `post` `(k_post, m, 1)` the
+        spiking neurons' own traces (both before this step's spikes)."""
+
+    def init(self, n_pre: int, n_post: int, dtype: Any = float) -> TraceState:
+        tau_pre, tau_post = self.time_constants()
+        return TraceState(
+            pre=jnp.zeros((tau_pre.shape[0], n_pre), dtype),
+            post=jnp.zeros((tau_post.shape[0], n_post), dtype),
+        )
+
+    def update(self, w, state: TraceState, pre, post, index, w_min, w_max, dt):
+        tau_pre, tau_post = self.time_constants()
+        x_pre = state.pre * jnp.exp(-dt / tau_pre)[:, None].astype(state.pre.dtype)
+        x_post = state.post * jnp.exp(-dt / tau_post)[:, None].astype(state.post.dtype)
+
+        def at_pre(idx, w):
+            pos, target = index.row_slots(idx)
+            own = _take(x_pre, idx)[:, :, None]
+            other = _take(x_post, target)
+            old = take_rows(w, pos, 0)
+            new = jnp.clip(self.on_pre(old, own, other, w_min, w_max), w_min, w_max)
+            return w.at[pos].set(new.astype(w.dtype), mode="drop")
+
+        def at_post(idx, w):
+            pos, source = index.column_slots(idx)
+            own = _take(x_post, idx)[:, :, None]
+            other = _take(x_pre, source)
+            old = take_rows(w, pos, 0)
+            new = jnp.clip(self.on_post(old, other, own, w_min, w_max), w_min, w_max)
+            return w.at[pos].set(new.astype(w.dtype), mode="drop")
+
+        w = each_spiking(pre, at_pre, w)
+        w = each_spiking(post, at_post, w)
+        return w, TraceState(pre=self._jump(x_pre, pre), post=self._jump(x_post, post))
+
+    def _jump(self, x: Array, spikes: Array) -> Array:
+        if self.interaction == "nearest":
+            return jnp.where(spikes != 0, jnp.ones((), x.dtype), x)
+        return x + spikes.astype(x.dtype)
+
+
+def _take(x: Array, idx: Array) -> Array:
+    """Columns `idx` of the traces `x` (`(k, n)`), 0 for the padding (`idx = n`)."""
+    return jnp.take(x, idx, axis=1, mode="fill", fill_value=0)
+
+
+class RateState(eqx.Module):
+    """The state of a `dx.plasticity.AbstractRateRule`: the rates of the pre- and
+    postsynaptic neurons (Hz), low-pass filtered spike trains, and one auxiliary value
+    per postsynaptic neuron (the sliding threshold of `BCM`)."""
+
+    pre: Float[Array, " n_pre"]
+    post: Float[Array, " n_post"]
+    aux: Float[Array, " n_post"]
+
+
+class AbstractRateRule(AbstractRule):
+    r"""A rate-based rule: $\dot w_{ij} = f(w_{ij}, x_i, y_j, \theta_j)$ for presynaptic
+    rate $x_i$, postsynaptic rate $y_j$ and a per-neuron auxiliary variable $\theta_j$.
+
+    In a `dx.plasticity.PlasticProjection` the rates are the spike trains filtered with
+    time constant `tau_rate`, in Hz ($r \leftarrow r e^{-\Delta t/\tau} +
+    1000\,s/\tau$ per step, whose mean is the firing rate), and every synapse changes
+    every step (forward Euler): the cost is O(synapses) per step, not event-driven.
+    `dense_step` applies the same rule to any rates, e.g. of a rate model.
+    """
+
+    tau_rate: eqx.AbstractVar[Array]
+
+    @abc.abstractmethod
+    def drift(self, w: Array, x: Array, y: Array, aux: Array) -> Array:
+        """$dw/dt$ (per ms), elementwise (broadcasting) in weights, presynaptic rates,
+        postsynaptic rates and the postsynaptic auxiliary variable."""
+
+    @abc.abstractmethod
+    def init_aux(self, n_post: int, dtype: Any) -> Array:
+        """The auxiliary variable's initial value, `(n_post,)`."""
+
+    @abc.abstractmethod
+    def step_aux(self, aux: Array, y: Array, dt: float) -> Array:
+        """The auxiliary variable after `dt` ms at postsynaptic rates `y`."""
+
+    def dense_step(
+        self,
+        w: Float[Array, "n_pre n_post"],
+        aux: Float[Array, " n_post"],
+        x: Float[Array, " n_pre"],
+        y: Float[Array, " n_post"],
+        dt: float,
+    ) -> tuple[Float[Array, "n_pre n_post"], Float[Array, " n_post"]]:
+        """One Euler step of `dt` of a dense weight matrix `w` at rates `x`, `y` (any
+        units the rule's parameters are in): `(w, aux)` after the step, unclipped."""
+        new = w + dt * self.drift(w, x[:, None], y[None, :], aux[None, :])
+        return new, self.step_aux(aux, y, dt)
+
+    def init(self, n_pre: int, n_post: int, dtype: Any = float) -> RateState:
+        return RateState(
+            pre=jnp.zeros(n_pre, dtype),
+            post=jnp.zeros(n_post, dtype),
+            aux=self.init_aux(n_post, dtype),
+        )
+
+    def update(self, w, state: RateState, pre, post, index, w_min, w_max, dt):
+        decay = jnp.exp(-dt / self.tau_rate).astype(state.pre.dtype)
+        gain = (1000.0 / self.tau_rate).astype(state.pre.dtype)
+        x = state.pre * decay + gain * pre.astype(state.pre.dtype)
+        y = state.post * decay + gain * post.astype(state.post.dtype)
+        rows, cols = index.rows(), index.indices
+        dw = self.drift(w, x[rows], y[cols], state.aux[cols])
+        w = jnp.clip(w + dt * dw, w_min, w_max).astype(w.dtype)
+        return w, RateState(pre=x, post=y, aux=self.step_aux(state.aux, y, dt))
