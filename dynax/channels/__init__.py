@@ -7,3 +7,12 @@ from ._base import (
     IonConditions as IonConditions,
     ion_current as ion_current,
 )
+from ._hh import HHPotassium as HHPotassium, HHSodium as HHSodium
+from ._leak import Leak as Leak
+from ._states import (
+    HState as HState,
+    MHState as MHState,
+    NState as NState,
+    PState as PState,
+    WState as WState,
+)

@@ -5,3 +5,9 @@ from ._base import (
     AbstractPopulation as AbstractPopulation,
 )
 from ._lif import LIF as LIF, LIFState as LIFState
+from ._conductance import (
+    AbstractConductanceNeuron as AbstractConductanceNeuron,
+    ConductanceBased as ConductanceBased,
+    ConductanceBasedState as ConductanceBasedState,
+)
+from ._hh import HH as HH
