@@ -61,6 +61,7 @@ series near $x = 0$ so that value and gradient stay finite in float32 and float6
 """
 
 import abc
+
 import equinox as eqx
 
 from .._current import AffineCurrent
