@@ -9,6 +9,10 @@ from ._base import (
 )
 from ._hh import HHPotassium as HHPotassium, HHSodium as HHSodium
 from ._leak import Leak as Leak
+from ._morris_lecar import (
+    MorrisLecarCalcium as MorrisLecarCalcium,
+    MorrisLecarPotassium as MorrisLecarPotassium,
+)
 from ._states import (
     HState as HState,
     MHState as MHState,
@@ -16,3 +20,12 @@ from ._states import (
     PState as PState,
     WState as WState,
 )
+from ._traub_miles import (
+    TraubMilesPotassium as TraubMilesPotassium,
+    TraubMilesSodium as TraubMilesSodium,
+)
+from ._wang_buzsaki import (
+    WangBuzsakiPotassium as WangBuzsakiPotassium,
+    WangBuzsakiSodium as WangBuzsakiSodium,
+)
+from ._yamada import YamadaPotassium as YamadaPotassium

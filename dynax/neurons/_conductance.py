@@ -204,9 +204,33 @@ def check_parts(
     return dict(sorted(channels.items())), dict(sorted(ions.items()))
 
 
-def init_potential(v_init: Any, n: int) -> Any:
-    """`v_init` as a parameter (a number or `(n,)` array) or a random initialiser."""
-    return v_init if callable(v_init) else param(v_init, "v_init", n=n)
+def setup(
+    self: AbstractConductanceNeuron,
+    n: int,
+    channels: Any,
+    ions: Any,
+    *,
+    C: ArrayLike,
+    I_bias: ArrayLike,
+    v_init: Any,
+    v_th: ArrayLike,
+    spike_fn: Any,
+    method: Any,
+) -> None:
+    """Check and set the fields of a conductance-based neuron (from its `__init__`)."""
+    who = type(self).__name__
+    self.n = n = check_size(n)
+    self.C = param(C, "C", positive=True, n=n)
+    self.I_bias = param(I_bias, "I_bias", n=n)
+    self.v_th = param(v_th, "v_th", n=n)
+    self.v_init = v_init if callable(v_init) else param(v_init, "v_init", n=n)
+    self.channels, self.ions = check_parts(n, channels, ions, self.C.dtype, who)
+    if not isinstance(spike_fn, AbstractSpikeFunction):
+        raise TypeError(
+            f"{who}: spike_fn must be a dx.surrogate.AbstractSpikeFunction, got {spike_fn!r}."
+        )
+    self.spike_fn = spike_fn
+    self.method = resolve_method(method, AbstractODEMethod, who)
 
 
 class ConductanceBased(AbstractConductanceNeuron):
@@ -274,15 +298,15 @@ class ConductanceBased(AbstractConductanceNeuron):
         spike_fn: AbstractSpikeFunction = Heaviside(),
         method: AbstractODEMethod | str = ExpEuler(),
     ):
-        self.n = n = check_size(n)
-        self.C = param(C, "C", positive=True, n=n)
-        self.I_bias = param(I_bias, "I_bias", n=n)
-        self.v_th = param(v_th, "v_th", n=n)
-        self.v_init = init_potential(v_init, n)
-        self.channels, self.ions = check_parts(n, channels, ions, self.C.dtype, "ConductanceBased")
-        if not isinstance(spike_fn, AbstractSpikeFunction):
-            raise TypeError(
-                f"spike_fn must be a dx.surrogate.AbstractSpikeFunction, got {spike_fn!r}."
-            )
-        self.spike_fn = spike_fn
-        self.method = resolve_method(method, AbstractODEMethod, "ConductanceBased")
+        setup(
+            self,
+            n,
+            channels,
+            ions,
+            C=C,
+            I_bias=I_bias,
+            v_init=v_init,
+            v_th=v_th,
+            spike_fn=spike_fn,
+            method=method,
+        )

@@ -4,13 +4,11 @@ from typing import Any
 
 import equinox as eqx
 
-from .._checks import check_size, param
 from .._custom_types import Array, ArrayLike
 from ..channels import AbstractChannel, AbstractIon, HHPotassium, HHSodium, Leak
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._conductance import AbstractConductanceNeuron, check_parts, init_potential
+from ._conductance import AbstractConductanceNeuron, setup
 
 
 class HH(AbstractConductanceNeuron):
@@ -79,16 +77,20 @@ class HH(AbstractConductanceNeuron):
         spike_fn: AbstractSpikeFunction = Heaviside(),
         method: AbstractODEMethod | str = ExpEuler(),
     ):
-        self.n = n = check_size(n)
-        self.C = param(C, "C", positive=True, n=n)
-        self.I_bias = param(I_bias, "I_bias", n=n)
-        self.v_th = param(v_th, "v_th", n=n)
-        self.v_init = init_potential(v_init, n)
         channels = {
             "Na": HHSodium(g=g_Na, E=E_Na, phi=phi),
             "K": HHPotassium(g=g_K, E=E_K, phi=phi),
             "L": Leak(g=g_L, E=E_L),
         }
-        self.channels, self.ions = check_parts(n, channels, None, self.C.dtype, "HH")
-        self.spike_fn = spike_fn
-        self.method = resolve_method(method, AbstractODEMethod, "HH")
+        setup(
+            self,
+            n,
+            channels,
+            None,
+            C=C,
+            I_bias=I_bias,
+            v_init=v_init,
+            v_th=v_th,
+            spike_fn=spike_fn,
+            method=method,
+        )
