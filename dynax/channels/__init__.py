@@ -7,12 +7,34 @@ from ._base import (
     IonConditions as IonConditions,
     ion_current as ion_current,
 )
+from ._calcium import (
+    CalciumDetailed as CalciumDetailed,
+    CalciumFirstOrder as CalciumFirstOrder,
+    CalciumFixed as CalciumFixed,
+    CalciumState as CalciumState,
+)
+from ._calcium_hva import (
+    InoueStrowbridgeCalciumL as InoueStrowbridgeCalciumL,
+    ReuveniCalciumHVA as ReuveniCalciumHVA,
+)
+from ._calcium_t import (
+    HuguenardMcCormickCalciumT as HuguenardMcCormickCalciumT,
+    HuguenardPrinceCalciumT as HuguenardPrinceCalciumT,
+)
+from ._cation import (
+    HuguenardMcCormickIh as HuguenardMcCormickIh,
+    InoueStrowbridgeCAN as InoueStrowbridgeCAN,
+)
+from ._driving import GHK as GHK, AbstractDrivingForce as AbstractDrivingForce, Ohmic as Ohmic
+from ._gates import ATypeState as ATypeState, MState as MState
 from ._hh import HHPotassium as HHPotassium, HHSodium as HHSodium
 from ._leak import Leak as Leak
 from ._morris_lecar import (
     MorrisLecarCalcium as MorrisLecarCalcium,
     MorrisLecarPotassium as MorrisLecarPotassium,
 )
+from ._potassium_a import HuguenardMcCormickPotassiumA as HuguenardMcCormickPotassiumA
+from ._potassium_ca import DestexhePotassiumAHP as DestexhePotassiumAHP
 from ._states import (
     HState as HState,
     MHState as MHState,
