@@ -29,8 +29,10 @@ from ._current import (
     as_affine as as_affine,
 )
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
+from ._gap import GapJunction as GapJunction, GapJunctionState as GapJunctionState
 from ._network import Network as Network
 from ._projection import (
+    AbstractElectricalProjection as AbstractElectricalProjection,
     AbstractPlasticProjection as AbstractPlasticProjection,
     AbstractProjection as AbstractProjection,
     CurrentDrive as CurrentDrive,
@@ -57,7 +59,10 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that is no
 __all__ = [
     "AbstractCurrent",
     "CurrentSum",
+    "AbstractElectricalProjection",
     "AbstractPlasticProjection",
+    "GapJunction",
+    "GapJunctionState",
     "AbstractProjection",
     "AbstractTimed",
     "CurrentDrive",

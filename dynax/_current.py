@@ -76,11 +76,12 @@ class CurrentSum(AbstractCurrent):
     parts: tuple[AbstractCurrent, ...]
 
     def at(self, v: Array) -> AffineCurrent:
-        out = self.parts[0].at(v)
-        for part in self.parts[1:]:
-            out = out + part.at(v)
-        assert isinstance(out, AffineCurrent)
-        return out
+        forms = [part.at(v) for part in self.parts]
+        return AffineCurrent(
+            sum(f.current for f in forms),
+            sum(f.conductance for f in forms),
+            sum(f.jump for f in forms),
+        )
 
 
 def as_current(input: Any) -> AbstractCurrent:

@@ -7,6 +7,7 @@ import jax
 
 from ._custom_types import Array, PRNGKeyArray
 from ._projection import (
+    AbstractElectricalProjection,
     AbstractPlasticProjection,
     AbstractProjection,
     Projection,
@@ -16,7 +17,7 @@ from ._projection import (
 )
 from ._system import Context, DynamicalSystem, name_key
 from .inputs import AbstractSource, AbstractSpikeSource
-from .neurons import AbstractPopulation
+from .neurons import AbstractNeuron, AbstractPopulation
 from .neurons._base import check_input
 from .synapses import AbstractSynapse
 
@@ -110,6 +111,14 @@ class Network(DynamicalSystem):
                         f"projection {name!r}: it has n_{role}={size} but "
                         f"population {target!r} has n={n}."
                     )
+            if isinstance(proj, AbstractElectricalProjection):
+                for target in (proj.pre, proj.post):
+                    if not isinstance(self._population(target), AbstractNeuron):
+                        raise TypeError(
+                            f"projection {name!r} ({type(proj).__name__}) couples membrane "
+                            f"potentials, but population {target!r} is not a "
+                            "dx.neurons.AbstractNeuron."
+                        )
             if isinstance(self._population(proj.post), AbstractSpikeSource):
                 raise ValueError(
                     f"projection {name!r} targets {proj.post!r}, a spike source, which "
@@ -158,6 +167,15 @@ class Network(DynamicalSystem):
         if isinstance(pop, Network):  # `rest` names a population inside (checked)
             return pop._spikes(state[head], rest)
         return pop.spikes(state[name])
+
+    def _potentials(self, state: dict[str, Any], name: str) -> Array:
+        """The membrane potentials of neuron population `name` (a dotted path) in `state`."""
+        head, _, rest = name.partition(".")
+        pop = self.populations[head]
+        if isinstance(pop, Network):
+            return pop._potentials(state[head], rest)
+        assert isinstance(pop, AbstractNeuron)  # checked at construction
+        return pop.potential(state[name])
 
     def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
         """The new states of the `dx.Projection`s, by projection name: those with the same
@@ -226,7 +244,9 @@ class Network(DynamicalSystem):
         for name, proj in self.projections.items():
             if name not in new:
                 spikes: Any = None if proj.pre is None else self._spikes(state, proj.pre)
-                if isinstance(proj, AbstractPlasticProjection):
+                if isinstance(proj, AbstractElectricalProjection):
+                    spikes = self._potentials(state, proj.pre)
+                elif isinstance(proj, AbstractPlasticProjection):
                     spikes = (spikes, self._spikes(state, proj.post))
                 new[name] = proj.step(state[name], spikes, ctx.child(name))
             current = proj.current(new[name])

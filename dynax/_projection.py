@@ -21,7 +21,12 @@ from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
 from .ops import event_matvecs
 from .ops._kernels import XLA, AbstractKernel
-from .synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
+from .synapses import (
+    AbstractLinearSynapse,
+    AbstractOutput,
+    AbstractPresynaptic,
+    AbstractSynapse,
+)
 
 
 class AbstractProjection(DynamicalSystem):
@@ -56,12 +61,28 @@ class AbstractPlasticProjection(AbstractProjection):
     post: eqx.AbstractVar[str]
 
 
+class AbstractElectricalProjection(AbstractProjection):
+    """A projection that reads the membrane potentials of its presynaptic population
+    instead of its spikes, as gap junctions do: `dx.Network` passes its `step` the
+    potentials of `pre` (mV, `(n_pre,)`) of the previous step (`potential(state)` of a
+    `dx.neurons.AbstractNeuron`)."""
+
+    pre: eqx.AbstractVar[str]
+    post: eqx.AbstractVar[str]
+
+
 class ProjectionState(eqx.Module):
     """`syn`: the synapse model's state; `delay`: the spike ring buffer (None if no delay;
-    a `PendingDelay` in the initial state of a projection not yet prepared for a `dt`)."""
+    a `PendingDelay` in the initial state of a projection not yet prepared for a `dt`);
+    `stp`: the state of its short-term plasticity (None without); `g`: with a
+    presynaptic synapse (`dx.synapses.AbstractPresynaptic`), the synaptic variable of
+    each postsynaptic neuron, the weighted sum of what its presynaptic neurons transmit
+    (None otherwise: it is `syn.g`)."""
 
     syn: Any
     delay: DelayState | PendingDelay | None
+    stp: Any = None
+    g: Array | None = None
 
 
 class Projection(AbstractProjection, AbstractTimed):
@@ -87,10 +108,16 @@ class Projection(AbstractProjection, AbstractTimed):
       `dx.init.Uniform(low, high)` / `dx.init.Normal(mean, std)`, drawn per connection
       from its seed (units of the synaptic variable: μS or leak-conductance units for
       COBA, nA or mV for CUBA).
-    - `synapse`: the synapse dynamics, a `dx.synapses.AbstractSynapse` of `n_post`
-      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`. One that is an
-      `AbstractLinearSynapse` receives the spikes in place (see `dx.Network`).
-    - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
+    - `synapse`: the synapse dynamics: a `dx.synapses.AbstractSynapse` of `n_post`
+      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)` (one that is an
+      `AbstractLinearSynapse` receives the spikes in place, see `dx.Network`); or a
+      `dx.synapses.AbstractPresynaptic` of `n_pre` neurons, a synapse whose state is
+      kept per presynaptic neuron (`dx.synapses.AMPA(n_pre)`,
+      `dx.synapses.SecondOrderNMDA(n_pre)`): what it transmits each step, times the
+      weights, summed per postsynaptic neuron, is the synaptic variable `g` (the
+      state's `g`).
+    - `output`: `dx.synapses.COBA(E=...)`, `dx.synapses.CUBA()`, `dx.synapses.Jump()` or
+      `dx.synapses.MgBlock(...)`.
     - `delay`: transmission delay (ms), ≥ 0: a number for the whole projection, or one
       per connection, shaped like the weights (CSR and FanOut: a spike is delivered,
       when it is sent, into a ring of the steps ahead, at a cost of its fan-out; see
@@ -111,14 +138,18 @@ class Projection(AbstractProjection, AbstractTimed):
       `dx.ops.XLA()`, `dx.ops.Pallas()` or `dx.ops.Native()`, or their names `"auto"`,
       `"xla"`, `"pallas"`, `"native"`; checked here, resolved for the device when the
       step is traced (`conn.resolve`).
+    - `stp`: short-term plasticity, a `dx.synapses.AbstractPresynaptic` of `n_pre`
+      neurons (`dx.synapses.STP`, `dx.synapses.STD`) that scales each arriving spike by
+      its efficacy before it is propagated (event-driven as before); None for none.
     """
 
     pre: str = eqx.field(static=True)
     post: str = eqx.field(static=True)
     conn: AbstractConnectivity
     weight: Any
-    synapse: AbstractSynapse
+    synapse: AbstractSynapse | AbstractPresynaptic
     output: AbstractOutput
+    stp: AbstractPresynaptic | None
     delay: Array | np.ndarray | None
     prepared: PreparedDelay | None
     kernel: str | AbstractKernel = eqx.field(static=True)
@@ -130,20 +161,27 @@ class Projection(AbstractProjection, AbstractTimed):
         post: str,
         conn: AbstractConnectivity,
         weight: Any,
-        synapse: AbstractSynapse,
+        synapse: AbstractSynapse | AbstractPresynaptic,
         output: AbstractOutput,
         delay: ArrayLike = 0,
         kernel: str | AbstractKernel = "auto",
+        stp: AbstractPresynaptic | None = None,
     ):
         for role, name in (("pre", pre), ("post", post)):
             if not isinstance(name, str):
                 raise TypeError(
                     f"{role} must be the name (a str) of a population, got {_describe(name)}."
                 )
-        if not isinstance(synapse, AbstractSynapse):
+        if not isinstance(synapse, AbstractSynapse | AbstractPresynaptic):
             raise TypeError(
                 "synapse must be a dx.synapses.AbstractSynapse (such as "
-                f"dx.synapses.Exponential), got {_describe(synapse)}."
+                "dx.synapses.Exponential) or AbstractPresynaptic (such as "
+                f"dx.synapses.AMPA), got {_describe(synapse)}."
+            )
+        if stp is not None and not isinstance(stp, AbstractPresynaptic):
+            raise TypeError(
+                "stp must be None or a dx.synapses.AbstractPresynaptic (such as "
+                f"dx.synapses.STP), got {_describe(stp)}."
             )
         if not isinstance(output, AbstractOutput):
             raise TypeError(
@@ -158,11 +196,16 @@ class Projection(AbstractProjection, AbstractTimed):
         conn.resolve(kernel)  # an unknown or impossible choice fails here
         self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
         self.weight = conn.check_weight(weight)
-        if synapse.n != conn.n_post:
-            raise ValueError(
-                f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
-            )
-        self.synapse, self.output = synapse, output
+        side, n = (
+            ("n_pre", conn.n_pre)
+            if isinstance(synapse, AbstractPresynaptic)
+            else ("n_post", conn.n_post)
+        )
+        if synapse.n != n:
+            raise ValueError(f"synapse has n={synapse.n} but the connectivity has {side}={n}.")
+        if stp is not None and stp.n != conn.n_pre:
+            raise ValueError(f"stp has n={stp.n} but the connectivity has n_pre={conn.n_pre}.")
+        self.synapse, self.output, self.stp = synapse, output, stp
         ms = to_time(delay, "delay")
         if ms.ndim and not conn.row_access:
             raise ValueError(
@@ -235,7 +278,13 @@ class Projection(AbstractProjection, AbstractTimed):
         else:
             buffer = self.prepared.delay
             delay = None if buffer is None else buffer.init()
-        return ProjectionState(syn=self.synapse.init(key), delay=delay)
+        presynaptic = isinstance(self.synapse, AbstractPresynaptic)
+        return ProjectionState(
+            syn=self.synapse.init(key),
+            delay=delay,
+            stp=None if self.stp is None else self.stp.init(key),
+            g=jnp.zeros(self.conn.n_post, self.weight.dtype) if presynaptic else None,
+        )
 
     def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
         """Advance with `input`, the presynaptic spikes of the previous step."""
@@ -250,18 +299,35 @@ class Projection(AbstractProjection, AbstractTimed):
             )
         return state.delay
 
+    def presynaptic(
+        self, state: ProjectionState, spikes: Array, ctx: Context
+    ) -> tuple[ProjectionState, Array]:
+        """The presynaptic stages (`stp`, then a presynaptic `synapse`) advanced under
+        the spikes that reach the synapses now, and what is sent over the connections:
+        the spikes themselves when there is no such stage."""
+        if self.stp is not None:
+            stp = self.stp.step(state.stp, spikes, ctx)
+            state, spikes = eqx.tree_at(lambda s: s.stp, state, stp), self.stp.transmitted(stp)
+        if isinstance(self.synapse, AbstractPresynaptic):
+            syn = self.synapse.step(state.syn, spikes, ctx)
+            state, spikes = eqx.tree_at(lambda s: s.syn, state, syn), self.synapse.transmitted(syn)
+        return state, spikes
+
     def arriving(self, state: ProjectionState, input: Array, ctx: Context):
-        """The delay's part of a step: `(state, spikes, received)` with the new delay
-        buffer, and either the spikes to propagate now (`received` None) or, with
-        per-connection delays, the weights received now (`spikes` None: they were
-        delivered into the ring of the steps ahead as they were sent)."""
+        """The delay's part of a step: `(state, sent, received)` with the new delay
+        buffer, and either what is propagated now (`received` None: the spikes that
+        arrive, after the presynaptic stages) or, with per-connection delays, the weights
+        received now (`sent` None: they were delivered into the ring of the steps ahead
+        as they were sent, through the presynaptic stages of that step)."""
         prepared = self._prepared(ctx.dt)
         if prepared is None or prepared.delay is None:
-            return state, input, None
+            return (*self.presynaptic(state, input, ctx), None)
         buffer, ring = prepared.delay, self._delay_state(state, prepared)
         if prepared.steps is None:  # one delay: the spikes pushed `steps` steps ago
             ring = buffer.step(ring, input)
-            return ProjectionState(syn=state.syn, delay=ring), buffer.read(ring), None
+            state = eqx.tree_at(lambda s: s.delay, state, ring)
+            return (*self.presynaptic(state, buffer.read(ring), ctx), None)
+        state, input = self.presynaptic(state, input, ctx)
         n, head, length = self.conn.n_post, ring.head, buffer.length
         # The slot read in the last step is cleared first and this step's is read last,
         # after the spikes were delivered: no read precedes a write, so XLA updates the
@@ -273,12 +339,12 @@ class Projection(AbstractProjection, AbstractTimed):
         )
         slots = flat.reshape(length, n)
         ring = DelayState(buffer=slots, head=(head + 1) % length)
-        return ProjectionState(syn=state.syn, delay=ring), None, slots[head]
+        return eqx.tree_at(lambda s: s.delay, state, ring), None, slots[head]
 
     def decayed(self, state: ProjectionState, ctx: Context) -> Any:
         """The synapse state after this step without input, when the synapse is a
-        `dx.synapses.AbstractLinearSynapse` (its `step` then adds the input to `g`);
-        None otherwise."""
+        `dx.synapses.AbstractLinearSynapse` (its `step` then adds the input to its
+        `inbox`); None otherwise."""
         if isinstance(self.synapse, AbstractLinearSynapse):
             return self.synapse.decay(state.syn, ctx)
         return None
@@ -287,19 +353,23 @@ class Projection(AbstractProjection, AbstractTimed):
         self, state: ProjectionState, arriving: Array, ctx: Context, decayed: Any = None
     ) -> ProjectionState:
         """Advance the synapses with `arriving`, the weights propagated this step. With
-        `decayed` (from `decayed`), `arriving` is already `decayed.g` plus those weights:
-        the operator added them in place."""
+        `decayed` (from `decayed`), `arriving` is already the decayed synapse's inbox
+        plus those weights: the operator added them in place. A presynaptic synapse has
+        advanced already (`presynaptic`): `arriving` is the new `g`."""
+        if isinstance(self.synapse, AbstractPresynaptic):
+            return eqx.tree_at(lambda s: s.g, state, arriving)
         if decayed is None:
             syn = self.synapse.step(state.syn, arriving, ctx)
         else:
-            syn = eqx.tree_at(lambda s: s.g, decayed, arriving)
-        return ProjectionState(syn=syn, delay=state.delay)
+            assert isinstance(self.synapse, AbstractLinearSynapse)
+            syn = self.synapse.with_inbox(decayed, arriving)
+        return eqx.tree_at(lambda s: s.syn, state, syn)
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post
 
     def current(self, state: ProjectionState) -> AbstractCurrent:
-        return self.output(state.syn.g)
+        return self.output(state.syn.g if state.g is None else state.g)
 
 
 def _propagate(
@@ -322,16 +392,22 @@ def _propagate(
         [delayed[k][1] for k in sent],
         [(projections[k].conn, projections[k].weight) for k in sent],
         kernel=kernel,
-        add_to=[None if decayed[k] is None else decayed[k].g for k in sent],
+        add_to=[None if decayed[k] is None else _inbox(projections[k], decayed[k]) for k in sent],
     )
     received = {k: out for k, out in zip(sent, sums)}
     new = []
     for k, (p, s, c, d) in enumerate(zip(projections, states, ctxs, decayed)):
         if k not in received:  # weights from the ring of a per-connection delay
-            out = delayed[k][2] if d is None else d.g + delayed[k][2]
+            out = delayed[k][2] if d is None else _inbox(p, d) + delayed[k][2]
             received[k] = out
         new.append(p.receive(s, received[k], c, d))
     return new
+
+
+def _inbox(projection: Projection, decayed: Any) -> Array:
+    """The variable of a decayed linear synapse that the arriving weights add into."""
+    assert isinstance(projection.synapse, AbstractLinearSynapse)
+    return projection.synapse.inbox(decayed)
 
 
 class DriveState(eqx.Module):

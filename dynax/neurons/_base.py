@@ -31,14 +31,19 @@ class AbstractNeuron(AbstractPopulation):
     """A population of `n` neurons whose state has a field `spike` (bool, `(n,)`): which
     neurons fired during the last step. `spikes(state)` is that field.
 
-    A new neuron model subclasses this, declares `n` (a static int) and keeps `spike` in
-    its state; a `dx.Network` then accepts it as a population.
+    A new neuron model subclasses this, declares `n` (a static int) and keeps `spike` and
+    its membrane potential `v` in its state; a `dx.Network` then accepts it as a population.
     """
 
     n: eqx.AbstractVar[int]
 
     def spikes(self, state: State) -> Bool[Array, " n"] | Float[Array, " n"]:
         return state.spike
+
+    def potential(self, state: State) -> Float[Array, " n"]:
+        """The membrane potential (mV) of the `n` neurons, the state's field `v` (what
+        gap junctions, `dx.GapJunction`, read)."""
+        return state.v
 
 
 def check_input(input: Any, n: int, who: str) -> None:

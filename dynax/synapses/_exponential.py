@@ -1,4 +1,4 @@
-"""Single-exponential synaptic conductance."""
+"""Single-exponential synaptic variable."""
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -42,10 +42,10 @@ class Exponential(AbstractLinearSynapse):
         return ExponentialState(g=jnp.zeros(self.n, self.tau.dtype))
 
     def decay(self, state: ExponentialState, ctx: Context) -> ExponentialState:
-        """The state after a step without input. `step` adds the input to its `g`, which
-        lets a `dx.Network` have the propagation operator add the arriving weights into
-        it in place."""
         return ExponentialState(g=state.g * jnp.exp(-ctx.dt / self.tau))
 
-    def step(self, state: ExponentialState, input, ctx: Context) -> ExponentialState:
-        return ExponentialState(g=self.decay(state, ctx).g + input)
+    def inbox(self, state: ExponentialState) -> Array:
+        return state.g
+
+    def with_inbox(self, state: ExponentialState, value: Array) -> ExponentialState:
+        return ExponentialState(g=value)
