@@ -76,12 +76,15 @@ class CurrentSum(AbstractCurrent):
     parts: tuple[AbstractCurrent, ...]
 
     def at(self, v: Array) -> AffineCurrent:
-        forms = [part.at(v) for part in self.parts]
-        return AffineCurrent(
-            sum(f.current for f in forms),
-            sum(f.conductance for f in forms),
-            sum(f.jump for f in forms),
-        )
+        total = self.parts[0].at(v)
+        for part in self.parts[1:]:
+            form = part.at(v)
+            total = AffineCurrent(
+                total.current + form.current,
+                total.conductance + form.conductance,
+                total.jump + form.jump,
+            )
+        return total
 
 
 def as_current(input: Any) -> AbstractCurrent:
