@@ -11,6 +11,7 @@ from ._base import (
     AbstractSource as AbstractSource,
     AbstractSpikeSource as AbstractSpikeSource,
 )
+from ._counts import PoissonCounts as PoissonCounts, PoissonCountsState as PoissonCountsState
 from ._noise import (
     OUProcess as OUProcess,
     OUState as OUState,
@@ -39,6 +40,8 @@ __all__ = [
     "Constant",
     "OUProcess",
     "OUState",
+    "PoissonCounts",
+    "PoissonCountsState",
     "PoissonGroup",
     "PoissonState",
     "Ramp",

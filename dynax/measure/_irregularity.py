@@ -1,0 +1,111 @@
+"""Irregularity and rhythm of recorded activity: the CV of interspike intervals and the
+power spectrum of a signal such as the population rate."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._custom_types import Array, ArrayLike
+from .._system import check_dt
+from ._rates import _row_interval
+
+
+def cv_isi(
+    spikes: ArrayLike,
+    dt: float,
+    *,
+    t: ArrayLike | None = None,
+    per_neuron: bool = False,
+    min_spikes: int = 3,
+) -> Array:
+    r"""Coefficient of variation of the interspike intervals (ISIs), $\mathrm{CV} =
+    \mathrm{std}(\mathrm{ISI}) / \mathrm{mean}(\mathrm{ISI})$: 1 for a Poisson train,
+    0 for a regular one.
+
+    Each neuron's ISIs are the differences of its spike times (the steps in which it
+    spiked), and the standard deviation is the population one (divided by the number of
+    intervals). Neurons with fewer than `min_spikes` spikes have no CV (NaN per neuron,
+    left out of the mean).
+
+    **Arguments:**
+
+    - `spikes`: `(T, n)` bool records, one row per simulation step (`dx.simulate` with
+      `every=1`; counts over several steps carry no spike times and are refused).
+    - `dt`: the simulation step (ms).
+    - `t`: the records' times (ms), `records["t"]`: checks that the rows are single steps.
+    - `per_neuron`: return each neuron's CV `(n,)` instead of the mean over the neurons
+      that have one (NaN if none has).
+    - `min_spikes`: the fewest spikes (≥ 3, two intervals) for a neuron to have a CV.
+    """
+    spikes = jnp.asarray(spikes)
+    if jnp.issubdtype(spikes.dtype, jnp.integer):
+        raise ValueError(
+            "cv_isi needs the spikes of single steps (bool rows, dx.simulate's every=1): "
+            "counts over several steps do not give spike times."
+        )
+    interval = _row_interval(spikes, dt, t)
+    if isinstance(min_spikes, bool) or not isinstance(min_spikes, int) or min_spikes < 3:
+        raise ValueError(f"min_spikes must be an int >= 3, got min_spikes={min_spikes!r}.")
+    spikes = spikes.reshape(spikes.shape[0], -1) != 0
+    steps = jnp.arange(spikes.shape[0], dtype=jnp.int32)[:, None]
+    last = jax.lax.cummax(jnp.where(spikes, steps, -1), axis=0)
+    previous = jnp.concatenate([jnp.full_like(last[:1], -1), last[:-1]])
+    # An interval ends at every spike that has an earlier one.
+    ends = spikes & (previous >= 0)
+    isi = jnp.where(ends, steps - previous, 0).astype(jnp.result_type(float)) * interval
+    count = jnp.sum(ends, axis=0)
+    mean = jnp.sum(isi, axis=0) / jnp.maximum(count, 1)
+    var = jnp.sum(jnp.where(ends, (isi - mean) ** 2, 0.0), axis=0) / jnp.maximum(count, 1)
+    cv = jnp.where(count >= min_spikes - 1, jnp.sqrt(var) / mean, jnp.nan)
+    return cv if per_neuron else jnp.nanmean(cv)
+
+
+def power_spectrum(
+    signal: ArrayLike, dt: float, *, segment: float | None = None
+) -> tuple[Array, Array]:
+    r"""One-sided power spectral density of a signal sampled every `dt` ms (Welch's
+    method): the mean, over non-overlapping segments, of the squared Fourier transform
+    of each segment with its mean removed and a Hann window applied.
+
+    For the population rate of a network (`dx.measure.population_rate`), a flat
+    spectrum is the asynchronous state and a peak at $f$ a global oscillation at $f$
+    (Brunel 2000). Averaging over segments trades frequency resolution ($1/$`segment`)
+    for a smaller scatter of each frequency's estimate (a single periodogram's is as
+    large as its value).
+
+    **Arguments:**
+
+    - `signal`: `(T,)` samples (or `(T, k)`, each column separately), e.g. a rate in Hz.
+    - `dt`: sampling interval (ms).
+    - `segment`: segment length (ms); default the whole signal (one periodogram).
+
+    Returns `(freqs, psd)`: frequencies (Hz), `(m,)`, and the density at each, `(m,)` or
+    `(m, k)`, in the signal's unit squared per Hz; summed over frequencies times their
+    spacing it gives the signal's variance (up to the window's leakage).
+    """
+    check_dt(dt)
+    x = jnp.asarray(signal, dtype=jnp.result_type(float))
+    if x.ndim not in (1, 2) or x.shape[0] < 2:
+        raise ValueError(
+            f"signal must have shape (T,) or (T, k) with T >= 2 samples, got {x.shape}."
+        )
+    length = x.shape[0] if segment is None else int(round(segment / dt))
+    if not 2 <= length <= x.shape[0]:
+        raise ValueError(
+            f"segment={segment!r} ms is {length} samples of dt={dt:g} ms: it must span "
+            f"between 2 and the {x.shape[0]} samples of the signal."
+        )
+    count = x.shape[0] // length
+    segments = x[: count * length].reshape((count, length) + x.shape[1:])
+    segments = segments - segments.mean(axis=1, keepdims=True)
+    window = jnp.asarray(np.hanning(length), x.dtype).reshape((length,) + (1,) * (x.ndim - 1))
+    fs = 1000.0 / dt  # Hz
+    spectrum = jnp.abs(jnp.fft.rfft(segments * window, axis=1)) ** 2
+    psd = spectrum.mean(axis=0) / (fs * jnp.sum(window**2))
+    # One-sided: every frequency but 0 (and Nyquist for even lengths) counts twice.
+    double = jnp.ones(psd.shape[0]).at[1:].set(2.0)
+    if length % 2 == 0:
+        double = double.at[-1].set(1.0)
+    psd = psd * double.reshape((-1,) + (1,) * (x.ndim - 1))
+    freqs = jnp.fft.rfftfreq(length, d=dt / 1000.0)
+    return freqs, psd
