@@ -15,7 +15,6 @@ import jax.numpy as jnp
 from .._checks import param
 from .._custom_types import Array, ArrayLike, Float
 from ._base import AbstractIon, IonConditions
-from ._rates import x_over_expm1
 
 FARADAY = 96485.33212
 """The Faraday constant (C/mol)."""
@@ -302,8 +301,10 @@ class CalciumDetailed(AbstractIon):
 
     def step(self, state: CalciumState, current: Array, v: Array, dt: float) -> CalciumState:
         a, b = self._affine(state.c, current)
-        # c + (a - b c)(1 - e^{-b dt})/b, with (1 - e^{-x})/x = e^{-x}/x_over_expm1(x)
-        # finite at b = 0 (no pump, no removal: the influx simply accumulates).
+        # c + (a - b c)(1 - e^{-x})/b with x = b dt; (1 - e^{-x})/x by its series near
+        # x = 0 (b = 0: no pump, no removal, the influx simply accumulates), and the
+        # direct branch's denominator kept away from 0 so that gradients stay finite.
         x = b * dt
-        growth = dt * jnp.exp(-x) / x_over_expm1(x)
-        return CalciumState(c=state.c + (a - b * state.c) * growth)
+        small = x < 1e-4
+        ratio = jnp.where(small, 1.0 - 0.5 * x, -jnp.expm1(-x) / jnp.where(small, 1.0, x))
+        return CalciumState(c=state.c + (a - b * state.c) * dt * ratio)
