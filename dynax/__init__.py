@@ -9,6 +9,7 @@ from importlib import metadata as _metadata
 from . import (
     channels,
     connect,
+    encoding,
     init,
     inputs,
     integrate,
@@ -79,6 +80,7 @@ __all__ = [
     "ProjectionState",
     "channels",
     "connect",
+    "encoding",
     "get_path",
     "init",
     "inputs",
