@@ -9,19 +9,30 @@ from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..integrate._names import resolve_method
+from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron, check_input
+from ._spiking import (
+    check_reset,
+    check_spike_fn,
+    fire_and_reset,
+    init_value,
+    initial,
+    no_spikes,
+    refractory_count,
+)
 
 
 class LIFState(eqx.Module):
     """State of a `LIF` population.
 
     - `v`: membrane potential (mV), `(n,)`.
-    - `spike`: whether each neuron fired during the last step, `(n,)` bool.
-    - `refractory`: steps of refractoriness left (the potential is clamped at `v_reset`).
+    - `spike`: whether each neuron fired during the last step, `(n,)`: bool with the
+      default `Heaviside` spike function, 0/1 floats with a surrogate.
+    - `refractory`: steps of refractoriness left (the potential is held).
     """
 
     v: Float[Array, " n"]
-    spike: Bool[Array, " n"]
+    spike: Bool[Array, " n"] | Float[Array, " n"]
     refractory: Int[Array, " n"]
 
 
@@ -32,9 +43,12 @@ class LIF(AbstractNeuron):
 
     where $I(v)$ is the step's input (a current, or a `dx.AffineCurrent`
     `current - conductance * v` from conductance-based synapses). When $v \ge v_\text{th}$
-    the neuron spikes, $v$ is set to $v_\text{reset}$ and held there for `tau_ref`
-    (rounded to whole steps). Within a step the input is constant, and the update
-    $v \leftarrow v_\infty + (v - v_\infty)e^{-dt/\tau_\text{eff}}$ is exact for it
+    the neuron spikes and is reset: to $v_\text{reset}$ (`reset="hard"`), or by
+    subtraction, $v \leftarrow v - (v_\text{th} - v_\text{reset})$ (`reset="soft"`, which
+    keeps the overshoot above threshold, as discrete-time spiking networks trained with
+    surrogate gradients often do). For `tau_ref` after a spike (rounded to whole steps)
+    the potential is held where the reset left it. Within a step the input is constant,
+    and the update $v \leftarrow v_\infty + (v - v_\infty)e^{-dt/\tau_\text{eff}}$ is exact for it
     (`ExpEuler()`, the default `method`), whatever `dt` and the conductance.
 
     **Arguments:**
@@ -45,6 +59,7 @@ class LIF(AbstractNeuron):
     - `R`: membrane resistance (MΩ; with currents in nA, `R * I` is in mV). With `R = 1`
       currents are in mV and conductances in units of the leak conductance.
     - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `reset`: `"hard"` (default) or `"soft"`, as above.
     - `I_bias`: constant input current added to every step's input (nA).
     - `v_init`: initial potential: a number, an `(n,)` array, or an initialiser called as
       `v_init(key, (n,))` (e.g. `dx.init.Uniform(-60.0, -50.0)`); default `v_rest`.
@@ -56,6 +71,12 @@ class LIF(AbstractNeuron):
       $b = 1 + R\,g$ (`method.affine_step`). The default `ExpEuler()` solves that
       exactly at any `dt` for one `exp` per neuron, so it is both the most accurate and
       the cheapest choice; other methods (`RK4()`, ...) are for comparison.
+    - `spike_fn`: the spike function applied to $v - v_\text{th}$, a
+      [`dynax.surrogate.AbstractSpikeFunction`][]. The default `Heaviside()` gives bool
+      spikes and no gradient; a surrogate (`dx.surrogate.Sigmoid()`, ...) gives 0/1 floats
+      whose gradient flows through the spike and the reset,
+      $v - s\,(v - v_\text{reset})$ (hard) or $v - s\,(v_\text{th} - v_\text{reset})$
+      (soft), so that the population trains by backpropagation through time.
 
     Every numeric argument is a finite scalar or an `(n,)` array (heterogeneous
     neurons), and `v_reset < v_th`; construction raises a `ValueError` naming the
@@ -79,6 +100,8 @@ class LIF(AbstractNeuron):
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
+    spike_fn: AbstractSpikeFunction
+    reset: str = eqx.field(static=True)
 
     def __init__(
         self,
@@ -93,6 +116,8 @@ class LIF(AbstractNeuron):
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = ExpEuler(),
+        spike_fn: AbstractSpikeFunction = Heaviside(),
+        reset: str = "hard",
     ):
         self.n = n = check_size(n)
         self.tau = param(tau, "tau", positive=True, n=n)
@@ -105,23 +130,18 @@ class LIF(AbstractNeuron):
         # A neuron reset to or above threshold is still above it: with a refractory
         # period it would fire on every step, without one whenever the input holds it.
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
-        if v_init is None:
-            self.v_init = self.v_rest
-        elif callable(v_init):
-            self.v_init = v_init
-        else:
-            self.v_init = param(v_init, "v_init", n=n)
+        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
         self.method = resolve_method(method, AbstractODEMethod, "LIF")
+        self.spike_fn = check_spike_fn(spike_fn, "LIF")
+        self.reset = check_reset(reset, "LIF")
 
     def init(self, key: PRNGKeyArray | None = None) -> LIFState:
-        if callable(self.v_init):
-            if key is None:
-                raise ValueError("LIF.init needs a key: v_init is a random initialiser.")
-            v = self.v_init(key, (self.n,))
-        else:
-            v = self.v_init
-        v = jnp.broadcast_to(jnp.asarray(v, self.tau.dtype), (self.n,))
-        return LIFState(v=v, spike=jnp.zeros(self.n, bool), refractory=jnp.zeros(self.n, jnp.int32))
+        v = initial(self.v_init, key, self.n, self.tau.dtype, "LIF")
+        return LIFState(
+            v=v,
+            spike=no_spikes(self.spike_fn, self.n, v.dtype),
+            refractory=jnp.zeros(self.n, jnp.int32),
+        )
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""
@@ -138,10 +158,8 @@ class LIF(AbstractNeuron):
         leak = 1 + self.R * drive.conductance  # > 0 for non-negative conductances
         a = self.v_rest + self.R * (drive.current + self.I_bias)
         v = self.method.affine_step(state.v + drive.jump, ctx.t, ctx.dt, a, leak, self.tau)
-        refractory = state.refractory > 0
-        v = jnp.where(refractory, self.v_reset, v)
-        spike = v >= self.v_th
-        v = jnp.where(spike, self.v_reset, v)
-        ref_steps = jnp.round(self.tau_ref / ctx.dt).astype(jnp.int32)
-        counter = jnp.where(spike, ref_steps, jnp.maximum(state.refractory - 1, 0))
+        v, spike = fire_and_reset(
+            v, state.v, state.refractory > 0, self.v_th, self.v_reset, self.spike_fn, self.reset
+        )
+        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
         return LIFState(v=v, spike=spike, refractory=counter)

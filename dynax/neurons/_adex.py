@@ -1,0 +1,171 @@
+"""Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005)."""
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._checks import check_below, check_size, param
+from .._current import as_affine
+from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
+from .._system import Context
+from ..integrate import AbstractODEMethod, Euler
+from ..integrate._names import resolve_method
+from ..surrogate import AbstractSpikeFunction, Heaviside
+from ._base import AbstractNeuron, check_input
+from ._spiking import (
+    check_spike_fn,
+    fire_and_reset,
+    init_value,
+    initial,
+    no_spikes,
+    on_spike,
+    refractory_count,
+)
+
+
+class AdExIFState(eqx.Module):
+    """State of an `AdExIF` population, each `(n,)`: `v` (mV), the adaptation current `w`
+    (nA), `spike` (bool, or 0/1 floats with a surrogate) and `refractory` (steps left)."""
+
+    v: Float[Array, " n"]
+    w: Float[Array, " n"]
+    spike: Bool[Array, " n"] | Float[Array, " n"]
+    refractory: Int[Array, " n"]
+
+
+class AdExIF(AbstractNeuron):
+    r"""Adaptive exponential integrate-and-fire neurons (AdEx).
+
+    $$\begin{aligned}
+    \tau \frac{dv}{dt} &= -(v - v_\text{rest})
+        + \Delta_T \exp\!\Big(\frac{v - v_T}{\Delta_T}\Big) - R\,w
+        + R\,\big(I(v) + I_\text{bias}\big), \\
+    \tau_w \frac{dw}{dt} &= a\,(v - v_\text{rest}) - w .
+    \end{aligned}$$
+
+    When $v$ reaches $v_\text{peak}$ the neuron spikes: $v \leftarrow v_\text{reset}$,
+    $w \leftarrow w + b$, and $v$ is held for `tau_ref`. In the usual units $C$ (pF),
+    $g_L$ (nS) this is $\tau = C/g_L$, $R = 1/g_L$: e.g. $C = 200$ pF, $g_L = 10$ nS is
+    `tau=20.0, R=100.0` (MΩ) with currents in nA, $a$ in µS and $b$ in nA. The subthreshold
+    coupling $a$ and the spike-triggered jump $b$ give adaptation, bursting, delayed and
+    irregular firing (Naud et al. 2008, whose parameter sets the neuron gallery example
+    runs). The defaults are Brette & Gerstner's regular-spiking cell ($C = 281$ pF,
+    $g_L = 30$ nS, $a = 4$ nS, $b = 0.0805$ nA, $\tau_w = 144$ ms).
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `tau`: membrane time constant (ms), > 0.
+    - `v_rest`, `v_reset`: leak reversal and reset potentials (mV).
+    - `v_T`, `delta_T`: threshold and slope factor of the exponential (mV); `delta_T > 0`.
+    - `v_peak`: the potential at which a spike is registered (mV), above `v_T` and
+      `v_reset`; $(v_\text{peak} - v_T)/\Delta_T$ below about 80 in float32.
+    - `R`: membrane resistance (MΩ), > 0.
+    - `a`: subthreshold adaptation conductance (µS).
+    - `b`: spike-triggered adaptation increment (nA).
+    - `tau_w`: adaptation time constant (ms), > 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `I_bias`: constant current added to the input (nA).
+    - `v_init`: initial potential (number, `(n,)` array or initialiser); default
+      `v_rest`. `w` starts at 0.
+    - `method`: integration method for $(v, w)$ (default `Euler()`; dt ≤ 0.1 ms, or
+      `RK4()`, for accurate spike times).
+    - `spike_fn`: spike function of $v - v_\text{peak}$ (default `Heaviside()`); with a
+      surrogate, the gradient flows through both resets.
+
+    ??? cite "References"
+
+        Brette, R., & Gerstner, W. (2005). Adaptive exponential integrate-and-fire model
+        as an effective description of neuronal activity. *Journal of Neurophysiology*,
+        94(5), 3637–3642.
+
+        Naud, R., Marcille, N., Clopath, C., & Gerstner, W. (2008). Firing patterns in the
+        adaptive exponential integrate-and-fire model. *Biological Cybernetics*, 99(4–5),
+        335–347.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+    v_rest: Array
+    v_reset: Array
+    v_T: Array
+    delta_T: Array
+    v_peak: Array
+    R: Array
+    a: Array
+    b: Array
+    tau_w: Array
+    tau_ref: Array
+    I_bias: Array
+    v_init: object
+    method: AbstractODEMethod
+    spike_fn: AbstractSpikeFunction
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        tau: ArrayLike = 281.0 / 30.0,
+        v_rest: ArrayLike = -70.6,
+        v_reset: ArrayLike = -70.6,
+        v_T: ArrayLike = -50.4,
+        delta_T: ArrayLike = 2.0,
+        v_peak: ArrayLike = 20.0,
+        R: ArrayLike = 1000.0 / 30.0,
+        a: ArrayLike = 0.004,
+        b: ArrayLike = 0.0805,
+        tau_w: ArrayLike = 144.0,
+        tau_ref: ArrayLike = 0.0,
+        I_bias: ArrayLike = 0.0,
+        v_init: object = None,
+        method: AbstractODEMethod | str = Euler(),
+        spike_fn: AbstractSpikeFunction = Heaviside(),
+    ):
+        self.n = n = check_size(n)
+        self.tau = param(tau, "tau", positive=True, n=n)
+        self.v_rest = param(v_rest, "v_rest", n=n)
+        self.v_reset = param(v_reset, "v_reset", n=n)
+        self.v_T = param(v_T, "v_T", n=n)
+        self.delta_T = param(delta_T, "delta_T", positive=True, n=n)
+        self.v_peak = param(v_peak, "v_peak", n=n)
+        self.R = param(R, "R", positive=True, n=n)
+        self.a = param(a, "a", n=n)
+        self.b = param(b, "b", n=n)
+        self.tau_w = param(tau_w, "tau_w", positive=True, n=n)
+        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.I_bias = param(I_bias, "I_bias", n=n)
+        check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
+        check_below(self.v_T, "v_T", self.v_peak, "v_peak", "spikes start above v_T")
+        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
+        self.method = resolve_method(method, AbstractODEMethod, "AdExIF")
+        self.spike_fn = check_spike_fn(spike_fn, "AdExIF")
+
+    def init(self, key: PRNGKeyArray | None = None) -> AdExIFState:
+        v = initial(self.v_init, key, self.n, self.tau.dtype, "AdExIF")
+        return AdExIFState(
+            v,
+            jnp.zeros_like(v),
+            no_spikes(self.spike_fn, self.n, v.dtype),
+            jnp.zeros(self.n, jnp.int32),
+        )
+
+    def vector_field(self, t, y, args):
+        """$(dv/dt, dw/dt)$ for `y = (v, w)` and the input `args`."""
+        v, w = y
+        drive = as_affine(args, v)
+        # Capped at v_peak, where the neuron has spiked: keeps every stage finite.
+        upswing = self.delta_T * jnp.exp((jnp.minimum(v, self.v_peak) - self.v_T) / self.delta_T)
+        current = drive.current + self.I_bias - drive.conductance * v - w
+        dv = (-(v - self.v_rest) + upswing + self.R * current) / self.tau
+        dw = (self.a * (v - self.v_rest) - w) / self.tau_w
+        return dv, dw
+
+    def step(self, state: AdExIFState, input, ctx: Context) -> AdExIFState:
+        check_input(input, self.n, f"the input of AdExIF(n={self.n})")
+        v0 = state.v + as_affine(input, state.v).jump
+        v, w = self.method.step(self.vector_field, (v0, state.w), ctx.t, ctx.dt, input)
+        v, spike = fire_and_reset(
+            v, state.v, state.refractory > 0, self.v_peak, self.v_reset, self.spike_fn
+        )
+        w = on_spike(spike, w + self.b, w)
+        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
+        return AdExIFState(v, w, spike, counter)

@@ -1,0 +1,128 @@
+"""Perfect (non-leaky) integrate-and-fire neuron (Lapicque 1907)."""
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._checks import check_below, check_size, param
+from .._current import as_affine
+from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
+from .._system import Context
+from ..integrate import AbstractODEMethod, ExpEuler
+from ..integrate._names import resolve_method
+from ..surrogate import AbstractSpikeFunction, Heaviside
+from ._base import AbstractNeuron, check_input
+from ._spiking import (
+    check_reset,
+    check_spike_fn,
+    fire_and_reset,
+    init_value,
+    initial,
+    no_spikes,
+    refractory_count,
+)
+
+
+class IFState(eqx.Module):
+    """State of an `IF` population: `v` (mV), `spike` (bool, or 0/1 floats with a
+    surrogate) and `refractory` (steps left), each `(n,)`."""
+
+    v: Float[Array, " n"]
+    spike: Bool[Array, " n"] | Float[Array, " n"]
+    refractory: Int[Array, " n"]
+
+
+class IF(AbstractNeuron):
+    r"""Perfect integrate-and-fire neurons: no leak, the input is integrated until
+    threshold.
+
+    $$\tau \frac{dv}{dt} = R\,\big(I(v) + I_\text{bias}\big),$$
+
+    i.e. $C\,dv/dt = I$ with $C = \tau / R$. When $v \ge v_\text{th}$ the neuron spikes and
+    is reset, to $v_\text{reset}$ (`reset="hard"`) or by subtracting
+    $v_\text{th} - v_\text{reset}$ (`reset="soft"`); for `tau_ref` after a spike the
+    potential is held. With a constant current and no refractory period it fires at the
+    rate $R I / (\tau (v_\text{th} - v_\text{reset}))$, and with the soft reset the spike
+    count after $t$ ms is exactly
+    $\lfloor (v_0 - v_\text{th} + R I t/\tau) / (v_\text{th} - v_\text{reset}) \rfloor + 1$.
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `tau`: time constant (ms), > 0; with `R`, the capacitance $C = \tau / R$ (nF).
+    - `v_reset`, `v_th`: reset and threshold potentials (mV), `v_reset < v_th`.
+    - `R`: resistance (MΩ; with currents in nA, `R * I` is in mV), > 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `reset`: `"hard"` (default) or `"soft"`.
+    - `I_bias`: constant current added to the input (nA).
+    - `v_init`: initial potential (a number, an `(n,)` array or an initialiser
+      `v_init(key, (n,))`); default `v_reset`.
+    - `method`: the integration method ([`dynax.integrate.AbstractODEMethod`][] or its
+      name). The default `ExpEuler()` is exact for the step's input, conductances
+      included (a conductance $g$ makes the equation $\tau\,dv/dt = R(I - g v)$).
+    - `spike_fn`: the spike function of $v - v_\text{th}$ (default `Heaviside()`; a
+      [`dynax.surrogate.AbstractSurrogate`][] for training).
+
+    ??? cite "Reference"
+
+        Lapicque, L. (1907). Recherches quantitatives sur l'excitation électrique des
+        nerfs traitée comme une polarisation. *Journal de Physiologie et de Pathologie
+        Générale*, 9, 620–635.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+    v_reset: Array
+    v_th: Array
+    R: Array
+    tau_ref: Array
+    I_bias: Array
+    v_init: object
+    method: AbstractODEMethod
+    spike_fn: AbstractSpikeFunction
+    reset: str = eqx.field(static=True)
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        tau: ArrayLike = 10.0,
+        v_reset: ArrayLike = 0.0,
+        v_th: ArrayLike = 20.0,
+        R: ArrayLike = 1.0,
+        tau_ref: ArrayLike = 0.0,
+        reset: str = "hard",
+        I_bias: ArrayLike = 0.0,
+        v_init: object = None,
+        method: AbstractODEMethod | str = ExpEuler(),
+        spike_fn: AbstractSpikeFunction = Heaviside(),
+    ):
+        self.n = n = check_size(n)
+        self.tau = param(tau, "tau", positive=True, n=n)
+        self.v_reset = param(v_reset, "v_reset", n=n)
+        self.v_th = param(v_th, "v_th", n=n)
+        self.R = param(R, "R", positive=True, n=n)
+        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.I_bias = param(I_bias, "I_bias", n=n)
+        check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
+        self.v_init = init_value(v_init, self.v_reset, "v_init", n)
+        self.method = resolve_method(method, AbstractODEMethod, "IF")
+        self.spike_fn = check_spike_fn(spike_fn, "IF")
+        self.reset = check_reset(reset, "IF")
+
+    def init(self, key: PRNGKeyArray | None = None) -> IFState:
+        v = initial(self.v_init, key, self.n, self.tau.dtype, "IF")
+        return IFState(v, no_spikes(self.spike_fn, self.n, v.dtype), jnp.zeros(self.n, jnp.int32))
+
+    def vector_field(self, t, v, args):
+        """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""
+        drive = as_affine(args, v)
+        return self.R * (drive.current + self.I_bias - drive.conductance * v) / self.tau
+
+    def step(self, state: IFState, input, ctx: Context) -> IFState:
+        check_input(input, self.n, f"the input of IF(n={self.n})")
+        v0 = state.v + as_affine(input, state.v).jump
+        v = self.method.step(self.vector_field, v0, ctx.t, ctx.dt, input)
+        v, spike = fire_and_reset(
+            v, state.v, state.refractory > 0, self.v_th, self.v_reset, self.spike_fn, self.reset
+        )
+        return IFState(v, spike, refractory_count(spike, state.refractory, self.tau_ref, ctx.dt))
