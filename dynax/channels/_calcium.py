@@ -25,7 +25,9 @@ ZERO_CELSIUS = 273.15
 CALCIUM_VALENCE = 2.0
 
 
-def nernst(c_in: Array, c_out: Array, temperature: Array, valence: Array = CALCIUM_VALENCE):
+def nernst(
+    c_in: Array, c_out: Array, temperature: Array, valence: Array | float = CALCIUM_VALENCE
+) -> Array:
     r"""The Nernst potential $\frac{RT}{zF}\ln(c_o/c_i)$ (mV) for concentrations in any
     one unit and `temperature` in kelvin."""
     return 1e3 * GAS_CONSTANT * temperature / (valence * FARADAY) * jnp.log(c_out / c_in)

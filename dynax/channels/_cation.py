@@ -48,7 +48,7 @@ class HuguenardMcCormickIh(AbstractChannel):
     temperature: Array
     q10: Array
     reference_temperature: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,
@@ -126,7 +126,7 @@ class InoueStrowbridgeCAN(AbstractChannel):
     q10: Array
     reference_temperature: Array
     calcium: str = eqx.field(static=True)
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,

@@ -56,7 +56,7 @@ class HuguenardMcCormickPotassiumA(AbstractChannel):
     temperature: Array
     q10: Array
     reference_temperature: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,

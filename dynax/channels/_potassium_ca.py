@@ -52,7 +52,7 @@ class DestexhePotassiumAHP(AbstractChannel):
     q10: Array
     reference_temperature: Array
     calcium: str = eqx.field(static=True)
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,
