@@ -1,3 +1,4 @@
 """Canonical networks."""
 
+from ._cobahh import cobahh_network as cobahh_network
 from ._ei import coba_network as coba_network, cuba_network as cuba_network

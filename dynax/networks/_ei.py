@@ -17,7 +17,10 @@ _FAN_IN = 80.0  # the benchmarks' 0.02 connection probability at N = 4000
 CONNECTIVITIES = ("csr", "fan_out", "jit")
 
 
-def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron_kwargs, synapses) -> Network:
+def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses) -> Network:
+    """Populations `"E"`, `"I"` of `neuron(n)` and the four projections between them:
+    Bernoulli(`prob`) connectivity (default: fan-in 80), `synapses[pre] = (weight, tau,
+    output)` on `Exponential` synapses."""
     for name, n in (("n_exc", n_exc), ("n_inh", n_inh)):
         if not isinstance(n, int) or n <= 0:
             raise ValueError(f"{name} must be a positive int, got {name}={n!r}.")
@@ -26,7 +29,7 @@ def _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron_kwargs, sy
     prob = min(1.0, _FAN_IN / (n_exc + n_inh)) if prob is None else prob
     sizes = {"E": n_exc, "I": n_inh}
     populations: dict[str, AbstractPopulation | Network] = {
-        name: LIF(n, **neuron_kwargs) for name, n in sizes.items()
+        name: neuron(n) for name, n in sizes.items()
     }
     connector = FixedProb(prob, include_self=False)
     projections: dict[str, AbstractProjection] = {}
@@ -105,7 +108,9 @@ def coba_network(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, COBAOutput(E=0.0)), "I": (wi, 10.0, COBAOutput(E=-80.0))}
-    return _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses)
+    return _ei_network(
+        n_exc, n_inh, key, prob, connectivity, kernel, lambda n: LIF(n, **neuron), synapses
+    )
 
 
 def cuba_network(
@@ -143,4 +148,6 @@ def cuba_network(
         v_init=Uniform(-60.0, -50.0),
     )
     synapses = {"E": (we, 5.0, CUBAOutput()), "I": (wi, 10.0, CUBAOutput())}
-    return _ei_network(n_exc, n_inh, key, prob, connectivity, kernel, neuron, synapses)
+    return _ei_network(
+        n_exc, n_inh, key, prob, connectivity, kernel, lambda n: LIF(n, **neuron), synapses
+    )
