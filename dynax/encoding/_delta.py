@@ -46,6 +46,7 @@ class DeltaEncoder(eqx.Module):
     def __init__(self, threshold: ArrayLike):
         self.threshold = param(threshold, "threshold", positive=True)
 
+    @eqx.filter_jit
     def __call__(self, signal: Float[ArrayLike, "n_steps ..."]) -> Float[Array, "n_steps ..."]:
         """The signed spikes (+1 ON, −1 OFF, 0), the signal's shape and float dtype,
         time first. `s > 0` and `s < 0` are the ON and OFF channels as bool arrays."""
@@ -64,6 +65,7 @@ class DeltaEncoder(eqx.Module):
         _, spikes = jax.lax.scan(step, signal[0], signal[1:])
         return jnp.concatenate([jnp.zeros_like(signal[:1]), spikes])
 
+    @eqx.filter_jit
     def decode(
         self, spikes: Float[ArrayLike, "n_steps ..."], x0: Float[ArrayLike, "..."]
     ) -> Float[Array, "n_steps ..."]:

@@ -84,6 +84,7 @@ class LatencyEncoder(eqx.Module):
                 f"it), got threshold={th}."
             )
 
+    @eqx.filter_jit
     def spike_time(self, x: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
         """The latency $t(x)$ (ms) before it is placed on the grid, at most `t_max`."""
         x = unit_values(x, "LatencyEncoder")
@@ -95,12 +96,14 @@ class LatencyEncoder(eqx.Module):
         t = tau * jnp.log(safe / (safe - th))
         return jnp.where(crosses, jnp.minimum(t, self.t_max), self.t_max)
 
+    @eqx.filter_jit
     def __call__(self, x: Float[ArrayLike, "..."]) -> Bool[Array, "n_steps ..."]:
         """One spike per value, shape `(n_steps, *x.shape)`, time first."""
         t = self.spike_time(x)
         k = jnp.clip(jnp.round(t / self.dt), 0, self.n_steps - 1).astype(jnp.int32)
         return jnp.arange(self.n_steps).reshape((-1,) + (1,) * t.ndim) == k
 
+    @eqx.filter_jit
     def decode(self, spikes: Bool[ArrayLike, "n_steps ..."]) -> Float[Array, "..."]:
         """The values from the first spike of each input (an input without a spike is
         read as firing at `t_max`)."""

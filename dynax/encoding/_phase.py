@@ -48,6 +48,7 @@ class WeightedPhaseEncoder(eqx.Module):
             jnp.ones(n_steps, dtype or jnp.result_type(float)), -(1 + t % self.n_phases)
         )
 
+    @eqx.filter_jit
     def __call__(
         self, x: Float[ArrayLike, "..."], n_periods: int = 1
     ) -> Bool[Array, "n_steps ..."]:
@@ -61,6 +62,7 @@ class WeightedPhaseEncoder(eqx.Module):
         bits = ((q >> shift) & 1).astype(bool)
         return jnp.tile(bits, (n_periods,) + (1,) * q.ndim)
 
+    @eqx.filter_jit
     def decode(self, spikes: Bool[ArrayLike, "n_steps ..."]) -> Float[Array, "..."]:
         """$\\hat x = \\sum_t \\omega(t)\\,s_t$ averaged over the periods (the number of
         steps must be a whole number of periods)."""

@@ -56,6 +56,7 @@ class PoissonEncoder(eqx.Module):
         x = unit_values(x, "PoissonEncoder")
         return x * (self.max_rate * (self.dt / 1000.0)).astype(x.dtype)
 
+    @eqx.filter_jit
     def __call__(
         self, x: Float[ArrayLike, "..."], n_steps: int, *, key: PRNGKeyArray
     ) -> Bool[Array, "n_steps ..."]:
@@ -65,6 +66,7 @@ class PoissonEncoder(eqx.Module):
         p = self.probability(x)
         return jax.random.uniform(key, (n_steps, *p.shape), dtype=p.dtype) < p
 
+    @eqx.filter_jit
     def decode(self, spikes: Bool[ArrayLike, "n_steps ..."]) -> Float[Array, "..."]:
         """The value estimate $\\hat x = N / (T p_\\text{max})$ from the spike counts over
         the leading (time) axis; multiply by `max_rate` for the rate in Hz."""
