@@ -186,20 +186,33 @@ def check_parts(
                 f"got {type(ion).__name__}."
             )
 
-    def shapes(v):
-        ion_states = {name: ion.init(v) for name, ion in ions.items()}
-        conditions = {name: ion.conditions(ion_states[name]) for name, ion in ions.items()}
-        return ion_states, {name: ch.init(v, conditions) for name, ch in channels.items()}
+    def conditions(v):
+        return {name: ion.conditions(ion.init(v)) for name, ion in ions.items()}
 
-    ion_shapes, channel_shapes = jax.eval_shape(shapes, jax.ShapeDtypeStruct((n,), dtype))
-    for kind, tree in (("ion", ion_shapes), ("channel", channel_shapes)):
-        for name, sub in tree.items():
-            for leaf in jax.tree.leaves(sub):
-                if leaf.shape != (n,):
-                    raise ValueError(
-                        f"{who}: the state of {kind} {name!r} has shape {leaf.shape}, expected "
-                        f"({n},): its parameters must be scalars or have shape ({n},)."
-                    )
+    def of_ion(v, ion):
+        state = ion.init(v)
+        return state, ion.conditions(state)
+
+    def of_channel(v, ch):
+        state = ch.init(v, conditions(v))
+        return state, ch.current(state, v, conditions(v))
+
+    v = jax.ShapeDtypeStruct((n,), dtype)
+    parts = [("ion", name, of_ion, ion) for name, ion in ions.items()]
+    parts += [("channel", name, of_channel, ch) for name, ch in channels.items()]
+    for kind, name, fn, part in parts:
+        # Its state must have the neuron's shape, and what it gives others must broadcast.
+        try:
+            state, out = jax.eval_shape(fn, v, part)
+            bad = [f"shape {x.shape}" for x in jax.tree.leaves(state) if x.shape != (n,)]
+            bad += [f"shape {x.shape}" for x in jax.tree.leaves(out) if x.shape not in ((), (n,))]
+        except (TypeError, ValueError) as e:  # parameters that do not broadcast
+            bad = [str(e).splitlines()[0]]
+        if bad:
+            raise ValueError(
+                f"{who}: {kind} {name!r} does not fit {n} neurons ({bad[0]}): its "
+                f"parameters must be scalars or have shape ({n},)."
+            )
     # Sorted, as JAX flattens dicts: the currents add in one order, traced or not.
     return dict(sorted(channels.items())), dict(sorted(ions.items()))
 
