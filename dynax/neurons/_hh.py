@@ -24,7 +24,7 @@ class HH(AbstractConductanceNeuron):
     "Na": HHSodium(g_Na, E_Na)})` with these parameters, and runs the same code (its
     state is a [`dynax.neurons.ConductanceBasedState`][]: `state.channels["Na"].m`).
     At rest it sits at −65.0 mV; a step current above about 6.3 µA/cm² makes it fire
-    repetitively (at about 68 Hz at onset; below, it fires a few spikes and settles).
+    repetitively (at 50–60 Hz at onset; below, it fires a few spikes and settles).
 
     **Arguments:**
 
