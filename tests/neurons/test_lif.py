@@ -157,3 +157,62 @@ def test_lif_with_rk4_object_matches_the_exact_exp_euler_step(x64):
         runs[type(method).__name__] = state.v
     assert dx.neurons.LIF(2).method == dx.integrate.ExpEuler()
     np.testing.assert_allclose(runs["RK4"], runs["ExpEuler"], rtol=0, atol=1e-8)
+
+
+def test_soft_reset_locks_to_the_closed_form_cycle(x64):
+    # tau dv/dt = -(v - El) + R I, continuous period T = tau ln((v_inf - Vr)/(v_inf - Vt)).
+    # A hard reset sees each crossing at the next grid point: every ISI is k = ceil(T/dt)
+    # steps. A soft reset keeps the overshoot d; a cycle of k steps from Vr + d back to
+    # Vt + d needs v_inf + (Vr + d - v_inf) rho^k = Vt + d, rho = exp(-dt/tau), i.e.
+    # d = (v_inf - Vt - (v_inf - Vr) rho^k) / (1 - rho^k) >= 0, first possible at the same
+    # k: the soft-reset neuron locks to it, with v -> Vr + d after every spike.
+    tau, El, Vr, Vt, current, dt, n_steps = 20.0, -60.0, -60.0, -50.0, 25.0, 0.25, 4000
+    v_inf = El + current
+    period = tau * np.log((v_inf - Vr) / (v_inf - Vt))  # 10.217 ms
+    k = int(np.ceil(period / dt))  # 41 steps
+    rho_k = np.exp(-k * dt / tau)
+    overshoot = (v_inf - Vt - (v_inf - Vr) * rho_k) / (1 - rho_k)  # 0.0705 mV
+    kwargs = dict(tau=tau, v_rest=El, v_reset=Vr, v_th=Vt, v_init=Vr)
+    for reset in ("hard", "soft"):
+        lif = dx.neurons.LIF(1, reset=reset, **kwargs)
+        _, rec = dx.simulate(
+            lif,
+            lif.init(),
+            dt=dt,
+            n_steps=n_steps,
+            inputs=current,
+            monitors={"spike": "spike", "v": "v"},
+        )
+        steps = np.flatnonzero(rec["spike"][:, 0])
+        np.testing.assert_array_equal(np.diff(steps), k)
+        after = rec["v"][steps, 0]
+        expected = Vr if reset == "hard" else Vr + overshoot
+        # The overshoot's error contracts by rho^k = 0.60 a cycle: converged after 40.
+        np.testing.assert_allclose(after[40:], expected, rtol=0, atol=1e-9)
+    assert 0 < overshoot < 0.1
+
+
+def test_surrogate_spikes_pass_gradients_through_the_reset():
+    surrogate = dx.surrogate.Sigmoid(alpha=4.0)
+    assert dx.neurons.LIF(3, spike_fn=surrogate).init().spike.dtype == jnp.float32
+
+    def count(current, reset):
+        model = dx.neurons.LIF(3, tau=10.0, v_th=1.0, spike_fn=surrogate, reset=reset)
+        _, rec = dx.simulate(
+            model, model.init(), dt=0.5, n_steps=100, inputs=current, monitors={"s": "spike"}
+        )
+        return rec["s"].sum(), rec["s"]
+
+    # The hard reset's gradient path is the one of the other models (tests/neurons/).
+    for reset in ("soft",):
+        (n, s), grad = jax.value_and_grad(count, has_aux=True)(jnp.float32(1.5), reset)
+        assert s.dtype == jnp.float32 and grad.dtype == jnp.float32
+        assert n > 0 and np.isfinite(grad) and grad > 0  # more current, more spikes
+
+
+def test_heaviside_spikes_are_bool_and_unknown_reset_lists_the_choices():
+    assert dx.neurons.LIF(2).init().spike.dtype == jnp.bool_
+    with pytest.raises(ValueError, match=r"reset must be one of \('hard', 'soft'\)"):
+        dx.neurons.LIF(2, reset="subtract")
+    with pytest.raises(TypeError, match="spike_fn must be a dx.surrogate"):
+        dx.neurons.LIF(2, spike_fn=lambda x: x > 0)
