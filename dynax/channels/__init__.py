@@ -13,6 +13,7 @@ from ._calcium import (
     CalciumFixed as CalciumFixed,
     CalciumState as CalciumState,
 )
+from ._calcium_channel import AbstractCalciumM2H as AbstractCalciumM2H
 from ._calcium_hva import (
     InoueStrowbridgeCalciumL as InoueStrowbridgeCalciumL,
     ReuveniCalciumHVA as ReuveniCalciumHVA,

@@ -5,17 +5,14 @@ neurons (Reuveni et al. 1993) and the L-type current of olfactory bulb granule c
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
-from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractChannel
-from ._driving import AbstractDrivingForce, Ohmic, check_driving
-from ._gates import boltzmann, check_ion_name, q10_factor
-from ._rates import alpha_beta_derivative, relax, rush_larsen, x_over_expm1
-from ._states import MHState
+from ._calcium_channel import AbstractCalciumM2H
+from ._driving import AbstractDrivingForce, Ohmic
+from ._gates import boltzmann, q10_factor, set_fields
+from ._rates import x_over_expm1
 
 
-class ReuveniCalciumHVA(AbstractChannel):
+class ReuveniCalciumHVA(AbstractCalciumM2H):
     r"""The high-threshold calcium current of neocortical pyramidal neurons (Reuveni,
     Friedman, Amitai & Gutnick 1993), as used in the cortical cells of Mainen &
     Sejnowski (1996) and Bazhenov et al. (1998, 2002):
@@ -74,13 +71,16 @@ class ReuveniCalciumHVA(AbstractChannel):
         driving: AbstractDrivingForce = Ohmic(),
         ion: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.v_shift = param(v_shift, "v_shift")
-        self.temperature = param(temperature, "temperature")
-        self.q10 = param(q10, "q10", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.driving = check_driving(driving)
-        self.ion = check_ion_name(ion, "ion")
+        set_fields(
+            self,
+            g=g,
+            v_shift=v_shift,
+            temperature=temperature,
+            q10=q10,
+            reference_temperature=reference_temperature,
+            driving=driving,
+            ion=ion,
+        )
 
     def rates(self, v: Array) -> tuple[Array, Array, Array, Array]:
         r"""$(\alpha_m, \beta_m, \alpha_h, \beta_h)$ at `v` (1/ms, with the temperature
@@ -94,25 +94,12 @@ class ReuveniCalciumHVA(AbstractChannel):
         beta_h = 0.0065 / (jnp.exp((-V - 15.0) / 28.0) + 1.0)
         return phi * alpha_m, phi * beta_m, phi * alpha_h, phi * beta_h
 
-    def init(self, v, ions) -> MHState:
+    def kinetics(self, v: Array) -> tuple[Array, Array, Array, Array]:
         am, bm, ah, bh = self.rates(v)
-        return MHState(m=am / (am + bm), h=ah / (ah + bh))
-
-    def step(self, state: MHState, v, ions, dt) -> MHState:
-        am, bm, ah, bh = self.rates(v)
-        return MHState(m=rush_larsen(state.m, am, bm, dt), h=rush_larsen(state.h, ah, bh, dt))
-
-    def derivative(self, state: MHState, v, ions) -> MHState:
-        am, bm, ah, bh = self.rates(v)
-        return MHState(
-            m=alpha_beta_derivative(state.m, am, bm), h=alpha_beta_derivative(state.h, ah, bh)
-        )
-
-    def current(self, state: MHState, v, ions) -> AffineCurrent:
-        return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])
+        return am / (am + bm), 1.0 / (am + bm), ah / (ah + bh), 1.0 / (ah + bh)
 
 
-class InoueStrowbridgeCalciumL(AbstractChannel):
+class InoueStrowbridgeCalciumL(AbstractCalciumM2H):
     r"""The L-type calcium current of olfactory bulb granule cells (Inoue & Strowbridge
     2008), slowly inactivating:
 
@@ -164,18 +151,19 @@ class InoueStrowbridgeCalciumL(AbstractChannel):
         driving: AbstractDrivingForce = Ohmic(),
         ion: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.v_shift = param(v_shift, "v_shift")
-        self.temperature = param(temperature, "temperature")
-        self.q10_m = param(q10_m, "q10_m", positive=True)
-        self.q10_h = param(q10_h, "q10_h", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.driving = check_driving(driving)
-        self.ion = check_ion_name(ion, "ion")
+        set_fields(
+            self,
+            g=g,
+            v_shift=v_shift,
+            temperature=temperature,
+            q10_m=q10_m,
+            q10_h=q10_h,
+            reference_temperature=reference_temperature,
+            driving=driving,
+            ion=ion,
+        )
 
-    def kinetics(self, v: Array) -> tuple[Array, ...]:
-        r"""$(m_\infty, \tau_m, h_\infty, \tau_h)$ at `v` (mV; time constants in ms, with
-        the temperature factors)."""
+    def kinetics(self, v: Array) -> tuple[Array, Array, Array, Array]:
         V = v + self.v_shift
         phi_m = q10_factor(self.q10_m, self.temperature, self.reference_temperature)
         phi_h = q10_factor(self.q10_h, self.temperature, self.reference_temperature)
@@ -184,18 +172,3 @@ class InoueStrowbridgeCalciumL(AbstractChannel):
         h_inf = boltzmann(V, -25.0, -2.0)
         tau_h = (300.0 + 100.0 / (jnp.exp(-(V + 40.0) / 9.5) + jnp.exp((V + 40.0) / 9.5))) / phi_h
         return m_inf, tau_m, h_inf, tau_h
-
-    def init(self, v, ions) -> MHState:
-        m_inf, _, h_inf, _ = self.kinetics(v)
-        return MHState(m=m_inf, h=h_inf)
-
-    def step(self, state: MHState, v, ions, dt) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=relax(state.m, m_inf, tau_m, dt), h=relax(state.h, h_inf, tau_h, dt))
-
-    def derivative(self, state: MHState, v, ions) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=(m_inf - state.m) / tau_m, h=(h_inf - state.h) / tau_h)
-
-    def current(self, state: MHState, v, ions) -> AffineCurrent:
-        return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])

@@ -4,17 +4,13 @@ McCormick 1992) and of thalamic reticular neurons (Huguenard & Prince 1992)."""
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
-from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractChannel
-from ._driving import AbstractDrivingForce, Ohmic, check_driving
-from ._gates import boltzmann, check_ion_name, q10_factor
-from ._rates import relax
-from ._states import MHState
+from ._calcium_channel import AbstractCalciumM2H
+from ._driving import AbstractDrivingForce, Ohmic
+from ._gates import boltzmann, q10_factor, set_fields
 
 
-class HuguenardMcCormickCalciumT(AbstractChannel):
+class HuguenardMcCormickCalciumT(AbstractCalciumM2H):
     r"""The T-type calcium current of thalamic relay neurons (Huguenard & McCormick
     1992), which de-inactivates under hyperpolarisation and then gives the
     low-threshold spike behind rebound bursts:
@@ -72,18 +68,19 @@ class HuguenardMcCormickCalciumT(AbstractChannel):
         driving: AbstractDrivingForce = Ohmic(),
         ion: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.v_shift = param(v_shift, "v_shift")
-        self.temperature = param(temperature, "temperature")
-        self.q10_m = param(q10_m, "q10_m", positive=True)
-        self.q10_h = param(q10_h, "q10_h", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.driving = check_driving(driving)
-        self.ion = check_ion_name(ion, "ion")
+        set_fields(
+            self,
+            g=g,
+            v_shift=v_shift,
+            temperature=temperature,
+            q10_m=q10_m,
+            q10_h=q10_h,
+            reference_temperature=reference_temperature,
+            driving=driving,
+            ion=ion,
+        )
 
-    def kinetics(self, v: Array) -> tuple[Array, ...]:
-        r"""$(m_\infty, \tau_m, h_\infty, \tau_h)$ at `v` (mV; time constants in ms, with
-        the temperature factors)."""
+    def kinetics(self, v: Array) -> tuple[Array, Array, Array, Array]:
         V = v + self.v_shift
         phi_m = q10_factor(self.q10_m, self.temperature, self.reference_temperature)
         phi_h = q10_factor(self.q10_h, self.temperature, self.reference_temperature)
@@ -96,23 +93,8 @@ class HuguenardMcCormickCalciumT(AbstractChannel):
         )
         return m_inf, tau_m, h_inf, tau_h / phi_h
 
-    def init(self, v, ions) -> MHState:
-        m_inf, _, h_inf, _ = self.kinetics(v)
-        return MHState(m=m_inf, h=h_inf)
 
-    def step(self, state: MHState, v, ions, dt) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=relax(state.m, m_inf, tau_m, dt), h=relax(state.h, h_inf, tau_h, dt))
-
-    def derivative(self, state: MHState, v, ions) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=(m_inf - state.m) / tau_m, h=(h_inf - state.h) / tau_h)
-
-    def current(self, state: MHState, v, ions) -> AffineCurrent:
-        return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])
-
-
-class HuguenardPrinceCalciumT(AbstractChannel):
+class HuguenardPrinceCalciumT(AbstractCalciumM2H):
     r"""The T-type calcium current of thalamic reticular neurons (Huguenard & Prince
     1992), with kinetics slower than in relay neurons and shifted to depolarised
     potentials, in the form of Destexhe et al. (1996):
@@ -171,18 +153,19 @@ class HuguenardPrinceCalciumT(AbstractChannel):
         driving: AbstractDrivingForce = Ohmic(),
         ion: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.v_shift = param(v_shift, "v_shift")
-        self.temperature = param(temperature, "temperature")
-        self.q10_m = param(q10_m, "q10_m", positive=True)
-        self.q10_h = param(q10_h, "q10_h", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.driving = check_driving(driving)
-        self.ion = check_ion_name(ion, "ion")
+        set_fields(
+            self,
+            g=g,
+            v_shift=v_shift,
+            temperature=temperature,
+            q10_m=q10_m,
+            q10_h=q10_h,
+            reference_temperature=reference_temperature,
+            driving=driving,
+            ion=ion,
+        )
 
-    def kinetics(self, v: Array) -> tuple[Array, ...]:
-        r"""$(m_\infty, \tau_m, h_\infty, \tau_h)$ at `v` (mV; time constants in ms, with
-        the temperature factors)."""
+    def kinetics(self, v: Array) -> tuple[Array, Array, Array, Array]:
         V = v + self.v_shift
         phi_m = q10_factor(self.q10_m, self.temperature, self.reference_temperature)
         phi_h = q10_factor(self.q10_h, self.temperature, self.reference_temperature)
@@ -191,18 +174,3 @@ class HuguenardPrinceCalciumT(AbstractChannel):
         h_inf = boltzmann(V, -78.0, -5.0)
         tau_h = (85.0 + 1.0 / (jnp.exp((V + 46.0) / 4.0) + jnp.exp(-(V + 405.0) / 50.0))) / phi_h
         return m_inf, tau_m, h_inf, tau_h
-
-    def init(self, v, ions) -> MHState:
-        m_inf, _, h_inf, _ = self.kinetics(v)
-        return MHState(m=m_inf, h=h_inf)
-
-    def step(self, state: MHState, v, ions, dt) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=relax(state.m, m_inf, tau_m, dt), h=relax(state.h, h_inf, tau_h, dt))
-
-    def derivative(self, state: MHState, v, ions) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=(m_inf - state.m) / tau_m, h=(h_inf - state.h) / tau_h)
-
-    def current(self, state: MHState, v, ions) -> AffineCurrent:
-        return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])

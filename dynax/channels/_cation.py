@@ -5,11 +5,10 @@ current of olfactory bulb granule cells (Inoue & Strowbridge 2008)."""
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
 from ._base import AbstractChannel
-from ._gates import MState, boltzmann, check_ion_name, q10_factor
+from ._gates import MState, boltzmann, q10_factor, set_fields
 from ._rates import relax
 
 
@@ -59,11 +58,14 @@ class HuguenardMcCormickIh(AbstractChannel):
         q10: ArrayLike = 3.0,
         reference_temperature: ArrayLike = 36.0,
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.E = param(E, "E")
-        self.temperature = param(temperature, "temperature")
-        self.q10 = param(q10, "q10", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
+        set_fields(
+            self,
+            g=g,
+            E=E,
+            temperature=temperature,
+            q10=q10,
+            reference_temperature=reference_temperature,
+        )
         self.ion = None
 
     def kinetics(self, v: Array) -> tuple[Array, ...]:
@@ -139,13 +141,16 @@ class InoueStrowbridgeCAN(AbstractChannel):
         reference_temperature: ArrayLike = 36.0,
         calcium: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.E = param(E, "E")
-        self.K_d = param(K_d, "K_d", positive=True)
-        self.temperature = param(temperature, "temperature")
-        self.q10 = param(q10, "q10", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.calcium = check_ion_name(calcium, "calcium")
+        set_fields(
+            self,
+            g=g,
+            E=E,
+            K_d=K_d,
+            temperature=temperature,
+            q10=q10,
+            reference_temperature=reference_temperature,
+            calcium=calcium,
+        )
         self.ion = None
 
     def kinetics(self, v: Array) -> tuple[Array, ...]:

@@ -2,11 +2,15 @@
 (`HuguenardMcCormick*`, `HuguenardPrince*`, `Reuveni*`, `InoueStrowbridge*`,
 `Destexhe*`)."""
 
+from typing import Any
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .._checks import param
 from .._custom_types import Array, Float
+from ._driving import check_driving
 
 
 class MState(eqx.Module):
@@ -47,3 +51,20 @@ def check_ion_name(name, argument: str) -> str:
             f"{argument} must be the name (a str) of an ion in the neuron's ions, got {name!r}."
         )
     return name
+
+
+_POSITIVE = ("q10", "K_d", "alpha", "beta")
+
+
+def set_fields(self: Any, **kwargs: Any) -> None:
+    """Check and set a channel's arguments (from its `__init__`): `g` ≥ 0; `q10*`,
+    `K_d`, `alpha`, `beta` > 0; other numbers finite; `driving` a driving force; `ion`
+    and `calcium` names of ions."""
+    for name, value in kwargs.items():
+        if name == "driving":
+            value = check_driving(value)
+        elif name in ("ion", "calcium"):
+            value = check_ion_name(value, name)
+        else:
+            value = param(value, name, nonnegative=name == "g", positive=name.startswith(_POSITIVE))
+        setattr(self, name, value)

@@ -4,11 +4,10 @@ McCormick 1992)."""
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
 from ._base import AbstractChannel
-from ._gates import ATypeState, boltzmann, q10_factor
+from ._gates import ATypeState, boltzmann, q10_factor, set_fields
 from ._rates import relax
 
 
@@ -67,11 +66,14 @@ class HuguenardMcCormickPotassiumA(AbstractChannel):
         q10: ArrayLike = 3.0,
         reference_temperature: ArrayLike = 23.5,
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.E = param(E, "E")
-        self.temperature = param(temperature, "temperature")
-        self.q10 = param(q10, "q10", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
+        set_fields(
+            self,
+            g=g,
+            E=E,
+            temperature=temperature,
+            q10=q10,
+            reference_temperature=reference_temperature,
+        )
         self.ion = None
 
     def kinetics(self, v: Array) -> tuple[Array, ...]:

@@ -4,11 +4,10 @@ r"""The calcium-activated potassium current behind the slow afterhyperpolarisati
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
 from ._base import AbstractChannel, IonConditions
-from ._gates import MState, check_ion_name, q10_factor
+from ._gates import MState, q10_factor, set_fields
 from ._rates import alpha_beta_derivative, rush_larsen
 
 
@@ -66,14 +65,17 @@ class DestexhePotassiumAHP(AbstractChannel):
         reference_temperature: ArrayLike = 22.0,
         calcium: str = "Ca",
     ):
-        self.g = param(g, "g", nonnegative=True)
-        self.E = param(E, "E")
-        self.alpha = param(alpha, "alpha", positive=True)
-        self.beta = param(beta, "beta", positive=True)
-        self.temperature = param(temperature, "temperature")
-        self.q10 = param(q10, "q10", positive=True)
-        self.reference_temperature = param(reference_temperature, "reference_temperature")
-        self.calcium = check_ion_name(calcium, "calcium")
+        set_fields(
+            self,
+            g=g,
+            E=E,
+            alpha=alpha,
+            beta=beta,
+            temperature=temperature,
+            q10=q10,
+            reference_temperature=reference_temperature,
+            calcium=calcium,
+        )
         self.ion = None
 
     def rates(self, ions: dict[str, IonConditions]) -> tuple[Array, Array]:

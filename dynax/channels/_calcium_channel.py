@@ -1,0 +1,51 @@
+r"""The family of calcium channels $g\,m^2h$ whose current is an ohmic or a GHK driving
+force."""
+
+import abc
+
+import equinox as eqx
+
+from .._current import AffineCurrent
+from .._custom_types import Array
+from ._base import AbstractChannel
+from ._driving import AbstractDrivingForce
+from ._rates import relax
+from ._states import MHState
+
+
+class AbstractCalciumM2H(AbstractChannel):
+    r"""A calcium channel with two activation gates and one inactivation gate,
+
+    $$I = \text{driving}(g\,m^2 h,\ v,\ [\mathrm{Ca}]),\qquad
+      \frac{dm}{dt} = \frac{m_\infty(v) - m}{\tau_m(v)},\quad
+      \frac{dh}{dt} = \frac{h_\infty(v) - h}{\tau_h(v)},$$
+
+    where `driving` is `dx.channels.Ohmic()` ($g\,m^2h\,(E_\text{Ca} - v)$) or
+    `dx.channels.GHK()`. A new such channel declares the fields `g`, `driving` and
+    `ion` and implements `kinetics(v)`; the gates are stepped exactly with $v$ held
+    (Rush–Larsen).
+    """
+
+    g: eqx.AbstractVar[Array]
+    driving: eqx.AbstractVar[AbstractDrivingForce]
+    ion: eqx.AbstractVar[str]
+
+    @abc.abstractmethod
+    def kinetics(self, v: Array) -> tuple[Array, Array, Array, Array]:
+        r"""$(m_\infty, \tau_m, h_\infty, \tau_h)$ at `v` (mV; time constants in ms, with
+        the temperature factors)."""
+
+    def init(self, v, ions) -> MHState:
+        m_inf, _, h_inf, _ = self.kinetics(v)
+        return MHState(m=m_inf, h=h_inf)
+
+    def step(self, state: MHState, v, ions, dt) -> MHState:
+        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
+        return MHState(m=relax(state.m, m_inf, tau_m, dt), h=relax(state.h, h_inf, tau_h, dt))
+
+    def derivative(self, state: MHState, v, ions) -> MHState:
+        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
+        return MHState(m=(m_inf - state.m) / tau_m, h=(h_inf - state.h) / tau_h)
+
+    def current(self, state: MHState, v, ions) -> AffineCurrent:
+        return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])
