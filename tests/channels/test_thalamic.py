@@ -171,6 +171,25 @@ def test_destexhe_ahp(x64):
     assert float(m[2]) == pytest.approx(0.5)  # half activation at sqrt(beta/alpha) = 25 µM
 
 
+def test_t_current_ohmic_and_ghk(x64):
+    """The T channel's current is its driving force's at g m² h: ohmic g m² h (E - v),
+    or the GHK current of permeability P = g v_T / (z F [Ca]_o)."""
+    R, F = 8.314462618, 96485.33212
+    ions = {"Ca": C.CalciumFixed(c_in=5e-4, c_out=2.0).conditions(None)}
+    E = float(ions["Ca"].E)
+    state = dx.channels.MHState(m=jnp.full(3, 0.7), h=jnp.full(3, 0.4))
+    v = np.array([-80.0, -30.0, 10.0])
+    g_open = 2.0 * 0.7**2 * 0.4
+    ohmic = C.HuguenardMcCormickCalciumT(2.0).current(state, jnp.asarray(v), ions)
+    np.testing.assert_allclose(ohmic.current - ohmic.conductance * v, g_open * (E - v))
+    ghk = C.HuguenardMcCormickCalciumT(2.0, driving=C.GHK()).current(state, jnp.asarray(v), ions)
+    v_t = 1e3 * R * 309.15 / (2 * F)
+    xi = v / v_t
+    P_zF = g_open * v_t / 2.0  # P z F, with [Ca]_o = 2 mM
+    membrane = P_zF * xi * (5e-4 - 2.0 * np.exp(-xi)) / (1 - np.exp(-xi))
+    np.testing.assert_allclose(ghk.current - ghk.conductance * v, -membrane, rtol=1e-10)
+
+
 def relay_neuron(g_T, driving=C.Ohmic()):
     """A thalamic relay cell: T current, calcium pool, and the Traub–Miles spike currents
     with the threshold shift of the thalamic cells of Bazhenov et al. (V_T = -50 mV)."""
