@@ -146,6 +146,20 @@ def test_detailed_stays_positive_at_large_steps():
         assert bool(jnp.all(state.c > 0))
 
 
+@pytest.mark.parametrize(
+    "ion",
+    [C.CalciumFirstOrder(), C.CalciumDetailed(tau=20.0, B_T=0.05)],
+    ids=lambda ion: type(ion).__name__,
+)
+def test_step_agrees_with_derivative(x64, ion):
+    state = C.CalciumState(c=jnp.array([1e-4, 5e-4, 2e-3]))
+    current = jnp.array([-3.0, 0.0, 1.0])
+    dt = 1e-7
+    new = iterate(ion, state, current, dt, 1)
+    d = ion.derivative(state, current, jnp.zeros(3))
+    np.testing.assert_allclose((new.c - state.c) / dt, d.c, rtol=1e-5, atol=1e-12)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="tau"):
         C.CalciumFirstOrder(tau=0.0)

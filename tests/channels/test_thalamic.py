@@ -171,6 +171,38 @@ def test_destexhe_ahp(x64):
     assert float(m[2]) == pytest.approx(0.5)  # half activation at sqrt(beta/alpha) = 25 µM
 
 
+@eqx.filter_jit
+def step_and_derivative(channel, state, v, ions, dt):
+    return channel.step(state, v, ions, dt), channel.derivative(state, v, ions)
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        C.HuguenardMcCormickCalciumT(),
+        C.HuguenardPrinceCalciumT(driving=C.GHK()),
+        C.ReuveniCalciumHVA(),
+        C.InoueStrowbridgeCalciumL(),
+        C.InoueStrowbridgeCAN(),
+        C.HuguenardMcCormickIh(),
+        C.HuguenardMcCormickPotassiumA(),
+        C.DestexhePotassiumAHP(),
+    ],
+    ids=lambda ch: type(ch).__name__,
+)
+def test_step_agrees_with_derivative(x64, channel):
+    """`step` (Rush-Larsen, for ExpEuler) and `derivative` (for the vector field) are the
+    same ODE: over a tiny step the state moves by dt times the derivative."""
+    v = jnp.asarray(V)
+    ions = {"Ca": C.CalciumFixed(c_in=jnp.full(len(V), 1e-3)).conditions(None)}
+    state = jax.tree.map(lambda x: 0.5 * x + 0.1, channel.init(v - 15.0, ions))
+    dt = 1e-7
+    new, d = step_and_derivative(channel, state, v, ions, dt)
+    moved = jax.tree.map(lambda a, b: (a - b) / dt, new, state)
+    for a, b in zip(jax.tree.leaves(moved), jax.tree.leaves(d)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-10)
+
+
 def test_t_current_ohmic_and_ghk(x64):
     """The T channel's current is its driving force's at g m² h: ohmic g m² h (E - v),
     or the GHK current of permeability P = g v_T / (z F [Ca]_o)."""
