@@ -34,13 +34,25 @@ from ._morris_lecar import (
     MorrisLecarCalcium as MorrisLecarCalcium,
     MorrisLecarPotassium as MorrisLecarPotassium,
 )
+from ._pinsky_rinzel import (
+    PinskyRinzelCalcium as PinskyRinzelCalcium,
+    PinskyRinzelCalciumPool as PinskyRinzelCalciumPool,
+    PinskyRinzelCalciumState as PinskyRinzelCalciumState,
+    PinskyRinzelPotassium as PinskyRinzelPotassium,
+    PinskyRinzelPotassiumAHP as PinskyRinzelPotassiumAHP,
+    PinskyRinzelPotassiumC as PinskyRinzelPotassiumC,
+    PinskyRinzelSodium as PinskyRinzelSodium,
+)
 from ._potassium_a import HuguenardMcCormickPotassiumA as HuguenardMcCormickPotassiumA
 from ._potassium_ca import DestexhePotassiumAHP as DestexhePotassiumAHP
 from ._states import (
+    CState as CState,
     HState as HState,
     MHState as MHState,
     NState as NState,
     PState as PState,
+    QState as QState,
+    SState as SState,
     WState as WState,
 )
 from ._traub_miles import (

@@ -41,3 +41,23 @@ class WState(eqx.Module):
     (in [0, 1], `(n,)`)."""
 
     w: Float[Array, " n"]
+
+
+class SState(eqx.Module):
+    """Gate of the Pinsky–Rinzel calcium channel: activation `s` (in [0, 1], `(n,)`)."""
+
+    s: Float[Array, " n"]
+
+
+class CState(eqx.Module):
+    """Gate of the Pinsky–Rinzel calcium-dependent potassium channel (K-C): activation
+    `c` (in [0, 1], `(n,)`)."""
+
+    c: Float[Array, " n"]
+
+
+class QState(eqx.Module):
+    """Gate of the Pinsky–Rinzel afterhyperpolarisation channel (K-AHP): activation `q`
+    (in [0, 1], `(n,)`)."""
+
+    q: Float[Array, " n"]

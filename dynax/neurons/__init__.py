@@ -28,5 +28,6 @@ from ._leaky_integrator import (
 )
 from ._lif import LIF as LIF, LIFState as LIFState
 from ._morris_lecar import MorrisLecar as MorrisLecar
+from ._pinsky_rinzel import PinskyRinzel as PinskyRinzel, PinskyRinzelState as PinskyRinzelState
 from ._quaif import QuaIF as QuaIF, QuaIFState as QuaIFState
 from ._wang_buzsaki import WangBuzsaki as WangBuzsaki

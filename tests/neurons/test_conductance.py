@@ -60,6 +60,7 @@ def _reference(model, state, T, ts):
     return np.asarray(sol.ys.v)
 
 
+@pytest.mark.slow
 def test_exponential_euler_converges_at_order_one_to_a_tight_reference(x64):
     """HH with 10 µA/cm² over 12 ms (one spike at 1.6 ms, the next at 16 ms): the
     exponential-Euler trace against Tsit5 at rtol 1e-10, sampled every 0.5 ms. Measured
@@ -81,6 +82,7 @@ def test_exponential_euler_converges_at_order_one_to_a_tight_reference(x64):
     assert errors[0] < 15.0
 
 
+@pytest.mark.slow
 def test_runge_kutta_steps_the_vector_field(x64):
     """Any other method steps `vector_field`: RK4 at dt = 0.01 ms is within 1e-3 mV of
     the reference (measured 6e-5 mV), where exponential Euler is 10 mV off."""
