@@ -43,7 +43,7 @@ class HHSodium(AbstractChannel):
     g: Array
     E: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(self, g: ArrayLike = 120.0, E: ArrayLike = 50.0, phi: ArrayLike = 1.0):
         self.g = param(g, "g", nonnegative=True)
@@ -107,7 +107,7 @@ class HHPotassium(AbstractChannel):
     g: Array
     E: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(self, g: ArrayLike = 36.0, E: ArrayLike = -77.0, phi: ArrayLike = 1.0):
         self.g = param(g, "g", nonnegative=True)

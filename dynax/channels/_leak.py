@@ -25,7 +25,7 @@ class Leak(AbstractChannel):
 
     g: Array
     E: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(self, g: ArrayLike = 0.3, E: ArrayLike = -54.387):
         self.g = param(g, "g", nonnegative=True)

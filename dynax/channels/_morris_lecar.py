@@ -41,7 +41,7 @@ class MorrisLecarCalcium(AbstractChannel):
     E: Array
     V1: Array
     V2: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,
@@ -108,7 +108,7 @@ class MorrisLecarPotassium(AbstractChannel):
     V3: Array
     V4: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,

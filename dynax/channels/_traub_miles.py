@@ -56,7 +56,7 @@ class TraubMilesSodium(AbstractChannel):
     E: Array
     V_T: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,
@@ -143,7 +143,7 @@ class TraubMilesPotassium(AbstractChannel):
     E: Array
     V_T: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,

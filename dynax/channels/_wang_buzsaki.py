@@ -42,7 +42,7 @@ class WangBuzsakiSodium(AbstractChannel):
     g: Array
     E: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(self, g: ArrayLike = 35.0, E: ArrayLike = 55.0, phi: ArrayLike = 5.0):
         self.g = param(g, "g", nonnegative=True)
@@ -106,7 +106,7 @@ class WangBuzsakiPotassium(AbstractChannel):
     g: Array
     E: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(self, g: ArrayLike = 9.0, E: ArrayLike = -90.0, phi: ArrayLike = 5.0):
         self.g = param(g, "g", nonnegative=True)

@@ -41,7 +41,7 @@ class YamadaPotassium(AbstractChannel):
     E: Array
     tau_max: Array
     phi: Array
-    ion: None = eqx.field(default=None, static=True)
+    ion: None = eqx.field(static=True)
 
     def __init__(
         self,
