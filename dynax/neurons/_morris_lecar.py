@@ -6,6 +6,7 @@ from typing import Any
 import equinox as eqx
 
 from .._custom_types import Array, ArrayLike
+from .._system import Context
 from ..channels import (
     AbstractChannel,
     AbstractIon,
@@ -15,7 +16,12 @@ from ..channels import (
 )
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._conductance import AbstractConductanceNeuron, setup
+from ._conductance import (
+    AbstractConductanceNeuron,
+    ConductanceBasedState,
+    conductance_step,
+    setup,
+)
 
 # The parameters in which Rinzel & Ermentrout's two sets differ.
 _SETS: dict[int, dict[str, float]] = {
@@ -138,3 +144,6 @@ class MorrisLecar(AbstractConductanceNeuron):
             spike_fn=spike_fn,
             method=method,
         )
+
+    def step(self, state: ConductanceBasedState, input, ctx: Context) -> ConductanceBasedState:
+        return conductance_step(self, state, input, ctx)
