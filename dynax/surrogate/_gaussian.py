@@ -10,11 +10,11 @@ from .._custom_types import Array, ArrayLike
 from ._base import AbstractSurrogate, as_floats
 
 
-def _normal_pdf(x: Array, mean: Array, std: Array) -> Array:
+def _normal_pdf(x: Array, mean: Array | float, std: Array) -> Array:
     return jnp.exp(-0.5 * ((x - mean) / std) ** 2) / (math.sqrt(2 * math.pi) * std)
 
 
-def _normal_cdf(x: Array, mean: Array, std: Array) -> Array:
+def _normal_cdf(x: Array, mean: Array | float, std: Array) -> Array:
     return 0.5 * jax.scipy.special.erfc(-(x - mean) / (math.sqrt(2) * std))
 
 
