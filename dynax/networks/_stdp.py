@@ -5,6 +5,7 @@ from .._network import Network
 from .._projection import Projection
 from ..connect import CSR
 from ..plasticity import AbstractRule, PairSTDP, PlasticProjection
+from ..synapses import AbstractSynapse
 from ._ei import coba_network
 
 
@@ -54,6 +55,7 @@ def coba_stdp_network(
     net = coba_network(n_exc, n_inh, key=key, prob=prob, kernel=kernel, we=we, wi=wi)
     fixed = net.projections["E2E"]
     assert isinstance(fixed, Projection) and isinstance(fixed.conn, CSR)
+    assert isinstance(fixed.synapse, AbstractSynapse)
     if rule is None:
         rule = PairSTDP(0.01 * we, 0.0105 * we, 20.0, 20.0)
     plastic = PlasticProjection(

@@ -18,7 +18,9 @@ def scalar(x: Any, name: str, **checks: bool) -> Array:
     """A rule's parameter: one number for every synapse, checked as `param` does."""
     out = param(x, name, **checks)
     if out.ndim:
-        raise ValueError(f"{name} must be a number (shared by all synapses), got shape {out.shape}.")
+        raise ValueError(
+            f"{name} must be a number (shared by all synapses), got shape {out.shape}."
+        )
     return out
 
 

@@ -69,8 +69,7 @@ class PairSTDP(AbstractTraceRule):
         self.interaction = check_interaction(interaction)
         if weight_dependence not in WEIGHT_DEPENDENCES:
             raise ValueError(
-                f"weight_dependence must be one of {WEIGHT_DEPENDENCES}, got "
-                f"{weight_dependence!r}."
+                f"weight_dependence must be one of {WEIGHT_DEPENDENCES}, got {weight_dependence!r}."
             )
         self.weight_dependence = weight_dependence
 

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import concrete, param, to_time
-from .._current import AffineCurrent
+from .._current import AbstractCurrent
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from .._projection import AbstractPlasticProjection, _describe
@@ -70,7 +70,8 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
       clipped to `[w_min, w_max]`.
     - `rule`: the learning rule, a `dx.plasticity.AbstractRule`.
     - `synapse`: the synapse dynamics, a `dx.synapses.AbstractSynapse` of `n_post`
-      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)`.
+      neurons, e.g. `dx.synapses.Exponential(n_post, tau=5.0)` (a postsynaptic
+      synapse: presynaptic stages such as `dx.synapses.STP` are not supported here).
     - `output`: `dx.synapses.COBA(E=...)` or `dx.synapses.CUBA()`.
     - `w_min`, `w_max`: bounds of the weights (same units), `w_min < w_max`; `w_max`
       may be `inf` for an additive rule.
@@ -193,10 +194,11 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
         if isinstance(self.synapse, AbstractLinearSynapse):
             # The arriving weights are added into the decayed variable in place.
             decayed = self.synapse.decay(state.syn, ctx)
-            (g,) = event_matvecs(
-                [pre], [(self.conn, state.w)], kernel=self.kernel, add_to=[decayed.g]
+            inbox = self.synapse.inbox(decayed)
+            (inbox,) = event_matvecs(
+                [pre], [(self.conn, state.w)], kernel=self.kernel, add_to=[inbox]
             )
-            syn = eqx.tree_at(lambda s: s.g, decayed, g)
+            syn = self.synapse.with_inbox(decayed, inbox)
         else:
             (received,) = event_matvecs([pre], [(self.conn, state.w)], kernel=self.kernel)
             syn = self.synapse.step(state.syn, received, ctx)
@@ -207,8 +209,10 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
 
     def _prepared(self, dt: float) -> PreparedDelay:
         if self.prepared is None or self.prepared.dt != dt:
-            have = "not prepared for any dt" if self.prepared is None else (
-                f"prepared for dt={self.prepared.dt!r}"
+            have = (
+                "not prepared for any dt"
+                if self.prepared is None
+                else (f"prepared for dt={self.prepared.dt!r}")
             )
             raise ValueError(
                 f"plastic projection {self.pre!r} -> {self.post!r} has a delay in ms and is "
@@ -217,5 +221,5 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
             )
         return self.prepared
 
-    def current(self, state: PlasticState) -> AffineCurrent:
+    def current(self, state: PlasticState) -> AbstractCurrent:
         return self.output(state.syn.g)

@@ -27,7 +27,9 @@ def reference_rule(rule):
     """(time constants of the pre traces, of the post traces, on_pre, on_post) of `rule`,
     written from the published equations."""
     if isinstance(rule, dx.plasticity.TripletSTDP):
-        a2p, a3p, a2m, a3m = (float(getattr(rule, k)) for k in ("A2_plus", "A3_plus", "A2_minus", "A3_minus"))
+        a2p, a3p, a2m, a3m = (
+            float(getattr(rule, k)) for k in ("A2_plus", "A3_plus", "A2_minus", "A3_minus")
+        )
 
         def on_pre(w, x, y, lo, hi):
             return w - y[0] * (a2m + a3m * x[1])
@@ -84,16 +86,16 @@ RULES = {
         dx.plasticity.TripletSTDP(4.6e-3, 9.1e-3, 3e-3, 2e-3, 16.8, 33.7, 575.0, 47.0, "nearest"),
         0.5,
     ),
-    "pair-multiplicative": (
-        dx.plasticity.PairSTDP(0.05, 0.06, 16.8, 33.7, weight_dependence="multiplicative"),
-        0.0,
+    "pair-multiplicative": pytest.param(
+        (dx.plasticity.PairSTDP(0.05, 0.06, 16.8, 33.7, weight_dependence="multiplicative"), 0.0),
+        marks=pytest.mark.slow,
     ),
 }
 
 
-@pytest.mark.parametrize("name", list(RULES))
-def test_against_every_synapse_reference(x64, name):
-    rule, delay = RULES[name]
+@pytest.mark.parametrize("case", RULES.values(), ids=RULES.keys())
+def test_against_every_synapse_reference(x64, case):
+    rule, delay = case
     conn, w0 = random_csr(1)
     w_min, w_max = 0.1, 0.9
     net = dx.Network(
@@ -143,9 +145,10 @@ def test_against_every_synapse_reference(x64, name):
     np.testing.assert_allclose(np.asarray(final["stdp"].syn.g), g, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_float32_matches_reference(replay):
     """The same rule stepped in float32 stays within 1e-5 of the float64 reference."""
-    rule, _ = RULES["pair-multiplicative"]
+    rule = dx.plasticity.PairSTDP(0.05, 0.06, 16.8, 33.7, weight_dependence="multiplicative")
     conn, w0 = random_csr(2)
     syn = dx.synapses.Exponential(N_POST, TAU_SYN)
     proj = dx.plasticity.PlasticProjection(

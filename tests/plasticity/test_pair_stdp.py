@@ -73,6 +73,7 @@ def test_multiplicative(x64, pairs, replay):
     np.testing.assert_allclose(w, expected, rtol=1e-10)
 
 
+@pytest.mark.slow
 def test_bounds(pairs, replay):
     rule = dx.plasticity.PairSTDP(1.0, 1.0, TAU_PLUS, TAU_MINUS)
     pre, post = rasters([[20.0], [20.0]], [[22.0], [18.0]], 300)

@@ -73,7 +73,13 @@ def test_in_projection_against_reference(x64, replay, name):
     w0 = rng.uniform(0.0, 1.0, conn.nnz)
     pre, post = rng.random((n_steps, n_pre)) < 0.05, rng.random((n_steps, n_post)) < 0.08
     proj = dx.plasticity.PlasticProjection(
-        "pre", "post", conn, w0, rule, dx.synapses.Exponential(n_post), dx.synapses.CUBA(),
+        "pre",
+        "post",
+        conn,
+        w0,
+        rule,
+        dx.synapses.Exponential(n_post),
+        dx.synapses.CUBA(),
         w_max=1.0,
     )
     state = replay(proj, pre, post, dt)

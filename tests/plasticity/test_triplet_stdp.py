@@ -38,7 +38,9 @@ def protocol(freq, lag):
 def reference(rule, t_pre, t_post):
     """Total weight change of the triplet model for these spike trains: the events in
     time order, traces decayed exactly between events."""
-    a2p, a3p, a2m, a3m = (float(x) for x in (rule.A2_plus, rule.A3_plus, rule.A2_minus, rule.A3_minus))
+    a2p, a3p, a2m, a3m = (
+        float(x) for x in (rule.A2_plus, rule.A3_plus, rule.A2_minus, rule.A3_minus)
+    )
     tp, tm, tx, ty = (float(x) for x in (rule.tau_plus, rule.tau_minus, rule.tau_x, rule.tau_y))
     nearest = rule.interaction == "nearest"
     events = sorted([(t, 0) for t in t_pre] + [(t, 1) for t in t_post])
@@ -93,6 +95,7 @@ def test_sjostrom_frequency_dependence(x64, pairs, replay):
     assert np.all(np.abs(dw - data) <= 1.5 * sem)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["visual_cortex", "hippocampal"])
 def test_nearest_spike_and_full_sets(x64, pairs, replay, data):
     """The nearest-spike full models (traces reset to 1) against the same reference."""

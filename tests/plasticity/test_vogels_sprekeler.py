@@ -38,7 +38,12 @@ def network(rho0, eta=0.01):
         },
         {
             "E": dx.Projection(
-                "exc", "post", exc, 0.05, dx.synapses.Exponential(N_POST, 5.0), dx.synapses.COBA(0.0)
+                "exc",
+                "post",
+                exc,
+                0.05,
+                dx.synapses.Exponential(N_POST, 5.0),
+                dx.synapses.COBA(0.0),
             ),
             "I": dx.plasticity.PlasticProjection(
                 "inh",
