@@ -58,8 +58,8 @@ def cv_isi(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = isi.sum(axis=0) / count
         var = np.where(ends, (isi - mean) ** 2, 0.0).sum(axis=0) / count
-        cv = np.where(count >= min_spikes - 1, np.sqrt(var) / mean, np.nan)
-    cv = jnp.asarray(cv, jnp.result_type(float))
+        per = np.where(count >= min_spikes - 1, np.sqrt(var) / mean, np.nan)
+    cv = jnp.asarray(per, jnp.result_type(float))
     return cv if per_neuron else jnp.nanmean(cv)
 
 
