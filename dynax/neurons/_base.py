@@ -28,8 +28,9 @@ class AbstractPopulation(DynamicalSystem):
 
 
 class AbstractNeuron(AbstractPopulation):
-    """A population of `n` neurons whose state has a field `spike` (bool, `(n,)`): which
-    neurons fired during the last step. `spikes(state)` is that field.
+    """A population of `n` neurons whose state has a field `spike` (`(n,)`): which
+    neurons fired during the last step, bool with the default `dx.surrogate.Heaviside`
+    spike function, 0/1 floats with a surrogate. `spikes(state)` is that field.
 
     A new neuron model subclasses this, declares `n` (a static int) and keeps `spike` and
     its membrane potential `v` in its state; a `dx.Network` then accepts it as a population.

@@ -14,11 +14,11 @@ from ._spiking import check_spike_fn, init_value, initial, no_spikes, upward_cro
 
 
 class HindmarshRoseState(eqx.Module):
-    """State of a `HindmarshRose` population, each `(n,)`: the membrane variable `x`, the
-    fast recovery `y`, the slow adaptation `z`, and `spike` (bool, or 0/1 floats with a
-    surrogate)."""
+    """State of a `HindmarshRose` population, each `(n,)`: the membrane variable $x$ (as
+    `v`, the field that every neuron's potential is), the fast recovery `y`, the slow
+    adaptation `z`, and `spike` (bool, or 0/1 floats with a surrogate)."""
 
-    x: Float[Array, " n"]
+    v: Float[Array, " n"]
     y: Float[Array, " n"]
     z: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
@@ -125,8 +125,8 @@ class HindmarshRose(AbstractNeuron):
 
     def step(self, state: HindmarshRoseState, input, ctx: Context) -> HindmarshRoseState:
         check_input(input, self.n, f"the input of HindmarshRose(n={self.n})")
-        x0 = state.x + as_affine(input, state.x).jump
+        x0 = state.v + as_affine(input, state.v).jump
         y0 = (x0, state.y, state.z)
         x, y, z = self.method.step(self.vector_field, y0, ctx.t, ctx.dt, input)
-        spike = upward_crossing(self.spike_fn, state.x, x, self.x_th)
+        spike = upward_crossing(self.spike_fn, state.v, x, self.x_th)
         return HindmarshRoseState(x, y, z, spike)

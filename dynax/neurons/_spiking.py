@@ -72,7 +72,7 @@ def check_spike_fn(spike_fn: Any, who: str) -> AbstractSpikeFunction:
     return spike_fn
 
 
-def init_value(value: Any, default: Array, name: str, n: int) -> Any:
+def init_value(value: Any, default: Any, name: str, n: int) -> Any:
     """A `v_init`-style argument: `None` (then `default`), an initialiser called as
     `value(key, (n,))`, or a number / `(n,)` array."""
     if value is None:
