@@ -30,7 +30,8 @@ _EXCITATORY = ("A", "B", "NS")
 
 class _StimulusRate(AbstractSignal):
     """The total rate (Hz) of the Poisson input of each neuron: the background, plus
-    $\\mu_0 (1 \\pm c/100)$ during the stimulus (`sign` +1 for A, −1 for B, 0 for the others; one per neuron)."""
+    $\\mu_0 (1 \\pm c/100)$ during the stimulus (`sign`, one per neuron: +1 in A, −1 in
+    B, 0 elsewhere)."""
 
     background: Array
     mu0: Array
@@ -47,11 +48,9 @@ class _StimulusRate(AbstractSignal):
         return self.background + jnp.where(on & (self.sign != 0), stimulus, 0.0)
 
 
-def _positive(name: str, value, *, integer: bool = False) -> None:
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        what = "int" if integer else "number"
-        raise ValueError(f"{name} must be a positive {what}, got {name}={value!r}.")
+def _positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
+        raise ValueError(f"{name} must be a positive number, got {name}={value!r}.")
 
 
 def decision_network(
@@ -101,24 +100,41 @@ def decision_network(
     weight per population pair: a sum broadcast, $O(N)$ per step), with the structured
     weights $w_+$ within a selective population, $w_- = 1 - f (w_+ - 1)/(1 - f)$ from the
     other selective population and from `"NS"` onto a selective one, and 1 otherwise, so
-    that the mean weight onto every pyramidal cell stays 1. One projection per
+    that the mean weight onto every pyramidal cell stays 1 ($f$ taken as the rounded
+    population size over $N_E$, so that this holds at every `scale`). One projection per
     population pair and receptor: `"A2B_AMPA"`, `"A2B_NMDA"` (from each of `"A"`,
     `"B"`, `"NS"` to all four populations) and `"I2A_GABA"` (from `"I"` to all four).
 
     **Inputs.** Every neuron receives 800 external synapses of 3 Hz Poisson background,
-    one Poisson train of 2.4 kHz (`dx.inputs.PoissonCounts`: exact counts per step,
-    populations `"ext_A"`, `"ext_B"`, `"ext_NS"`, `"ext_I"`, one-to-one through the
-    external AMPA projections `"ext_A2A"`, ...). From `t_on` to `t_off` each neuron of
-    `"A"` also receives the stimulus at $\mu_A = \mu_0 (1 + c/100)$ and each of `"B"` at
-    $\mu_B = \mu_0 (1 - c/100)$, through the same external synapses; $c$ is the
-    `coherence` (%). Wang also let $\mu_A$, $\mu_B$ fluctuate (Gaussian, σ = 4 Hz,
-    redrawn every 50 ms); that is left out here.
+    one Poisson train of 2.4 kHz, drawn as exact Poisson counts per step by one
+    `dx.inputs.PoissonCounts` of all neurons, population `"ext"` (its units in the order
+    A, B, NS, I), through the external AMPA projections `"ext2A"`, `"ext2B"`,
+    `"ext2NS"`, `"ext2I"` (one-to-one). From `t_on` to `t_off` each neuron of `"A"` also
+    receives the stimulus at $\mu_A = \mu_0 (1 + c/100)$ and each of `"B"` at
+    $\mu_B = \mu_0 (1 - c/100)$, through the same external synapses (added to the rate
+    of its unit of `"ext"`); $c$ is the `coherence` (%). Wang also let $\mu_A$, $\mu_B$
+    fluctuate (Gaussian, σ = 4 Hz, redrawn every 50 ms); that is left out here.
 
     `coherence` is an array leaf of the model, so the trials of several coherence
-    levels (and seeds) run in one `jax.vmap`, with one compilation: build the network
-    inside the vmapped function, `jax.vmap(lambda c, key: run(decision_network(c),
-    key))(cs, keys)` (it holds no large arrays), or replace the leaves
-    `net.populations["ext_A"].rate.coherence` and `["ext_B"]` with `eqx.tree_at`.
+    levels and seeds run in one `jax.vmap`, compiled once: build the network inside the
+    vmapped function (it holds no large arrays: every weight is a scalar), or replace
+    `net.populations["ext"].rate.coherence` with `eqx.tree_at`.
+
+    !!! example
+
+        ```python
+        def trial(coherence, key):
+            net = dx.networks.decision_network(coherence)
+            rate_a = lambda s: jnp.mean(s["A"].spike, dtype=float) * 1e4  # Hz, dt = 0.1
+            rate_b = lambda s: jnp.mean(s["B"].spike, dtype=float) * 1e4
+            _, rec = dx.simulate(net, net.init(key), dt=0.1, duration=2000.0, key=key,
+                                 monitors={"A": rate_a, "B": rate_b})
+            return rec["A"], rec["B"]
+
+        cs = jnp.repeat(jnp.array([0.0, 6.4, 25.6, 51.2]), 10)  # 10 trials per level
+        keys = jax.random.split(jax.random.key(0), cs.size)
+        rate_a, rate_b = jax.jit(jax.vmap(trial))(cs, keys)  # (40, 20000) each
+        ```
 
     **Arguments:**
 
@@ -133,21 +149,19 @@ def decision_network(
     - `w_plus`: the potentiated weight within a selective population, $1 \le w_+ < 1/f$.
     - `f`: the fraction of pyramidal cells in each selective population, in (0, 0.5).
     - `background_rate`: total rate of the background input of each neuron (Hz), ≥ 0.
-    - `delay`: transmission delay of every recurrent projection (ms), ≥ 0. Wang gives
-      none; 0.5 ms is the latency of the model of Brunel & Wang (2001) on which it builds.
+    - `delay`: transmission delay of every recurrent projection (ms), ≥ 0. With 0 (the
+      default) the spikes of one step act from the next, as in every `dx.Network`; a
+      delay adds a ring buffer to each of the 28 recurrent projections (about 1.7 times
+      the cost per step on a CPU).
     - `kernel`: the propagation kernel of every projection (see `dx.Projection`).
 
     Initial potentials are uniform between reset and threshold; synapses start closed.
     Monitor the populations' spikes as `"A.spike"`, `"B.spike"`, ...
 
-    ??? cite "References"
+    ??? cite "Reference"
 
         Wang, X.-J. (2002). Probabilistic decision making by slow reverberation in
         cortical circuits. *Neuron*, 36(5), 955–968.
-
-        Brunel, N., & Wang, X.-J. (2001). Effects of neuromodulation in a cortical
-        network model of object working memory dominated by recurrent inhibition.
-        *Journal of Computational Neuroscience*, 11(1), 63–85.
     """
     _positive("scale", scale)
     if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f < 0.5:

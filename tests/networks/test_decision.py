@@ -157,7 +157,8 @@ def test_structure():
     assert _sizes() == [240, 240, 1120, 400]
     w_minus = 1 - 0.15 * 0.7 / 0.85
     g = {n: float(p.weight) for n, p in net.projections.items()}
-    assert np.isclose(g["A2A_AMPA"], 0.05e-3 * 1.7) and np.isclose(g["B2A_NMDA"], 0.165e-3 * w_minus)
+    assert np.isclose(g["A2A_AMPA"], 0.05e-3 * 1.7)
+    assert np.isclose(g["B2A_NMDA"], 0.165e-3 * w_minus)
     assert np.isclose(g["NS2A_AMPA"], 0.05e-3 * w_minus) and np.isclose(g["A2NS_NMDA"], 0.165e-3)
     assert np.isclose(g["A2I_NMDA"], 0.13e-3) and np.isclose(g["I2I_GABA"], 1.0e-3)
     assert np.isclose(g["ext2A"], 2.1e-3) and np.isclose(g["ext2I"], 1.62e-3)
