@@ -2,8 +2,8 @@
 
 Signals (`Constant`, `Section`, `Ramp`, `Sinusoidal`, `Square`) are called as
 `signal(ctx)` and give the value during the step `[ctx.t, ctx.t + ctx.dt)`. Sources
-(`WienerProcess`, `OUProcess`, `PoissonGroup`, `SpikeTimeGroup`) are models with
-`init`/`step` and deliver `output(state)`. `TimeSeries` gives one value per step.
+(`WienerProcess`, `OUProcess`, `PoissonGroup`, `PoissonCounts`, `SpikeTimeGroup`) are
+models with `init`/`step` and deliver `output(state)`. `TimeSeries` gives one value per step.
 """
 
 from ._base import (
