@@ -4,8 +4,8 @@ Top two rows: Izhikevich's simple model (`dx.neurons.Izhikevich.from_pattern(nam
 the cortical classes of Izhikevich (2003) — regular spiking, intrinsically bursting,
 chattering, fast spiking, low-threshold spiking — and three features of Izhikevich
 (2004) with their published inputs. Bottom two rows: the adaptive exponential
-integrate-and-fire model (`dx.neurons.AdExIF`) with the parameter sets of Naud et al.
-(2008, Table 1): tonic, adapting, initial burst, regular bursting, irregular,
+integrate-and-fire model (`dx.neurons.AdExIF.from_pattern(name)`) with the parameter sets of
+Naud et al. (2008, Table 1): tonic, adapting, initial burst, regular bursting, irregular,
 transient, delayed accelerating and delayed regular bursting. The point: one model
 class, its firing pattern chosen by parameters only, and each family simulated in one
 compiled, vectorised run (`dx.sweep` over a stacked model). Writes
@@ -41,37 +41,17 @@ IZHIKEVICH = [
     ("spike-frequency adaptation", "spike_frequency_adaptation", 30.0),
 ]
 
-# Naud et al. (2008), Table 1: C (pF), gL (nS), EL, VT, ΔT (mV), a (nS), τw (ms), b (pA),
-# Vr (mV), I (pA).
+# The parameter sets of Naud et al. (2008), Table 1, in AdExIF.PATTERNS.
 ADEX = [
-    ("tonic", (200, 10, -70, -50, 2, 2, 30, 0, -58, 500)),
-    ("adapting", (200, 12, -70, -50, 2, 2, 300, 60, -58, 500)),
-    ("initial burst", (130, 18, -58, -50, 2, 4, 150, 120, -50, 400)),
-    ("regular bursting", (200, 10, -58, -50, 2, 2, 120, 100, -46, 210)),
-    ("irregular", (100, 12, -60, -50, 2, -11, 130, 30, -48, 160)),
-    ("transient", (100, 10, -65, -50, 2, 10, 90, 100, -47, 180)),
-    ("delayed accelerating", (200, 12, -70, -50, 2, -10, 300, 0, -58, 300)),
-    ("delayed regular bursting", (100, 10, -65, -50, 2, -10, 90, 30, -47, 110)),
+    "tonic",
+    "adapting",
+    "initial_burst",
+    "regular_bursting",
+    "irregular",
+    "transient",
+    "delayed_accelerating",
+    "delayed_regular_bursting",
 ]
-
-
-def adex(C, gL, EL, VT, dT, a, tau_w, b, Vr, current):
-    """An AdExIF from a row of Naud et al.'s table (tau = C/gL, R = 1/gL; nA, µS), and its
-    step current in nA."""
-    model = dx.neurons.AdExIF(
-        1,
-        tau=C / gL,
-        R=1000.0 / gL,
-        v_rest=EL,
-        v_T=VT,
-        delta_T=dT,
-        a=a / 1000.0,
-        tau_w=tau_w,
-        b=b / 1000.0,
-        v_reset=Vr,
-        v_peak=0.0,
-    )
-    return model, current / 1000.0
 
 
 def run_family(models, currents, *, dt, duration, onset):
@@ -106,15 +86,16 @@ def main(seed: int = 0, quick: bool = False):
     )
     izh_v[izh_s] = 30.0  # the spike cut-off, drawn where the reset already happened
 
-    pairs = [adex(*row) for _, row in ADEX]
+    adex_models = [dx.neurons.AdExIF.from_pattern(name) for name in ADEX]
+    adex_currents = [dx.neurons.AdExIF.PATTERN_CURRENTS[name] for name in ADEX]
     adex_v, adex_s, adex_t = run_family(
-        [m for m, _ in pairs], [i for _, i in pairs], dt=dt, duration=adex_duration, onset=20.0
+        adex_models, adex_currents, dt=dt, duration=adex_duration, onset=20.0
     )
     adex_v[adex_s] = 0.0
 
     fig, axes = plt.subplots(4, 4, figsize=(14, 9), sharey="row")
     panels = [(izh_t, v, name) for v, (name, _, _) in zip(izh_v, IZHIKEVICH)]
-    panels += [(adex_t, v, f"AdEx: {name}") for v, (name, _) in zip(adex_v, ADEX)]
+    panels += [(adex_t, v, "AdEx: " + name.replace("_", " ")) for v, name in zip(adex_v, ADEX)]
     for ax, (t, v, name) in zip(axes.flat, panels):
         ax.plot(t, v, lw=0.7, color="k")
         ax.set_title(name, fontsize=9)
@@ -128,7 +109,7 @@ def main(seed: int = 0, quick: bool = False):
     out = pathlib.Path(__file__).with_suffix(".quick.png" if quick else ".png")
     fig.savefig(out, dpi=110)
     counts = {name: int(s.sum()) for (name, _, _), s in zip(IZHIKEVICH, izh_s)}
-    counts.update({f"AdEx {name}": int(s.sum()) for (name, _), s in zip(ADEX, adex_s)})
+    counts.update({f"AdEx {name}": int(s.sum()) for name, s in zip(ADEX, adex_s)})
     print("spikes per trace:", counts)
     print(f"figure written to {out}")
     return counts

@@ -1,5 +1,8 @@
 """Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005)."""
 
+import types
+from typing import ClassVar
+
 import equinox as eqx
 import jax.numpy as jnp
 
@@ -20,6 +23,41 @@ from ._spiking import (
     on_spike,
     refractory_count,
 )
+
+
+def _naud(C, gL, EL, VT, delta_T, a, tau_w, b, Vr):
+    """Constructor arguments from a row of Naud et al. (2008), Table 1: C (pF), gL (nS),
+    a (nS), b (pA) in this class's units (tau = C/gL ms, R = 1/gL MΩ, µS, nA); spikes
+    registered at 0 mV."""
+    return types.MappingProxyType(
+        dict(
+            tau=C / gL,
+            R=1000.0 / gL,
+            v_rest=EL,
+            v_T=VT,
+            delta_T=delta_T,
+            a=a / 1000.0,
+            tau_w=tau_w,
+            b=b / 1000.0,
+            v_reset=Vr,
+            v_peak=0.0,
+        )
+    )
+
+
+# Naud et al. (2008), Table 1: C, gL, EL, VT, ΔT, a, τw, b, Vr; and the step current (pA).
+_NAUD = {
+    "tonic": ((200, 10, -70, -50, 2, 2, 30, 0, -58), 500),
+    "adapting": ((200, 12, -70, -50, 2, 2, 300, 60, -58), 500),
+    "initial_burst": ((130, 18, -58, -50, 2, 4, 150, 120, -50), 400),
+    "regular_bursting": ((200, 10, -58, -50, 2, 2, 120, 100, -46), 210),
+    "irregular": ((100, 12, -60, -50, 2, -11, 130, 30, -48), 160),
+    "transient": ((100, 10, -65, -50, 2, 10, 90, 100, -47), 180),
+    "delayed_accelerating": ((200, 12, -70, -50, 2, -10, 300, 0, -58), 300),
+    "delayed_regular_bursting": ((100, 10, -65, -50, 2, -10, 90, 30, -47), 110),
+}
+PATTERNS = types.MappingProxyType({name: _naud(*row) for name, (row, _) in _NAUD.items()})
+PATTERN_CURRENTS = types.MappingProxyType({name: i / 1000.0 for name, (_, i) in _NAUD.items()})
 
 
 class AdExIFState(eqx.Module):
@@ -47,8 +85,12 @@ class AdExIF(AbstractNeuron):
     $g_L$ (nS) this is $\tau = C/g_L$, $R = 1/g_L$: e.g. $C = 200$ pF, $g_L = 10$ nS is
     `tau=20.0, R=100.0` (MΩ) with currents in nA, $a$ in µS and $b$ in nA. The subthreshold
     coupling $a$ and the spike-triggered jump $b$ give adaptation, bursting, delayed and
-    irregular firing (Naud et al. 2008, whose parameter sets the neuron gallery example
-    runs). The defaults are Brette & Gerstner's regular-spiking cell ($C = 281$ pF,
+    irregular firing: the parameter sets of Naud et al. (2008, Table 1) are
+    `AdExIF.PATTERNS` (`"tonic"`, `"adapting"`, `"initial_burst"`, `"regular_bursting"`,
+    `"irregular"`, `"transient"`, `"delayed_accelerating"`,
+    `"delayed_regular_bursting"`), built with `AdExIF.from_pattern(name, n)`, and the
+    step current (nA) that shows each pattern is `AdExIF.PATTERN_CURRENTS[name]`. The
+    defaults are Brette & Gerstner's regular-spiking cell ($C = 281$ pF,
     $g_L = 30$ nS, $a = 4$ nS, $b = 0.0805$ nA, $\tau_w = 144$ ms).
 
     **Arguments:**
@@ -82,6 +124,9 @@ class AdExIF(AbstractNeuron):
         adaptive exponential integrate-and-fire model. *Biological Cybernetics*, 99(4–5),
         335–347.
     """
+
+    PATTERNS: ClassVar[types.MappingProxyType] = PATTERNS
+    PATTERN_CURRENTS: ClassVar[types.MappingProxyType] = PATTERN_CURRENTS
 
     n: int = eqx.field(static=True)
     tau: Array
@@ -138,6 +183,15 @@ class AdExIF(AbstractNeuron):
         self.v_init = init_value(v_init, self.v_rest, "v_init", n)
         self.method = resolve_method(method, AbstractODEMethod, "AdExIF")
         self.spike_fn = check_spike_fn(spike_fn, "AdExIF")
+
+    @classmethod
+    def from_pattern(cls, pattern: str, n: int = 1, **kwargs) -> "AdExIF":
+        """A population with the parameters of a firing pattern of Naud et al. (2008)
+        (`PATTERNS`); other keyword arguments go to the constructor. Drive it with
+        `PATTERN_CURRENTS[pattern]` (nA) to see the pattern."""
+        if pattern not in PATTERNS:
+            raise ValueError(f"unknown AdEx pattern {pattern!r}; choose one of {sorted(PATTERNS)}.")
+        return cls(n, **{**PATTERNS[pattern], **kwargs})
 
     def init(self, key: PRNGKeyArray | None = None) -> AdExIFState:
         v = initial(self.v_init, key, self.n, self.tau.dtype, "AdExIF")

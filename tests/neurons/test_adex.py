@@ -6,31 +6,10 @@ import pytest
 
 import dynax as dx
 
-# Naud et al. (2008), Table 1: C (pF), gL (nS), EL, VT, dT (mV), a (nS), tau_w (ms),
-# b (pA), Vr (mV), I (pA).
-NAUD = {
-    "tonic": (200, 10, -70, -50, 2, 2, 30, 0, -58, 500),
-    "adapting": (200, 12, -70, -50, 2, 2, 300, 60, -58, 500),
-}
 
-
-def naud(C, gL, EL, VT, dT, a, tau_w, b, Vr, current):
-    """The AdExIF of a Naud et al. parameter set (tau = C/gL, R = 1/gL; nA, µS), and the
-    step current in nA."""
-    model = dx.neurons.AdExIF(
-        1,
-        tau=C / gL,
-        R=1000.0 / gL,
-        v_rest=EL,
-        v_T=VT,
-        delta_T=dT,
-        a=a / 1000.0,
-        tau_w=tau_w,
-        b=b / 1000.0,
-        v_reset=Vr,
-        v_peak=0.0,
-    )
-    return model, current / 1000.0
+def naud(name):
+    """The AdExIF of a Naud et al. (2008) parameter set and its step current (nA)."""
+    return dx.neurons.AdExIF.from_pattern(name), dx.neurons.AdExIF.PATTERN_CURRENTS[name]
 
 
 def adaptation_index(isi):
@@ -41,7 +20,7 @@ def adaptation_index(isi):
 def test_adaptation_index_of_naud_tonic_and_adapting_sets(x64):
     # Measured (dt = 0.05 ms, 1 s step): tonic 101 spikes, ISIs 9.1 -> 9.7 ms, A = 0.0004;
     # adapting 17 spikes, ISIs 11.5 -> 76 ms, A = 0.062 (0.063 at dt = 0.01 ms).
-    pairs = [naud(*NAUD[name]) for name in ("tonic", "adapting")]
+    pairs = [naud(name) for name in ("tonic", "adapting")]
     models = jax.tree.map(lambda *xs: jnp.stack(xs), *[m for m, _ in pairs])
     currents = jnp.asarray([i for _, i in pairs])
     dt = 0.05
@@ -62,7 +41,7 @@ def test_adaptation_index_of_naud_tonic_and_adapting_sets(x64):
 
 
 def test_surrogate_gradient_flows_through_both_resets():
-    model, current = naud(*NAUD["adapting"])
+    model, current = naud("adapting")
     model = eqx.tree_at(lambda m: m.spike_fn, model, dx.surrogate.Sigmoid(alpha=0.5))
 
     def count(current):
@@ -74,6 +53,16 @@ def test_surrogate_gradient_flows_through_both_resets():
     (n, s), grad = jax.value_and_grad(count, has_aux=True)(jnp.float32(current))
     assert s.dtype == jnp.float32 and grad.dtype == jnp.float32
     assert n >= 3 and np.isfinite(grad) and grad != 0
+
+
+def test_naud_table():
+    # Adapting: C = 200 pF, gL = 12 nS, a = 2 nS, b = 60 pA, I = 500 pA.
+    model = dx.neurons.AdExIF.from_pattern("adapting")
+    assert float(model.tau) == pytest.approx(200 / 12) and float(model.R) == pytest.approx(1e3 / 12)
+    assert (float(model.a), float(model.b), float(model.tau_w)) == pytest.approx((0.002, 0.06, 300))
+    assert dx.neurons.AdExIF.PATTERN_CURRENTS["adapting"] == 0.5
+    with pytest.raises(ValueError, match="unknown AdEx pattern 'bursting'; choose one of"):
+        dx.neurons.AdExIF.from_pattern("bursting")
 
 
 def test_bad_parameters_raise():

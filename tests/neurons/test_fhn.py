@@ -1,5 +1,6 @@
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import dynax as dx
 
@@ -31,3 +32,10 @@ def test_firing_starts_at_the_hopf_current(x64):
     assert abs(i_hopf - 0.3313) < 1e-4
     # Just above I_H the perturbation grows slowly, then the neuron fires every ~48 units.
     assert counts[0] == 0 and counts[1] >= 3
+
+
+def test_bad_parameters_raise():
+    with pytest.raises(ValueError, match="tau must be positive"):
+        dx.neurons.SpikingFHN(1, tau=0.0)
+    with pytest.raises(ValueError, match=r"v_th must be a scalar or have shape \(3,\)"):
+        dx.neurons.SpikingFHN(3, v_th=jnp.ones(2))

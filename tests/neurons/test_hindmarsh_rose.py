@@ -1,5 +1,6 @@
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import dynax as dx
 
@@ -24,3 +25,12 @@ def test_bursts_lengthen_with_the_input(x64):
         groups = np.split(times, np.flatnonzero(np.diff(times) > 50.0) + 1)
         sizes = [len(g) for g in groups[1:-1]]  # whole bursts after the first
         assert len(sizes) >= 3 and set(sizes) == {expected}
+
+
+def test_bad_parameters_raise():
+    with pytest.raises(ValueError, match="r must be positive"):
+        dx.neurons.HindmarshRose(1, r=0.0)
+    with pytest.raises(ValueError, match="unknown ODE method .rk45. for HindmarshRose; valid names are euler"):
+        dx.neurons.HindmarshRose(1, method="rk45")
+    with pytest.raises(TypeError, match="spike_fn must be a dx.surrogate.AbstractSpikeFunction"):
+        dx.neurons.HindmarshRose(1, spike_fn=jnp.sign)

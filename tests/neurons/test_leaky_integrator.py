@@ -40,3 +40,10 @@ def test_reads_out_a_spiking_population_in_a_network():
         monitors={"v": "out.v", "spike": lambda s: net.populations["out"].spikes(s["out"])},
     )
     assert rec["v"][-1, 0] > 1.0 and not rec["spike"].any()
+
+
+def test_bad_parameters_raise():
+    with pytest.raises(ValueError, match="tau must be positive"):
+        dx.neurons.LeakyIntegrator(2, tau=-1.0)
+    with pytest.raises(ValueError, match="R must be positive"):
+        dx.neurons.LeakyIntegrator(2, R=0.0)
