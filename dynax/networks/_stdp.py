@@ -37,7 +37,7 @@ def coba_stdp_network(
     **Arguments:**
 
     - `n_exc`, `n_inh`, `key`, `prob`, `kernel`, `we`, `wi`: as for `coba_network`
-      (stored CSR connectivity only).
+      (stored CSR connectivity only; `kernel` applies to the three fixed projections).
     - `rule`: the E→E learning rule, a `dx.plasticity.AbstractRule` (default above).
     - `w_max`: upper bound of the E→E weights (leak-conductance units), > 0.
 
@@ -68,7 +68,6 @@ def coba_stdp_network(
         fixed.output,
         w_min=0.0,
         w_max=w_max,
-        kernel=kernel,
     )
     projections = dict(net.projections)
     projections["E2E"] = plastic

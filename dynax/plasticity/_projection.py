@@ -13,8 +13,6 @@ from .._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from .._projection import AbstractPlasticProjection, _describe
 from .._system import AbstractTimed, Context
 from ..connect import CSR
-from ..ops import event_matvecs
-from ..ops._kernels import AbstractKernel
 from ..synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
 from ._base import AbstractRule
 from ._index import SynapseIndex
@@ -40,9 +38,9 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
     `dx.Network` passes as the pair `(pre_spikes, post_spikes)`):
 
     1. the presynaptic spikes go through the delay buffer (if any);
-    2. those that arrive are propagated over `conn` with the current weights, event
-       driven, into the synapse model;
-    3. `rule.update` changes the weights: for a spike-timing rule
+    2. `rule.update` delivers those that arrive to the synapse model (each spike's
+       synapses with their weights before this step's change) and changes the
+       weights: for a spike-timing rule
        (`dx.plasticity.AbstractTraceRule`: `PairSTDP`, `TripletSTDP`,
        `VogelsSprekeler`) only those of the synapses of the neurons that spiked, the
        arriving presynaptic spikes visiting their CSR rows and the postsynaptic spikes
@@ -77,8 +75,6 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
       may be `inf` for an additive rule.
     - `delay`: homogeneous transmission delay (ms), ≥ 0, rounded to whole steps of the
       run's `dt` as in `dx.Projection` (per-connection delays are not supported here).
-    - `kernel`: how spikes are propagated (see `dx.Projection`): `"auto"`, `"xla"`,
-      `"native"`, `"pallas"` or a `dx.ops` kernel object.
     """
 
     pre: str = eqx.field(static=True)
@@ -93,7 +89,6 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
     w_max: Array
     delay: float = eqx.field(static=True)
     prepared: PreparedDelay | None
-    kernel: str | AbstractKernel = eqx.field(static=True)
 
     def __init__(
         self,
@@ -108,7 +103,6 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
         w_min: ArrayLike = 0.0,
         w_max: ArrayLike = float("inf"),
         delay: float = 0.0,
-        kernel: str | AbstractKernel = "auto",
     ):
         for role, name in (("pre", pre), ("post", post)):
             if not isinstance(name, str):
@@ -132,8 +126,7 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
             raise ValueError(
                 f"synapse has n={synapse.n} but the connectivity has n_post={conn.n_post}."
             )
-        conn.resolve(kernel)  # an unknown or impossible choice fails here
-        self.pre, self.post, self.conn, self.kernel = pre, post, conn, kernel
+        self.pre, self.post, self.conn = pre, post, conn
         self.index = SynapseIndex(conn)
         self.weight = conn.check_weight(weight)
         self.rule, self.synapse, self.output = rule, synapse, output
@@ -191,20 +184,18 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
                     )
                 delay = prepared.delay.step(delay, pre)
                 pre = prepared.delay.read(delay)
+        # The rule delivers the arriving weights as it visits their synapses, into the
+        # decayed synaptic variable of a linear synapse.
+        args = (self.index, self.w_min, self.w_max, ctx.dt)
         if isinstance(self.synapse, AbstractLinearSynapse):
-            # The arriving weights are added into the decayed variable in place.
             decayed = self.synapse.decay(state.syn, ctx)
             inbox = self.synapse.inbox(decayed)
-            (inbox,) = event_matvecs(
-                [pre], [(self.conn, state.w)], kernel=self.kernel, add_to=[inbox]
-            )
+            w, rule, inbox = self.rule.update(state.w, state.rule, pre, post, *args, inbox)
             syn = self.synapse.with_inbox(decayed, inbox)
         else:
-            (received,) = event_matvecs([pre], [(self.conn, state.w)], kernel=self.kernel)
+            zeros = jnp.zeros(self.conn.n_post, state.w.dtype)
+            w, rule, received = self.rule.update(state.w, state.rule, pre, post, *args, zeros)
             syn = self.synapse.step(state.syn, received, ctx)
-        w, rule = self.rule.update(
-            state.w, state.rule, pre, post, self.index, self.w_min, self.w_max, ctx.dt
-        )
         return PlasticState(w=w, rule=rule, syn=syn, delay=delay)
 
     def _prepared(self, dt: float) -> PreparedDelay:
