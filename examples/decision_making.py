@@ -4,13 +4,13 @@ Two populations of 240 pyramidal cells, each selective for one of two choices, c
 through shared inhibition in a network of 2000 leaky integrate-and-fire neurons with
 AMPA, NMDA and GABA_A synapses and Poisson background (`dx.networks.decision_network`).
 A stimulus of coherence c drives population A at 40 (1 + c/100) Hz and B at
-40 (1 - c/100) Hz; the slow NMDA reverberation integrates the difference until one
-population wins and keeps firing. This script runs every trial of every coherence level
-(0 to 51.2 %) in one `jax.vmap`, compiled once, and plots the population rates of A and
-B over time, the psychometric curve (fraction of trials won by A, the correct choice for
-c > 0) and the decision times: the first time a population's rate (50 ms window)
-reaches 15 Hz after stimulus onset, as in Wang's figures. It writes
-`examples/decision_making.png`.
+40 (1 - c/100) Hz on average (redrawn every 50 ms with a 4 Hz standard deviation); the
+slow NMDA reverberation integrates the difference until one population wins and keeps
+firing. This script runs every trial of every coherence level (0 to 51.2 %) in one
+`jax.vmap`, compiled once, and plots the population rates of A and B over time, the
+psychometric curve (fraction of trials won by A, the correct choice for c > 0) and the
+decision times: the first time a population's rate (50 ms window) reaches 15 Hz after
+stimulus onset, as in Wang's figures. It writes `examples/decision_making.png`.
 
 `DYNAX_QUICK=1` (or `--quick`) runs a fifth of the network (400 neurons, the structure
 kept), one trial per coherence and a 600 ms stimulus, and writes
@@ -50,7 +50,7 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
     duration = t_off + 300.0  # the winner keeps firing after the stimulus
 
     def trial(coherence, key):
-        net = dx.networks.decision_network(coherence, scale=scale, t_on=t_on, t_off=t_off)
+        net = dx.networks.decision_network(coherence, key=key, scale=scale, t_on=t_on, t_off=t_off)
         state = net.init(jax.random.fold_in(key, 1))
         _, records = dx.simulate(
             net, state, dt=dt, duration=duration, key=key, monitors={"n": counts}
@@ -63,7 +63,7 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
     n = np.asarray(jax.jit(jax.vmap(trial))(cs, keys))  # (trials, steps, populations)
     elapsed = time.perf_counter() - start
 
-    net = dx.networks.decision_network(scale=scale)
+    net = dx.networks.decision_network(key=jax.random.key(seed), scale=scale)
     sizes = np.array([net.populations[p].n for p in POPULATIONS])
     # Rates in 10 ms bins, then a 50 ms running mean.
     per_bin = round(10.0 / dt)

@@ -3,14 +3,15 @@
 import numbers
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._checks import concrete, param
-from .._custom_types import Array, ArrayLike
+from .._custom_types import Array, ArrayLike, PRNGKeyArray
 from .._network import Network
 from .._projection import AbstractProjection, Projection
-from .._system import Context
+from .._system import Context, name_key
 from ..connect import CSR, Dense
 from ..init import Uniform
 from ..inputs import AbstractSignal, PoissonCounts
@@ -30,21 +31,28 @@ _EXCITATORY = ("A", "B", "NS")
 
 class _StimulusRate(AbstractSignal):
     """The total rate (Hz) of the Poisson input of each neuron: the background, plus
-    $\\mu_0 (1 \\pm c/100)$ during the stimulus (`sign`, one per neuron: +1 in A, −1 in
-    B, 0 elsewhere)."""
+    during the stimulus $\\max(0, \\mu_0 (1 \\pm c/100) + \\sigma \\xi)$ (`sign`, one per
+    neuron: +1 in A, −1 in B, 0 elsewhere), $\\xi$ standard normal, one for A and one for
+    B, drawn anew every `period` ms from `key`."""
 
     background: Array
     mu0: Array
     sign: Array
     coherence: Array
+    sigma: Array
+    key: PRNGKeyArray
     t_on: float = eqx.field(static=True)
     t_off: float = eqx.field(static=True)
+    period: float = eqx.field(static=True)
 
     def __call__(self, ctx: Context) -> Array:
-        # The window on the integer step index: exact at any time of a run.
+        # The windows on the integer step index: exact at any time of a run.
         start, end = (min(round(t / ctx.dt), 2**31 - 1) for t in (self.t_on, self.t_off))
         on = (ctx.i >= start) & (ctx.i < end)
-        stimulus = self.mu0 * (1 + self.sign * self.coherence / 100)
+        window = (ctx.i - start) // max(1, round(self.period / ctx.dt))
+        xi = jax.random.normal(jax.random.fold_in(self.key, window), (2,), self.mu0.dtype)
+        noise = self.sigma * jnp.where(self.sign > 0, xi[0], xi[1])
+        stimulus = jnp.maximum(self.mu0 * (1 + self.sign * self.coherence / 100) + noise, 0.0)
         return self.background + jnp.where(on & (self.sign != 0), stimulus, 0.0)
 
 
@@ -56,8 +64,11 @@ def _positive(name: str, value) -> None:
 def decision_network(
     coherence: ArrayLike = 0.0,
     *,
+    key: PRNGKeyArray,
     scale: float = 1.0,
     mu0: ArrayLike = 40.0,
+    sigma: ArrayLike = 4.0,
+    period: float = 50.0,
     t_on: float = 500.0,
     t_off: float = 1500.0,
     w_plus: float = 1.7,
@@ -124,7 +135,7 @@ def decision_network(
 
         ```python
         def trial(coherence, key):
-            net = dx.networks.decision_network(coherence)
+            net = dx.networks.decision_network(coherence, key=key)
             rate_a = lambda s: jnp.mean(s["A"].spike, dtype=float) * 1e4  # Hz, dt = 0.1
             rate_b = lambda s: jnp.mean(s["B"].spike, dtype=float) * 1e4
             _, rec = dx.simulate(net, net.init(key), dt=0.1, duration=2000.0, key=key,
@@ -139,12 +150,18 @@ def decision_network(
     **Arguments:**
 
     - `coherence`: the stimulus coherence $c$ (%), in [−100, 100] (negative favours B).
+    - `key`: PRNG key of the stimulus fluctuations (the network is otherwise
+      deterministic: initial potentials and Poisson inputs come from the keys of
+      `init` and `dx.simulate`).
     - `scale`: size of the network relative to Wang's 2000 neurons (populations
       rounded, at least one neuron each). The recurrent conductances are divided by
       `scale`, so that the mean recurrent input of every neuron is kept; external inputs
       are unchanged. Smaller networks are noisier (finite-size fluctuations) but keep
       the structure: use them for quick runs.
     - `mu0`: the stimulus rate at zero coherence (Hz), ≥ 0; 40 Hz in Wang (2002).
+    - `sigma`: the standard deviation of the stimulus rates (Hz), ≥ 0; 4 Hz in Wang
+      (2002); 0 for a constant stimulus.
+    - `period`: how often the stimulus rates are drawn anew (ms), > 0; 50 ms in Wang.
     - `t_on`, `t_off`: start and end of the stimulus (ms), `0 <= t_on <= t_off`.
     - `w_plus`: the potentiated weight within a selective population, $1 \le w_+ < 1/f$.
     - `f`: the fraction of pyramidal cells in each selective population, in (0, 0.5).
@@ -170,6 +187,7 @@ def decision_network(
         raise ValueError(f"w_plus must be a number, got w_plus={w_plus!r}.")
     if not 1 <= w_plus < 1 / f:  # w_minus = (1 - f w_plus)/(1 - f) must stay positive
         raise ValueError(f"w_plus must lie in [1, 1/f) = [1, {1 / f:g}), got w_plus={w_plus!r}.")
+    _positive("period", period)
     for name, value in (("t_on", t_on), ("t_off", t_off), ("delay", delay)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
             raise ValueError(f"{name} must be a non-negative number (ms), got {name}={value!r}.")
@@ -184,6 +202,7 @@ def decision_network(
     if c is not None and not abs(float(c)) <= 100:
         raise ValueError(f"coherence must lie in [-100, 100] (%), got coherence={float(c)!r}.")
     mu0 = param(mu0, "mu0", nonnegative=True)
+    sigma = param(sigma, "sigma", nonnegative=True)
     background = param(background_rate, "background_rate", nonnegative=True)
 
     n_exc, n_inh = max(3, round(1600 * scale)), max(1, round(400 * scale))
@@ -229,8 +248,10 @@ def decision_network(
         )  # fmt: skip
         offset += n
     rate = _StimulusRate(
-        background, mu0, jnp.asarray(sign, background.dtype), coherence, t_on, t_off
-    )
+        background, mu0, jnp.asarray(sign, background.dtype), coherence, sigma,
+        name_key(key, "stimulus"),  # apart from the keys that the same `key` gives a run
+        t_on, t_off, period,
+    )  # fmt: skip
     populations["ext"] = PoissonCounts(n_total, rate)
     for post, n_post in sizes.items():
         g = {r: 1e-3 * value / scale for r, value in _G["I" if post == "I" else "E"].items()}

@@ -25,7 +25,7 @@ def _trial_fn(duration, **kwargs):
 
     def trial(coherence, key):
         traces.append(1)
-        net = dx.networks.decision_network(coherence, **kwargs)
+        net = dx.networks.decision_network(coherence, key=key, **kwargs)
         state = net.init(jax.random.fold_in(key, 1))
         _, records = dx.simulate(
             net, state, dt=DT, duration=duration, key=key, monitors={"n": _counts}
@@ -42,7 +42,7 @@ def _rates(counts, sizes, start, end):
 
 
 def _sizes(**kwargs):
-    net = dx.networks.decision_network(**kwargs)
+    net = dx.networks.decision_network(key=jax.random.key(0), **kwargs)
     return [net.populations[p].n for p in POPULATIONS]
 
 
@@ -142,18 +142,21 @@ def test_vmapped_coherences_compile_once(quick_run):
 
 
 def test_bad_arguments():
+    key = jax.random.key(0)
     with pytest.raises(ValueError, match="coherence"):
-        dx.networks.decision_network(120.0)
+        dx.networks.decision_network(120.0, key=key)
     with pytest.raises(ValueError, match="w_plus"):
-        dx.networks.decision_network(w_plus=7.0)
+        dx.networks.decision_network(w_plus=7.0, key=key)
     with pytest.raises(ValueError, match="t_off"):
-        dx.networks.decision_network(t_on=500.0, t_off=100.0)
+        dx.networks.decision_network(t_on=500.0, t_off=100.0, key=key)
     with pytest.raises(ValueError, match="scale"):
-        dx.networks.decision_network(scale=0.0)
+        dx.networks.decision_network(scale=0.0, key=key)
+    with pytest.raises(ValueError, match="sigma"):
+        dx.networks.decision_network(sigma=-1.0, key=key)
 
 
 def test_structure():
-    net = dx.networks.decision_network()
+    net = dx.networks.decision_network(key=jax.random.key(0))
     assert _sizes() == [240, 240, 1120, 400]
     w_minus = 1 - 0.15 * 0.7 / 0.85
     g = {n: float(p.weight) for n, p in net.projections.items()}
