@@ -63,7 +63,8 @@ class AffineCurrent(AbstractCurrent):
 
     current: Array
     conductance: Array
-    jump: Array = eqx.field(default_factory=lambda: jnp.zeros(()))
+    # A weakly typed zero: it adds to a float32 potential without promoting it under x64.
+    jump: Array = eqx.field(default_factory=lambda: jnp.asarray(0.0))
 
     def at(self, v: Array) -> "AffineCurrent":
         return self
@@ -92,7 +93,7 @@ def as_current(input: Any) -> AbstractCurrent:
     if isinstance(input, AbstractCurrent):
         return input
     if input is None:
-        return AffineCurrent(jnp.zeros(()), jnp.zeros(()))
+        return AffineCurrent(jnp.asarray(0.0), jnp.asarray(0.0))
     current = jnp.asarray(input)
     return AffineCurrent(current, jnp.zeros((), current.dtype))
 
