@@ -13,6 +13,11 @@ future steps that its own delay picks (per-connection delays, `dx.connect.RingDe
 `jit_prob` regenerates the rows of just-in-time connectivity (`_jitconn.py`) with the
 same integer hash and logarithm as the XLA path: the same columns.
 
+`plastic_trace` is a step of an event-driven trace rule of `dx.plasticity` (the
+arriving weights delivered, then the weights of the spiking rows and columns changed in
+place): the XLA path's `while_loop` over chunks of spiking neurons ran each chunk as
+XLA CPU gathers and scatters costing as much as a whole step of the network.
+
 The kernels add into a given buffer in place (`init`, aliased to the output): a
 network adds the arriving weights straight into the decayed synaptic variables.
 
@@ -53,6 +58,7 @@ _TARGETS = {
     "dynax_event_csr_ring": "DynaxEventCsrRing",
     "dynax_event_fan_out_ring": "DynaxEventFanOutRing",
     "dynax_event_jit": "DynaxEventJit",
+    "dynax_plastic_trace": "DynaxPlasticTrace",
 }
 _UNUSED_S = 30 * 86400  # a cached library unused this long is removed by the next build
 
@@ -210,23 +216,33 @@ def _check_shapes(events, weight, n_rows: int, rows: str, conn_shape: tuple, wha
 
 
 @functools.cache
-def _batched(target: str, trailing: tuple[int, ...], attrs: tuple[tuple[str, object], ...]):
+def _batched(
+    target: str, trailing: tuple[int, ...], attrs: tuple[tuple[str, object], ...], n_out: int = 1
+):
     """The FFI call (with static attributes `attrs`) on arrays with leading batch
     dimensions, as the kernels take them: each array's leading dimensions multiply to 1
-    (shared) or to those of the output, which is `init`'s (aliased to it)."""
+    (shared) or to those of the outputs, which are the last `n_out` arguments' (aliased to
+    them; one output is returned as an array, several as a tuple)."""
 
     def call(*args):
-        out = jax.ShapeDtypeStruct(args[-1].shape, jnp.float32)
-        aliases = {len(args) - 1: 0}
-        return jax.ffi.ffi_call(target, out, input_output_aliases=aliases)(*args, **dict(attrs))
+        first = len(args) - n_out
+        outs = [jax.ShapeDtypeStruct(a.shape, jnp.float32) for a in args[first:]]
+        aliases = {first + k: k for k in range(n_out)}
+        result = jax.ffi.ffi_call(
+            target, outs if n_out > 1 else outs[0], input_output_aliases=aliases
+        )
+        out = result(*args, **dict(attrs))
+        return tuple(out) if n_out > 1 else out
 
     batched = custom_vmap(call)
 
     @batched.def_vmap
     def rule(axis_size, in_batched, *args):
-        *rest, init = (a if b else jnp.expand_dims(a, 0) for a, b in zip(args, in_batched))
-        init = jnp.broadcast_to(init, (axis_size, *init.shape[1:]))
-        lead = init.shape[:-1]
+        args = [a if b else jnp.expand_dims(a, 0) for a, b in zip(args, in_batched)]
+        first = len(args) - n_out
+        rest = args[:first]
+        inits = [jnp.broadcast_to(a, (axis_size, *a.shape[1:])) for a in args[first:]]
+        lead = inits[0].shape[: inits[0].ndim - trailing[first]]
         size = int(np.prod(lead))
         rest = [
             a
@@ -234,7 +250,8 @@ def _batched(target: str, trailing: tuple[int, ...], attrs: tuple[tuple[str, obj
             else jnp.broadcast_to(a, (*lead, *a.shape[a.ndim - t :]))
             for a, t in zip(rest, trailing)
         ]
-        return batched(*rest, init), True
+        out = batched(*rest, *inits)
+        return out, (True,) * n_out if n_out > 1 else True
 
     return batched
 
@@ -362,3 +379,52 @@ def jit_prob(
     call = _batched("dynax_event_jit", (1, 1, 1, 1, 1), attrs)
     table = jnp.asarray(table, jnp.int32)
     return call(events, *scalars, table, init.astype(jnp.float32))
+
+
+SOFT_BOUNDS = ("none", "lower", "upper")
+"""The factors $s(w)$ of `plastic_trace`: $1$, $w - w_{min}$, $w_{max} - w$."""
+
+
+def plastic_trace(
+    pre: Array,
+    post: Array,
+    index: tuple[Array, Array, Array, Array, Array],
+    at_pre: tuple[Array, Array, Array],
+    at_post: tuple[Array, Array, Array],
+    bounds: tuple[ArrayLike, ArrayLike],
+    w: Array,
+    inbox: Array,
+    *,
+    soft_pre: str,
+    soft_post: str,
+) -> tuple[Array, Array]:
+    r"""One step of an event-driven trace rule, in float32, in place: the weights `w`
+    `(..., nnz)` and `inbox` `(..., n_post)` after
+
+    1. for each presynaptic spike (`pre` `(..., n_pre)`, nonzero entries), each synapse
+       `s` of its CSR row to `j` adds `pre[i] * w[s]` into `inbox[j]`, then takes
+       $w \leftarrow \mathrm{clip}(w + c_i\, y_j\, s(w) + d_i, w_{min}, w_{max})$ with
+       `at_pre = (c, d, y)` (`c`, `d` `(..., n_pre)`, `y` `(..., n_post)`);
+    2. for each postsynaptic spike (`post` `(..., n_post)`), each synapse of its column
+       takes the same update with `at_post = (c, d, x)` (`c`, `d` `(..., n_post)`, `x`
+       `(..., n_pre)`), on the weights after step 1.
+
+    `index`: `(indptr, indices, col_ptr, col_pre, col_pos)` of a
+    `dx.plasticity.SynapseIndex`; `bounds`: `(w_min, w_max)`; `soft_pre`, `soft_post`:
+    the factors $s(w)$ of the two updates, one of `SOFT_BOUNDS`. Row and column spans are
+    capped at `nnz` and out-of-range targets, sources and positions are skipped, so no
+    value makes the kernel read or write outside its arrays."""
+    for name, kind in (("soft_pre", soft_pre), ("soft_post", soft_post)):
+        if kind not in SOFT_BOUNDS:
+            raise ValueError(f"{name} must be one of {SOFT_BOUNDS}, got {kind!r}.")
+    spikes = [s if s.dtype == jnp.bool_ else s.astype(jnp.float32) for s in (pre, post)]
+    ints = [jnp.asarray(a).astype(jnp.int32) for a in index]
+    floats = [jnp.asarray(a, jnp.float32) for a in (*at_pre, *at_post)]
+    lo, hi = (jnp.asarray(b, jnp.float32) for b in bounds)
+    limits = jnp.stack(jnp.broadcast_arrays(lo, hi), -1)
+    attrs = (
+        ("bound_pre", np.int64(SOFT_BOUNDS.index(soft_pre))),
+        ("bound_post", np.int64(SOFT_BOUNDS.index(soft_post))),
+    )
+    call = _batched("dynax_plastic_trace", (1,) * 16, attrs, n_out=2)
+    return call(*spikes, *ints, *floats, limits, w.astype(jnp.float32), inbox.astype(jnp.float32))

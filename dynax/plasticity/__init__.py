@@ -6,6 +6,7 @@ from ._base import (
     AbstractTraceRule as AbstractTraceRule,
     RateState as RateState,
     TraceState as TraceState,
+    TraceUpdate as TraceUpdate,
 )
 from ._bcm import BCM as BCM
 from ._index import SynapseIndex as SynapseIndex
@@ -27,6 +28,7 @@ __all__ = [
     "RateState",
     "SynapseIndex",
     "TraceState",
+    "TraceUpdate",
     "TripletSTDP",
     "VogelsSprekeler",
 ]

@@ -4,7 +4,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractTraceRule, check_interaction, scalar
+from ._base import AbstractTraceRule, TraceUpdate, check_interaction, scalar
 
 WEIGHT_DEPENDENCES = ("additive", "multiplicative")
 
@@ -76,10 +76,10 @@ class PairSTDP(AbstractTraceRule):
     def time_constants(self) -> tuple[Array, Array]:
         return jnp.reshape(self.tau_plus, (1,)), jnp.reshape(self.tau_minus, (1,))
 
-    def on_pre(self, w, pre, post, w_min, w_max):
-        scale = (w - w_min) if self.weight_dependence == "multiplicative" else 1.0
-        return w - self.A_minus * scale * post[0]
+    def at_pre(self, own: Array) -> TraceUpdate:
+        soft = "lower" if self.weight_dependence == "multiplicative" else "none"
+        return TraceUpdate(-self.A_minus, partner=0, soft_bound=soft)
 
-    def on_post(self, w, pre, post, w_min, w_max):
-        scale = (w_max - w) if self.weight_dependence == "multiplicative" else 1.0
-        return w + self.A_plus * scale * pre[0]
+    def at_post(self, own: Array) -> TraceUpdate:
+        soft = "upper" if self.weight_dependence == "multiplicative" else "none"
+        return TraceUpdate(self.A_plus, partner=0, soft_bound=soft)

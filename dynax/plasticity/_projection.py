@@ -3,6 +3,7 @@
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -13,9 +14,12 @@ from .._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from .._projection import AbstractPlasticProjection, _describe
 from .._system import AbstractTimed, Context
 from ..connect import CSR
+from ..ops._kernels import XLA, AbstractKernel, Auto, Native
 from ..synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
 from ._base import AbstractRule
 from ._index import SynapseIndex
+
+_KERNELS = {"auto": Auto, "native": Native, "xla": XLA}
 
 
 class PlasticState(eqx.Module):
@@ -49,10 +53,14 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
        fan-out + postsynaptic spikes × fan-in), never O(synapses); a rate rule
        (`BCM`, `Oja`) changes every synapse, O(synapses).
 
-    The spiking neurons are visited in chunks of 32 by a `lax.while_loop` until all
-    are done: there is no cap on the spikes of a step and none is dropped; a step with
-    k spiking neurons runs ⌈k / 32⌉ iterations of 32 × (max fan-out or max fan-in)
-    synapses. Weights are clipped to `[w_min, w_max]` after each update.
+    A trace rule runs in one of two ways (`kernel`): on a CPU with float32 weights, one
+    call per step of a compiled kernel (`dx.ops.Native()`, built on first use, see
+    `dx.ops`) that delivers and updates the synapses of the spiking rows and columns in
+    place; elsewhere (a GPU, float64, no C++ compiler, `DYNAX_NATIVE=0`) a
+    `lax.while_loop` over chunks of 8 spiking neurons (`dx.ops.XLA()`; a step with k
+    spiking neurons runs ⌈k / 8⌉ iterations of 8 × (max fan-out or max fan-in) synapse
+    slots). Either way there is no cap on the spikes of a step and none is dropped, and
+    weights are clipped to `[w_min, w_max]` after each update.
 
     With a `delay`, the presynaptic side of the rule sees the spikes when they arrive
     at the synapses (an axonal delay); the postsynaptic spikes act at once.
@@ -75,6 +83,11 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
       may be `inf` for an additive rule.
     - `delay`: homogeneous transmission delay (ms), ≥ 0, rounded to whole steps of the
       run's `dt` as in `dx.Projection` (per-connection delays are not supported here).
+    - `kernel`: how a trace rule's step runs: `"auto"` (default: the compiled CPU
+      kernel where it applies, on a CPU with float32 weights and synaptic variables,
+      else XLA), `"native"` (the compiled kernel; an error where it cannot run) or
+      `"xla"` (the `while_loop`), or the `dx.ops` kernel objects `Auto()`, `Native()`,
+      `XLA()`. Rate rules always run on XLA (`"native"` is refused for them).
     """
 
     pre: str = eqx.field(static=True)
@@ -89,6 +102,7 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
     w_max: Array
     delay: float = eqx.field(static=True)
     prepared: PreparedDelay | None
+    kernel: AbstractKernel = eqx.field(static=True)
 
     def __init__(
         self,
@@ -103,6 +117,7 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
         w_min: ArrayLike = 0.0,
         w_max: ArrayLike = float("inf"),
         delay: float = 0.0,
+        kernel: str | AbstractKernel = "auto",
     ):
         for role, name in (("pre", pre), ("post", post)):
             if not isinstance(name, str):
@@ -144,6 +159,20 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
             )
         self.delay = float(ms)
         self.prepared = None
+        if isinstance(kernel, str):
+            if kernel not in _KERNELS:
+                raise ValueError(f"kernel must be one of {tuple(_KERNELS)}, got {kernel!r}.")
+            kernel = _KERNELS[kernel]()
+        if not isinstance(kernel, Auto | Native | XLA):
+            raise TypeError(
+                f"kernel must be one of {tuple(_KERNELS)} or dx.ops.Auto(), Native(), XLA(), "
+                f"got {_describe(kernel)}."
+            )
+        if isinstance(kernel, Native):
+            why = rule.native_unsupported(self.weight.dtype)
+            if why is not None:
+                raise ValueError(f'kernel="native": {why}.')
+        self.kernel = kernel
 
     def sizes(self) -> tuple[int, int]:
         return self.conn.n_pre, self.conn.n_post
@@ -190,13 +219,34 @@ class PlasticProjection(AbstractPlasticProjection, AbstractTimed):
         if isinstance(self.synapse, AbstractLinearSynapse):
             decayed = self.synapse.decay(state.syn, ctx)
             inbox = self.synapse.inbox(decayed)
-            w, rule, inbox = self.rule.update(state.w, state.rule, pre, post, *args, inbox)
+            native = self._native(state.w.dtype, inbox.dtype)
+            w, rule, inbox = self.rule.update(
+                state.w, state.rule, pre, post, *args, inbox, native=native
+            )
             syn = self.synapse.with_inbox(decayed, inbox)
         else:
             zeros = jnp.zeros(self.conn.n_post, state.w.dtype)
-            w, rule, received = self.rule.update(state.w, state.rule, pre, post, *args, zeros)
+            native = self._native(state.w.dtype, zeros.dtype)
+            w, rule, received = self.rule.update(
+                state.w, state.rule, pre, post, *args, zeros, native=native
+            )
             syn = self.synapse.step(state.syn, received, ctx)
         return PlasticState(w=w, rule=rule, syn=syn, delay=delay)
+
+    def _native(self, w_dtype: Any, inbox_dtype: Any) -> bool:
+        """Whether this step runs the compiled kernel (decided when it is traced, where
+        the device and the dtypes are known)."""
+        if isinstance(self.kernel, XLA):
+            return False
+        why = self.rule.native_unsupported(w_dtype)
+        if why is None and jnp.dtype(inbox_dtype) != jnp.float32:
+            why = f"the compiled plasticity kernel adds into float32, not {jnp.dtype(inbox_dtype)}"
+        if isinstance(self.kernel, Native):
+            if why is not None:
+                raise ValueError(f'kernel="native": {why}.')
+            self.kernel.here(jax.default_backend(), None)  # the device, the compiler
+            return True
+        return why is None and isinstance(self.kernel.here(jax.default_backend(), None), Native)
 
     def _prepared(self, dt: float) -> PreparedDelay:
         if self.prepared is None or self.prepared.dt != dt:

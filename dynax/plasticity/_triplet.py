@@ -4,7 +4,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractTraceRule, check_interaction, scalar
+from ._base import AbstractTraceRule, TraceUpdate, check_interaction, scalar
 
 # Pfister & Gerstner (2006), Table 4: (A2+, A3+, A2-, A3-, tau_x, tau_y), with
 # tau_+ = 16.8 ms and tau_- = 33.7 ms throughout. tau_x plays no part where A3- = 0 (the
@@ -128,8 +128,9 @@ class TripletSTDP(AbstractTraceRule):
     def time_constants(self) -> tuple[Array, Array]:
         return jnp.stack([self.tau_plus, self.tau_x]), jnp.stack([self.tau_minus, self.tau_y])
 
-    def on_pre(self, w, pre, post, w_min, w_max):
-        return w - post[0] * (self.A2_minus + self.A3_minus * pre[1])
+    def at_pre(self, own: Array) -> TraceUpdate:
+        # r2 before the spike's own jump (the traces jump after the updates).
+        return TraceUpdate(-(self.A2_minus + self.A3_minus * own[1]), partner=0)
 
-    def on_post(self, w, pre, post, w_min, w_max):
-        return w + pre[0] * (self.A2_plus + self.A3_plus * post[1])
+    def at_post(self, own: Array) -> TraceUpdate:
+        return TraceUpdate(self.A2_plus + self.A3_plus * own[1], partner=0)

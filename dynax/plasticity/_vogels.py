@@ -4,7 +4,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractTraceRule, check_interaction, scalar
+from ._base import AbstractTraceRule, TraceUpdate, check_interaction, scalar
 
 
 class VogelsSprekeler(AbstractTraceRule):
@@ -63,8 +63,8 @@ class VogelsSprekeler(AbstractTraceRule):
         tau = jnp.reshape(self.tau, (1,))
         return tau, tau
 
-    def on_pre(self, w, pre, post, w_min, w_max):
-        return w + self.eta * (post[0] - self.alpha)
+    def at_pre(self, own: Array) -> TraceUpdate:
+        return TraceUpdate(self.eta, -self.eta * self.alpha, partner=0)
 
-    def on_post(self, w, pre, post, w_min, w_max):
-        return w + self.eta * pre[0]
+    def at_post(self, own: Array) -> TraceUpdate:
+        return TraceUpdate(self.eta, partner=0)

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xla/ffi/api/ffi.h"
@@ -411,6 +412,180 @@ ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
   return ffi::Error::Success();
 }
 
+// Event-driven plasticity of trace rules (dynax/plasticity/_base.py): one call per step
+// of a PlasticProjection. Each synapse of an arriving presynaptic spike's CSR row first
+// delivers its weight into `inbox` (the weight before this step's change), then changes
+//   w <- clip(w + c * x * s(w) + d, w_min, w_max),
+// c, d the spiking neuron's coefficients, x one trace of the synapse's other neuron and
+// s(w) = 1, w - w_min or w_max - w (SoftBound); then each postsynaptic spike changes the
+// synapses of its column (the column index: entries naming the CSR position and the
+// presynaptic neuron) the same way, with its own c, d and the presynaptic trace. The
+// sums are evaluated in the order of the XLA path (TraceUpdate.apply): (w + (c x) s) + d.
+enum SoftBound : int64_t { kNone = 0, kLower = 1, kUpper = 2 };
+
+template <int64_t kBound>
+inline float plastic(float w, float c, float x, float d, float lo, float hi) {
+  float v;
+  if constexpr (kBound == kNone)
+    v = w + c * x;
+  else if constexpr (kBound == kLower)
+    v = w + c * x * (w - lo);
+  else
+    v = w + c * x * (hi - w);
+  v = v + d;
+  return std::min(std::max(v, lo), hi);
+}
+
+struct Side {  // the coefficients of the spiking neurons and the partner trace
+  const float *c, *d, *x;
+};
+
+template <int64_t kBound>
+void plastic_rows(const std::vector<int64_t>& where, const std::vector<float>& value,
+                  const int32_t* indptr, const int32_t* indices, int64_t nnz, int64_t n_post,
+                  const Side& side, float lo, float hi, float* w, float* inbox) {
+  const uint64_t cap = static_cast<uint64_t>(nnz);
+  auto bound = [cap](int32_t b) {
+    return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint32_t>(b), cap));
+  };
+  for (size_t k = 0; k < where.size(); ++k) {
+    const int64_t i = where[k];
+    const float e = value[k], c = side.c[i], d = side.d[i];
+    const int64_t end = bound(indptr[i + 1]);
+    for (int64_t s = bound(indptr[i]); s < end; ++s) {
+      const uint32_t j = static_cast<uint32_t>(indices[s]);
+      if (j >= static_cast<uint64_t>(n_post)) continue;
+      const float old = w[s];
+      inbox[j] += old * e;
+      w[s] = plastic<kBound>(old, c, side.x[j], d, lo, hi);
+    }
+  }
+}
+
+template <int64_t kBound>
+void plastic_columns(const std::vector<int64_t>& where, const int32_t* col_ptr,
+                     const int32_t* col_pre, const int32_t* col_pos, int64_t nnz, int64_t n_pre,
+                     const Side& side, float lo, float hi, float* w) {
+  const uint64_t cap = static_cast<uint64_t>(nnz);
+  auto bound = [cap](int32_t b) {
+    return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint32_t>(b), cap));
+  };
+  for (const int64_t j : where) {
+    const float c = side.c[j], d = side.d[j];
+    const int64_t end = bound(col_ptr[j + 1]);
+    for (int64_t e = bound(col_ptr[j]); e < end; ++e) {
+      const uint32_t s = static_cast<uint32_t>(col_pos[e]);
+      const uint32_t i = static_cast<uint32_t>(col_pre[e]);
+      if (s >= cap || i >= static_cast<uint64_t>(n_pre)) continue;
+      w[s] = plastic<kBound>(w[s], c, side.x[i], d, lo, hi);
+    }
+  }
+}
+
+template <typename F>
+ffi::Error with_bound(int64_t kind, F&& f) {
+  switch (kind) {
+    case kNone:
+      f(std::integral_constant<int64_t, kNone>());
+      return ffi::Error::Success();
+    case kLower:
+      f(std::integral_constant<int64_t, kLower>());
+      return ffi::Error::Success();
+    case kUpper:
+      f(std::integral_constant<int64_t, kUpper>());
+      return ffi::Error::Success();
+  }
+  return ffi::Error::InvalidArgument("soft bound must be 0 (none), 1 (lower) or 2 (upper)");
+}
+
+void spiking(const ffi::AnyBuffer& events, int64_t b, std::vector<int64_t>& where,
+             std::vector<float>& value) {
+  const int64_t n = last(events);
+  if (events.element_type() == ffi::PRED)
+    nonzero(member<uint8_t>(events, 1, b, n), n, where, value);
+  else
+    nonzero(member<float>(events, 1, b, n), n, where, value);
+}
+
+// pre (..., n_pre), post (..., n_post): bool or float32 spikes; indptr, indices, col_ptr,
+// col_pre, col_pos: the SynapseIndex (int32); c_pre, d_pre (..., n_pre) and y (..., n_post)
+// the presynaptic side's coefficients and partner trace, c_post, d_post (..., n_post) and
+// x (..., n_pre) the postsynaptic side's; bounds (..., 2) = (w_min, w_max); w (..., nnz)
+// and inbox (..., n_post) aliased to the two outputs.
+ffi::Error PlasticImpl(ffi::AnyBuffer pre, ffi::AnyBuffer post, ffi::AnyBuffer indptr,
+                       ffi::AnyBuffer indices, ffi::AnyBuffer col_ptr, ffi::AnyBuffer col_pre,
+                       ffi::AnyBuffer col_pos, ffi::AnyBuffer c_pre, ffi::AnyBuffer d_pre,
+                       ffi::AnyBuffer y, ffi::AnyBuffer c_post, ffi::AnyBuffer d_post,
+                       ffi::AnyBuffer x, ffi::AnyBuffer bounds, ffi::AnyBuffer w_in,
+                       ffi::AnyBuffer inbox_in, ffi::Result<ffi::AnyBuffer> w,
+                       ffi::Result<ffi::AnyBuffer> inbox, int64_t bound_pre,
+                       int64_t bound_post) {
+  (void)w_in;
+  (void)inbox_in;
+  const std::initializer_list<const ffi::AnyBuffer*> all = {
+      &pre, &post, &indptr, &indices, &col_ptr, &col_pre, &col_pos, &c_pre,
+      &d_pre, &y,   &c_post, &d_post,  &x,       &bounds};
+  for (const ffi::AnyBuffer* a : all)
+    if (a->dimensions().size() < 1)
+      return ffi::Error::InvalidArgument("an argument has too few dimensions");
+  if (w->dimensions().size() < 1 || inbox->dimensions().size() < 1)
+    return ffi::Error::InvalidArgument("w and inbox must have at least one dimension");
+  const int64_t n_pre = last(pre), n_post = last(post), nnz = last(*w), batch = lead(*w, 1);
+  if (lead(*inbox, 1) != batch || last(*inbox) != n_post)
+    return ffi::Error::InvalidArgument("inbox must be (..., n_post), batched as w");
+  for (const ffi::AnyBuffer* a : {&pre, &post})
+    if (a->element_type() != ffi::PRED && a->element_type() != ffi::F32)
+      return ffi::Error::InvalidArgument("spikes must be bool or float32");
+  for (const ffi::AnyBuffer* a : {&indptr, &indices, &col_ptr, &col_pre, &col_pos})
+    if (a->element_type() != ffi::S32)
+      return ffi::Error::InvalidArgument("the synapse index must be int32");
+  for (const ffi::AnyBuffer* a : {&c_pre, &d_pre, &y, &c_post, &d_post, &x, &bounds})
+    if (a->element_type() != ffi::F32)
+      return ffi::Error::InvalidArgument("coefficients, traces and bounds must be float32");
+  if (w->element_type() != ffi::F32 || inbox->element_type() != ffi::F32)
+    return ffi::Error::InvalidArgument("w and inbox must be float32");
+  if (last(indptr) != n_pre + 1 || last(col_ptr) != n_post + 1 || last(indices) != nnz ||
+      last(col_pre) != nnz || last(col_pos) != nnz)
+    return ffi::Error::InvalidArgument("the synapse index does not match the sizes of "
+                                       "the spikes and the weights");
+  if (last(c_pre) != n_pre || last(d_pre) != n_pre || last(x) != n_pre ||
+      last(c_post) != n_post || last(d_post) != n_post || last(y) != n_post ||
+      last(bounds) != 2)
+    return ffi::Error::InvalidArgument("coefficients or traces of the wrong size");
+  if (auto e = check_batch(all, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, batch);
+      e.failure())
+    return e;
+  std::vector<int64_t> where;
+  std::vector<float> value;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* lim = member<float>(bounds, 1, b, 2);
+    const float lo = lim[0], hi = lim[1];
+    float* wb = static_cast<float*>(w->untyped_data()) + b * nnz;
+    float* ib = static_cast<float*>(inbox->untyped_data()) + b * n_post;
+    const Side rows{member<float>(c_pre, 1, b, n_pre), member<float>(d_pre, 1, b, n_pre),
+                    member<float>(y, 1, b, n_post)};
+    const Side cols{member<float>(c_post, 1, b, n_post), member<float>(d_post, 1, b, n_post),
+                    member<float>(x, 1, b, n_pre)};
+    const int32_t* ip = member<int32_t>(indptr, 1, b, n_pre + 1);
+    const int32_t* ix = member<int32_t>(indices, 1, b, nnz);
+    spiking(pre, b, where, value);
+    auto e = with_bound(bound_pre, [&](auto kind) {
+      plastic_rows<decltype(kind)::value>(where, value, ip, ix, nnz, n_post, rows, lo, hi, wb,
+                                          ib);
+    });
+    if (e.failure()) return e;
+    spiking(post, b, where, value);
+    const int32_t* cp = member<int32_t>(col_ptr, 1, b, n_post + 1);
+    const int32_t* cr = member<int32_t>(col_pre, 1, b, nnz);
+    const int32_t* cs = member<int32_t>(col_pos, 1, b, nnz);
+    e = with_bound(bound_post, [&](auto kind) {
+      plastic_columns<decltype(kind)::value>(where, cp, cr, cs, nnz, n_pre, cols, lo, hi, wb);
+    });
+    if (e.failure()) return e;
+  }
+  return ffi::Error::Success();
+}
+
 }  // namespace
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventCsr, CsrImpl,
@@ -467,3 +642,26 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventJit, JitImpl,
                                   .Attr<int64_t>("cap")
                                   .Attr<float>("scale")
                                   .Attr<int64_t>("dist"));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxPlasticTrace, PlasticImpl,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::AnyBuffer>()  // pre (..., n_pre) spikes
+                                  .Arg<ffi::AnyBuffer>()  // post (..., n_post) spikes
+                                  .Arg<ffi::AnyBuffer>()  // indptr (..., n_pre + 1)
+                                  .Arg<ffi::AnyBuffer>()  // indices (..., nnz)
+                                  .Arg<ffi::AnyBuffer>()  // col_ptr (..., n_post + 1)
+                                  .Arg<ffi::AnyBuffer>()  // col_pre (..., nnz)
+                                  .Arg<ffi::AnyBuffer>()  // col_pos (..., nnz)
+                                  .Arg<ffi::AnyBuffer>()  // c_pre (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // d_pre (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // y (..., n_post)
+                                  .Arg<ffi::AnyBuffer>()  // c_post (..., n_post)
+                                  .Arg<ffi::AnyBuffer>()  // d_post (..., n_post)
+                                  .Arg<ffi::AnyBuffer>()  // x (..., n_pre)
+                                  .Arg<ffi::AnyBuffer>()  // bounds (..., 2)
+                                  .Arg<ffi::AnyBuffer>()  // w (..., nnz)
+                                  .Arg<ffi::AnyBuffer>()  // inbox (..., n_post)
+                                  .Ret<ffi::AnyBuffer>()
+                                  .Ret<ffi::AnyBuffer>()
+                                  .Attr<int64_t>("bound_pre")
+                                  .Attr<int64_t>("bound_post"));
