@@ -7,22 +7,13 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    on_spike,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._expif import upswing
+from ._spiking import fire, initial_v_spike, input_current, ode_step, on_spike, set_common
 
 
 def _naud(C, gL, EL, VT, delta_T, a, tau_w, b, Vr):
@@ -180,9 +171,7 @@ class AdExIF(AbstractNeuron):
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
         check_below(self.v_T, "v_T", self.v_peak, "v_peak", "spikes start above v_T")
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "AdExIF")
-        self.spike_fn = check_spike_fn(spike_fn, "AdExIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn)
 
     @classmethod
     def from_pattern(cls, pattern: str, n: int = 1, **kwargs) -> "AdExIF":
@@ -194,32 +183,18 @@ class AdExIF(AbstractNeuron):
         return cls(n, **{**PATTERNS[pattern], **kwargs})
 
     def init(self, key: PRNGKeyArray | None = None) -> AdExIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "AdExIF")
-        return AdExIFState(
-            v,
-            jnp.zeros_like(v),
-            no_spikes(self.spike_fn, self.n, v.dtype),
-            jnp.zeros(self.n, jnp.int32),
-        )
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return AdExIFState(v, jnp.zeros_like(v), spike, jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, y, args):
         """$(dv/dt, dw/dt)$ for `y = (v, w)` and the input `args`."""
         v, w = y
-        drive = as_affine(args, v)
-        # Capped at v_peak, where the neuron has spiked: keeps every stage finite.
-        upswing = self.delta_T * jnp.exp((jnp.minimum(v, self.v_peak) - self.v_T) / self.delta_T)
-        current = drive.current + self.I_bias - drive.conductance * v - w
-        dv = (-(v - self.v_rest) + upswing + self.R * current) / self.tau
+        current = input_current(args, v, self.I_bias) - w
+        dv = (-(v - self.v_rest) + upswing(self, v) + self.R * current) / self.tau
         dw = (self.a * (v - self.v_rest) - w) / self.tau_w
         return dv, dw
 
     def step(self, state: AdExIFState, input, ctx: Context) -> AdExIFState:
-        check_input(input, self.n, f"the input of AdExIF(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v, w = self.method.step(self.vector_field, (v0, state.w), ctx.t, ctx.dt, input)
-        v, spike = fire_and_reset(
-            v, state.v, state.refractory > 0, self.v_peak, self.v_reset, self.spike_fn
-        )
-        w = on_spike(spike, w + self.b, w)
-        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
-        return AdExIFState(v, w, spike, counter)
+        v, w = ode_step(self, input, ctx, state.v, state.w)
+        v, spike, refractory = fire(self, state, v, self.v_peak, ctx.dt)
+        return AdExIFState(v, on_spike(spike, w + self.b, w), spike, refractory)

@@ -4,23 +4,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_reset,
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    on_spike,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._spiking import fire, initial_v_spike, input_current, leaky_step, on_spike, set_common
 
 
 class ALIFState(eqx.Module):
@@ -125,19 +114,11 @@ class ALIF(AbstractNeuron):
         self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "ALIF")
-        self.spike_fn = check_spike_fn(spike_fn, "ALIF")
-        self.reset = check_reset(reset, "ALIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn, reset)
 
     def init(self, key: PRNGKeyArray | None = None) -> ALIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "ALIF")
-        return ALIFState(
-            v,
-            jnp.zeros_like(v),
-            no_spikes(self.spike_fn, self.n, v.dtype),
-            jnp.zeros(self.n, jnp.int32),
-        )
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return ALIFState(v, jnp.zeros_like(v), spike, jnp.zeros(self.n, jnp.int32))
 
     def threshold(self, state: ALIFState) -> Float[Array, " n"]:
         """The current threshold $A = v_\\text{th} + \\beta a$ (mV)."""
@@ -146,27 +127,12 @@ class ALIF(AbstractNeuron):
     def vector_field(self, t, y, args):
         """$(dv/dt, da/dt)$ between spikes for `y = (v, a)` and the input `args`."""
         v, a = y
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v
+        current = input_current(args, v, self.I_bias)
         return (-(v - self.v_rest) + self.R * current) / self.tau, -a / self.tau_a
 
     def step(self, state: ALIFState, input, ctx: Context) -> ALIFState:
-        check_input(input, self.n, f"the input of ALIF(n={self.n})")
-        drive = as_affine(input, state.v)
-        leak = 1 + self.R * drive.conductance
-        drift = self.v_rest + self.R * (drive.current + self.I_bias)
-        v = self.method.affine_step(state.v + drive.jump, ctx.t, ctx.dt, drift, leak, self.tau)
+        v = leaky_step(self, state.v, input, ctx)
         a = state.a * jnp.exp(-ctx.dt / self.tau_a)
-        v, spike = fire_and_reset(
-            v,
-            state.v,
-            state.refractory > 0,
-            self.v_th + self.beta * a,
-            self.v_reset,
-            self.spike_fn,
-            self.reset,
-            drop=self.v_th - self.v_reset,
-        )
-        a = on_spike(spike, a + 1, a)
-        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
-        return ALIFState(v, a, spike, counter)
+        threshold, drop = self.v_th + self.beta * a, self.v_th - self.v_reset
+        v, spike, refractory = fire(self, state, v, threshold, ctx.dt, self.reset, drop)
+        return ALIFState(v, on_spike(spike, a + 1, a), spike, refractory)

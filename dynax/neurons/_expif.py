@@ -1,24 +1,25 @@
 """Exponential integrate-and-fire neuron (Fourcaud-Trocmé et al. 2003)."""
 
+from typing import Any
+
 import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
+
+
+def upswing(model: Any, v: Array) -> Array:
+    r"""The spike-initiation current $\Delta_T \exp((v - v_T)/\Delta_T)$ (mV) of `model`'s
+    `delta_T`, `v_T` at `v`, with $v$ capped at `v_peak`: above it the neuron has spiked,
+    and the cap keeps the upswing finite (an intermediate stage of a Runge-Kutta step may
+    get there)."""
+    return model.delta_T * jnp.exp((jnp.minimum(v, model.v_peak) - model.v_T) / model.delta_T)
 
 
 class ExpIFState(eqx.Module):
@@ -113,31 +114,17 @@ class ExpIF(AbstractNeuron):
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
         check_below(self.v_T, "v_T", self.v_peak, "v_peak", "spikes start above v_T")
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "ExpIF")
-        self.spike_fn = check_spike_fn(spike_fn, "ExpIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn)
 
     def init(self, key: PRNGKeyArray | None = None) -> ExpIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "ExpIF")
-        return ExpIFState(
-            v, no_spikes(self.spike_fn, self.n, v.dtype), jnp.zeros(self.n, jnp.int32)
-        )
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return ExpIFState(v, spike, jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""
-        drive = as_affine(args, v)
-        # Above v_peak the neuron has spiked: capping the exponent there keeps the
-        # upswing finite (an intermediate stage of a Runge-Kutta step may get there).
-        upswing = self.delta_T * jnp.exp((jnp.minimum(v, self.v_peak) - self.v_T) / self.delta_T)
-        current = drive.current + self.I_bias - drive.conductance * v
-        return (-(v - self.v_rest) + upswing + self.R * current) / self.tau
+        current = input_current(args, v, self.I_bias)
+        return (-(v - self.v_rest) + upswing(self, v) + self.R * current) / self.tau
 
     def step(self, state: ExpIFState, input, ctx: Context) -> ExpIFState:
-        check_input(input, self.n, f"the input of ExpIF(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v = self.method.step(self.vector_field, v0, ctx.t, ctx.dt, input)
-        v, spike = fire_and_reset(
-            v, state.v, state.refractory > 0, self.v_peak, self.v_reset, self.spike_fn
-        )
-        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
-        return ExpIFState(v, spike, counter)
+        v = ode_step(self, input, ctx, state.v)
+        return ExpIFState(*fire(self, state, v, self.v_peak, ctx.dt))

@@ -3,14 +3,12 @@
 import equinox as eqx
 
 from .._checks import check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, PRNGKeyArray
 from .._system import Context
 from ..integrate import RK4, AbstractODEMethod
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import check_spike_fn, init_value, initial, no_spikes, upward_crossing
+from ._base import AbstractNeuron
+from ._spiking import initial_v_spike, input_current, ode_step, set_common, upward_crossing
 
 
 class SpikingFHNState(eqx.Module):
@@ -89,24 +87,18 @@ class SpikingFHN(AbstractNeuron):
         self.tau = param(tau, "tau", positive=True, n=n)
         self.v_th = param(v_th, "v_th", n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
-        self.v_init = init_value(v_init, -1.2, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "SpikingFHN")
-        self.spike_fn = check_spike_fn(spike_fn, "SpikingFHN")
+        set_common(self, v_init, -1.2, method, spike_fn)
 
     def init(self, key: PRNGKeyArray | None = None) -> SpikingFHNState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "SpikingFHN")
-        w = (v + self.a) / self.b
-        return SpikingFHNState(v, w, no_spikes(self.spike_fn, self.n, v.dtype))
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return SpikingFHNState(v, (v + self.a) / self.b, spike)
 
     def vector_field(self, t, y, args):
         """$(dv/dt, dw/dt)$ for `y = (v, w)` and the input `args`."""
         v, w = y
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v
+        current = input_current(args, v, self.I_bias)
         return v - v**3 / 3 - w + current, (v + self.a - self.b * w) / self.tau
 
     def step(self, state: SpikingFHNState, input, ctx: Context) -> SpikingFHNState:
-        check_input(input, self.n, f"the input of SpikingFHN(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v, w = self.method.step(self.vector_field, (v0, state.w), ctx.t, ctx.dt, input)
+        v, w = ode_step(self, input, ctx, state.v, state.w)
         return SpikingFHNState(v, w, upward_crossing(self.spike_fn, state.v, v, self.v_th))

@@ -4,14 +4,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import check_spike_fn, init_value, initial, no_spikes, on_spike
+from ._base import AbstractNeuron
+from ._spiking import initial_v_spike, input_current, ode_step, on_spike, set_common
 
 
 class GIFState(eqx.Module):
@@ -137,30 +135,25 @@ class GIF(AbstractNeuron):
         why = "the reset must end the spike"
         check_below(self.v_reset, "v_reset", self.theta_reset, "theta_reset", why)
         check_below(self.v_reset, "v_reset", self.theta_inf, "theta_inf", why)
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "GIF")
-        self.spike_fn = check_spike_fn(spike_fn, "GIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn)
 
     def init(self, key: PRNGKeyArray | None = None) -> GIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "GIF")
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
         zeros = jnp.zeros_like(v)
         theta = jnp.broadcast_to(self.theta_inf.astype(v.dtype), v.shape)
-        return GIFState(v, theta, zeros, zeros, no_spikes(self.spike_fn, self.n, v.dtype))
+        return GIFState(v, theta, zeros, zeros, spike)
 
     def vector_field(self, t, y, args):
         """$(dv/dt, d\\theta/dt, dI_1/dt, dI_2/dt)$ for `y = (v, theta, I1, I2)`."""
         v, theta, I1, I2 = y
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v + I1 + I2
+        current = input_current(args, v, self.I_bias) + I1 + I2
         dv = (-(v - self.v_rest) + self.R * current) / self.tau
         dtheta = self.a * (v - self.v_rest) - self.b * (theta - self.theta_inf)
         return dv, dtheta, -self.k1 * I1, -self.k2 * I2
 
     def step(self, state: GIFState, input, ctx: Context) -> GIFState:
-        check_input(input, self.n, f"the input of GIF(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        y = (v0, state.theta, state.I1, state.I2)
-        v, theta, I1, I2 = self.method.step(self.vector_field, y, ctx.t, ctx.dt, input)
+        y = ode_step(self, input, ctx, state.v, state.theta, state.I1, state.I2)
+        v, theta, I1, I2 = y
         spike = self.spike_fn(v - theta)
         return GIFState(
             v=on_spike(spike, self.v_reset, v),

@@ -3,14 +3,12 @@
 import equinox as eqx
 
 from .._checks import check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, PRNGKeyArray
 from .._system import Context
 from ..integrate import RK4, AbstractODEMethod
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import check_spike_fn, init_value, initial, no_spikes, upward_crossing
+from ._base import AbstractNeuron
+from ._spiking import initial_v_spike, input_current, ode_step, set_common, upward_crossing
 
 
 class HindmarshRoseState(eqx.Module):
@@ -103,30 +101,22 @@ class HindmarshRose(AbstractNeuron):
         self.x_r = param(x_r, "x_r", n=n)
         self.x_th = param(x_th, "x_th", n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
-        self.v_init = init_value(v_init, self.x_r, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "HindmarshRose")
-        self.spike_fn = check_spike_fn(spike_fn, "HindmarshRose")
+        set_common(self, v_init, self.x_r, method, spike_fn)
 
     def init(self, key: PRNGKeyArray | None = None) -> HindmarshRoseState:
-        x = initial(self.v_init, key, self.n, self.a.dtype, "HindmarshRose")
+        x, spike = initial_v_spike(self, key, self.a.dtype)
         y = self.c - self.d * x**2
         z = self.s * (x - self.x_r)
-        return HindmarshRoseState(x, y, z, no_spikes(self.spike_fn, self.n, x.dtype))
+        return HindmarshRoseState(x, y, z, spike)
 
     def vector_field(self, t, state, args):
         """$(dx/dt, dy/dt, dz/dt)$ for `state = (x, y, z)` and the input `args`."""
         x, y, z = state
-        drive = as_affine(args, x)
-        current = drive.current + self.I_bias - drive.conductance * x
-        dx = y - self.a * x**3 + self.b * x**2 - z + current
+        dx = y - self.a * x**3 + self.b * x**2 - z + input_current(args, x, self.I_bias)
         dy = self.c - self.d * x**2 - y
         dz = self.r * (self.s * (x - self.x_r) - z)
         return dx, dy, dz
 
     def step(self, state: HindmarshRoseState, input, ctx: Context) -> HindmarshRoseState:
-        check_input(input, self.n, f"the input of HindmarshRose(n={self.n})")
-        x0 = state.v + as_affine(input, state.v).jump
-        y0 = (x0, state.y, state.z)
-        x, y, z = self.method.step(self.vector_field, y0, ctx.t, ctx.dt, input)
-        spike = upward_crossing(self.spike_fn, state.v, x, self.x_th)
-        return HindmarshRoseState(x, y, z, spike)
+        x, y, z = ode_step(self, input, ctx, state.v, state.y, state.z)
+        return HindmarshRoseState(x, y, z, upward_crossing(self.spike_fn, state.v, x, self.x_th))

@@ -4,22 +4,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_reset,
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
 
 
 class IFState(eqx.Module):
@@ -104,25 +94,16 @@ class IF(AbstractNeuron):
         self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
-        self.v_init = init_value(v_init, self.v_reset, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "IF")
-        self.spike_fn = check_spike_fn(spike_fn, "IF")
-        self.reset = check_reset(reset, "IF")
+        set_common(self, v_init, self.v_reset, method, spike_fn, reset)
 
     def init(self, key: PRNGKeyArray | None = None) -> IFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "IF")
-        return IFState(v, no_spikes(self.spike_fn, self.n, v.dtype), jnp.zeros(self.n, jnp.int32))
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return IFState(v, spike, jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""
-        drive = as_affine(args, v)
-        return self.R * (drive.current + self.I_bias - drive.conductance * v) / self.tau
+        return self.R * input_current(args, v, self.I_bias) / self.tau
 
     def step(self, state: IFState, input, ctx: Context) -> IFState:
-        check_input(input, self.n, f"the input of IF(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v = self.method.step(self.vector_field, v0, ctx.t, ctx.dt, input)
-        v, spike = fire_and_reset(
-            v, state.v, state.refractory > 0, self.v_th, self.v_reset, self.spike_fn, self.reset
-        )
-        return IFState(v, spike, refractory_count(spike, state.refractory, self.tau_ref, ctx.dt))
+        v = ode_step(self, input, ctx, state.v)
+        return IFState(*fire(self, state, v, self.v_th, ctx.dt, self.reset))

@@ -7,14 +7,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import check_spike_fn, init_value, initial, no_spikes, on_spike
+from ._base import AbstractNeuron
+from ._spiking import initial_v_spike, input_current, ode_step, on_spike, set_common
 
 
 def _abcd(a, b, c, d):
@@ -148,9 +146,7 @@ class Izhikevich(AbstractNeuron):
         self.v_peak = param(v_peak, "v_peak", n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.c, "c", self.v_peak, "v_peak", "the reset must end the spike")
-        self.v_init = init_value(v_init, jnp.asarray(-65.0, self.a.dtype), "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "Izhikevich")
-        self.spike_fn = check_spike_fn(spike_fn, "Izhikevich")
+        set_common(self, v_init, jnp.asarray(-65.0, self.a.dtype), method, spike_fn)
 
     @classmethod
     def from_pattern(cls, pattern: str, n: int = 1, **kwargs) -> "Izhikevich":
@@ -164,19 +160,16 @@ class Izhikevich(AbstractNeuron):
         return cls(n, **{**PATTERNS[pattern], **kwargs})
 
     def init(self, key: PRNGKeyArray | None = None) -> IzhikevichState:
-        v = initial(self.v_init, key, self.n, self.a.dtype, "Izhikevich")
-        return IzhikevichState(v, self.b * v, no_spikes(self.spike_fn, self.n, v.dtype))
+        v, spike = initial_v_spike(self, key, self.a.dtype)
+        return IzhikevichState(v, self.b * v, spike)
 
     def vector_field(self, t, y, args):
         """$(dv/dt, du/dt)$ for `y = (v, u)` and the input `args`."""
         v, u = y
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v
+        current = input_current(args, v, self.I_bias)
         return 0.04 * v**2 + 5.0 * v + 140.0 - u + current, self.a * (self.b * v - u)
 
     def step(self, state: IzhikevichState, input, ctx: Context) -> IzhikevichState:
-        check_input(input, self.n, f"the input of Izhikevich(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v, u = self.method.step(self.vector_field, (v0, state.u), ctx.t, ctx.dt, input)
+        v, u = ode_step(self, input, ctx, state.v, state.u)
         spike = self.spike_fn(v - self.v_peak)
         return IzhikevichState(on_spike(spike, self.c, v), on_spike(spike, u + self.d, u), spike)

@@ -4,13 +4,11 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
-from ._base import AbstractPopulation, check_input
-from ._spiking import init_value, initial
+from ._base import AbstractPopulation
+from ._spiking import initial_potential, input_current, leaky_step, set_common
 
 
 class LeakyIntegratorState(eqx.Module):
@@ -67,13 +65,10 @@ class LeakyIntegrator(AbstractPopulation):
         self.v_rest = param(v_rest, "v_rest", n=n)
         self.R = param(R, "R", positive=True, n=n)
         self.I_bias = param(I_bias, "I_bias", n=n)
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "LeakyIntegrator")
+        set_common(self, v_init, self.v_rest, method)
 
     def init(self, key: PRNGKeyArray | None = None) -> LeakyIntegratorState:
-        return LeakyIntegratorState(
-            initial(self.v_init, key, self.n, self.tau.dtype, "LeakyIntegrator")
-        )
+        return LeakyIntegratorState(initial_potential(self, key, self.tau.dtype))
 
     def spikes(self, state: LeakyIntegratorState) -> Bool[Array, " n"]:
         """All `False`: a leaky integrator never fires."""
@@ -81,14 +76,7 @@ class LeakyIntegrator(AbstractPopulation):
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v
-        return (-(v - self.v_rest) + self.R * current) / self.tau
+        return (-(v - self.v_rest) + self.R * input_current(args, v, self.I_bias)) / self.tau
 
     def step(self, state: LeakyIntegratorState, input, ctx: Context) -> LeakyIntegratorState:
-        check_input(input, self.n, f"the input of LeakyIntegrator(n={self.n})")
-        drive = as_affine(input, state.v)
-        leak = 1 + self.R * drive.conductance
-        drift = self.v_rest + self.R * (drive.current + self.I_bias)
-        v = self.method.affine_step(state.v + drive.jump, ctx.t, ctx.dt, drift, leak, self.tau)
-        return LeakyIntegratorState(v)
+        return LeakyIntegratorState(leaky_step(self, state.v, input, ctx))

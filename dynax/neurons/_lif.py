@@ -4,22 +4,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_reset,
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._spiking import fire, initial_v_spike, input_current, leaky_step, set_common
 
 
 class LIFState(eqx.Module):
@@ -130,36 +120,17 @@ class LIF(AbstractNeuron):
         # A neuron reset to or above threshold is still above it: with a refractory
         # period it would fire on every step, without one whenever the input holds it.
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "LIF")
-        self.spike_fn = check_spike_fn(spike_fn, "LIF")
-        self.reset = check_reset(reset, "LIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn, reset)
 
     def init(self, key: PRNGKeyArray | None = None) -> LIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "LIF")
-        return LIFState(
-            v=v,
-            spike=no_spikes(self.spike_fn, self.n, v.dtype),
-            refractory=jnp.zeros(self.n, jnp.int32),
-        )
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return LIFState(v=v, spike=spike, refractory=jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""
-        drive = as_affine(args, v)
-        return (
-            -(v - self.v_rest) + self.R * (drive.current + self.I_bias - drive.conductance * v)
-        ) / self.tau
+        return (-(v - self.v_rest) + self.R * input_current(args, v, self.I_bias)) / self.tau
 
     def step(self, state: LIFState, input, ctx: Context) -> LIFState:
-        check_input(input, self.n, f"the input of LIF(n={self.n})")
-        # tau dv/dt = a - b v with the input held over the step: for the default
-        # ExpEuler this is the exact exponential relaxation toward a / b.
-        drive = as_affine(input, state.v)
-        leak = 1 + self.R * drive.conductance  # > 0 for non-negative conductances
-        a = self.v_rest + self.R * (drive.current + self.I_bias)
-        v = self.method.affine_step(state.v + drive.jump, ctx.t, ctx.dt, a, leak, self.tau)
-        v, spike = fire_and_reset(
-            v, state.v, state.refractory > 0, self.v_th, self.v_reset, self.spike_fn, self.reset
-        )
-        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
-        return LIFState(v=v, spike=spike, refractory=counter)
+        v = leaky_step(self, state.v, input, ctx)
+        v, spike, refractory = fire(self, state, v, self.v_th, ctx.dt, self.reset)
+        return LIFState(v=v, spike=spike, refractory=refractory)

@@ -5,21 +5,12 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
-from .._current import as_affine
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
-from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction, Heaviside
-from ._base import AbstractNeuron, check_input
-from ._spiking import (
-    check_spike_fn,
-    fire_and_reset,
-    init_value,
-    initial,
-    no_spikes,
-    refractory_count,
-)
+from ._base import AbstractNeuron
+from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
 
 _REFERENCE = """
     ??? cite "References"
@@ -122,28 +113,17 @@ class QuaIF(AbstractNeuron):
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_rest, "v_rest", self.v_c, "v_c", "rest is the stable fixed point")
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
-        self.v_init = init_value(v_init, self.v_rest, "v_init", n)
-        self.method = resolve_method(method, AbstractODEMethod, "QuaIF")
-        self.spike_fn = check_spike_fn(spike_fn, "QuaIF")
+        set_common(self, v_init, self.v_rest, method, spike_fn)
 
     def init(self, key: PRNGKeyArray | None = None) -> QuaIFState:
-        v = initial(self.v_init, key, self.n, self.tau.dtype, "QuaIF")
-        return QuaIFState(
-            v, no_spikes(self.spike_fn, self.n, v.dtype), jnp.zeros(self.n, jnp.int32)
-        )
+        v, spike = initial_v_spike(self, key, self.tau.dtype)
+        return QuaIFState(v, spike, jnp.zeros(self.n, jnp.int32))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""
-        drive = as_affine(args, v)
-        current = drive.current + self.I_bias - drive.conductance * v
+        current = input_current(args, v, self.I_bias)
         return (self.a_0 * (v - self.v_rest) * (v - self.v_c) + self.R * current) / self.tau
 
     def step(self, state: QuaIFState, input, ctx: Context) -> QuaIFState:
-        check_input(input, self.n, f"the input of QuaIF(n={self.n})")
-        v0 = state.v + as_affine(input, state.v).jump
-        v = self.method.step(self.vector_field, v0, ctx.t, ctx.dt, input)
-        v, spike = fire_and_reset(
-            v, state.v, state.refractory > 0, self.v_peak, self.v_reset, self.spike_fn
-        )
-        counter = refractory_count(spike, state.refractory, self.tau_ref, ctx.dt)
-        return QuaIFState(v, spike, counter)
+        v = ode_step(self, input, ctx, state.v)
+        return QuaIFState(*fire(self, state, v, self.v_peak, ctx.dt))

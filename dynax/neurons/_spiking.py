@@ -1,5 +1,13 @@
-"""What the spiking point neurons share: spikes from a spike function, resets that pass
-surrogate gradients, refractory counters and initial potentials."""
+"""What the point neurons share: their common arguments, the step's input and integration,
+spikes from a spike function, resets that pass surrogate gradients, refractory counters
+and initial potentials.
+
+The helpers take the model itself and read the fields every point neuron declares: `n`,
+`v_init`, `method`, `spike_fn` and, for the integrate-and-fire family, `v_reset` and
+`tau_ref` (the leaky ones also `tau`, `v_rest`, `R` and `I_bias`). A model's own file
+keeps its parameters, its state, its equations (`vector_field`) and what its `step`
+does with them.
+"""
 
 from typing import Any
 
@@ -7,8 +15,13 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import param
+from .._current import as_affine
 from .._custom_types import Array, PRNGKeyArray
+from .._system import Context
+from ..integrate import AbstractODEMethod
+from ..integrate._names import resolve_method
 from ..surrogate import AbstractSpikeFunction
+from ._base import check_input
 
 RESETS = ("hard", "soft")
 """The reset rules of the integrate-and-fire neurons: `"hard"` sets $v$ to $v_\\text{reset}$,
@@ -19,11 +32,6 @@ def spike_dtype(spike_fn: AbstractSpikeFunction, dtype: Any) -> Any:
     """The dtype of `spike_fn`'s spikes for potentials of `dtype` (bool for `Heaviside`,
     `dtype` for a surrogate), without computing anything."""
     return jax.eval_shape(spike_fn, jax.ShapeDtypeStruct((1,), dtype)).dtype
-
-
-def no_spikes(spike_fn: AbstractSpikeFunction, n: int, dtype: Any) -> Array:
-    """The `spike` field of an initial state: `n` zeros of the spike function's dtype."""
-    return jnp.zeros(n, spike_dtype(spike_fn, dtype))
 
 
 def on_spike(spike: Array, fired: Array, otherwise: Array) -> Array:
@@ -43,27 +51,13 @@ def on_spike(spike: Array, fired: Array, otherwise: Array) -> Array:
     return spike * fired + (1 - spike) * otherwise
 
 
-def fired(spike: Array) -> Array:
-    """`spike` as bool (for the refractory counters, which carry no gradient)."""
-    return spike if spike.dtype == jnp.bool_ else spike > 0
-
-
-def refractory_count(spike: Array, counter: Array, tau_ref: Array, dt: float) -> Array:
-    """The steps of refractoriness left after this step: `tau_ref / dt` (rounded) where the
-    neuron fired, one less than before elsewhere."""
-    steps = jnp.round(tau_ref / dt).astype(jnp.int32)
-    return jnp.where(fired(spike), steps, jnp.maximum(counter - 1, 0))
-
-
-def check_reset(reset: Any, who: str) -> str:
-    """`reset` if it names one of `RESETS`, else a `ValueError` listing them."""
+def _check_reset(reset: Any, who: str) -> str:
     if not isinstance(reset, str) or reset not in RESETS:
         raise ValueError(f"{who}: reset must be one of {RESETS}, got reset={reset!r}.")
     return reset
 
 
-def check_spike_fn(spike_fn: Any, who: str) -> AbstractSpikeFunction:
-    """`spike_fn` if it is a `dx.surrogate.AbstractSpikeFunction`, else a `TypeError`."""
+def _check_spike_fn(spike_fn: Any, who: str) -> AbstractSpikeFunction:
     if not isinstance(spike_fn, AbstractSpikeFunction):
         raise TypeError(
             f"{who}: spike_fn must be a dx.surrogate.AbstractSpikeFunction (Heaviside() or "
@@ -82,40 +76,117 @@ def init_value(value: Any, default: Any, name: str, n: int) -> Any:
     return param(value, name, n=n)
 
 
-def initial(value: Any, key: PRNGKeyArray | None, n: int, dtype: Any, who: str) -> Array:
-    """The `(n,)` initial values of an `init_value` field (random ones need `key`)."""
+def set_common(
+    model: Any,
+    v_init: Any,
+    default: Any,
+    method: AbstractODEMethod | str,
+    spike_fn: AbstractSpikeFunction | None = None,
+    reset: str | None = None,
+) -> None:
+    """Check and set (from a model's `__init__`, after its parameters) the arguments every
+    point neuron takes: `v_init` (`default` when `None`, see `init_value`), `method` (an
+    `AbstractODEMethod` or its name) and, where the model has them, `spike_fn` and
+    `reset` (one of `RESETS`). Errors name the model's class."""
+    who = type(model).__name__
+    model.v_init = init_value(v_init, default, "v_init", model.n)
+    model.method = resolve_method(method, AbstractODEMethod, who)
+    if spike_fn is not None:
+        model.spike_fn = _check_spike_fn(spike_fn, who)
+    if reset is not None:
+        model.reset = _check_reset(reset, who)
+
+
+def initial_v_spike(model: Any, key: PRNGKeyArray | None, dtype: Any) -> tuple[Array, Array]:
+    """The initial potential `v` (`(n,)` of `dtype`, from `model.v_init`; a random
+    initialiser needs `key`) and the initial `spike` field: no spikes, of the dtype that
+    `model.spike_fn` gives for `v`."""
+    v = initial_potential(model, key, dtype)
+    return v, jnp.zeros(model.n, spike_dtype(model.spike_fn, v.dtype))
+
+
+def initial_potential(model: Any, key: PRNGKeyArray | None, dtype: Any) -> Array:
+    """The `(n,)` initial potentials of `model.v_init` (see `init_value`) as `dtype`."""
+    value = model.v_init
     if callable(value):
         if key is None:
+            who = type(model).__name__
             raise ValueError(f"{who}.init needs a key: v_init is a random initialiser.")
-        value = value(key, (n,))
-    return jnp.broadcast_to(jnp.asarray(value, dtype), (n,))
+        value = value(key, (model.n,))
+    return jnp.broadcast_to(jnp.asarray(value, dtype), (model.n,))
 
 
-def fire_and_reset(
+def input_current(args: Any, v: Array, I_bias: Array) -> Array:
+    """$I(v) + I_\\text{bias}$: the input `args` (a current or a `dx.AbstractCurrent`) at
+    the potential `v`, plus the bias current (what every `vector_field` adds)."""
+    drive = as_affine(args, v)
+    return drive.current + I_bias - drive.conductance * v
+
+
+def _check_step_input(model: Any, input: Any) -> None:
+    check_input(input, model.n, f"the input of {type(model).__name__}(n={model.n})")
+
+
+def ode_step(model: Any, input: Any, ctx: Context, v: Array, *others: Array) -> Any:
+    """The state `(v, *others)` (or `v` alone) advanced over the step by `model.method`
+    through `model.vector_field`, with the input checked and its `jump` added to `v`
+    first."""
+    _check_step_input(model, input)
+    v = v + as_affine(input, v).jump
+    y = (v, *others) if others else v
+    return model.method.step(model.vector_field, y, ctx.t, ctx.dt, input)
+
+
+def leaky_step(model: Any, v: Array, input: Any, ctx: Context) -> Array:
+    r"""The potential after the step of a leaky membrane
+    $\tau\,dv/dt = -(v - v_\text{rest}) + R\,(I(v) + I_\text{bias})$ with the input held:
+    in the affine form $\tau\,dv/dt = a - b\,v$, $a = v_\text{rest} + R\,(I + I_\text{bias})$,
+    $b = 1 + R\,g$, handed to `model.method.affine_step` (for the default `ExpEuler`, the
+    exact exponential relaxation toward $a/b$). The input is checked and its `jump`
+    added first."""
+    _check_step_input(model, input)
+    drive = as_affine(input, v)
+    leak = 1 + model.R * drive.conductance  # > 0 for non-negative conductances
+    drift = model.v_rest + model.R * (drive.current + model.I_bias)
+    return model.method.affine_step(v + drive.jump, ctx.t, ctx.dt, drift, leak, model.tau)
+
+
+def _fired(spike: Array) -> Array:
+    return spike if spike.dtype == jnp.bool_ else spike > 0
+
+
+def fire(
+    model: Any,
+    state: Any,
     v: Array,
-    v_prev: Array,
-    refractory: Array,
     threshold: Array,
-    v_reset: Array,
-    spike_fn: AbstractSpikeFunction,
+    dt: float,
     reset: str = "hard",
     drop: Array | None = None,
-) -> tuple[Array, Array]:
-    """The potential after the step's spike and reset, and the spikes.
+) -> tuple[Array, Array, Array]:
+    """The integrate-and-fire end of a step: the potential after the spike and reset, the
+    spikes, and the refractory counter.
 
-    `v` is the integrated potential, `v_prev` the one at the start of the step and
-    `refractory` where the neuron is refractory: there a hard reset holds $v$ at
-    `v_reset`, a soft reset where it was. Spikes are `spike_fn(v - threshold)`; a hard
-    reset sets `v_reset`, a soft one subtracts `drop` (`threshold - v_reset` if `None`).
+    `v` is the integrated potential and `state` the one at the start of the step (its
+    `v` and `refractory`, the steps of refractoriness left). While refractory a hard reset
+    holds $v$ at `model.v_reset`, a soft one where it was. Spikes are
+    `model.spike_fn(v - threshold)`; a hard reset sets `v_reset`, a soft one subtracts
+    `drop` (`threshold - v_reset` if `None`), through `on_spike`. The counter becomes
+    `model.tau_ref / dt` (rounded) where the neuron fired, one less than before elsewhere.
     """
+    refractory = state.refractory > 0
     if reset == "hard":
-        v = jnp.where(refractory, v_reset, v)
-        spike = spike_fn(v - threshold)
-        return on_spike(spike, v_reset, v), spike
-    v = jnp.where(refractory, v_prev, v)
-    spike = spike_fn(v - threshold)
-    drop = threshold - v_reset if drop is None else drop
-    return on_spike(spike, v - drop, v), spike
+        v = jnp.where(refractory, model.v_reset, v)
+        spike = model.spike_fn(v - threshold)
+        v = on_spike(spike, model.v_reset, v)
+    else:
+        v = jnp.where(refractory, state.v, v)
+        spike = model.spike_fn(v - threshold)
+        drop = threshold - model.v_reset if drop is None else drop
+        v = on_spike(spike, v - drop, v)
+    steps = jnp.round(model.tau_ref / dt).astype(jnp.int32)
+    counter = jnp.where(_fired(spike), steps, jnp.maximum(state.refractory - 1, 0))
+    return v, spike, counter
 
 
 def upward_crossing(
