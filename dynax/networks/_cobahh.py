@@ -58,8 +58,10 @@ def cobahh_network(
     version of the benchmark; the gates start at their steady state at that potential
     (Brian's example starts them at 0, so that its neurons begin with sodium fully
     inactivated) and the synaptic conductances at 0. At N = 4 000 (dt = 0.1 ms, 1 s)
-    the neurons fire at 33–35 Hz (seeds 0–2), within the 33–40 Hz that Brian2 and
-    BrainPy give for this network.
+    the neurons fire at 30–39 Hz depending on the network drawn (mean 34 Hz over 20
+    seeds); Brian2 and BrainPy gave 36–38 Hz on networks of their own, and an
+    independent JAX implementation gives dynax's rates on dynax's networks (see
+    `tests/networks/test_cobahh.py`).
 
     **Arguments:**
 
