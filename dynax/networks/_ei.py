@@ -1,5 +1,7 @@
 """Excitatory/inhibitory LIF networks: Brette et al. (2007) benchmarks 1 (COBA) and 2 (CUBA)."""
 
+from typing import Any
+
 import jax
 
 from .._custom_types import PRNGKeyArray
@@ -98,7 +100,7 @@ def coba_network(
         Brette, R., et al. (2007). Simulation of networks of spiking neurons: a review of
         tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
     """
-    neuron = dict(
+    neuron: dict[str, Any] = dict(
         tau=20.0,
         v_rest=-60.0,
         v_reset=-60.0,
@@ -139,7 +141,7 @@ def cuba_network(
         Brette, R., et al. (2007). Simulation of networks of spiking neurons: a review of
         tools and strategies. *J. Comput. Neurosci.*, 23(3), 349–398.
     """
-    neuron = dict(
+    neuron: dict[str, Any] = dict(
         tau=20.0,
         v_rest=-49.0,
         v_reset=-60.0,
