@@ -19,7 +19,7 @@ from ..synapses import AbstractLinearSynapse, AbstractOutput, AbstractSynapse
 from ._base import AbstractRule
 from ._index import SynapseIndex
 
-_KERNELS = {"auto": Auto, "native": Native, "xla": XLA}
+_KERNELS: dict[str, type[Auto | Native | XLA]] = {"auto": Auto, "native": Native, "xla": XLA}
 
 
 class PlasticState(eqx.Module):
