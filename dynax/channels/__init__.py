@@ -27,7 +27,11 @@ from ._cation import (
     InoueStrowbridgeCAN as InoueStrowbridgeCAN,
 )
 from ._driving import GHK as GHK, AbstractDrivingForce as AbstractDrivingForce, Ohmic as Ohmic
-from ._gates import ATypeState as ATypeState, MState as MState
+from ._gates import (
+    AbstractRelaxingChannel as AbstractRelaxingChannel,
+    ATypeState as ATypeState,
+    MState as MState,
+)
 from ._hh import HHPotassium as HHPotassium, HHSodium as HHSodium
 from ._leak import Leak as Leak
 from ._morris_lecar import (

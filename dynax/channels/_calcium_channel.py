@@ -7,13 +7,12 @@ import equinox as eqx
 
 from .._current import AffineCurrent
 from .._custom_types import Array
-from ._base import AbstractChannel
 from ._driving import AbstractDrivingForce
-from ._rates import relax
+from ._gates import AbstractRelaxingChannel
 from ._states import MHState
 
 
-class AbstractCalciumM2H(AbstractChannel):
+class AbstractCalciumM2H(AbstractRelaxingChannel):
     r"""A calcium channel with two activation gates and one inactivation gate,
 
     $$I = \text{driving}(g\,m^2 h,\ v,\ [\mathrm{Ca}]),\qquad
@@ -35,17 +34,9 @@ class AbstractCalciumM2H(AbstractChannel):
         r"""$(m_\infty, \tau_m, h_\infty, \tau_h)$ at `v` (mV; time constants in ms, with
         the temperature factors)."""
 
-    def init(self, v, ions) -> MHState:
-        m_inf, _, h_inf, _ = self.kinetics(v)
-        return MHState(m=m_inf, h=h_inf)
-
-    def step(self, state: MHState, v, ions, dt) -> MHState:
+    def gates(self, v: Array) -> tuple[MHState, MHState]:
         m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=relax(state.m, m_inf, tau_m, dt), h=relax(state.h, h_inf, tau_h, dt))
-
-    def derivative(self, state: MHState, v, ions) -> MHState:
-        m_inf, tau_m, h_inf, tau_h = self.kinetics(v)
-        return MHState(m=(m_inf - state.m) / tau_m, h=(h_inf - state.h) / tau_h)
+        return MHState(m=m_inf, h=h_inf), MHState(m=tau_m, h=tau_h)
 
     def current(self, state: MHState, v, ions) -> AffineCurrent:
         return self.driving.current(self.g * state.m**2 * state.h, v, ions[self.ion])

@@ -7,12 +7,10 @@ import jax.numpy as jnp
 
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractChannel
-from ._gates import MState, boltzmann, q10_factor, set_fields
-from ._rates import relax
+from ._gates import AbstractRelaxingChannel, MState, boltzmann, q10_factor, set_fields
 
 
-class HuguenardMcCormickIh(AbstractChannel):
+class HuguenardMcCormickIh(AbstractRelaxingChannel):
     r"""The hyperpolarisation-activated cation current $I_h$ of thalamic relay neurons
     (McCormick & Pape 1990, in the form of Huguenard & McCormick 1992):
 
@@ -75,23 +73,16 @@ class HuguenardMcCormickIh(AbstractChannel):
         tau_m = 1.0 / (jnp.exp(-14.59 - 0.086 * v) + jnp.exp(-1.87 + 0.0701 * v))
         return m_inf, tau_m / phi
 
-    def init(self, v, ions) -> MState:
-        return MState(m=self.kinetics(v)[0])
-
-    def step(self, state: MState, v, ions, dt) -> MState:
+    def gates(self, v: Array) -> tuple[MState, MState]:
         m_inf, tau_m = self.kinetics(v)
-        return MState(m=relax(state.m, m_inf, tau_m, dt))
-
-    def derivative(self, state: MState, v, ions) -> MState:
-        m_inf, tau_m = self.kinetics(v)
-        return MState(m=(m_inf - state.m) / tau_m)
+        return MState(m=m_inf), MState(m=tau_m)
 
     def current(self, state: MState, v, ions) -> AffineCurrent:
         g = self.g * state.m
         return AffineCurrent(g * self.E, g)
 
 
-class InoueStrowbridgeCAN(AbstractChannel):
+class InoueStrowbridgeCAN(AbstractRelaxingChannel):
     r"""The calcium-activated non-selective cation (CAN) current of olfactory bulb
     granule cells (Inoue & Strowbridge 2008), gated by voltage and by intracellular
     calcium:
@@ -160,16 +151,9 @@ class InoueStrowbridgeCAN(AbstractChannel):
         tau_m = 1.6 + 2.7 / (jnp.exp(-(v + 55.0) / 15.0) + jnp.exp((v + 55.0) / 15.0))
         return m_inf, tau_m / phi
 
-    def init(self, v, ions) -> MState:
-        return MState(m=self.kinetics(v)[0])
-
-    def step(self, state: MState, v, ions, dt) -> MState:
+    def gates(self, v: Array) -> tuple[MState, MState]:
         m_inf, tau_m = self.kinetics(v)
-        return MState(m=relax(state.m, m_inf, tau_m, dt))
-
-    def derivative(self, state: MState, v, ions) -> MState:
-        m_inf, tau_m = self.kinetics(v)
-        return MState(m=(m_inf - state.m) / tau_m)
+        return MState(m=m_inf), MState(m=tau_m)
 
     def current(self, state: MState, v, ions) -> AffineCurrent:
         c = ions[self.calcium].c_in

@@ -1,7 +1,9 @@
-"""Gate states and kinetic helpers of the thalamic and calcium-dependent channels
+"""Gate states, kinetic helpers and the family of channels whose gates relax to a
+steady state (`AbstractRelaxingChannel`), for the thalamic and calcium-dependent channels
 (`HuguenardMcCormick*`, `HuguenardPrince*`, `Reuveni*`, `InoueStrowbridge*`,
 `Destexhe*`)."""
 
+import abc
 from typing import Any
 
 import equinox as eqx
@@ -9,8 +11,10 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import param
-from .._custom_types import Array, Float
+from .._custom_types import Array, Float, PyTree
+from ._base import AbstractChannel
 from ._driving import check_driving
+from ._rates import relax
 
 
 class MState(eqx.Module):
@@ -29,6 +33,37 @@ class ATypeState(eqx.Module):
     m2: Float[Array, " n"]
     h1: Float[Array, " n"]
     h2: Float[Array, " n"]
+
+
+class AbstractRelaxingChannel(AbstractChannel):
+    r"""A channel whose every gate $x$ relaxes to its steady state $x_\infty(v)$ with the
+    time constant $\tau_x(v)$,
+
+    $$\frac{dx}{dt} = \frac{x_\infty(v) - x}{\tau_x(v)}.$$
+
+    A new such channel declares its fields and `ion` and implements `gates(v)` and
+    `current`; `init` (every gate at $x_\infty$), `step` (each gate stepped exactly with
+    $v$ held, Rush–Larsen: $x_\infty + (x - x_\infty)e^{-dt/\tau_x}$) and `derivative`
+    follow from `gates`. [`dynax.channels.AbstractCalciumM2H`][],
+    [`dynax.channels.HuguenardMcCormickIh`][], [`dynax.channels.InoueStrowbridgeCAN`][]
+    and [`dynax.channels.HuguenardMcCormickPotassiumA`][] are such channels.
+    """
+
+    @abc.abstractmethod
+    def gates(self, v: Array) -> tuple[PyTree, PyTree]:
+        r"""The steady states $x_\infty$ and the time constants $\tau_x$ (ms, with the
+        temperature factors) of the gates at `v` (mV), each a state of the channel."""
+
+    def init(self, v, ions) -> PyTree:
+        return self.gates(v)[0]
+
+    def step(self, state: PyTree, v, ions, dt) -> PyTree:
+        x_inf, tau = self.gates(v)
+        return jax.tree.map(lambda x, x_inf, tau: relax(x, x_inf, tau, dt), state, x_inf, tau)
+
+    def derivative(self, state: PyTree, v, ions) -> PyTree:
+        x_inf, tau = self.gates(v)
+        return jax.tree.map(lambda x, x_inf, tau: (x_inf - x) / tau, state, x_inf, tau)
 
 
 def boltzmann(v: Array, v_half: float, k: float) -> Array:

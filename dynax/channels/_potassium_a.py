@@ -6,12 +6,10 @@ import jax.numpy as jnp
 
 from .._current import AffineCurrent
 from .._custom_types import Array, ArrayLike
-from ._base import AbstractChannel
-from ._gates import ATypeState, boltzmann, q10_factor, set_fields
-from ._rates import relax
+from ._gates import AbstractRelaxingChannel, ATypeState, boltzmann, q10_factor, set_fields
 
 
-class HuguenardMcCormickPotassiumA(AbstractChannel):
+class HuguenardMcCormickPotassiumA(AbstractRelaxingChannel):
     r"""The rapidly inactivating A-type potassium current of thalamic relay neurons
     (Huguenard & McCormick 1992), two populations of channels (60 % and 40 %) that share
     activation kinetics and inactivation curve but differ in activation range and
@@ -89,27 +87,9 @@ class HuguenardMcCormickPotassiumA(AbstractChannel):
         tau_h2 = jnp.where(v < -73.0, tau_0, 60.0)
         return m1_inf, m2_inf, tau_m / phi, h_inf, tau_h1 / phi, tau_h2 / phi
 
-    def init(self, v, ions) -> ATypeState:
-        m1_inf, m2_inf, _, h_inf, _, _ = self.kinetics(v)
-        return ATypeState(m1=m1_inf, m2=m2_inf, h1=h_inf, h2=h_inf)
-
-    def step(self, state: ATypeState, v, ions, dt) -> ATypeState:
+    def gates(self, v: Array) -> tuple[ATypeState, ATypeState]:
         m1_inf, m2_inf, tau_m, h_inf, tau_h1, tau_h2 = self.kinetics(v)
-        return ATypeState(
-            m1=relax(state.m1, m1_inf, tau_m, dt),
-            m2=relax(state.m2, m2_inf, tau_m, dt),
-            h1=relax(state.h1, h_inf, tau_h1, dt),
-            h2=relax(state.h2, h_inf, tau_h2, dt),
-        )
-
-    def derivative(self, state: ATypeState, v, ions) -> ATypeState:
-        m1_inf, m2_inf, tau_m, h_inf, tau_h1, tau_h2 = self.kinetics(v)
-        return ATypeState(
-            m1=(m1_inf - state.m1) / tau_m,
-            m2=(m2_inf - state.m2) / tau_m,
-            h1=(h_inf - state.h1) / tau_h1,
-            h2=(h_inf - state.h2) / tau_h2,
-        )
+        return ATypeState(m1_inf, m2_inf, h_inf, h_inf), ATypeState(tau_m, tau_m, tau_h1, tau_h2)
 
     def current(self, state: ATypeState, v, ions) -> AffineCurrent:
         g = self.g * (0.6 * state.m1**4 * state.h1 + 0.4 * state.m2**4 * state.h2)
