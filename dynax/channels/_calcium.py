@@ -43,6 +43,12 @@ def influx_per_current(depth: Array) -> Array:
     return 10.0 / (CALCIUM_VALENCE * FARADAY * depth)
 
 
+def _influx(depth: Array, current: Array) -> Array:
+    """The rise of $[\\mathrm{Ca}]_i$ (mM/ms) from the membrane calcium `current` (µA/cm²,
+    outward positive) into a shell of `depth` (µm): an outward current removes none."""
+    return jnp.maximum(-influx_per_current(depth) * current, 0.0)
+
+
 class CalciumState(eqx.Module):
     """State of a calcium pool: the free intracellular concentration `c` ($[\\mathrm{Ca}]_i$,
     mM, `(n,)`)."""
@@ -187,14 +193,11 @@ class CalciumFirstOrder(AbstractIon):
     def conditions(self, state: CalciumState) -> IonConditions:
         return _conditions(state.c, self.c_out, self.temperature)
 
-    def _influx(self, current: Array) -> Array:
-        return jnp.maximum(-influx_per_current(self.depth) * current, 0.0)
-
     def derivative(self, state: CalciumState, current: Array, v: Array) -> CalciumState:
-        return CalciumState(c=self._influx(current) - (state.c - self.c_rest) / self.tau)
+        return CalciumState(c=_influx(self.depth, current) - (state.c - self.c_rest) / self.tau)
 
     def step(self, state: CalciumState, current: Array, v: Array, dt: float) -> CalciumState:
-        c_inf = self.c_rest + self.tau * self._influx(current)
+        c_inf = self.c_rest + self.tau * _influx(self.depth, current)
         return CalciumState(c=c_inf + (state.c - c_inf) * jnp.exp(-dt / self.tau))
 
 
@@ -289,7 +292,7 @@ class CalciumDetailed(AbstractIon):
 
     def _affine(self, c: Array, current: Array) -> tuple[Array, Array]:
         """The right-hand side as $A - B c$ with its coefficients evaluated at `c`."""
-        influx = jnp.maximum(-influx_per_current(self.depth) * current, 0.0)
+        influx = _influx(self.depth, current)
         removal = self.K_T / (c + self.K_d)
         if self.tau is not None:
             influx = influx + self.c_inf / self.tau
