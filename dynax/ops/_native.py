@@ -404,10 +404,11 @@ def plastic_trace(
     1. for each presynaptic spike (`pre` `(..., n_pre)`, nonzero entries), each synapse
        `s` of its CSR row to `j` adds `pre[i] * w[s]` into `inbox[j]`, then takes
        $w \leftarrow \mathrm{clip}(w + c_i\, y_j\, s(w) + d_i, w_{min}, w_{max})$ with
-       `at_pre = (c, d, y)` (`c`, `d` `(..., n_pre)`, `y` `(..., n_post)`);
+       `at_pre = (c, d, y)` (`c`, `d` `(..., n_pre)` or `(..., 1)`, shared by all,
+       `y` `(..., n_post)`);
     2. for each postsynaptic spike (`post` `(..., n_post)`), each synapse of its column
-       takes the same update with `at_post = (c, d, x)` (`c`, `d` `(..., n_post)`, `x`
-       `(..., n_pre)`), on the weights after step 1.
+       takes the same update with `at_post = (c, d, x)` (`c`, `d` `(..., n_post)` or
+       `(..., 1)`, `x` `(..., n_pre)`), on the weights after step 1.
 
     `index`: `(indptr, indices, col_ptr, col_pre, col_pos)` of a
     `dx.plasticity.SynapseIndex`; `bounds`: `(w_min, w_max)`; `soft_pre`, `soft_post`:

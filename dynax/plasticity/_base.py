@@ -229,8 +229,9 @@ class AbstractTraceRule(AbstractRule):
         return each_spiking(post, at_post, w), inbox
 
     def _native(self, w, x_pre, x_post, pre, post, index, w_min, w_max, inbox):
-        # The coefficients of every neuron (elementwise over a few thousand: cheap); the
-        # kernel reads those of the spiking ones.
+        # The coefficients of every neuron (elementwise over a few thousand: cheap), or
+        # one for all where they do not depend on the traces (not broadcast: a broadcast
+        # is one more XLA kernel a step); the kernel reads those of the spiking ones.
         forms = self.at_pre(x_pre), self.at_post(x_post)
         sides = []
         for form, own, other, name, side in zip(
@@ -238,9 +239,11 @@ class AbstractTraceRule(AbstractRule):
         ):
             n = own.shape[1:]
             partner = _row(other, form.partner, name, side)[0]
-            sides.append(
-                (jnp.broadcast_to(form.scale, n), jnp.broadcast_to(form.shift, n), partner)
+            scale, shift = (
+                a.reshape(1) if a.ndim == 0 else jnp.broadcast_to(a, n)
+                for a in (form.scale, form.shift)
             )
+            sides.append((scale, shift, partner))
         index_arrays = (index.indptr, index.indices, index.col_ptr, index.col_pre, index.col_pos)
         new_w, new_inbox = _native.plastic_trace(
             pre,

@@ -438,6 +438,7 @@ inline float plastic(float w, float c, float x, float d, float lo, float hi) {
 
 struct Side {  // the coefficients of the spiking neurons and the partner trace
   const float *c, *d, *x;
+  int64_t c_step, d_step;  // 0 where one coefficient is shared by all neurons, else 1
 };
 
 template <int64_t kBound>
@@ -450,7 +451,7 @@ void plastic_rows(const std::vector<int64_t>& where, const std::vector<float>& v
   };
   for (size_t k = 0; k < where.size(); ++k) {
     const int64_t i = where[k];
-    const float e = value[k], c = side.c[i], d = side.d[i];
+    const float e = value[k], c = side.c[i * side.c_step], d = side.d[i * side.d_step];
     const int64_t end = bound(indptr[i + 1]);
     for (int64_t s = bound(indptr[i]); s < end; ++s) {
       const uint32_t j = static_cast<uint32_t>(indices[s]);
@@ -471,7 +472,7 @@ void plastic_columns(const std::vector<int64_t>& where, const int32_t* col_ptr,
     return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint32_t>(b), cap));
   };
   for (const int64_t j : where) {
-    const float c = side.c[j], d = side.d[j];
+    const float c = side.c[j * side.c_step], d = side.d[j * side.d_step];
     const int64_t end = bound(col_ptr[j + 1]);
     for (int64_t e = bound(col_ptr[j]); e < end; ++e) {
       const uint32_t s = static_cast<uint32_t>(col_pos[e]);
@@ -510,7 +511,7 @@ void spiking(const ffi::AnyBuffer& events, int64_t b, std::vector<int64_t>& wher
 // pre (..., n_pre), post (..., n_post): bool or float32 spikes; indptr, indices, col_ptr,
 // col_pre, col_pos: the SynapseIndex (int32); c_pre, d_pre (..., n_pre) and y (..., n_post)
 // the presynaptic side's coefficients and partner trace, c_post, d_post (..., n_post) and
-// x (..., n_pre) the postsynaptic side's; bounds (..., 2) = (w_min, w_max); w (..., nnz)
+// x (..., n_pre) the postsynaptic side's (a coefficient of size 1: shared by all); bounds (..., 2) = (w_min, w_max); w (..., nnz)
 // and inbox (..., n_post) aliased to the two outputs.
 ffi::Error PlasticImpl(ffi::AnyBuffer pre, ffi::AnyBuffer post, ffi::AnyBuffer indptr,
                        ffi::AnyBuffer indices, ffi::AnyBuffer col_ptr, ffi::AnyBuffer col_pre,
@@ -548,9 +549,9 @@ ffi::Error PlasticImpl(ffi::AnyBuffer pre, ffi::AnyBuffer post, ffi::AnyBuffer i
       last(col_pre) != nnz || last(col_pos) != nnz)
     return ffi::Error::InvalidArgument("the synapse index does not match the sizes of "
                                        "the spikes and the weights");
-  if (last(c_pre) != n_pre || last(d_pre) != n_pre || last(x) != n_pre ||
-      last(c_post) != n_post || last(d_post) != n_post || last(y) != n_post ||
-      last(bounds) != 2)
+  auto per = [](const ffi::AnyBuffer& a, int64_t n) { return last(a) == 1 || last(a) == n; };
+  if (!per(c_pre, n_pre) || !per(d_pre, n_pre) || last(x) != n_pre || !per(c_post, n_post) ||
+      !per(d_post, n_post) || last(y) != n_post || last(bounds) != 2)
     return ffi::Error::InvalidArgument("coefficients or traces of the wrong size");
   if (auto e = check_batch(all, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, batch);
       e.failure())
@@ -562,10 +563,12 @@ ffi::Error PlasticImpl(ffi::AnyBuffer pre, ffi::AnyBuffer post, ffi::AnyBuffer i
     const float lo = lim[0], hi = lim[1];
     float* wb = static_cast<float*>(w->untyped_data()) + b * nnz;
     float* ib = static_cast<float*>(inbox->untyped_data()) + b * n_post;
-    const Side rows{member<float>(c_pre, 1, b, n_pre), member<float>(d_pre, 1, b, n_pre),
-                    member<float>(y, 1, b, n_post)};
-    const Side cols{member<float>(c_post, 1, b, n_post), member<float>(d_post, 1, b, n_post),
-                    member<float>(x, 1, b, n_pre)};
+    auto side = [b](const ffi::AnyBuffer& c, const ffi::AnyBuffer& d, const ffi::AnyBuffer& x) {
+      const int64_t nc = last(c), nd = last(d);
+      return Side{member<float>(c, 1, b, nc), member<float>(d, 1, b, nd),
+                  member<float>(x, 1, b, last(x)), nc == 1 ? 0 : 1, nd == 1 ? 0 : 1};
+    };
+    const Side rows = side(c_pre, d_pre, y), cols = side(c_post, d_post, x);
     const int32_t* ip = member<int32_t>(indptr, 1, b, n_pre + 1);
     const int32_t* ix = member<int32_t>(indices, 1, b, nnz);
     spiking(pre, b, where, value);
