@@ -66,16 +66,6 @@ def _check_spike_fn(spike_fn: Any, who: str) -> AbstractSpikeFunction:
     return spike_fn
 
 
-def init_value(value: Any, default: Any, name: str, n: int) -> Any:
-    """A `v_init`-style argument: `None` (then `default`), an initialiser called as
-    `value(key, (n,))`, or a number / `(n,)` array."""
-    if value is None:
-        return default
-    if callable(value):
-        return value
-    return param(value, name, n=n)
-
-
 def set_common(
     model: Any,
     v_init: Any,
@@ -85,11 +75,14 @@ def set_common(
     reset: str | None = None,
 ) -> None:
     """Check and set (from a model's `__init__`, after its parameters) the arguments every
-    point neuron takes: `v_init` (`default` when `None`, see `init_value`), `method` (an
-    `AbstractODEMethod` or its name) and, where the model has them, `spike_fn` and
-    `reset` (one of `RESETS`). Errors name the model's class."""
+    point neuron takes: `v_init` (`default` when `None`, an initialiser called as
+    `v_init(key, (n,))`, or a number / `(n,)` array), `method` (an `AbstractODEMethod` or
+    its name) and, where the model has them, `spike_fn` and `reset` (one of `RESETS`).
+    Errors name the model's class."""
     who = type(model).__name__
-    model.v_init = init_value(v_init, default, "v_init", model.n)
+    if v_init is not None and not callable(v_init):
+        v_init = param(v_init, "v_init", n=model.n)
+    model.v_init = default if v_init is None else v_init
     model.method = resolve_method(method, AbstractODEMethod, who)
     if spike_fn is not None:
         model.spike_fn = _check_spike_fn(spike_fn, who)
@@ -106,7 +99,7 @@ def initial_v_spike(model: Any, key: PRNGKeyArray | None, dtype: Any) -> tuple[A
 
 
 def initial_potential(model: Any, key: PRNGKeyArray | None, dtype: Any) -> Array:
-    """The `(n,)` initial potentials of `model.v_init` (see `init_value`) as `dtype`."""
+    """The `(n,)` initial potentials of `model.v_init` (see `set_common`) as `dtype`."""
     value = model.v_init
     if callable(value):
         if key is None:
