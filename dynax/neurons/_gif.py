@@ -152,8 +152,7 @@ class GIF(AbstractNeuron):
         return dv, dtheta, -self.k1 * I1, -self.k2 * I2
 
     def step(self, state: GIFState, input, ctx: Context) -> GIFState:
-        y = ode_step(self, input, ctx, state.v, state.theta, state.I1, state.I2)
-        v, theta, I1, I2 = y
+        v, theta, I1, I2 = ode_step(self, input, ctx, state.v, state.theta, state.I1, state.I2)
         spike = self.spike_fn(v - theta)
         return GIFState(
             v=on_spike(spike, self.v_reset, v),
