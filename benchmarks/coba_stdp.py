@@ -2,6 +2,7 @@
 plasticity: one JSON row per size and variant, then one row of ratios per STDP variant.
 
     python benchmarks/coba_stdp.py [N ...] [--repeats R]  (default N: 4000, R: 3)
+    python benchmarks/coba_stdp.py --projection [--repeats R]
 
 All variants are built from the same key (the same synapses, the same initial state):
 `dx.networks.coba_network` and `dx.networks.coba_stdp_network` (whose `"E2E"` is a
@@ -16,6 +17,11 @@ excitatory rate; dw_mean / dw_max: mean and largest |Δw| of the E→E weights o
 run (a check that the weights learn). The ratio rows are run_s and first_result_s of
 each COBA+STDP variant over COBA, and the median of the R ratios of calls made one after
 the other (the issue's target: run_s within 2×).
+
+`--projection` times the plastic projection alone instead (3 200 → 3 200, fan-out 64,
+`PairSTDP`, 10 000 steps of a `lax.scan` over its `step`, random spikes: none, or about 7
+per step on each side), both kernels interleaved: one row per case, µs per step (median
+and best of R).
 
 No peer (Brian2, BrainPy) runs here yet: see benchmarks/README.md.
 """
@@ -119,6 +125,54 @@ def bench(n: int, repeats: int = 3, duration: float = 1000.0, dt: float = 0.1) -
     return rows
 
 
+def projection_alone(repeats: int = 3, n: int = 3200, steps: int = 10_000) -> list[dict]:
+    conn = dx.connect.FixedProb(0.02)(n, n, jax.random.key(0))
+    rng = np.random.default_rng(0)
+    cases = {}
+    for spikes in (0, 7):
+        pre = jax.numpy.asarray(rng.random((steps, n)) < spikes / n)
+        post = jax.numpy.asarray(rng.random((steps, n)) < spikes / n)
+        for kernel in ("xla", "native"):
+            proj = dx.plasticity.PlasticProjection(
+                "E",
+                "E",
+                conn,
+                0.6,
+                dx.plasticity.PairSTDP(0.006, 0.0063),
+                dx.synapses.Exponential(n, 5.0),
+                dx.synapses.COBA(E=0.0),
+                w_max=1.2,
+                kernel=kernel,
+            )
+
+            @jax.jit
+            def run(pre, post, proj=proj):
+                def body(state, x):
+                    i, a, b = x
+                    return proj.step(state, (a, b), dx.Context(i * 0.1, 0.1, i)), None
+
+                xs = (jax.numpy.arange(pre.shape[0]), pre, post)
+                return jax.lax.scan(body, proj.init(), xs)[0]
+
+            jax.block_until_ready(run(pre, post))
+            cases[(spikes, kernel)] = (run, pre, post, [])
+    for _ in range(repeats):  # interleaved
+        for run, pre, post, times in cases.values():
+            t = time.perf_counter()
+            jax.block_until_ready(run(pre, post))
+            times.append((time.perf_counter() - t) / steps * 1e6)
+    return [
+        {
+            "model": "PlasticProjection",
+            "kernel": kernel,
+            "spikes_per_step": spikes,
+            "us_per_step": round(float(np.median(times)), 2),
+            "best_us_per_step": round(min(times), 2),
+        }
+        for (spikes, kernel), (_, _, _, times) in cases.items()
+    ]
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     repeats = 3
@@ -126,9 +180,15 @@ if __name__ == "__main__":
         k = args.index("--repeats")
         repeats = int(args[k + 1])
         del args[k : k + 2]
+    alone = "--projection" in args
+    args = [a for a in args if a != "--projection"]
     unknown = [a for a in args if a.startswith("--")]
     if unknown:
-        sys.exit(f"unknown option(s): {unknown}; options are ['--repeats']")
+        sys.exit(f"unknown option(s): {unknown}; options are ['--repeats', '--projection']")
+    if alone:
+        for row in projection_alone(repeats):
+            print(json.dumps(row), flush=True)
+        sys.exit()
     for n in [int(a) for a in args] or [4000]:
         for row in bench(n, repeats):
             print(json.dumps(row), flush=True)
