@@ -162,7 +162,10 @@ class AbstractTraceRule(AbstractRule):
     reference), and one compiled CPU kernel call (`dx.ops.Native()`, float32 weights),
     which delivers and updates the synapses of the spiking rows and columns in place.
     Both evaluate the same `TraceUpdate`, so a rule declares its time constants
-    (`time_constants`) and its two updates and gets both.
+    (`time_constants`) and its two updates (`at_pre`, `at_post`) and gets both. Pair,
+    triplet (all-to-all and nearest: the interaction changes only the jumps) and
+    Vogels–Sprekeler rules fit the form; a rule whose update does not (e.g. a power of
+    $w$) subclasses `dx.plasticity.AbstractRule` directly.
     """
 
     interaction: eqx.AbstractVar[str]
