@@ -376,7 +376,7 @@ def jit_prob(
         ("scale", np.float32(scale)),
         ("dist", np.int64(_DISTS.index(dist))),
     )
-    call = _batched("dynax_event_jit", (1, 1, 1, 1, 1), attrs)
+    call = _batched("dynax_event_jit", (1,) * 6, attrs)
     table = jnp.asarray(table, jnp.int32)
     return call(events, *scalars, table, init.astype(jnp.float32))
 
