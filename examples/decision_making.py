@@ -13,7 +13,7 @@ decision times: the first time a population's rate (50 ms window) reaches 15 Hz 
 stimulus onset, as in Wang's figures. It writes `examples/decision_making.png`.
 
 `DYNAX_QUICK=1` (or `--quick`) runs a fifth of the network (400 neurons, the structure
-kept), one trial per coherence and a 600 ms stimulus, and writes
+kept), one trial per coherence and a 500 ms stimulus, and writes
 `examples/decision_making.quick.png` instead, as CI does.
 """
 
@@ -43,11 +43,11 @@ def counts(state):
 
 
 def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = False):
-    dt, t_on, stimulus = 0.1, 200.0, 1000.0
+    dt, t_on, stimulus, after = 0.1, 200.0, 1000.0, 300.0
     if quick:
-        n_trials, scale, stimulus = 1, 0.2, 600.0
+        n_trials, scale, t_on, stimulus, after = 1, 0.2, 100.0, 500.0, 100.0
     t_off = t_on + stimulus
-    duration = t_off + 300.0  # the winner keeps firing after the stimulus
+    duration = t_off + after  # the winner keeps firing after the stimulus
 
     def trial(coherence, key):
         net = dx.networks.decision_network(coherence, key=key, scale=scale, t_on=t_on, t_off=t_off)
@@ -68,8 +68,9 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
     # Rates in 10 ms bins, then a 50 ms running mean.
     per_bin = round(10.0 / dt)
     binned = n.reshape(n.shape[0], -1, per_bin, 4).sum(2) / sizes / 0.010
-    kernel = np.ones(5) / 5
-    rates = np.apply_along_axis(np.convolve, 1, binned, kernel, mode="same")
+    kernel = np.ones(5)
+    covered = np.convolve(np.ones(binned.shape[1]), kernel, mode="same")  # fewer at the ends
+    rates = np.apply_along_axis(np.convolve, 1, binned, kernel, mode="same") / covered[:, None]
     t = (np.arange(rates.shape[1]) + 0.5) * 10.0
 
     during = (t >= t_on) & (t < t_off)
@@ -104,7 +105,11 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
         axes[0].plot(t, rates[i, :, 1], color=color, lw=1.2, ls="--")
     axes[0].axvspan(t_on, t_off, color="0.92", zorder=0)
     axes[0].axhline(THRESHOLD, color="0.5", lw=0.6, ls=":")
-    axes[0].set(xlabel="time (ms)", ylabel="rate (Hz)", title="A (solid) and B (dashed)")
+    axes[0].set(
+        xlabel="time (ms)",
+        ylabel="rate (Hz)",
+        title="A (solid) and B (dashed), stimulus shaded",
+    )
     axes[0].legend(title="coherence", fontsize=7, title_fontsize=8)
 
     positive = levels > 0
@@ -113,6 +118,8 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
     axes[1].errorbar(levels[positive], 100 * p[positive], 100 * err[positive], marker="o")
     axes[1].axhline(50, color="0.5", lw=0.6, ls=":")
     axes[1].set_xscale("log")
+    axes[1].set_xticks(levels[positive], [f"{c:g}" for c in levels[positive]])
+    axes[1].minorticks_off()
     axes[1].set(
         xlabel="coherence (%)",
         ylabel="% correct (A chosen)",
@@ -126,8 +133,10 @@ def main(seed: int = 0, n_trials: int = 20, scale: float = 1.0, quick: bool = Fa
             axes[2].scatter(np.full(finite.size, max(c, 1.6)), finite, color=color, s=10)
             axes[2].errorbar(max(c, 1.6), finite.mean(), finite.std(), color="k", marker="_")
     axes[2].set_xscale("log")
+    axes[2].set_xticks(np.maximum(levels, 1.6), [f"{c:g}" for c in levels])
+    axes[2].minorticks_off()
     axes[2].set(
-        xlabel="coherence (%) (0 % drawn at 1.6)",
+        xlabel="coherence (%)",
         ylabel="decision time (ms)",
         title="decision times (mean ± s.d.)",
     )
