@@ -53,17 +53,23 @@ def x_over_expm1(x: Array, exp_x: Array | None = None) -> Array:
 
 def rush_larsen(x: Array, alpha: Array, beta: Array, dt: float) -> Array:
     r"""The gate $dx/dt = \alpha(1 - x) - \beta x$ advanced by `dt` ms with $\alpha$ and
-    $\beta$ (1/ms) held: $x_\infty + (x - x_\infty)e^{-dt(\alpha + \beta)}$,
+    $\beta$ (1/ms) held: $x\,e^{-dt(\alpha + \beta)} + x_\infty (1 - e^{-dt(\alpha + \beta)})$,
     $x_\infty = \alpha/(\alpha + \beta)$ (exact, stable at any `dt`)."""
     rate = alpha + beta
-    x_inf = alpha / rate
-    return x_inf + (x - x_inf) * jnp.exp(-dt * rate)
+    return _toward(x, alpha / rate, jnp.exp(-dt * rate))
 
 
 def relax(x: Array, x_inf: Array, tau: Array, dt: float) -> Array:
     r"""The gate $dx/dt = (x_\infty - x)/\tau$ advanced by `dt` ms with $x_\infty$ and
-    $\tau$ (ms) held: $x_\infty + (x - x_\infty)e^{-dt/\tau}$."""
-    return x_inf + (x - x_inf) * jnp.exp(-dt / tau)
+    $\tau$ (ms) held: $x\,e^{-dt/\tau} + x_\infty (1 - e^{-dt/\tau})$."""
+    return _toward(x, x_inf, jnp.exp(-dt / tau))
+
+
+def _toward(x: Array, x_inf: Array, decay: Array) -> Array:
+    # x_inf + (x - x_inf) * decay, written so that x_inf (a division) is read once: XLA's
+    # CPU backend has no multi-output loops, so a value read twice gets a loop of its own
+    # and the rates it is made of (exponentials, series) are recomputed in both loops.
+    return x * decay + x_inf * (1.0 - decay)
 
 
 def alpha_beta_derivative(x: Array, alpha: Array, beta: Array) -> Array:
