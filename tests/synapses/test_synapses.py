@@ -89,12 +89,13 @@ def test_delta_jump_moves_the_potential_by_the_weight(x64):
 def test_kinetic_receptor_pulse_and_decay(x64):
     """During the transmitter pulse r rises to r_inf (1 - e^{-(alpha T + beta) t}); after
     it, r decays as e^{-beta t}."""
-    alpha, beta, T_max, dur = 1.1, 0.19, 1.0, 1.0
-    t, r = one_spike_response(lambda n: dx.synapses.AMPA(n), 60, 0.1, monitor="syn.r")
+    alpha, beta, T_max, dur, dt = 1.1, 0.19, 1.0, 1.0, 0.1
+    t, r = one_spike_response(lambda n: dx.synapses.AMPA(n), 60, dt, monitor="syn.r")
     rate = alpha * T_max + beta
-    rise = alpha * T_max / rate * (1 - np.exp(-rate * (t + 0.1)))
-    np.testing.assert_allclose(r[:10], rise[:10], rtol=1e-12)
-    np.testing.assert_allclose(r[10:], rise[9] * np.exp(-beta * (t[10:] - t[9])), rtol=1e-12)
+    rise = alpha * T_max / rate * (1 - np.exp(-rate * (t + dt)))
+    k = round(dur / dt)  # steps in the pulse
+    np.testing.assert_allclose(r[:k], rise[:k], rtol=1e-12)
+    np.testing.assert_allclose(r[k:], rise[k - 1] * np.exp(-beta * (t[k:] - t[k - 1])), rtol=1e-12)
     # and the projection's g is the weighted transmitted r
     _, g = one_spike_response(lambda n: dx.synapses.AMPA(n), 60, 0.1, weight=3.0, monitor="g")
     np.testing.assert_allclose(g, 3.0 * r, rtol=1e-12)
