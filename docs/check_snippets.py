@@ -2,12 +2,14 @@
 
 Each page's ```python blocks (including those indented inside admonitions) run in order
 in one fresh namespace, in a temporary directory, with matplotlib's Agg backend. Blocks
-marked ```py are sketches and are not run.
+marked ```py are sketches and are not run. Pages run in parallel, one process per core
+(most of a page's time is compilation, which is single-threaded).
 
     python docs/check_snippets.py                    # every page
     python docs/check_snippets.py docs/contract.md   # some pages
 """
 
+import concurrent.futures
 import os
 import pathlib
 import re
@@ -39,21 +41,27 @@ def blocks(page: pathlib.Path) -> list[str]:
     return [textwrap.dedent(code) for _, code in BLOCK.findall(page.read_text())]
 
 
+def run(page: pathlib.Path) -> tuple[str, int, bool]:
+    """Run one page's blocks; (name, number of blocks, passed)."""
+    code = blocks(page)
+    name = page.relative_to(DOCS).as_posix() if page.is_relative_to(DOCS) else page.name
+    if not code:
+        return name, 0, True
+    with tempfile.TemporaryDirectory() as tmp:
+        script = RUNNER.format(blocks=code, name=name)
+        result = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=os.environ)
+    return name, len(code), result.returncode == 0
+
+
 def main(pages: list[str]) -> int:
     paths = [pathlib.Path(p).resolve() for p in pages] or sorted(DOCS.rglob("*.md"))
     failed = []
-    for page in paths:
-        code = blocks(page)
-        if not code:
-            continue
-        name = page.relative_to(DOCS).as_posix() if page.is_relative_to(DOCS) else page.name
-        with tempfile.TemporaryDirectory() as tmp:
-            script = RUNNER.format(blocks=code, name=name)
-            result = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=os.environ)
-        status = "ok" if result.returncode == 0 else "FAILED"
-        print(f"{name}: {len(code)} blocks {status}", flush=True)
-        if result.returncode:
-            failed.append(name)
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for name, n, passed in pool.map(run, paths):
+            if n:
+                print(f"{name}: {n} blocks {'ok' if passed else 'FAILED'}", flush=True)
+            if not passed:
+                failed.append(name)
     return 1 if failed else 0
 
 
