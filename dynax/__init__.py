@@ -19,6 +19,7 @@ from . import (
     ops,
     plasticity,
     plot,
+    rates,
     surrogate,
     synapses,
 )

@@ -1,0 +1,5 @@
+"""Rate and mean-field models: nodes of a few continuous variables, alone or coupled
+into whole-brain networks."""
+
+from ._base import AbstractRateModel as AbstractRateModel
+from ._stuart_landau import StuartLandau as StuartLandau, StuartLandauState as StuartLandauState
