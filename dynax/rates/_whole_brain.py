@@ -134,6 +134,7 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
 
     def init(self, key: PRNGKeyArray | None = None) -> WholeBrainState:
         node = self.node.init(key)
+        history: DelayState | PendingDelay | None
         if self.delays is None:
             history = None
         elif self.prepared is None or self.prepared.delay is None:
@@ -167,9 +168,10 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
                     "the state has no delay buffer (made by init() before the network was "
                     "prepared for dt): use the prepared network's init(), or dx.simulate."
                 )
-            ring = prepared.delay
+            ring, steps = prepared.delay, prepared.steps
+            assert steps is not None  # with_dt sets both
             history = ring.step(state.history, x)
-            slots = (history.head - prepared.steps) % ring.length
+            slots = (history.head - steps) % ring.length
             past = history.buffer[slots, jnp.arange(self.n)[None, :]]  # x_j(t - d_ij)
             received = jnp.sum(self.weights * past, axis=1)
         if self.coupling == "diffusive":
