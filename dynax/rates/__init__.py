@@ -3,3 +3,4 @@ into whole-brain networks."""
 
 from ._base import AbstractRateModel as AbstractRateModel
 from ._stuart_landau import StuartLandau as StuartLandau, StuartLandauState as StuartLandauState
+from ._whole_brain import WholeBrain as WholeBrain, WholeBrainState as WholeBrainState
