@@ -1,0 +1,460 @@
+"""Continuous attractor neural networks on a ring and on a torus (Wu, Hamaguchi & Amari
+2008; Fung, Wong & Wu 2010)."""
+
+import math
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from .._checks import check_size, concrete, param
+from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
+from .._system import Context, DynamicalSystem
+from ..integrate import AbstractODEMethod
+from ..integrate._names import resolve_method
+
+_TWO_PI = 2 * math.pi
+
+
+class CANN1DState(eqx.Module):
+    """State of a [`dynax.networks.CANN1D`][]: the synaptic input `u` and the firing
+    rate `r` of each neuron, `(n,)` (`r` is a function of `u`, kept for monitors)."""
+
+    u: Float[Array, " n"]
+    r: Float[Array, " n"]
+
+
+class CANN2DState(eqx.Module):
+    """State of a [`dynax.networks.CANN2D`][]: the synaptic input `u` and the firing
+    rate `r` of each neuron, `(n, n)` (axis 0 the first coordinate, axis 1 the second;
+    `r` is a function of `u`, kept for monitors)."""
+
+    u: Float[Array, "n n"]
+    r: Float[Array, "n n"]
+
+
+def _grid(n: int, dtype: Any) -> Array:
+    """The `n` preferred positions $-\\pi + 2\\pi j/n$, $j = 1..n$: the ring $(-\\pi, \\pi]$."""
+    return -math.pi + _TWO_PI * jnp.arange(1, n + 1, dtype=dtype) / n
+
+
+def _wrap(d: Array) -> Array:
+    """A difference of positions as the signed distance on the ring, in $[-\\pi, \\pi)$."""
+    return jnp.mod(d + math.pi, _TWO_PI) - math.pi
+
+
+def _offsets(n: int, dtype: Any) -> Array:
+    """The periodic distance from neuron 0 to neuron j in FFT order (0, Δx, ..., −Δx)."""
+    return _wrap(_TWO_PI * jnp.arange(n, dtype=dtype) / n)
+
+
+def _periodic_gaussian(d: Array, a: Array) -> Array:
+    """$e^{-d^2/4a^2}$ summed over the nearest periodic images: the profile of $u$ on
+    the ring (the wrapped tails of $r$, $e^{-\pi^2/2a^2}$, are below 3·10⁻⁹ at a = 0.5)."""
+    d = _wrap(d)
+    return sum(jnp.exp(-((d + _TWO_PI * m) ** 2) / (4 * a * a)) for m in (-1, 0, 1))
+
+
+def _rate(u: Array, k: Array) -> Array:
+    # With one neuron per grid point, rho * dx = 1 (rho = n/2pi, dx = 2pi/n; on the torus
+    # rho = n^2/4pi^2 per rad^2, dx^2 = 4pi^2/n^2), so the integral is the plain sum.
+    u2 = jnp.square(jnp.maximum(u, 0.0))
+    return u2 / (1.0 + k * jnp.sum(u2))
+
+
+def _decode(r: Array, x: Array, axis: int) -> Array:
+    """The population vector's angle along `axis`: $\\arg \\sum_j r_j e^{i x_j}$."""
+    shape = [1] * r.ndim
+    shape[axis] = x.shape[0]
+    x = x.reshape(shape)
+    return jnp.arctan2(jnp.sum(r * jnp.sin(x)), jnp.sum(r * jnp.cos(x)))
+
+
+def _lag(tau: Array, a: Array, U0: Array, gain, v: ArrayLike, A: ArrayLike) -> Array:
+    """The lag $s \ge 0$ behind a stimulus of amplitude `A` moving at speed $|v|$:
+    the fixed point of $U = g(U) + A e^{-s^2/8a^2}$ (`gain` is $g$, the recurrent
+    input of a Gaussian bump of height $U$) and $\tau|v| = (A/U)\,s\,e^{-s^2/6a^2}$;
+    NaN where there is none (too fast to track)."""
+    dtype = U0.dtype
+    v, A = jnp.abs(jnp.asarray(v, dtype)), jnp.asarray(A, dtype)
+
+    def update(_, us):
+        U, s = us
+        U = gain(U) + A * jnp.exp(-s * s / (8 * a * a))
+        # s <- tau v U / A * exp(s^2 / 6a^2) converges to the smaller root (the stable
+        # lag), where the map's slope s^2 / 3a^2 is below 1.
+        s = jnp.minimum(tau * v * U / A * jnp.exp(s * s / (6 * a * a)), 10 * a)
+        return U, s
+
+    U, s = jax.lax.fori_loop(0, 400, update, (U0 + A, tau * v * U0 / A))
+    residual = tau * v - A / U * s * jnp.exp(-s * s / (6 * a * a))
+    return jnp.where(jnp.abs(residual) <= 1e-4 * tau * v + 1e-30, s, jnp.nan)
+
+
+def _check_input(input: Any, shape: tuple[int, ...], who: str) -> Array | None:
+    if input is None:
+        return None
+    if not eqx.is_array_like(input):
+        raise TypeError(
+            f"the input of {who} must be None, a number or an array of shape () or "
+            f"{shape}; got a {type(input).__name__}."
+        )
+    if jnp.shape(input) not in ((), shape):
+        raise ValueError(
+            f"the input of {who} has shape {jnp.shape(input)}; expected () or {shape}."
+        )
+    return jnp.asarray(input)
+
+
+def _check_below_critical(k: Array, k_c: Array, who: str) -> None:
+    kk, kc = concrete(k), concrete(k_c)
+    if kk is not None and kc is not None and not kk < kc:
+        raise ValueError(
+            f"{who} has no stationary bump for k >= k_c; got k={float(kk)}, k_c={float(kc)}."
+        )
+
+
+def _sqrt_term(k: Array, k_c: Array) -> Array:
+    # Past k_c the roots are complex: NaN, not a silent real part.
+    return jnp.sqrt(jnp.where(k < k_c, 1.0 - k / k_c, jnp.nan))
+
+
+class CANN1D(DynamicalSystem):
+    r"""A continuous attractor neural network on a ring: `n` neurons whose preferred
+    positions $x_i$ tile $(-\pi, \pi]$ (spacing $\Delta x = 2\pi/n$, density
+    $\rho = n/2\pi$), coupled by a translation-invariant Gaussian kernel and normalised
+    by global divisive inhibition:
+
+    $$\tau \frac{du_i}{dt} = -u_i + \rho \sum_j J(x_i - x_j)\,r_j\,\Delta x + I_i,
+    \qquad r_i = \frac{[u_i]_+^2}{1 + k\rho\sum_j [u_j]_+^2\,\Delta x},\qquad
+    J(d) = \frac{J_0}{\sqrt{2\pi}\,a}\,e^{-d^2/2a^2},$$
+
+    with $d$ the periodic distance. The recurrent sum is a circular convolution, computed
+    with real FFTs in $O(n\log n)$ (exact for the circulant kernel), never as an
+    $n\times n$ product.
+
+    *Stationary bumps* (Wu et al. 2008). For $k < k_c = \rho J_0^2 / (8\sqrt{2\pi}\,a)$
+    the network holds a continuous family of bumps, one for every position $z$:
+
+    $$u(x) = U_0\, e^{-(x - z)^2/4a^2},\quad r(x) = R_0\,e^{-(x - z)^2/2a^2},\quad
+    U_0 = \frac{J_0\,\big(1 + \sqrt{1 - k/k_c}\big)}{4\sqrt\pi\,a k},\quad
+    R_0 = \frac{\sqrt 2\,U_0}{\rho J_0}$$
+
+    (`bump(z)`, `bump_height()`; the root with $-\sqrt{1 - k/k_c}$ is unstable). Above
+    $k_c$ silence is the only stationary state. On the ring the Gaussian of $u$ is
+    summed over its periodic images, so that `bump(z)` is stationary to $10^{-8}$ for
+    $a = 0.5$.
+
+    *Tracking* (Fung et al. 2010). The bumps are neutrally stable along $z$, so a weak
+    input moves them. A stimulus $I(x) = A\,e^{-(x - z_0)^2/4a^2}$ (`stimulus(z0, A)`)
+    moving at a constant speed $v$ is followed at a constant lag $s$; to first order in
+    $A/U_0$,
+
+    $$\tau v = \frac{A}{U}\, s\, e^{-s^2/6a^2}\qquad\big(s \approx \tau v\,U/A
+    \text{ for small } v\big),$$
+
+    the solvability condition of the travelling bump on the left null vector
+    $\propto u\,u' \propto r'$ of the dynamics linearised about it, with $U = U_0$.
+    (Fung et al.'s lowest order projects on $u'$ and has $8a^2$ for $6a^2$: the same lag
+    for small $v$.) `tracking_lag(v, A)` solves it with $U$ the height of the bump held
+    by the stimulus, $U = g(U) + A e^{-s^2/8a^2}$,
+    $g(U) = \rho J_0 U^2 / \big(\sqrt2\,(1 + \sqrt{2\pi}\,a k\rho\,U^2)\big)$ (the
+    Gaussian profile is then the exact stationary state for $s = 0$): that removes most
+    of the $O(A/U_0)$ error ($1.4\,A/U_0$ with $U_0$ at $k = k_c/2$, under $0.5\%$ with
+    $U$ for $A \le 0.1\,U_0$, $s \le a/4$). It is NaN for speeds that cannot be tracked.
+
+    *Readout.* `decode(r)` is the population vector, $\arg\sum_j r_j e^{i x_j}$: exact
+    for a symmetric bump, whatever its height.
+
+    **Arguments:**
+
+    - `n`: number of neurons.
+    - `tau`: time constant of the synaptic input (ms), > 0; default 1 ms (the papers'
+      unit of time).
+    - `a`: range of the connections (rad), > 0; default 0.5 (Fung et al. 2010).
+    - `J0`: strength of the connections (the kernel integrates to `J0`), > 0; default 1.
+    - `k`: strength of the global divisive inhibition, > 0; default `None`, half the
+      critical value, $k = k_c/2$ (the rescaled $\tilde k = k/k_c = 0.5$ of Fung et al.
+      2010).
+    - `method`: the ODE method of a step, a [`dynax.integrate.AbstractODEMethod`][] or
+      its name; default `"rk4"` (the stationary bump is exact for any method).
+
+    `step` takes the external input $I$ (in the unit of $u$): `None`, a number, or an
+    `(n,)` array such as `model.stimulus(z0, A)`.
+
+    ??? cite "Reference"
+
+        Wu, S., Hamaguchi, K., & Amari, S. (2008). Dynamics and computation of continuous
+        attractors. *Neural Computation*, 20(4), 994–1025.
+
+        Fung, C. C. A., Wong, K. Y. M., & Wu, S. (2010). A moving bump in a continuous
+        manifold: a comprehensive study of the tracking dynamics of continuous attractor
+        neural networks. *Neural Computation*, 22(3), 752–792.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+    a: Array
+    J0: Array
+    k: Array
+    method: AbstractODEMethod
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        tau: ArrayLike = 1.0,
+        a: ArrayLike = 0.5,
+        J0: ArrayLike = 1.0,
+        k: ArrayLike | None = None,
+        method: AbstractODEMethod | str = "rk4",
+    ):
+        self.n = check_size(n)
+        self.tau = param(tau, "tau", positive=True)
+        self.a = param(a, "a", positive=True)
+        self.J0 = param(J0, "J0", positive=True)
+        k_c = self.n / _TWO_PI * self.J0**2 / (8 * math.sqrt(_TWO_PI) * self.a)
+        self.k = param(0.5 * k_c if k is None else k, "k", positive=True)
+        self.method = resolve_method(method, AbstractODEMethod, "CANN1D")
+
+    @property
+    def x(self) -> Float[Array, " n"]:
+        """The preferred positions (rad), $-\\pi + 2\\pi j/n$, $j = 1, \\dots, n$."""
+        return _grid(self.n, self.a.dtype)
+
+    @property
+    def rho(self) -> float:
+        """The density of neurons, $n/2\\pi$ per rad."""
+        return self.n / _TWO_PI
+
+    def critical_k(self) -> Array:
+        """$k_c = \\rho J_0^2 / (8\\sqrt{2\\pi}\\,a)$: no bump exists for $k \\ge k_c$."""
+        return self.rho * self.J0**2 / (8 * math.sqrt(_TWO_PI) * self.a)
+
+    def bump_height(self) -> tuple[Array, Array]:
+        """The heights $(U_0, R_0)$ of $u$ and $r$ in the stable stationary bump (NaN for
+        $k \\ge k_c$)."""
+        root = 1.0 + _sqrt_term(self.k, self.critical_k())
+        U0 = self.J0 * root / (4 * math.sqrt(math.pi) * self.a * self.k)
+        return U0, math.sqrt(2.0) * U0 / (self.rho * self.J0)
+
+    def bump(self, z: ArrayLike = 0.0) -> CANN1DState:
+        """The stable stationary bump centred at `z` (rad); raises for $k \\ge k_c$."""
+        _check_below_critical(self.k, self.critical_k(), "CANN1D")
+        U0, _ = self.bump_height()
+        u = U0 * _periodic_gaussian(self.x - jnp.asarray(z, self.a.dtype), self.a)
+        return CANN1DState(u=u, r=_rate(u, self.k))
+
+    def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, " n"]:
+        """The Gaussian input $A\\,e^{-d^2/4a^2}$ centred at `z` (rad), $d$ the periodic
+        distance, of amplitude `A` (the unit of $u$): the shape of the bump."""
+        d = _wrap(self.x - jnp.asarray(z, self.a.dtype))
+        return jnp.asarray(A, self.a.dtype) * jnp.exp(-d * d / (4 * self.a**2))
+
+    def decode(self, r: Float[Array, " n"]) -> Array:
+        """The population-vector estimate of the bump's position (rad, in
+        $[-\\pi, \\pi]$), $\\arg\\sum_j r_j e^{i x_j}$, from the rates `r` (`state.r`)."""
+        return _decode(jnp.asarray(r), self.x, axis=0)
+
+    def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Array:
+        """The lag (rad, signed like `v`) of the bump behind a stimulus of amplitude `A`
+        moving at the speed `v` (rad/ms), from the equations above; NaN where `v` is
+        too fast to be tracked."""
+        a, rho, J0, k = self.a, self.rho, self.J0, self.k
+
+        def gain(U):
+            return (
+                rho * J0 * U**2 / (math.sqrt(2.0) * (1 + math.sqrt(_TWO_PI) * a * k * rho * U**2))
+            )
+
+        s = _lag(self.tau, a, self.bump_height()[0], gain, v, A)
+        return jnp.sign(jnp.asarray(v, s.dtype)) * s
+
+    def init(self, key: PRNGKeyArray | None = None) -> CANN1DState:
+        """Silence, $u = 0$ (stationary for every $k$); `bump(z)` gives a bump."""
+        u = jnp.zeros(self.n, self.a.dtype)
+        return CANN1DState(u=u, r=u)
+
+    def _kernel_hat(self) -> Array:
+        # J is even on the ring, so its DFT is real.
+        d = _offsets(self.n, self.a.dtype)
+        J = self.J0 / (math.sqrt(_TWO_PI) * self.a) * jnp.exp(-d * d / (2 * self.a**2))
+        return jnp.fft.rfft(J).real
+
+    def vector_field(self, t: Any, u: Float[Array, " n"], args: Any) -> Float[Array, " n"]:
+        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n,)`, for the input `args`."""
+        r = _rate(u, self.k)
+        recurrent = jnp.fft.irfft(jnp.fft.rfft(r) * self._kernel_hat(), n=self.n)
+        du = recurrent - u if args is None else recurrent - u + args
+        return du / self.tau
+
+    def step(self, state: CANN1DState, input: Any, ctx: Context) -> CANN1DState:
+        drive = _check_input(input, (self.n,), f"CANN1D(n={self.n})")
+        u = self.method.step(self.vector_field, state.u, ctx.t, ctx.dt, drive)
+        return CANN1DState(u=u, r=_rate(u, self.k))
+
+
+class CANN2D(DynamicalSystem):
+    r"""A continuous attractor neural network on a torus: `n` × `n` neurons whose
+    preferred positions $\mathbf x_{ij} = (x_i, x_j)$ tile $(-\pi, \pi]^2$ (spacing
+    $\Delta x = 2\pi/n$ on each axis, density $\rho = n^2/4\pi^2$), the two-dimensional
+    form of [`dynax.networks.CANN1D`][]:
+
+    $$\tau \frac{du}{dt} = -u + \rho \sum J(\mathbf x - \mathbf x')\,r(\mathbf x')\,
+    \Delta x^2 + I,\qquad r = \frac{[u]_+^2}{1 + k\rho\sum [u]_+^2\,\Delta x^2},\qquad
+    J(\mathbf d) = \frac{J_0}{2\pi a^2}\,e^{-|\mathbf d|^2/2a^2},$$
+
+    with $\mathbf d$ the periodic displacement on each axis; the recurrent sum is a 2-D
+    circular convolution by real FFTs, $O(n^2 \log n)$. The kernel again integrates to
+    $J_0$; the results of Wu et al. (2008) carry over with the 2-D Gaussian integrals
+    (derived here the same way): for
+    $k < k_c = \rho J_0^2/(32\pi a^2)$ the stationary bumps are
+
+    $$u = U_0\, e^{-|\mathbf x - \mathbf z|^2/4a^2},\quad
+    r = R_0\, e^{-|\mathbf x - \mathbf z|^2/2a^2},\quad
+    U_0 = \frac{J_0\,\big(1 + \sqrt{1 - k/k_c}\big)}{8\pi a^2 k},\quad
+    R_0 = \frac{2\,U_0}{\rho J_0},$$
+
+    and a stimulus $A\,e^{-|\mathbf x - \mathbf z_0|^2/4a^2}$ moving at a constant velocity
+    $\mathbf v$ is followed at a lag $\mathbf s$ along $\mathbf v$ whose length solves the
+    same equation as in 1-D, $\tau|\mathbf v| = (A/U)\,|\mathbf s|\,e^{-|\mathbf s|^2/6a^2}$,
+    here with $U = g(U) + A e^{-|\mathbf s|^2/8a^2}$,
+    $g(U) = \rho J_0 U^2/\big(2(1 + 2\pi a^2 k\rho\,U^2)\big)$ (`tracking_lag(v, A)`).
+    `decode(r)` reads the position on each axis by the population vector,
+    $\big(\arg\sum r\,e^{i x_1}, \arg\sum r\,e^{i x_2}\big)$.
+
+    **Arguments:**
+
+    - `n`: number of neurons on each axis (`n * n` in all).
+    - `tau`: time constant of the synaptic input (ms), > 0; default 1 ms.
+    - `a`: range of the connections (rad), > 0; default 0.5.
+    - `J0`: strength of the connections (the kernel integrates to `J0`), > 0; default 1.
+    - `k`: strength of the global divisive inhibition, > 0; default `None`, $k_c/2$.
+    - `method`: the ODE method of a step, a [`dynax.integrate.AbstractODEMethod`][] or
+      its name; default `"rk4"`.
+
+    `step` takes the external input (in the unit of $u$): `None`, a number, or an
+    `(n, n)` array such as `model.stimulus((z1, z2), A)`.
+
+    ??? cite "Reference"
+
+        Wu, S., Hamaguchi, K., & Amari, S. (2008). Dynamics and computation of continuous
+        attractors. *Neural Computation*, 20(4), 994–1025.
+
+        Fung, C. C. A., Wong, K. Y. M., & Wu, S. (2010). A moving bump in a continuous
+        manifold: a comprehensive study of the tracking dynamics of continuous attractor
+        neural networks. *Neural Computation*, 22(3), 752–792.
+    """
+
+    n: int = eqx.field(static=True)
+    tau: Array
+    a: Array
+    J0: Array
+    k: Array
+    method: AbstractODEMethod
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        tau: ArrayLike = 1.0,
+        a: ArrayLike = 0.5,
+        J0: ArrayLike = 1.0,
+        k: ArrayLike | None = None,
+        method: AbstractODEMethod | str = "rk4",
+    ):
+        self.n = check_size(n)
+        self.tau = param(tau, "tau", positive=True)
+        self.a = param(a, "a", positive=True)
+        self.J0 = param(J0, "J0", positive=True)
+        k_c = (self.n / _TWO_PI) ** 2 * self.J0**2 / (32 * math.pi * self.a**2)
+        self.k = param(0.5 * k_c if k is None else k, "k", positive=True)
+        self.method = resolve_method(method, AbstractODEMethod, "CANN2D")
+
+    @property
+    def x(self) -> Float[Array, " n"]:
+        """The preferred positions on each axis (rad), $-\\pi + 2\\pi j/n$."""
+        return _grid(self.n, self.a.dtype)
+
+    @property
+    def rho(self) -> float:
+        """The density of neurons, $n^2/4\\pi^2$ per rad²."""
+        return (self.n / _TWO_PI) ** 2
+
+    def critical_k(self) -> Array:
+        """$k_c = \\rho J_0^2/(32\\pi a^2)$: no bump exists for $k \\ge k_c$."""
+        return self.rho * self.J0**2 / (32 * math.pi * self.a**2)
+
+    def bump_height(self) -> tuple[Array, Array]:
+        """The heights $(U_0, R_0)$ of $u$ and $r$ in the stable stationary bump (NaN for
+        $k \\ge k_c$)."""
+        root = 1.0 + _sqrt_term(self.k, self.critical_k())
+        U0 = self.J0 * root / (8 * math.pi * self.a**2 * self.k)
+        return U0, 2.0 * U0 / (self.rho * self.J0)
+
+    def _profile(self, z: ArrayLike, periodic: bool) -> Array:
+        z = jnp.broadcast_to(jnp.asarray(z, self.a.dtype), (2,))
+        if periodic:
+            g1 = _periodic_gaussian(self.x - z[0], self.a)
+            g2 = _periodic_gaussian(self.x - z[1], self.a)
+        else:
+            d1, d2 = _wrap(self.x - z[0]), _wrap(self.x - z[1])
+            g1 = jnp.exp(-d1 * d1 / (4 * self.a**2))
+            g2 = jnp.exp(-d2 * d2 / (4 * self.a**2))
+        return g1[:, None] * g2[None, :]
+
+    def bump(self, z: ArrayLike = (0.0, 0.0)) -> CANN2DState:
+        """The stable stationary bump centred at `z = (z1, z2)` (rad); raises for
+        $k \\ge k_c$."""
+        _check_below_critical(self.k, self.critical_k(), "CANN2D")
+        u = self.bump_height()[0] * self._profile(z, periodic=True)
+        return CANN2DState(u=u, r=_rate(u, self.k))
+
+    def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, "n n"]:
+        """The Gaussian input $A\\,e^{-|\\mathbf d|^2/4a^2}$ centred at `z = (z1, z2)`
+        (rad), $\\mathbf d$ the periodic displacement, of amplitude `A` (unit of $u$)."""
+        return jnp.asarray(A, self.a.dtype) * self._profile(z, periodic=False)
+
+    def decode(self, r: Float[Array, "n n"]) -> Float[Array, " 2"]:
+        """The population-vector estimate of the bump's position `(z1, z2)` (rad, each
+        in $[-\\pi, \\pi]$) from the rates `r` (`state.r`)."""
+        r = jnp.asarray(r)
+        return jnp.stack([_decode(r, self.x, axis=0), _decode(r, self.x, axis=1)])
+
+    def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Float[Array, " 2"]:
+        """The lag vector (rad) of the bump behind a stimulus of amplitude `A` moving at
+        the velocity `v = (v1, v2)` (rad/ms), along `v`; NaN where too fast to track."""
+        a, rho, J0, k = self.a, self.rho, self.J0, self.k
+        v = jnp.broadcast_to(jnp.asarray(v, a.dtype), (2,))
+        speed = jnp.sqrt(jnp.sum(v * v))
+
+        def gain(U):
+            return rho * J0 * U**2 / (2 * (1 + 2 * math.pi * a * a * k * rho * U**2))
+
+        s = _lag(self.tau, a, self.bump_height()[0], gain, speed, A)
+        return jnp.where(speed > 0, v / jnp.where(speed > 0, speed, 1.0), 0.0) * s
+
+    def init(self, key: PRNGKeyArray | None = None) -> CANN2DState:
+        """Silence, $u = 0$ (stationary for every $k$); `bump(z)` gives a bump."""
+        u = jnp.zeros((self.n, self.n), self.a.dtype)
+        return CANN2DState(u=u, r=u)
+
+    def _kernel_hat(self) -> Array:
+        # Even on both axes, so its 2-D DFT is real.
+        d = _offsets(self.n, self.a.dtype)
+        d2 = d[:, None] ** 2 + d[None, :] ** 2
+        J = self.J0 / (_TWO_PI * self.a**2) * jnp.exp(-d2 / (2 * self.a**2))
+        return jnp.fft.rfft2(J).real
+
+    def vector_field(self, t: Any, u: Float[Array, "n n"], args: Any) -> Float[Array, "n n"]:
+        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n, n)`, for the input `args`."""
+        r = _rate(u, self.k)
+        recurrent = jnp.fft.irfft2(jnp.fft.rfft2(r) * self._kernel_hat(), s=u.shape)
+        du = recurrent - u if args is None else recurrent - u + args
+        return du / self.tau
+
+    def step(self, state: CANN2DState, input: Any, ctx: Context) -> CANN2DState:
+        drive = _check_input(input, (self.n, self.n), f"CANN2D(n={self.n})")
+        u = self.method.step(self.vector_field, state.u, ctx.t, ctx.dt, drive)
+        return CANN2DState(u=u, r=_rate(u, self.k))
