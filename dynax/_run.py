@@ -50,6 +50,7 @@ class _LoopConfig(NamedTuple):
     check_finite: bool
     tick: int  # records between progress-bar updates (0: no bar)
     unroll: int  # steps per iteration of the compiled loop
+    checkpoint: bool  # recompute each record's steps in the backward pass
 
 
 _NONE, _INITIAL = -1, -2  # the first non-finite step: none yet, the initial state
@@ -113,6 +114,10 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         record = {name: counts[name] if name in counts else m(watched) for name, m in monitors}
         return tuple(carry), record
 
+    if config.checkpoint:
+        # Reverse mode keeps the carry at each record and recomputes the `every` steps
+        # in between: memory grows with n / every + every, not with n.
+        block = jax.checkpoint(block)
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
     bad = (jnp.asarray(_NONE, jnp.int32), jnp.asarray(0, jnp.int32))
     if check_finite:  # an infinite initial voltage would become a spike, not an error
@@ -165,6 +170,7 @@ def simulate(
     check_finite: bool = False,
     t0: float = 0.0,
     unroll: int | None = None,
+    checkpoint: bool = False,
 ) -> tuple[State, dict[str, Any]]:
     """Run `model` from `state` for `n_steps` steps of `dt` ms (or for `duration` ms).
 
@@ -210,6 +216,12 @@ def simulate(
       None: 8 on a GPU, where each loop iteration costs a few microseconds (more steps
       per iteration compile longer; the measurements are in `benchmarks/README.md`), and
       1 elsewhere.
+    - `checkpoint`: for gradients through long runs (`jax.grad` of a loss of the
+      records): keep only the state at each record (every `every` steps) for the
+      backward pass and recompute the steps in between (`jax.checkpoint`), so that
+      memory grows as n / every + every states instead of n (take `every`
+      near the square root of n), at the cost of running the forward steps twice. No
+      effect on the values.
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step (float64, from the integer step index) and `records[name]`
@@ -289,6 +301,7 @@ def simulate(
                 check_finite=check_finite,
                 tick=tick,
                 unroll=unroll,
+                checkpoint=bool(checkpoint),
             )
             arrays = [None if a is None else a[start : start + size] for a in input_arrays]
             state, src_states, bad, records = _scan(
