@@ -9,6 +9,7 @@ from importlib import metadata as _metadata
 from . import (
     channels,
     connect,
+    datasets,
     encoding,
     init,
     inputs,
