@@ -1,6 +1,9 @@
 """Irregularity and rhythm of recorded activity: the CV of interspike intervals and the
 power spectrum of a signal such as the population rate."""
 
+import functools
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -64,11 +67,17 @@ def cv_isi(
 
 
 def power_spectrum(
-    signal: ArrayLike, dt: float, *, segment: float | None = None
+    signal: ArrayLike, dt: float, *, segment: float | None = None, overlap: float = 0.0
 ) -> tuple[Array, Array]:
     r"""One-sided power spectral density of a signal sampled every `dt` ms (Welch's
-    method): the mean, over non-overlapping segments, of the squared Fourier transform
-    of each segment with its mean removed and a Hann window applied.
+    method): the mean, over segments, of the squared Fourier transform of each segment
+    with its mean removed and a Hann window $w$ applied,
+
+    $$S(f_k) = \frac{c_k}{f_s \sum_j w_j^2}\,\frac{1}{M}\sum_{m=1}^{M}
+    \Big|\sum_{j=0}^{L-1} w_j\,(x_{m,j} - \bar x_m)\,e^{-2\pi i jk/L}\Big|^2,
+    \qquad f_k = \frac{k f_s}{L},\ f_s = \frac{1000}{dt}\ \mathrm{Hz},$$
+
+    with $c_k = 2$ except at $f = 0$ and the Nyquist frequency ($c_k = 1$).
 
     For the population rate of a network (`dx.measure.population_rate`), a flat
     spectrum is the asynchronous state and a peak at $f$ a global oscillation at $f$
@@ -81,10 +90,19 @@ def power_spectrum(
     - `signal`: `(T,)` samples (or `(T, k)`, each column separately), e.g. a rate in Hz.
     - `dt`: sampling interval (ms).
     - `segment`: segment length (ms); default the whole signal (one periodogram).
+    - `overlap`: the fraction of a segment shared with the next one, in `[0, 1)`; Welch's
+      usual choice with a Hann window is 0.5 (more segments from the same record, nearly
+      independent). Segments that do not fit whole at the end are left out.
 
     Returns `(freqs, psd)`: frequencies (Hz), `(m,)`, and the density at each, `(m,)` or
     `(m, k)`, in the signal's unit squared per Hz; summed over frequencies times their
     spacing it gives the signal's variance (up to the window's leakage).
+
+    ??? cite "Reference"
+
+        Welch, P. D. (1967). The use of fast Fourier transform for the estimation of power
+        spectra: a method based on time averaging over short, modified periodograms.
+        *IEEE Transactions on Audio and Electroacoustics*, 15(2), 70–73.
     """
     check_dt(dt)
     x = jnp.asarray(signal, dtype=jnp.result_type(float))
@@ -98,17 +116,29 @@ def power_spectrum(
             f"segment={segment!r} ms is {length} samples of dt={dt:g} ms: it must span "
             f"between 2 and the {x.shape[0]} samples of the signal."
         )
-    count = x.shape[0] // length
-    segments = x[: count * length].reshape((count, length) + x.shape[1:])
+    if not (isinstance(overlap, (int, float)) and 0.0 <= overlap < 1.0):
+        raise ValueError(f"overlap must be a fraction in [0, 1), got overlap={overlap!r}.")
+    hop = max(1, length - int(round(overlap * length)))
+    count = 1 + (x.shape[0] - length) // hop
+    psd = _welch(x, length, hop, count, float(dt))
+    freqs = jnp.fft.rfftfreq(length, d=dt / 1000.0)
+    return freqs, psd
+
+
+# One compiled program per shape: run op by op, the dozen operations compiled one by one
+# took a second at every new signal length.
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _welch(x: Array, length: int, hop: int, count: int, dt: float) -> Array:
+    starts = hop * np.arange(count)
+    segments = x[starts[:, None] + np.arange(length)]
     segments = segments - segments.mean(axis=1, keepdims=True)
     window = jnp.asarray(np.hanning(length), x.dtype).reshape((length,) + (1,) * (x.ndim - 1))
     fs = 1000.0 / dt  # Hz
     spectrum = jnp.abs(jnp.fft.rfft(segments * window, axis=1)) ** 2
     psd = spectrum.mean(axis=0) / (fs * jnp.sum(window**2))
     # One-sided: every frequency but 0 (and Nyquist for even lengths) counts twice.
-    double = jnp.ones(psd.shape[0]).at[1:].set(2.0)
+    double = np.ones(psd.shape[0])
+    double[1:] = 2.0
     if length % 2 == 0:
-        double = double.at[-1].set(1.0)
-    psd = psd * double.reshape((-1,) + (1,) * (x.ndim - 1))
-    freqs = jnp.fft.rfftfreq(length, d=dt / 1000.0)
-    return freqs, psd
+        double[-1] = 1.0
+    return psd * jnp.asarray(double, x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))

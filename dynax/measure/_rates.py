@@ -8,6 +8,7 @@ the records' times `t`, the functions check which one they have, so a sampled re
 an error rather than a rate that is wrong by a factor of up to `k` (or 0 Hz).
 """
 
+import functools
 from typing import Any
 
 import jax
@@ -130,3 +131,87 @@ def population_rate(
         width = max(1, int(np.round(window / interval)))
         rate = jnp.convolve(rate, jnp.ones(width) / width, mode="same")
     return rate
+
+
+def _kernel(kernel: str, width: float, interval: float) -> np.ndarray:
+    """The smoothing kernel sampled at the rows' spacing, odd length, centred, unit sum."""
+    if not (isinstance(width, (int, float)) and not isinstance(width, bool) and width > 0):
+        raise ValueError(f"width must be a positive number (ms), got width={width!r}.")
+    if kernel == "gaussian":
+        half = int(np.ceil(4.0 * width / interval))
+        lags = interval * np.arange(-half, half + 1)
+        w = np.exp(-0.5 * (lags / width) ** 2)
+    elif kernel == "boxcar":
+        rows = max(1, int(np.round(width / interval)))
+        # An even number of rows is centred by halving the two end taps.
+        w = np.ones(2 * (rows // 2) + 1)
+        if rows % 2 == 0:
+            w[[0, -1]] = 0.5
+    else:
+        raise ValueError(f'kernel must be "gaussian" or "boxcar", got kernel={kernel!r}.')
+    return w / w.sum()
+
+
+def smoothed_rate(
+    spikes: ArrayLike,
+    dt: float | None = None,
+    *,
+    width: float,
+    kernel: str = "gaussian",
+    t: ArrayLike | None = None,
+    per_neuron: bool = False,
+) -> Array:
+    r"""Firing rate (Hz) over time, the spike trains convolved with a kernel of unit area:
+    $r(t) = \sum_k K(t - t_k)$ over the spike times $t_k$.
+
+    - `"gaussian"`: $K(s) = e^{-s^2/2\sigma^2} / \sqrt{2\pi}\,\sigma$ with $\sigma$ =
+      `width`, truncated at $\pm 4\sigma$.
+    - `"boxcar"`: $K(s) = 1/w$ for $|s| < w/2$, $w$ = `width` (a centred moving average).
+
+    The kernel is centred (non-causal). Near the ends of the record the kernel is
+    renormalised to its part inside the record, so a constant rate stays constant up to
+    the edges instead of falling off.
+
+    **Arguments:**
+
+    - `spikes`, `dt`, `t`: as for [`dynax.measure.firing_rate`][] (bool rows of single
+      steps or integer counts per row).
+    - `width`: $\sigma$ of the Gaussian or the full width of the boxcar (ms).
+    - `kernel`: `"gaussian"` or `"boxcar"`.
+    - `per_neuron`: return each neuron's rate `(T, n)` instead of the population rate
+      `(T,)`.
+
+    ??? cite "Reference"
+
+        Dayan, P., & Abbott, L. F. (2001). *Theoretical Neuroscience*, §1.2: spike
+        trains and firing rates. MIT Press.
+    """
+    spikes = jnp.asarray(spikes)
+    interval = _row_interval(spikes, dt, t)
+    w = _kernel(kernel, width, interval)
+    flat = spikes.reshape(spikes.shape[0], -1)
+    # The part of the kernel inside the record at each row, from cumulative sums of taps.
+    half, rows = len(w) // 2, flat.shape[0]
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    lo = np.maximum(-half, -np.arange(rows)) + half
+    hi = np.minimum(half, rows - 1 - np.arange(rows)) + half
+    inside = cum[hi + 1] - cum[lo]
+    smooth = _smooth(flat, jnp.asarray(w), jnp.asarray(inside), interval, per_neuron)
+    return smooth.reshape(spikes.shape) if per_neuron else smooth
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4))
+def _smooth(flat: Array, w: Array, inside: Array, interval: float, per_neuron: bool) -> Array:
+    dtype = jnp.result_type(float)
+    if per_neuron:
+        rate = flat.astype(dtype)
+    else:
+        rate = jnp.mean(flat, axis=1, dtype=dtype)[:, None]
+    rate = rate * (1000.0 / interval)
+    # A linear convolution through one FFT of length T + len(w) - 1 along time.
+    size = rate.shape[0] + w.shape[0] - 1
+    spectrum = jnp.fft.rfft(rate, size, axis=0) * jnp.fft.rfft(w.astype(dtype), size)[:, None]
+    full = jnp.fft.irfft(spectrum, size, axis=0)
+    half = w.shape[0] // 2
+    smooth = full[half : half + rate.shape[0]] / inside.astype(dtype)[:, None]
+    return smooth if per_neuron else smooth[:, 0]

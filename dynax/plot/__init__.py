@@ -1,3 +1,7 @@
 """Plotting helpers (need matplotlib: `pip install dynax[plot]`)."""
 
+from ._activity import bump as bump, raster_with_rate as raster_with_rate
+from ._matrix import connectivity as connectivity, fc_comparison as fc_comparison
 from ._raster import raster as raster
+from ._spectrum import spectrum as spectrum
+from ._traces import traces as traces
