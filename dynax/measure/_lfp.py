@@ -1,6 +1,7 @@
 """Proxies of the local field potential (LFP) from the synaptic currents of a point-neuron
 network."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -13,7 +14,12 @@ def _summed_abs(current: ArrayLike, name: str) -> Array:
     x = jnp.asarray(current, dtype=jnp.result_type(float))
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"{name} must have a leading time axis, got shape {x.shape}.")
-    return jnp.abs(x).reshape(x.shape[0], -1).sum(axis=1)
+    return _abs_sum(x.reshape(x.shape[0], -1))
+
+
+@jax.jit
+def _abs_sum(x: Array) -> Array:
+    return jnp.abs(x).sum(axis=1)
 
 
 def _check_same_length(i_ampa: Array, i_gaba: Array) -> None:
