@@ -5,6 +5,12 @@ from ._counts import (
     spike_count_correlation as spike_count_correlation,
     spike_counts as spike_counts,
 )
+from ._fc import (
+    fc_correlation as fc_correlation,
+    fcd as fcd,
+    functional_connectivity as functional_connectivity,
+)
+from ._filter import bandpass as bandpass
 from ._irregularity import cv_isi as cv_isi, power_spectrum as power_spectrum
 from ._lfp import lfp_abs_sum as lfp_abs_sum, lfp_proxy as lfp_proxy
 from ._neo import (
