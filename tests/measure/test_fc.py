@@ -17,6 +17,8 @@ def test_fc_matches_corrcoef_and_is_safe_for_constant_signals(x64):
     assert np.all(fc[2] == 0) and np.all(fc[:, 2] == 0)
     keep = [0, 1, 3, 4, 5]
     np.testing.assert_allclose(fc[np.ix_(keep, keep)], np.corrcoef(y[:, keep].T), atol=1e-12)
+    # float32 stays float32 (also with x64 on).
+    assert dx.measure.functional_connectivity(x.astype(np.float32)).dtype == np.float32
     with pytest.raises(ValueError, match="time first"):
         dx.measure.functional_connectivity(np.ones(10))
 
