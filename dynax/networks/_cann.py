@@ -50,7 +50,7 @@ def _offsets(n: int, dtype: Any) -> Array:
 
 
 def _periodic_gaussian(d: Array, a: Array) -> Array:
-    """$e^{-d^2/4a^2}$ summed over the nearest periodic images: the profile of $u$ on
+    r"""$e^{-d^2/4a^2}$ summed over the nearest periodic images: the profile of $u$ on
     the ring (the wrapped tails of $r$, $e^{-\pi^2/2a^2}$, are below 3·10⁻⁹ at a = 0.5)."""
     d = _wrap(d)
     return sum(jnp.exp(-((d + _TWO_PI * m) ** 2) / (4 * a * a)) for m in (-1, 0, 1))
@@ -71,17 +71,16 @@ def _decode(r: Array, x: Array, axis: int) -> Array:
     return jnp.arctan2(jnp.sum(r * jnp.sin(x)), jnp.sum(r * jnp.cos(x)))
 
 
-def _lag(tau: Array, a: Array, U0: Array, gain, v: ArrayLike, A: ArrayLike) -> Array:
-    """The lag $s \ge 0$ behind a stimulus of amplitude `A` moving at speed $|v|$:
-    the fixed point of $U = g(U) + A e^{-s^2/8a^2}$ (`gain` is $g$, the recurrent
-    input of a Gaussian bump of height $U$) and $\tau|v| = (A/U)\,s\,e^{-s^2/6a^2}$;
-    NaN where there is none (too fast to track)."""
-    dtype = U0.dtype
-    v, A = jnp.abs(jnp.asarray(v, dtype)), jnp.asarray(A, dtype)
+def _lag(tau: Array, a: Array, U0: Array, p: Array, q: Array, v: Array, A: Array) -> Array:
+    r"""The lag $s \ge 0$ behind a stimulus of amplitude `A` moving at speed $|v|$:
+    the fixed point of $U = g(U) + A e^{-s^2/8a^2}$, $g(U) = pU^2/(1 + qU^2)$ (the
+    recurrent input of a Gaussian bump of height $U$), and
+    $\tau|v| = (A/U)\,s\,e^{-s^2/6a^2}$; NaN where there is none (too fast to track)."""
+    v = jnp.abs(v)
 
     def update(_, us):
         U, s = us
-        U = gain(U) + A * jnp.exp(-s * s / (8 * a * a))
+        U = p * U * U / (1 + q * U * U) + A * jnp.exp(-s * s / (8 * a * a))
         # s <- tau v U / A * exp(s^2 / 6a^2) converges to the smaller root (the stable
         # lag), where the map's slope s^2 / 3a^2 is below 1.
         s = jnp.minimum(tau * v * U / A * jnp.exp(s * s / (6 * a * a)), 10 * a)
@@ -228,10 +227,12 @@ class CANN1D(DynamicalSystem):
         """The density of neurons, $n/2\\pi$ per rad."""
         return self.n / _TWO_PI
 
+    @eqx.filter_jit
     def critical_k(self) -> Array:
         """$k_c = \\rho J_0^2 / (8\\sqrt{2\\pi}\\,a)$: no bump exists for $k \\ge k_c$."""
         return self.rho * self.J0**2 / (8 * math.sqrt(_TWO_PI) * self.a)
 
+    @eqx.filter_jit
     def bump_height(self) -> tuple[Array, Array]:
         """The heights $(U_0, R_0)$ of $u$ and $r$ in the stable stationary bump (NaN for
         $k \\ge k_c$)."""
@@ -242,34 +243,36 @@ class CANN1D(DynamicalSystem):
     def bump(self, z: ArrayLike = 0.0) -> CANN1DState:
         """The stable stationary bump centred at `z` (rad); raises for $k \\ge k_c$."""
         _check_below_critical(self.k, self.critical_k(), "CANN1D")
+        return self._bump(z)
+
+    @eqx.filter_jit
+    def _bump(self, z: ArrayLike) -> CANN1DState:
         U0, _ = self.bump_height()
         u = U0 * _periodic_gaussian(self.x - jnp.asarray(z, self.a.dtype), self.a)
         return CANN1DState(u=u, r=_rate(u, self.k))
 
+    @eqx.filter_jit
     def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, " n"]:
         """The Gaussian input $A\\,e^{-d^2/4a^2}$ centred at `z` (rad), $d$ the periodic
         distance, of amplitude `A` (the unit of $u$): the shape of the bump."""
         d = _wrap(self.x - jnp.asarray(z, self.a.dtype))
         return jnp.asarray(A, self.a.dtype) * jnp.exp(-d * d / (4 * self.a**2))
 
+    @eqx.filter_jit
     def decode(self, r: Float[Array, " n"]) -> Array:
         """The population-vector estimate of the bump's position (rad, in
         $[-\\pi, \\pi]$), $\\arg\\sum_j r_j e^{i x_j}$, from the rates `r` (`state.r`)."""
         return _decode(jnp.asarray(r), self.x, axis=0)
 
+    @eqx.filter_jit
     def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Array:
         """The lag (rad, signed like `v`) of the bump behind a stimulus of amplitude `A`
         moving at the speed `v` (rad/ms), from the equations above; NaN where `v` is
         too fast to be tracked."""
         a, rho, J0, k = self.a, self.rho, self.J0, self.k
-
-        def gain(U):
-            return (
-                rho * J0 * U**2 / (math.sqrt(2.0) * (1 + math.sqrt(_TWO_PI) * a * k * rho * U**2))
-            )
-
-        s = _lag(self.tau, a, self.bump_height()[0], gain, v, A)
-        return jnp.sign(jnp.asarray(v, s.dtype)) * s
+        v, A = jnp.asarray(v, a.dtype), jnp.asarray(A, a.dtype)
+        p, q = rho * J0 / math.sqrt(2.0), math.sqrt(_TWO_PI) * a * k * rho
+        return jnp.sign(v) * _lag(self.tau, a, self.bump_height()[0], p, q, v, A)
 
     def init(self, key: PRNGKeyArray | None = None) -> CANN1DState:
         """Silence, $u = 0$ (stationary for every $k$); `bump(z)` gives a bump."""
@@ -282,16 +285,22 @@ class CANN1D(DynamicalSystem):
         J = self.J0 / (math.sqrt(_TWO_PI) * self.a) * jnp.exp(-d * d / (2 * self.a**2))
         return jnp.fft.rfft(J).real
 
-    def vector_field(self, t: Any, u: Float[Array, " n"], args: Any) -> Float[Array, " n"]:
-        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n,)`, for the input `args`."""
+    def _field(self, kernel_hat: Array, u: Array, args: Any) -> Array:
         r = _rate(u, self.k)
-        recurrent = jnp.fft.irfft(jnp.fft.rfft(r) * self._kernel_hat(), n=self.n)
+        recurrent = jnp.fft.irfft(jnp.fft.rfft(r) * kernel_hat, n=self.n)
         du = recurrent - u if args is None else recurrent - u + args
         return du / self.tau
 
+    def vector_field(self, t: Any, u: Float[Array, " n"], args: Any) -> Float[Array, " n"]:
+        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n,)`, for the input `args`."""
+        return self._field(self._kernel_hat(), u, args)
+
     def step(self, state: CANN1DState, input: Any, ctx: Context) -> CANN1DState:
         drive = _check_input(input, (self.n,), f"CANN1D(n={self.n})")
-        u = self.method.step(self.vector_field, state.u, ctx.t, ctx.dt, drive)
+        # The kernel's transform once per step, not once per stage of the method.
+        kernel_hat = self._kernel_hat()
+        field = lambda t, u, args: self._field(kernel_hat, u, args)  # noqa: E731
+        u = self.method.step(field, state.u, ctx.t, ctx.dt, drive)
         return CANN1DState(u=u, r=_rate(u, self.k))
 
 
@@ -382,10 +391,12 @@ class CANN2D(DynamicalSystem):
         """The density of neurons, $n^2/4\\pi^2$ per rad²."""
         return (self.n / _TWO_PI) ** 2
 
+    @eqx.filter_jit
     def critical_k(self) -> Array:
         """$k_c = \\rho J_0^2/(32\\pi a^2)$: no bump exists for $k \\ge k_c$."""
         return self.rho * self.J0**2 / (32 * math.pi * self.a**2)
 
+    @eqx.filter_jit
     def bump_height(self) -> tuple[Array, Array]:
         """The heights $(U_0, R_0)$ of $u$ and $r$ in the stable stationary bump (NaN for
         $k \\ge k_c$)."""
@@ -408,31 +419,35 @@ class CANN2D(DynamicalSystem):
         """The stable stationary bump centred at `z = (z1, z2)` (rad); raises for
         $k \\ge k_c$."""
         _check_below_critical(self.k, self.critical_k(), "CANN2D")
+        return self._bump(z)
+
+    @eqx.filter_jit
+    def _bump(self, z: ArrayLike) -> CANN2DState:
         u = self.bump_height()[0] * self._profile(z, periodic=True)
         return CANN2DState(u=u, r=_rate(u, self.k))
 
+    @eqx.filter_jit
     def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, "n n"]:
         """The Gaussian input $A\\,e^{-|\\mathbf d|^2/4a^2}$ centred at `z = (z1, z2)`
         (rad), $\\mathbf d$ the periodic displacement, of amplitude `A` (unit of $u$)."""
         return jnp.asarray(A, self.a.dtype) * self._profile(z, periodic=False)
 
+    @eqx.filter_jit
     def decode(self, r: Float[Array, "n n"]) -> Float[Array, " 2"]:
         """The population-vector estimate of the bump's position `(z1, z2)` (rad, each
         in $[-\\pi, \\pi]$) from the rates `r` (`state.r`)."""
         r = jnp.asarray(r)
         return jnp.stack([_decode(r, self.x, axis=0), _decode(r, self.x, axis=1)])
 
+    @eqx.filter_jit
     def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Float[Array, " 2"]:
         """The lag vector (rad) of the bump behind a stimulus of amplitude `A` moving at
         the velocity `v = (v1, v2)` (rad/ms), along `v`; NaN where too fast to track."""
         a, rho, J0, k = self.a, self.rho, self.J0, self.k
         v = jnp.broadcast_to(jnp.asarray(v, a.dtype), (2,))
         speed = jnp.sqrt(jnp.sum(v * v))
-
-        def gain(U):
-            return rho * J0 * U**2 / (2 * (1 + 2 * math.pi * a * a * k * rho * U**2))
-
-        s = _lag(self.tau, a, self.bump_height()[0], gain, speed, A)
+        p, q = rho * J0 / 2, 2 * math.pi * a * a * k * rho
+        s = _lag(self.tau, a, self.bump_height()[0], p, q, speed, jnp.asarray(A, a.dtype))
         return jnp.where(speed > 0, v / jnp.where(speed > 0, speed, 1.0), 0.0) * s
 
     def init(self, key: PRNGKeyArray | None = None) -> CANN2DState:
@@ -447,14 +462,19 @@ class CANN2D(DynamicalSystem):
         J = self.J0 / (_TWO_PI * self.a**2) * jnp.exp(-d2 / (2 * self.a**2))
         return jnp.fft.rfft2(J).real
 
-    def vector_field(self, t: Any, u: Float[Array, "n n"], args: Any) -> Float[Array, "n n"]:
-        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n, n)`, for the input `args`."""
+    def _field(self, kernel_hat: Array, u: Array, args: Any) -> Array:
         r = _rate(u, self.k)
-        recurrent = jnp.fft.irfft2(jnp.fft.rfft2(r) * self._kernel_hat(), s=u.shape)
+        recurrent = jnp.fft.irfft2(jnp.fft.rfft2(r) * kernel_hat, s=u.shape)
         du = recurrent - u if args is None else recurrent - u + args
         return du / self.tau
 
+    def vector_field(self, t: Any, u: Float[Array, "n n"], args: Any) -> Float[Array, "n n"]:
+        """$du/dt$ (per ms) of the synaptic inputs `u`, `(n, n)`, for the input `args`."""
+        return self._field(self._kernel_hat(), u, args)
+
     def step(self, state: CANN2DState, input: Any, ctx: Context) -> CANN2DState:
         drive = _check_input(input, (self.n, self.n), f"CANN2D(n={self.n})")
-        u = self.method.step(self.vector_field, state.u, ctx.t, ctx.dt, drive)
+        kernel_hat = self._kernel_hat()
+        field = lambda t, u, args: self._field(kernel_hat, u, args)  # noqa: E731
+        u = self.method.step(field, state.u, ctx.t, ctx.dt, drive)
         return CANN2DState(u=u, r=_rate(u, self.k))
