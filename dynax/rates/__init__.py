@@ -2,5 +2,10 @@
 into whole-brain networks."""
 
 from ._base import AbstractRateModel as AbstractRateModel
+from ._montbrio import (
+    MontbrioPazoRoxin as MontbrioPazoRoxin,
+    MontbrioPazoRoxinState as MontbrioPazoRoxinState,
+)
 from ._stuart_landau import StuartLandau as StuartLandau, StuartLandauState as StuartLandauState
+from ._theta import ThetaNeuron as ThetaNeuron, ThetaNeuronState as ThetaNeuronState
 from ._whole_brain import WholeBrain as WholeBrain, WholeBrainState as WholeBrainState
