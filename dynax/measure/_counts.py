@@ -16,7 +16,8 @@ def spike_counts(
 ) -> Array:
     r"""Spike counts of each neuron in consecutive, non-overlapping windows of `window`
     ms, `(K, n)` with $K = \lfloor T\,\Delta / \text{window} \rfloor$ ($\Delta$ the time one
-    row covers); the rows after the last whole window are left out.
+    row covers); the rows after the last whole window are left out. Int32 counts, or
+    floats for float spikes (a surrogate spike function's, whose gradient they keep).
 
     **Arguments:**
 
@@ -50,7 +51,10 @@ def spike_counts(
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def _window_sums(spikes: Array, width: int, count: int) -> Array:
     flat = spikes[: count * width].reshape(count, width, -1)
-    return flat.sum(axis=1, dtype=jnp.int32).reshape((count,) + spikes.shape[1:])
+    # Float spikes (a surrogate spike function's) keep their dtype, and their gradient.
+    floating = jnp.issubdtype(spikes.dtype, jnp.floating)
+    sums = flat.sum(axis=1, dtype=spikes.dtype if floating else jnp.int32)
+    return sums.reshape((count,) + spikes.shape[1:])
 
 
 @jax.jit

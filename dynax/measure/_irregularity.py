@@ -9,7 +9,7 @@ import numpy as np
 
 from .._custom_types import Array, ArrayLike
 from .._system import check_dt
-from ._rates import _row_interval
+from ._rates import _step_interval
 
 
 def cv_isi(
@@ -40,12 +40,7 @@ def cv_isi(
     - `min_spikes`: the fewest spikes (≥ 3, two intervals) for a neuron to have a CV.
     """
     spikes = jnp.asarray(spikes)
-    if jnp.issubdtype(spikes.dtype, jnp.integer):
-        raise ValueError(
-            "cv_isi needs the spikes of single steps (bool rows, dx.simulate's every=1): "
-            "counts over several steps do not give spike times."
-        )
-    interval = _row_interval(spikes, dt, t)
+    interval = _step_interval(spikes, dt, t, "cv_isi")
     if isinstance(min_spikes, bool) or not isinstance(min_spikes, int) or min_spikes < 3:
         raise ValueError(f"min_spikes must be an int >= 3, got min_spikes={min_spikes!r}.")
     # On the host: a cumulative maximum over time is one pass in NumPy, while XLA's

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._custom_types import ArrayLike
 from .._system import check_dt
-from ._rates import _row_interval, _spacing
+from ._rates import _spacing, _step_interval
 
 
 def _neo() -> tuple[Any, Any]:
@@ -60,12 +60,7 @@ def to_neo_spiketrains(
     """
     neo, pq = _neo()
     spikes = jnp.asarray(spikes)
-    if jnp.issubdtype(spikes.dtype, jnp.integer):
-        raise ValueError(
-            "to_neo_spiketrains needs the spikes of single steps (bool rows, dx.simulate's "
-            "every=1): counts over several steps do not give spike times."
-        )
-    interval = _row_interval(spikes, dt, t)
+    interval = _step_interval(spikes, dt, t, "to_neo_spiketrains")
     fired = np.asarray(spikes).reshape(spikes.shape[0], -1) != 0
     times = (
         interval * np.arange(1, fired.shape[0] + 1)

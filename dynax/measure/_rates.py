@@ -53,6 +53,16 @@ def _row_interval(spikes: Array, dt: Any, t: Any) -> float:
     return float(dt)
 
 
+def _step_interval(spikes: Array, dt: Any, t: Any, who: str) -> float:
+    """`_row_interval` for measures that need spike times: bool rows of single steps."""
+    if jnp.issubdtype(spikes.dtype, jnp.integer):
+        raise ValueError(
+            f"{who} needs the spikes of single steps (bool rows, dx.simulate's every=1): "
+            "counts over several steps do not give spike times."
+        )
+    return _row_interval(spikes, dt, t)
+
+
 def _spacing(t: Any, n_rows: int) -> float | None:
     """The uniform spacing (ms) of the record times `t`, or None with a single row."""
     try:
