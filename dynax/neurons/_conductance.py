@@ -1,6 +1,7 @@
 r"""Conductance-based neurons built from channels: one compartment,
 $C\,dv/dt = \sum_k I_k + I_\text{input}$, and the ready-made models on the same code."""
 
+import abc
 from typing import Any
 
 import equinox as eqx
@@ -121,40 +122,45 @@ class AbstractConductanceNeuron(AbstractNeuron):
             },
         )
 
+    @abc.abstractmethod
     def step(self, state: ConductanceBasedState, input, ctx: Context) -> ConductanceBasedState:
-        """One step: exponential Euler in closed form
-        (Rush–Larsen gates, exact membrane step) or `method.step` on `vector_field`."""
-        check_input(input, self.n, f"the input of {type(self).__name__}(n={self.n})")
-        drive = as_affine(input, state.v)
-        y = ConductanceBasedState(
-            v=state.v + drive.jump, spike=None, channels=state.channels, ions=state.ions
-        )
-        if isinstance(self.method, ExpEuler):
-            # Exponential Euler on this ODE is, in closed form: every gate relaxes
-            # exactly toward its steady state at the step's potential (Rush-Larsen), and
-            # the membrane exactly toward a / b under the summed affine currents.
-            conditions = self._conditions(y.ions)
-            currents = self._currents(y, conditions)
-            total = self._total(currents, drive)
-            v = self.method.affine_step(
-                y.v, ctx.t, ctx.dt, total.current, total.conductance, self.C
-            )
-            ion_currents = self._ion_currents(currents, y.v)
-            channels = {
-                name: ch.step(y.channels[name], y.v, conditions, ctx.dt)
-                for name, ch in self.channels.items()
-            }
-            ions = {
-                name: ion.step(y.ions[name], ion_currents[name], y.v, ctx.dt)
-                for name, ion in self.ions.items()
-            }
-        else:
-            out = self.method.step(self.vector_field, y, ctx.t, ctx.dt, input)
-            v, channels, ions = out.v, out.channels, out.ions
-        spike = self.spike_fn(v - self.v_th)
-        # An upward crossing: a neuron held above threshold fires once.
-        spike = jnp.where(state.v < self.v_th, spike, jnp.zeros_like(spike))
-        return ConductanceBasedState(v=v, spike=spike, channels=channels, ions=ions)
+        """One step (every model of the family calls `conductance_step`)."""
+
+
+def conductance_step(
+    self: AbstractConductanceNeuron, state: ConductanceBasedState, input: Any, ctx: Context
+) -> ConductanceBasedState:
+    """The step of every `AbstractConductanceNeuron`: exponential Euler in closed form
+    (Rush–Larsen gates, exact membrane step) or `method.step` on `vector_field`."""
+    check_input(input, self.n, f"the input of {type(self).__name__}(n={self.n})")
+    drive = as_affine(input, state.v)
+    y = ConductanceBasedState(
+        v=state.v + drive.jump, spike=None, channels=state.channels, ions=state.ions
+    )
+    if isinstance(self.method, ExpEuler):
+        # Exponential Euler on this ODE is, in closed form: every gate relaxes
+        # exactly toward its steady state at the step's potential (Rush-Larsen), and
+        # the membrane exactly toward a / b under the summed affine currents.
+        conditions = self._conditions(y.ions)
+        currents = self._currents(y, conditions)
+        total = self._total(currents, drive)
+        v = self.method.affine_step(y.v, ctx.t, ctx.dt, total.current, total.conductance, self.C)
+        ion_currents = self._ion_currents(currents, y.v)
+        channels = {
+            name: ch.step(y.channels[name], y.v, conditions, ctx.dt)
+            for name, ch in self.channels.items()
+        }
+        ions = {
+            name: ion.step(y.ions[name], ion_currents[name], y.v, ctx.dt)
+            for name, ion in self.ions.items()
+        }
+    else:
+        out = self.method.step(self.vector_field, y, ctx.t, ctx.dt, input)
+        v, channels, ions = out.v, out.channels, out.ions
+    spike = self.spike_fn(v - self.v_th)
+    # An upward crossing: a neuron held above threshold fires once.
+    spike = jnp.where(state.v < self.v_th, spike, jnp.zeros_like(spike))
+    return ConductanceBasedState(v=v, spike=spike, channels=channels, ions=ions)
 
 
 def check_parts(
@@ -325,3 +331,6 @@ class ConductanceBased(AbstractConductanceNeuron):
             spike_fn=spike_fn,
             method=method,
         )
+
+    def step(self, state: ConductanceBasedState, input, ctx: Context) -> ConductanceBasedState:
+        return conductance_step(self, state, input, ctx)

@@ -5,11 +5,14 @@ from typing import Any
 import equinox as eqx
 
 from .._custom_types import Array, ArrayLike
+from .._system import Context
 from ..channels import AbstractChannel, AbstractIon, HHPotassium, HHSodium, Leak
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._conductance import (
     AbstractConductanceNeuron,
+    ConductanceBasedState,
+    conductance_step,
     setup,
 )
 
@@ -97,3 +100,6 @@ class HH(AbstractConductanceNeuron):
             spike_fn=spike_fn,
             method=method,
         )
+
+    def step(self, state: ConductanceBasedState, input, ctx: Context) -> ConductanceBasedState:
+        return conductance_step(self, state, input, ctx)

@@ -6,6 +6,7 @@ from typing import Any
 import equinox as eqx
 
 from .._custom_types import Array, ArrayLike
+from .._system import Context
 from ..channels import (
     AbstractChannel,
     AbstractIon,
@@ -17,6 +18,8 @@ from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._conductance import (
     AbstractConductanceNeuron,
+    ConductanceBasedState,
+    conductance_step,
     setup,
 )
 
@@ -141,3 +144,6 @@ class MorrisLecar(AbstractConductanceNeuron):
             spike_fn=spike_fn,
             method=method,
         )
+
+    def step(self, state: ConductanceBasedState, input, ctx: Context) -> ConductanceBasedState:
+        return conductance_step(self, state, input, ctx)
