@@ -20,13 +20,15 @@ def _as_float(x: ArrayLike) -> Array:
 
 
 def _unit_columns(x: Array) -> Array:
-    """Each column centred and scaled to unit Euclidean norm; a constant column is zero.
+    """Each column centred and scaled to unit Euclidean norm; a constant column is zero,
+    a column with a NaN or an infinity stays NaN (a diverged simulation must not score
+    as "no pattern").
 
     The double `where` keeps the gradient finite at a constant column (the square root's
     derivative at 0 is infinite, and 0 times infinity would be NaN)."""
     xc = x - x.mean(axis=0)
     sumsq = jnp.sum(xc * xc, axis=0)
-    varies = sumsq > 0
+    varies = ~(sumsq == 0)  # True for NaN
     norm = jnp.sqrt(jnp.where(varies, sumsq, 1.0))
     return jnp.where(varies, xc / norm, 0.0)
 

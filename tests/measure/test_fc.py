@@ -99,3 +99,12 @@ def test_fc_loss_gradient_matches_finite_differences_and_vmaps(x64):
         np.testing.assert_allclose(fcs[k], fc, atol=1e-12)
         iu = np.triu_indices(4, 1)
         assert float(score[k]) == pytest.approx(np.corrcoef(fc[iu], target[iu])[0, 1], abs=1e-12)
+
+
+def test_a_non_finite_signal_gives_nan_not_a_score():
+    """A diverged simulation must not score as a constant one (0): NaN propagates."""
+    x = np.random.default_rng(0).normal(size=(50, 4))
+    x[3, 1] = np.nan
+    fc = np.asarray(dx.measure.functional_connectivity(x))
+    assert np.isnan(fc[1]).all() and np.isfinite(fc[0, [0, 2, 3]]).all()
+    assert np.isnan(float(dx.measure.fc_correlation(np.eye(4) + 0.1, fc)))
