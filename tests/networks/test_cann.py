@@ -137,8 +137,8 @@ def test_tracking_lag_1d(x64):
         # The lag is constant (the bump moves at the stimulus' speed) ...
         assert abs(lag[-1] - lag[-200]) < 1e-4 * abs(lag[-1])
         # ... and is the analytic one, first order in A/U0 with the height U of the bump
-        # held by the stimulus (measured 0.03% for v = 0.005, 0.2% for v = -0.002).
-        np.testing.assert_allclose(lag[-1], expected, rtol=3e-3)
+        # held by the stimulus (measured +0.23% for both speeds).
+        np.testing.assert_allclose(lag[-1], expected, rtol=5e-3)
         # The leading order tau v U0 / A misses by about 1.4 A/U0 (7% here).
         np.testing.assert_allclose(lag[-1], v * U0 / A, rtol=0.1)
     # Too fast to track: no lag.
