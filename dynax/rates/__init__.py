@@ -1,6 +1,10 @@
 """Rate and mean-field models: nodes of a few continuous variables, alone or coupled
 into whole-brain networks."""
 
+from ._balloon import (
+    BalloonWindkessel as BalloonWindkessel,
+    BalloonWindkesselState as BalloonWindkesselState,
+)
 from ._base import AbstractRateModel as AbstractRateModel
 from ._montbrio import (
     MontbrioPazoRoxin as MontbrioPazoRoxin,
