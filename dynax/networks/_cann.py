@@ -53,7 +53,8 @@ def _periodic_gaussian(d: Array, a: Array) -> Array:
     r"""$e^{-d^2/4a^2}$ summed over the nearest periodic images: the profile of $u$ on
     the ring (the wrapped tails of $r$, $e^{-\pi^2/2a^2}$, are below 3·10⁻⁹ at a = 0.5)."""
     d = _wrap(d)
-    return sum(jnp.exp(-((d + _TWO_PI * m) ** 2) / (4 * a * a)) for m in (-1, 0, 1))
+    images = [jnp.exp(-((d + _TWO_PI * m) ** 2) / (4 * a * a)) for m in (-1, 0, 1)]
+    return images[0] + images[1] + images[2]
 
 
 def _rate(u: Array, k: Array) -> Array:
@@ -434,7 +435,7 @@ class CANN2D(DynamicalSystem):
         U0 = self.J0 * root / (8 * math.pi * self.a**2 * self.k)
         return U0, 2.0 * U0 / (self.rho * self.J0)
 
-    def _profile(self, z: ArrayLike, periodic: bool) -> Array:
+    def _profile(self, z: ArrayLike | tuple[float, float], periodic: bool) -> Array:
         z = jnp.broadcast_to(jnp.asarray(z, self.a.dtype), (2,))
         if periodic:
             g1 = _periodic_gaussian(self.x - z[0], self.a)
@@ -445,19 +446,19 @@ class CANN2D(DynamicalSystem):
             g2 = jnp.exp(-d2 * d2 / (4 * self.a**2))
         return g1[:, None] * g2[None, :]
 
-    def bump(self, z: ArrayLike = (0.0, 0.0)) -> CANN2DState:
+    def bump(self, z: ArrayLike | tuple[float, float] = (0.0, 0.0)) -> CANN2DState:
         """The stable stationary bump centred at `z = (z1, z2)` (rad); raises for
         $k \\ge k_c$."""
         _check_below_critical(self.k, self.critical_k(), "CANN2D")
         return self._bump(z)
 
     @eqx.filter_jit
-    def _bump(self, z: ArrayLike) -> CANN2DState:
+    def _bump(self, z: ArrayLike | tuple[float, float]) -> CANN2DState:
         u = self.bump_height()[0] * self._profile(z, periodic=True)
         return CANN2DState(u=u, r=_rate(u, self.k))
 
     @eqx.filter_jit
-    def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, "n n"]:
+    def stimulus(self, z: ArrayLike | tuple[float, float], A: ArrayLike) -> Float[Array, "n n"]:
         """The Gaussian input $A\\,e^{-|\\mathbf d|^2/4a^2}$ centred at `z = (z1, z2)`
         (rad), $\\mathbf d$ the periodic displacement, of amplitude `A` (unit of $u$)."""
         return jnp.asarray(A, self.a.dtype) * self._profile(z, periodic=False)
@@ -470,7 +471,7 @@ class CANN2D(DynamicalSystem):
         return jnp.stack([_decode(r, self.x, axis=0), _decode(r, self.x, axis=1)])
 
     @eqx.filter_jit
-    def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Float[Array, " 2"]:
+    def tracking_lag(self, v: ArrayLike | tuple[float, float], A: ArrayLike) -> Float[Array, " 2"]:
         """The lag vector (rad) of the bump behind a stimulus of amplitude `A` moving at
         the velocity `v = (v1, v2)` (rad/ms), along `v`; NaN where too fast to track."""
         a, rho, J0, k = self.a, self.rho, self.J0, self.k
