@@ -188,8 +188,9 @@ class CANN1D(DynamicalSystem):
     $s \approx \tau v\,U_0/A$, which the height raised by the stimulus corrects by
     about $+1.4\,A/U_0$ at $k = k_c/2$. Against simulation ($A = 0.05\,U_0$,
     `examples/cann_tracking.py`) the lag agrees within 0.5% for $s \le 0.9a$, 1% at
-    $s = 1.2a$ and 6% at the fastest tracked stimulus; the largest speed it gives,
-    0.0291 rad/ms, is 5% above the simulated one (tracked at 0.0275, lost at 0.0280).
+    $s = 1.2a$ and 10% at the fastest tracked stimulus; the largest speed it gives,
+    0.0291 rad/ms, is 3–5% above the simulated one (tracked at 0.0278, lost at 0.0284
+    for $n = 256$; 0.0275 and 0.0280 for $n = 64$).
     (The exact first-order solvability condition, on the left null vector
     $\propto u\,u'$, has $6a^2$ for $8a^2$ in the speed equation: the same lag as
     $s/a \to 0$, further off at large $s$.)
