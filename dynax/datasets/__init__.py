@@ -7,3 +7,4 @@ from ._connectome import (
     names as names,
     normalise_counts as normalise_counts,
 )
+from ._macaque import MacaqueCortex as MacaqueCortex, load_macaque29 as load_macaque29

@@ -10,4 +10,10 @@ from ._cann import (
 from ._cobahh import cobahh_network as cobahh_network
 from ._decision import decision_network as decision_network
 from ._ei import coba_network as coba_network, cuba_network as cuba_network
+from ._multi_area import (
+    MultiAreaRate as MultiAreaRate,
+    MultiAreaRateState as MultiAreaRateState,
+    multi_area_rate as multi_area_rate,
+    pulse_amplitude as pulse_amplitude,
+)
 from ._stdp import coba_stdp_network as coba_stdp_network
