@@ -50,36 +50,34 @@ def reference(kappa, gamma, tau, alpha, rho, k, t):
     return 0.02 * (k[0] * (1 - q) + k[1] * (1 - q / v) + k[2] * (1 - v))
 
 
-@pytest.mark.parametrize(
-    "params, peak",
-    [
-        # Friston et al. 2000/2003 with the classic coefficients (the defaults)
-        (dict(kappa=0.65, gamma=0.41, tau=0.98, alpha=0.32, rho=0.34), 2.907),
-        # Stephan et al. 2007's priors with their 1.5 T coefficients
-        (dict(kappa=0.64, gamma=0.32, tau=2.0, alpha=0.32, rho=0.4), 4.069),
-    ],
-)
-def test_impulse_response(x64, params, peak):
-    rho = params["rho"]
-    if params["tau"] == 0.98:
-        k = (7 * rho, 2.0, 2 * rho - 0.2)
-    else:
-        k = (4.3 * 40.3 * rho * 0.04, 25 * rho * 0.04, 0.0)
+def test_impulse_response(x64):
+    # node 0: Friston et al. 2000/2003 with the classic coefficients (the defaults);
+    # node 1: Stephan et al. 2007's priors with their 1.5 T coefficients
+    friston = dict(kappa=0.65, gamma=0.41, tau=0.98, alpha=0.32, rho=0.34)
+    stephan = dict(kappa=0.64, gamma=0.32, tau=2.0, alpha=0.32, rho=0.4)
+    k_friston = (7 * 0.34, 2.0, 2 * 0.34 - 0.2)
+    k_stephan = (4.3 * 40.3 * 0.4 * 0.04, 25 * 0.4 * 0.04, 0.0)
+    both = {key: jnp.array([friston[key], stephan[key]]) for key in friston}
+    k = jnp.array([k_friston, k_stephan]).T
     model = dx.rates.BalloonWindkessel(
-        1, kappa=params["kappa"] * 1e-3, gamma=params["gamma"] * 1e-6,
-        tau=params["tau"] * 1e3, alpha=params["alpha"], rho=rho, k1=k[0], k2=k[1], k3=k[2],
+        2, kappa=both["kappa"] * 1e-3, gamma=both["gamma"] * 1e-6, tau=both["tau"] * 1e3,
+        alpha=both["alpha"], rho=both["rho"], k1=k[0], k2=k[1], k3=k[2],
     )  # fmt: skip
     _, rec = dx.simulate(
         model, model.init(), dt=5.0, duration=40_000.0,
         inputs=lambda c: jnp.where(c.t < 100.0, 10.0, 0.0), monitors={"y": model.output},
     )  # fmt: skip
-    t, y = rec["t"] / 1000, rec["y"][:, 0]
-    expected = reference(**params, k=k, t=t[t > 0.1])
-    np.testing.assert_allclose(y[t > 0.1], expected, atol=1e-7 * np.max(expected))
-    # peak (s), a post-stimulus undershoot, and the return to baseline
-    assert t[np.argmax(y)] == pytest.approx(peak, abs=0.005)
-    assert np.min(y) < -0.05 * np.max(y) and t[np.argmin(y)] > t[np.argmax(y)] + 4
-    assert abs(float(y[-1])) < 1e-4 * np.max(y)
+    t, ys = np.asarray(rec["t"]) / 1000, np.asarray(rec["y"])
+    for y, params, coefficients, peak in (
+        (ys[:, 0], friston, k_friston, 2.907),
+        (ys[:, 1], stephan, k_stephan, 4.069),
+    ):
+        expected = reference(**params, k=coefficients, t=t[t > 0.1])
+        np.testing.assert_allclose(y[t > 0.1], expected, atol=1e-7 * np.max(expected))
+        # peak (s), a post-stimulus undershoot, and the return to baseline
+        assert t[np.argmax(y)] == pytest.approx(peak, abs=0.005)
+        assert np.min(y) < -0.05 * np.max(y) and t[np.argmin(y)] > t[np.argmax(y)] + 4
+        assert abs(float(y[-1])) < 1e-4 * np.max(y)
 
 
 def test_bad_arguments():
