@@ -173,7 +173,11 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
             history = ring.step(state.history, x)
             slots = (history.head - steps) % ring.length
             past = history.buffer[slots, jnp.arange(self.n)[None, :]]  # x_j(t - d_ij)
-            received = jnp.sum(self.weights * past, axis=1)
+            # Row sums as a product with ones, not jnp.sum: on the CPU, XLA hands a
+            # multiply-and-reduce to a library kernel of its own, so the (n, n) gather
+            # is written out and read back; before a dot it fuses into one loop with
+            # the product (80 nodes: about 7 instead of 9-20 µs per step, 2 cores).
+            received = (self.weights * past) @ jnp.ones(self.n, past.dtype)
         if self.coupling == "diffusive":
             received = received - jnp.sum(self.weights, axis=1) * x
         drive = self.G * received
