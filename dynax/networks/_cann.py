@@ -1,6 +1,7 @@
 """Continuous attractor neural networks on a ring and on a torus (Wu, Hamaguchi & Amari
 2008; Fung, Wong & Wu 2010)."""
 
+import functools
 import math
 from typing import Any
 
@@ -32,6 +33,19 @@ class CANN2DState(eqx.Module):
 
     u: Float[Array, "n n"]
     r: Float[Array, "n n"]
+
+
+def _compiled(method):
+    """`method` compiled once per model structure: its arguments become arrays of the
+    model's dtype first (Python numbers would be static under `eqx.filter_jit`, and
+    compile again for every value)."""
+    jitted = eqx.filter_jit(method)
+
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        return jitted(self, *(jnp.asarray(x, self.a.dtype) for x in args))
+
+    return wrapper
 
 
 def _grid(n: int, dtype: Any) -> Array:
@@ -85,6 +99,9 @@ def _height(p: Array, q: Array, drive: Array) -> Array:
     # From above every root (g < p/q), Newton's iterates fall monotonically to the
     # largest one: F is decreasing and concave there (q U^2 >= 1 > 1/3 on that branch).
     U = jax.lax.fori_loop(0, 60, newton, p / q + drive + 1.0 / jnp.sqrt(q))
+    # One more step from the converged root, its start held fixed: the derivatives of
+    # the root by the implicit function theorem, not through the iterations.
+    U = newton(0, jax.lax.stop_gradient(U))
     ok = jnp.abs(p * U * U / (1 + q * U * U) + drive - U) <= 1e-5 * U
     return jnp.where(ok & (U > 0), U, jnp.nan)
 
@@ -113,7 +130,12 @@ def _lag(tau: Array, a: Array, p: Array, q: Array, v: Array, A: Array) -> Array:
         return jnp.where(rising, mid, lo), jnp.where(rising, hi, mid)
 
     lo, hi = jax.lax.fori_loop(0, 60, bisect, (jnp.zeros_like(v), grid[top]))
-    return jnp.where(v <= speeds[top], 0.5 * (lo + hi), jnp.nan)
+    # A Newton step from the bisected root, held fixed, carries the derivatives (by the
+    # implicit function theorem; bisection alone has none).
+    s = jax.lax.stop_gradient(0.5 * (lo + hi))
+    value, slope = jax.jvp(speed, (s,), (jnp.ones_like(s),))
+    s = s - (value - v) / slope
+    return jnp.where(v <= speeds[top], s, jnp.nan)
 
 
 def _check_input(input: Any, shape: tuple[int, ...], who: str) -> Array | None:
@@ -277,26 +299,26 @@ class CANN1D(DynamicalSystem):
         _check_below_critical(self.k, self.critical_k(), "CANN1D")
         return self._bump(z)
 
-    @eqx.filter_jit
+    @_compiled
     def _bump(self, z: ArrayLike) -> CANN1DState:
         U0, _ = self.bump_height()
         u = U0 * _periodic_gaussian(self.x - jnp.asarray(z, self.a.dtype), self.a)
         return CANN1DState(u=u, r=_rate(u, self.k))
 
-    @eqx.filter_jit
+    @_compiled
     def stimulus(self, z: ArrayLike, A: ArrayLike) -> Float[Array, " n"]:
         """The Gaussian input $A\\,e^{-d^2/4a^2}$ centred at `z` (rad), $d$ the periodic
         distance, of amplitude `A` (the unit of $u$): the shape of the bump."""
         d = _wrap(self.x - jnp.asarray(z, self.a.dtype))
         return jnp.asarray(A, self.a.dtype) * jnp.exp(-d * d / (4 * self.a**2))
 
-    @eqx.filter_jit
+    @_compiled
     def decode(self, r: Float[Array, " n"]) -> Array:
         """The population-vector estimate of the bump's position (rad, in
         $[-\\pi, \\pi]$), $\\arg\\sum_j r_j e^{i x_j}$, from the rates `r` (`state.r`)."""
         return _decode(jnp.asarray(r), self.x, axis=0)
 
-    @eqx.filter_jit
+    @_compiled
     def tracking_lag(self, v: ArrayLike, A: ArrayLike) -> Array:
         """The lag (rad, signed like `v`) of the bump behind a stimulus of amplitude `A`
         moving at the speed `v` (rad/ms), from the equations above; NaN where `v` is
@@ -453,25 +475,25 @@ class CANN2D(DynamicalSystem):
         _check_below_critical(self.k, self.critical_k(), "CANN2D")
         return self._bump(z)
 
-    @eqx.filter_jit
+    @_compiled
     def _bump(self, z: ArrayLike | tuple[float, float]) -> CANN2DState:
         u = self.bump_height()[0] * self._profile(z, periodic=True)
         return CANN2DState(u=u, r=_rate(u, self.k))
 
-    @eqx.filter_jit
+    @_compiled
     def stimulus(self, z: ArrayLike | tuple[float, float], A: ArrayLike) -> Float[Array, "n n"]:
         """The Gaussian input $A\\,e^{-|\\mathbf d|^2/4a^2}$ centred at `z = (z1, z2)`
         (rad), $\\mathbf d$ the periodic displacement, of amplitude `A` (unit of $u$)."""
         return jnp.asarray(A, self.a.dtype) * self._profile(z, periodic=False)
 
-    @eqx.filter_jit
+    @_compiled
     def decode(self, r: Float[Array, "n n"]) -> Float[Array, " 2"]:
         """The population-vector estimate of the bump's position `(z1, z2)` (rad, each
         in $[-\\pi, \\pi]$) from the rates `r` (`state.r`)."""
         r = jnp.asarray(r)
         return jnp.stack([_decode(r, self.x, axis=0), _decode(r, self.x, axis=1)])
 
-    @eqx.filter_jit
+    @_compiled
     def tracking_lag(self, v: ArrayLike | tuple[float, float], A: ArrayLike) -> Float[Array, " 2"]:
         """The lag vector (rad) of the bump behind a stimulus of amplitude `A` moving at
         the velocity `v = (v1, v2)` (rad/ms), along `v`; NaN where too fast to track."""

@@ -145,6 +145,21 @@ def test_tracking_lag_1d(x64):
     assert np.isnan(m.tracking_lag(0.05, A))
 
 
+def test_tracking_lag_gradient(x64):
+    # The lag is a root found by bisection; its derivative comes from the implicit
+    # function theorem and matches central differences.
+    def lag(A, k):
+        return CANN1D(N, k=k).tracking_lag(0.005, A)
+
+    grads = jax.grad(lag, argnums=(0, 1))(0.05, 0.5)
+    h = 1e-6
+    fd = (
+        (lag(0.05 + h, 0.5) - lag(0.05 - h, 0.5)) / (2 * h),
+        (lag(0.05, 0.5 + h) - lag(0.05, 0.5 - h)) / (2 * h),
+    )
+    np.testing.assert_allclose(grads, fd, rtol=1e-6)
+
+
 def test_tracking_in_two_dimensions(x64):
     m = CANN2D(32)
     U0 = float(m.bump_height()[0])
