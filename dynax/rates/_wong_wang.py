@@ -5,7 +5,7 @@ from typing import Any
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._checks import param
+from .._checks import param, to_size
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from ..inputs import OUProcess, OUState
 from ..integrate import AbstractODEMethod
@@ -104,6 +104,7 @@ class WongWang(AbstractRateModel):
         noise: OUProcess | None = None,
         method: AbstractODEMethod | str = "rk4",
     ):
+        n = to_size(n)
         if isinstance(n, int) and not isinstance(n, bool) and n % 2:
             raise ValueError(
                 f"n counts populations, two per decision circuit, so it must be even; got n={n}."
