@@ -138,6 +138,23 @@ def _lag(tau: Array, a: Array, p: Array, q: Array, v: Array, A: Array) -> Array:
     return jnp.where(v <= speeds[top], s, jnp.nan)
 
 
+def _field(model: Any, kernel_hat: Array, u: Array, args: Any) -> Array:
+    """$du/dt$ of a CANN on a ring or torus: the recurrent input a circular convolution
+    by real FFTs over every axis, `kernel_hat` the kernel's (real) transform."""
+    r = _rate(u, model.k)
+    recurrent = jnp.fft.irfftn(jnp.fft.rfftn(r) * kernel_hat, s=u.shape)
+    du = recurrent - u if args is None else recurrent - u + args
+    return du / model.tau
+
+
+def _step(model: Any, kernel_hat: Array, u: Array, drive: Array | None, ctx: Context) -> Array:
+    # The kernel's transform is taken once per step, not once per stage of the method.
+    def field(t, y, args):
+        return _field(model, kernel_hat, y, args)
+
+    return model.method.step(field, u, ctx.t, ctx.dt, drive)
+
+
 def _check_input(input: Any, shape: tuple[int, ...], who: str) -> Array | None:
     if input is None:
         return None
@@ -337,24 +354,15 @@ class CANN1D(DynamicalSystem):
         # J is even on the ring, so its DFT is real.
         d = _offsets(self.n, self.a.dtype)
         J = self.J0 / (math.sqrt(_TWO_PI) * self.a) * jnp.exp(-d * d / (2 * self.a**2))
-        return jnp.fft.rfft(J).real
-
-    def _field(self, kernel_hat: Array, u: Array, args: Any) -> Array:
-        r = _rate(u, self.k)
-        recurrent = jnp.fft.irfft(jnp.fft.rfft(r) * kernel_hat, n=self.n)
-        du = recurrent - u if args is None else recurrent - u + args
-        return du / self.tau
+        return jnp.fft.rfftn(J).real
 
     def vector_field(self, t: Any, u: Float[Array, " n"], args: Any) -> Float[Array, " n"]:
         """$du/dt$ (per ms) of the synaptic inputs `u`, `(n,)`, for the input `args`."""
-        return self._field(self._kernel_hat(), u, args)
+        return _field(self, self._kernel_hat(), u, args)
 
     def step(self, state: CANN1DState, input: Any, ctx: Context) -> CANN1DState:
         drive = _check_input(input, (self.n,), f"CANN1D(n={self.n})")
-        # The kernel's transform once per step, not once per stage of the method.
-        kernel_hat = self._kernel_hat()
-        field = lambda t, u, args: self._field(kernel_hat, u, args)  # noqa: E731
-        u = self.method.step(field, state.u, ctx.t, ctx.dt, drive)
+        u = _step(self, self._kernel_hat(), state.u, drive, ctx)
         return CANN1DState(u=u, r=_rate(u, self.k))
 
 
@@ -514,21 +522,13 @@ class CANN2D(DynamicalSystem):
         d = _offsets(self.n, self.a.dtype)
         d2 = d[:, None] ** 2 + d[None, :] ** 2
         J = self.J0 / (_TWO_PI * self.a**2) * jnp.exp(-d2 / (2 * self.a**2))
-        return jnp.fft.rfft2(J).real
-
-    def _field(self, kernel_hat: Array, u: Array, args: Any) -> Array:
-        r = _rate(u, self.k)
-        recurrent = jnp.fft.irfft2(jnp.fft.rfft2(r) * kernel_hat, s=u.shape)
-        du = recurrent - u if args is None else recurrent - u + args
-        return du / self.tau
+        return jnp.fft.rfftn(J).real
 
     def vector_field(self, t: Any, u: Float[Array, "n n"], args: Any) -> Float[Array, "n n"]:
         """$du/dt$ (per ms) of the synaptic inputs `u`, `(n, n)`, for the input `args`."""
-        return self._field(self._kernel_hat(), u, args)
+        return _field(self, self._kernel_hat(), u, args)
 
     def step(self, state: CANN2DState, input: Any, ctx: Context) -> CANN2DState:
         drive = _check_input(input, (self.n, self.n), f"CANN2D(n={self.n})")
-        kernel_hat = self._kernel_hat()
-        field = lambda t, u, args: self._field(kernel_hat, u, args)  # noqa: E731
-        u = self.method.step(field, state.u, ctx.t, ctx.dt, drive)
+        u = _step(self, self._kernel_hat(), state.u, drive, ctx)
         return CANN2DState(u=u, r=_rate(u, self.k))
