@@ -242,11 +242,12 @@ class CANN1D(DynamicalSystem):
     - `n`: number of neurons.
     - `tau`: time constant of the synaptic input (ms), > 0; default 1 ms (the papers'
       unit of time).
-    - `a`: range of the connections (rad), > 0; default 0.5 (Fung et al. 2010).
+    - `a`: range of the connections (rad), > 0; default 0.5.
     - `J0`: strength of the connections (the kernel integrates to `J0`), > 0; default 1.
     - `k`: strength of the global divisive inhibition, > 0; default `None`, half the
-      critical value, $k = k_c/2$ (the rescaled $\tilde k = k/k_c = 0.5$ of Fung et al.
-      2010).
+      critical value, $k = k_c/2$. $k_c$ grows with $n$ (through $\rho$), so the
+      default keeps the rescaled inhibition $\tilde k = k/k_c$ of Fung et al. (2010) at
+      0.5 whatever the size.
     - `method`: the ODE method of a step, a [`dynax.integrate.AbstractODEMethod`][] or
       its name; default `"rk4"` (the stationary bump is exact for any method).
 
