@@ -13,4 +13,5 @@ from ._montbrio import (
 from ._stuart_landau import StuartLandau as StuartLandau, StuartLandauState as StuartLandauState
 from ._theta import ThetaNeuron as ThetaNeuron, ThetaNeuronState as ThetaNeuronState
 from ._whole_brain import WholeBrain as WholeBrain, WholeBrainState as WholeBrainState
+from ._wilson_cowan import WilsonCowan as WilsonCowan, WilsonCowanState as WilsonCowanState
 from ._wong_wang import WongWang as WongWang, WongWangState as WongWangState
