@@ -16,4 +16,5 @@ from ._multi_area import (
     multi_area_rate as multi_area_rate,
     pulse_amplitude as pulse_amplitude,
 )
+from ._multi_area_spiking import multi_area_spiking as multi_area_spiking
 from ._stdp import coba_stdp_network as coba_stdp_network

@@ -244,8 +244,9 @@ def multi_area_rate(
 
 def pulse_amplitude(gba: str) -> float:
     """The amplitude (pA) of the 250 ms current pulse to V1's excitatory population in
-    Joglekar et al.'s Fig. 2 for the regime `gba`, which raises V1's rate by about 100 Hz: 634.8 pA in weak GBA,
-    332.2 pA in strong GBA (the authors' code gives $\\beta_E I$: 41.9 and 21.9 Hz)."""
+    Joglekar et al.'s Fig. 2 for the regime `gba`, which raises V1's rate by about
+    100 Hz: 634.8 pA in weak GBA, 332.2 pA in strong GBA (the authors' code gives
+    $\\beta_E I$: 41.9 and 21.9 Hz)."""
     if gba not in PULSE:
         raise ValueError(f"gba must be one of {tuple(PULSE)}, got gba={gba!r}.")
     return PULSE[gba]
