@@ -6,6 +6,8 @@ from ._balloon import (
     BalloonWindkesselState as BalloonWindkesselState,
 )
 from ._base import AbstractRateModel as AbstractRateModel
+from ._fhn import FHN as FHN, FHNState as FHNState
+from ._jansen_rit import JansenRit as JansenRit, JansenRitState as JansenRitState
 from ._montbrio import (
     MontbrioPazoRoxin as MontbrioPazoRoxin,
     MontbrioPazoRoxinState as MontbrioPazoRoxinState,

@@ -48,9 +48,13 @@ class WilsonCowan(AbstractRateModel):
 
     With the 1972 limit-cycle parameters (the defaults: $c_1 = 16$, $c_2 = 12$,
     $c_3 = 15$, $c_4 = 3$, $a_e = 1.3$, $\theta_e = 4$, $a_i = 2$, $\theta_i = 3.7$,
-    $Q = 0$) the single fixed point loses stability in a Hopf bifurcation as $P$
-    rises and regains it in a second one: a limit cycle exists for $P$ between
-    about 1.00 and 2.01 (computed from the Jacobian; `tests/rates/test_wilson_cowan.py`).
+    $Q = 0$) the drive $P$ sets the state: from rest, the node oscillates for $P$
+    between a saddle-node point, $P \approx 1.087$, where the low stable fixed point
+    meets a saddle and disappears, and a supercritical Hopf point, $P \approx 1.879$
+    (trace of the Jacobian 0, determinant > 0), above which the high fixed point is
+    stable again; slightly below 1.087 the cycle coexists with the low fixed point
+    (down to $P$ between 1.06 and 1.07). Both points are computed from the Jacobian and
+    checked against simulations in `tests/rates/test_wilson_cowan.py`.
 
     Units: $E$, $I$, $P$, $Q$ and the couplings are dimensionless, as in the paper;
     the paper measures time in units of $\tau$, here $\tau_e$, $\tau_i$ are in ms

@@ -126,7 +126,7 @@ def test_fixed_point_and_tau_scaling(x64):
 def test_refractory_terms_and_bad_arguments():
     model = dx.rates.WilsonCowan(1, r_e=0.0, r_i=0.0, P=1.0)
     y = WCState(E=jnp.array([0.3]), I=jnp.array([0.1]))
-    d = jax.jit(model.vector_field)(0.0, y, 0.5)
+    d = eqx.filter_jit(model.vector_field)(0.0, y, 0.5)
     # without refractoriness: tau dE/dt = -E + k_e S_e(c1 E - c2 I + P + input)
     s = 1 / (1 + np.exp(-1.3 * (16 * 0.3 - 12 * 0.1 + 1.5 - 4))) - 1 / (1 + np.exp(5.2))
     k = 1 / (1 + np.exp(-5.2))
