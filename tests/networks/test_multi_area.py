@@ -164,8 +164,8 @@ def test_spiking_response_travels_up_with_the_delays():
     # TEpd. No area fires before it (the neurons rest), each area's first spike comes
     # later than the previous one's, and no earlier than the first spike of any area
     # projecting to it plus that projection's shortest delay (causality through the
-    # delays). Measured (seed 0, n_exc = 80): first spikes at 54.05, 57.1, 60.55, 63.9,
-    # 68.05 ms; mean delays along the chain 2.66, 2.69, 2.80, 3.06 ms.
+    # delays). Measured (seed 0, n_exc = 80): first spikes at 54.05, 57.35, 61.1, 65.4,
+    # 70.35 ms; mean delays along the chain 2.66, 2.69, 2.80, 3.06 ms.
     areas = ("V1", "V2", "V4", "TEO", "TEpd")
     dt, onset = 0.05, 50.0
     net = dx.networks.multi_area_spiking(areas, key=jax.random.key(0), n_exc=80, n_inh=20)
