@@ -70,7 +70,7 @@ def test_rate_model_is_the_authors_model(x64, gba):
     # (currents scaled by beta, a floor at rest that never acts here) to rounding.
     model = dx.networks.multi_area_rate(gba, method="euler")
     amp = dx.networks.pulse_amplitude(gba)
-    n_steps = 2000
+    n_steps = 5000  # 1 s: the pulse and 750 ms of its decay
     ours = pulse_run(model, amp, n_steps * DT)
     k0, k1 = round(50.0 / DT), round(300.0 / DT)
     pulse = np.zeros(n_steps)
