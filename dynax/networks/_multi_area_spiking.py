@@ -97,7 +97,7 @@ def multi_area_spiking(
     connectivity). As in Joglekar et al. (2018), excitatory weights in area $i$ are
     scaled by $1 + \eta h_i$, $h_i$ the area's hierarchical position divided by the
     largest of the 29 areas. The leak reversal is −65 mV rather than COBAHH's −60 mV,
-    at which an isolated neuron fires tonically (at about 10 Hz, measured): here the
+    at which an isolated neuron fires tonically (at about 12 Hz, measured): here the
     resting neurons are silent, so any spike is the response to a stimulus.
 
     **Long-range projections.** For every ordered pair of areas with
