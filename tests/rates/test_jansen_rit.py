@@ -12,22 +12,22 @@ import dynax as dx
 
 def test_alpha_peak_with_noisy_input():
     # p uniform in 120-320 Hz in the paper: mean 220 Hz, sd 200 / sqrt(12) = 58 Hz; here
-    # an OU input with that mean and sd and a 1 ms correlation time, 8 columns.
-    n = 8
+    # an OU input with that mean and sd and a 1 ms correlation time, 4 columns.
+    n = 4
     noise = dx.inputs.OUProcess(n, 0.0, 0.0577, 1.0)
     model = dx.rates.JansenRit(n, p=0.22, noise=noise)
     _, rec = dx.simulate(
-        model, model.init(jax.random.key(0)), dt=0.5, duration=5000.0,
+        model, model.init(jax.random.key(0)), dt=1.0, duration=5000.0,
         key=jax.random.key(1), monitors={"v": model.output},
     )  # fmt: skip
-    v = rec["v"][2000:]  # the first second is the transient
-    freqs, psd = dx.measure.power_spectrum(v, 0.5, segment=2000.0, overlap=0.5)
+    v = rec["v"][1000:]  # the first second is the transient
+    freqs, psd = dx.measure.power_spectrum(v, 1.0, segment=2000.0, overlap=0.5)
     psd = np.asarray(psd).mean(axis=1)
     band = np.asarray(freqs) > 2.0  # above the slow drift of the mean
     peak = float(np.asarray(freqs)[band][np.argmax(psd[band])])
     assert 8.0 <= peak <= 12.0
     # the alpha band holds most of the power between 2 and 40 Hz (measured: 95-97 %;
-    # the peak at 10.5 Hz for seeds 0-5)
+    # the peak at 10.5 Hz, 11 Hz for one of seeds 0-5)
     f = np.asarray(freqs)
     assert psd[(f >= 7) & (f <= 13)].sum() > 0.8 * psd[(f > 2) & (f < 40)].sum()
 

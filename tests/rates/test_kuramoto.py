@@ -55,14 +55,14 @@ def test_lorentzian_frequencies_and_vector_field(x64):
     # quantiles: the median is omega0, the quartiles are omega0 -+ delta
     assert np.median(w) == pytest.approx(2.0, abs=1e-12)
     np.testing.assert_allclose(np.quantile(w, [0.25, 0.75]), [1.7, 2.3], atol=2e-3)
-    draws = np.asarray(dx.rates.lorentzian_frequencies(20000, 0.3, 2.0, key=jax.random.key(1)))
-    np.testing.assert_allclose(np.quantile(draws, [0.25, 0.5, 0.75]), [1.7, 2.0, 2.3], atol=0.02)
+    draws = np.asarray(dx.rates.lorentzian_frequencies(4000, 0.3, 2.0, key=jax.random.key(1)))
+    np.testing.assert_allclose(np.quantile(draws, [0.25, 0.5, 0.75]), [1.7, 2.0, 2.3], atol=0.03)
     # the mean-field form equals the pairwise sum, plus the input
-    theta = jax.random.uniform(jax.random.key(2), (7,), maxval=6.0)
-    omega = jnp.arange(7.0) / 10
+    theta = np.random.default_rng(2).uniform(0, 6, 7)
+    omega = np.arange(7.0) / 10
     model = dx.rates.Kuramoto(7, omega=omega, K=1.7)
-    d = model.vector_field(0.0, dx.rates.KuramotoState(theta=theta), 0.25)
-    pairwise = omega + 1.7 / 7 * jnp.sin(theta[None, :] - theta[:, None]).sum(1) + 0.25
+    d = eqx.filter_jit(model.vector_field)(0.0, dx.rates.KuramotoState(theta=theta), 0.25)
+    pairwise = omega + 1.7 / 7 * np.sin(theta[None, :] - theta[:, None]).sum(1) + 0.25
     np.testing.assert_allclose(d.theta, pairwise, rtol=1e-12)
     with pytest.raises(ValueError, match="K must be a scalar"):
         dx.rates.Kuramoto(3, K=jnp.ones(3))
