@@ -147,8 +147,7 @@ def lorentzian_frequencies(
     if delta.ndim or omega0.ndim:
         raise ValueError("delta and omega0 must be scalars.")
     if key is None:
-        u = (np.arange(1, n + 1) - 0.5) / n
-        u = jnp.asarray(u, delta.dtype)
+        u = jnp.asarray((np.arange(1, n + 1) - 0.5) / n, delta.dtype)
     else:
         u = jax.random.uniform(key, (n,), delta.dtype)
     return omega0 + delta * jnp.tan(jnp.pi * (u - 0.5))
