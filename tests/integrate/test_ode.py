@@ -274,7 +274,14 @@ def grad_and_central_difference(fn, x, eps=1e-6):
 
 @pytest.mark.parametrize(
     "method, adaptive",
-    [("rk4", False), ("exp_euler", False), ("backward_euler", False), (diffrax.Tsit5(), True)],
+    [
+        ("rk4", False),
+        ("exp_euler", False),
+        ("backward_euler", False),
+        # Diffrax's adaptive solve under the stepper: 9 s of compilation; the gradient
+        # through dx.integrate.solve with Diffrax is tested below in the quick suite.
+        pytest.param(diffrax.Tsit5(), True, marks=pytest.mark.slow),
+    ],
 )
 def test_gradient_through_stepper_matches_finite_differences(x64, method, adaptive):
     step = odeint(

@@ -119,6 +119,7 @@ def quick_run():
     return first, second, len(traces)
 
 
+@pytest.mark.slow  # the quarter-size network's fixture: 9 s
 def test_spontaneous_state(quick_run):
     counts = quick_run[0]
     rates = _rates(counts, _sizes(**QUICK), 100.0, 300.0).mean(0)
@@ -130,6 +131,7 @@ def test_spontaneous_state(quick_run):
     assert rates[3] > 2 * rates[:3].max()
 
 
+@pytest.mark.slow
 def test_vmapped_coherences_compile_once(quick_run):
     first, second, traces = quick_run
     assert traces == 1  # two batches of coherence levels, one trace, one compilation

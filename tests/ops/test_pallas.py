@@ -92,6 +92,7 @@ def test_unknown_kernel_is_refused(csr):
         dx.ops.event_csr_matvec(events("bool"), csr, 1.0, kernel="cuda")
 
 
+@pytest.mark.slow  # 5 s in the interpreter; test_several_populations_in_one_kernel stays quick
 def test_several_matrices_in_one_kernel(csr):
     e = events("bool")
     w = jax.random.normal(jax.random.key(3), (csr.nnz,))
