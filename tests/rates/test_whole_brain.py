@@ -1,7 +1,6 @@
 """WholeBrain: delays exact to the step, the result independent of node order, diffusive
 coupling silent on a synchronous state, and clear errors."""
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
