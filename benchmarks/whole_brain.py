@@ -1,7 +1,8 @@
 """Whole-brain benchmark: the Hopf (Stuart–Landau) model on the HCP connectome, beside
 neurolib 0.6.2. One JSON row per configuration.
 
-    python benchmarks/whole_brain.py [--duration MS] [--repeats R] [--no-peers]
+    python benchmarks/whole_brain.py [--duration MS] [--repeats R] [--configs C,...]
+        [--unroll U] [--no-peers]
     python benchmarks/whole_brain.py --sweep [--sweep-duration MS] [--no-peers]
     python benchmarks/whole_brain.py --check
 
@@ -23,12 +24,17 @@ stationary standard deviation on x), so each draws its random numbers; the equal
 check runs both without noise.
 
 Rows: `build_s` (loading the connectome and building the model), `compile_s` (a first
-chunk of 5 s minus the second, as neurolib's compile_s is its numba JIT),
-`run_s` (the whole run, `--duration` ms, default 300 000: 5 minutes, in the compiled
-chunks of 5 s, x recorded every 10 ms), `sim_s_per_wall_s`. dynax runs with Euler (the
-peer's method; the row compared) and with its default RK4, float32 (its default dtype).
-With `.venv-neurolib` (benchmarks/README.md), each repeat runs neurolib after dynax in a
-subprocess (`peers/neurolib_hopf.py`), then a row of ratios (median run_s) follows.
+chunk of 5 s minus the second, as neurolib's compile_s is its numba JIT), `run_s` (the
+whole run, `--duration` ms, default 300 000: 5 minutes, in compiled chunks of 5 s, x
+recorded every 10 ms), `sim_s_per_wall_s`; float32 (dynax's default dtype; neurolib
+computes in float64). `--configs` picks among `euler+noise` (the row compared with
+neurolib: its integrator and noise), `euler` (no noise: the coupled network alone),
+`euler+noise/unsafe_rbg` (the noise drawn from JAX's cheaper `unsafe_rbg` keys) and
+`rk4+noise` (dynax's default method); default `euler+noise,euler`. `--unroll U` passes
+`unroll=U` to `dx.simulate`. With `.venv-neurolib` (benchmarks/README.md), each of the
+R repeats runs neurolib after dynax in a subprocess (`peers/neurolib_hopf.py`;
+`DYNAX_NEUROLIB_PYTHON` names another interpreter), then a row of ratios of the median
+run_s follows (below 1: dynax is faster).
 
 `--sweep`: 64 values of G in [0, 1.26] in one compilation (`dx.sweep` over G),
 `--sweep-duration` ms each (default 10 000), x recorded every 10 ms: wall time (compile
@@ -143,7 +149,9 @@ def _machine() -> dict:
     }
 
 
-def bench(duration: float, method: str, sigma_ou: float, key_impl: str | None) -> dict:
+def bench(
+    duration: float, method: str, sigma_ou: float, key_impl: str | None, unroll: int | None = None
+) -> dict:
     start = time.perf_counter()
     cmat, lengths, source = connectome()
     x0, y0 = initial_values(len(cmat))
@@ -164,6 +172,7 @@ def bench(duration: float, method: str, sigma_ou: float, key_impl: str | None) -
             monitors={"x": "node.x"},
             every=EVERY,
             chunk=CHUNK,
+            unroll=unroll,
         )
         jax.block_until_ready(rec)
         return time.perf_counter() - t, rec
@@ -181,6 +190,7 @@ def bench(duration: float, method: str, sigma_ou: float, key_impl: str | None) -
         "K_gl": G,
         "method": method,
         "key": str(jax.random.key_impl(key)) if sigma_ou else None,
+        "unroll": unroll,
         "dtype": str(x.dtype),
         "connectome": source,
         **_machine(),
@@ -266,7 +276,9 @@ def sweep(duration: float, with_peer: bool, size: int = 64, peer_runs: int = 4) 
         rows += peers
         runs = [p["run_s"] for p in peers if "run_s" in p]
         if runs:
+            # 64 runs in one process: numba compiles once.
             total = statistics.mean(runs) * size
+            compile_once = statistics.mean(p["compile_s"] for p in peers if "compile_s" in p)
             rows.append(
                 {
                     "model": "Hopf-HCP sweep",
@@ -275,7 +287,7 @@ def sweep(duration: float, with_peer: bool, size: int = 64, peer_runs: int = 4) 
                     "measured_runs": len(runs),
                     "run_s_per_network": round(statistics.mean(runs), 4),
                     "run_s_64_extrapolated": round(total, 1),
-                    "compile_s_each_process": [p["compile_s"] for p in peers if "compile_s" in p],
+                    "compile_s": round(compile_once, 3),
                 }
             )
             rows.append(
@@ -283,9 +295,7 @@ def sweep(duration: float, with_peer: bool, size: int = 64, peer_runs: int = 4) 
                     "model": "Hopf-HCP sweep",
                     "ratio": "dynax/neurolib",
                     "run_s": round(second / total, 4),
-                    "first_s": round(
-                        first / (total + sum(p["compile_s"] for p in peers) / len(peers) * size), 4
-                    ),
+                    "first_s": round(first / (total + compile_once), 4),
                 }
             )
     return rows
@@ -345,6 +355,7 @@ def main(argv: list[str]) -> None:
         "--repeats": "2",
         "--sweep-duration": "10000",
         "--configs": "euler+noise,euler",
+        "--unroll": "0",
     }
     flags = set()
     it = iter(argv)
@@ -373,7 +384,8 @@ def main(argv: list[str]) -> None:
     ours, theirs = [], []
     for _ in range(int(opts["--repeats"])):
         for name in configs:
-            row = {"config": name, **bench(duration, *CONFIGS[name])}
+            unroll = int(opts["--unroll"]) or None
+            row = {"config": name, **bench(duration, *CONFIGS[name], unroll=unroll)}
             ours.append(row)
             print(json.dumps(row), flush=True)
         if with_peer:
