@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 
 DOCS = pathlib.Path(__file__).resolve().parent
 BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", flags=re.S | re.M)
@@ -41,25 +42,27 @@ def blocks(page: pathlib.Path) -> list[str]:
     return [textwrap.dedent(code) for _, code in BLOCK.findall(page.read_text())]
 
 
-def run(page: pathlib.Path) -> tuple[str, int, bool]:
-    """Run one page's blocks; (name, number of blocks, passed)."""
+def run(page: pathlib.Path) -> tuple[str, int, bool, float]:
+    """Run one page's blocks; (name, number of blocks, passed, seconds)."""
     code = blocks(page)
     name = page.relative_to(DOCS).as_posix() if page.is_relative_to(DOCS) else page.name
     if not code:
-        return name, 0, True
+        return name, 0, True, 0.0
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         script = RUNNER.format(blocks=code, name=name)
         result = subprocess.run([sys.executable, "-c", script], cwd=tmp, env=os.environ)
-    return name, len(code), result.returncode == 0
+    return name, len(code), result.returncode == 0, time.perf_counter() - start
 
 
 def main(pages: list[str]) -> int:
     paths = [pathlib.Path(p).resolve() for p in pages] or sorted(DOCS.rglob("*.md"))
     failed = []
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for name, n, passed in pool.map(run, paths):
+        for name, n, passed, seconds in pool.map(run, paths):
             if n:
-                print(f"{name}: {n} blocks {'ok' if passed else 'FAILED'}", flush=True)
+                status = "ok" if passed else "FAILED"
+                print(f"{name}: {n} blocks {status} ({seconds:.0f} s)", flush=True)
             if not passed:
                 failed.append(name)
     return 1 if failed else 0
