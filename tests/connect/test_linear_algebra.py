@@ -71,6 +71,13 @@ def kernels(name: str) -> list[str]:
     return out
 
 
+def _case(name: str, kernel: str):
+    # JIT connectivity's XLA path on a CPU (the native kernel is the default there)
+    # costs 6-9 s of compilation per test: run with the slow tests.
+    slow = name == "JitProb" and kernel == "xla"
+    return pytest.param(name, kernel, id=f"{name}-{kernel}", marks=[pytest.mark.slow] * slow)
+
+
 def dense64(conn, w) -> np.ndarray:
     return np.asarray(conn.todense(w), np.float64)
 
@@ -101,9 +108,7 @@ def all_weights(name: str) -> dict:
 # file's time is compilation, and one program compiles much faster than many.
 
 
-@pytest.mark.parametrize(
-    "name, kernel", [pytest.param(n, k, id=f"{n}-{k}") for n in FORMATS for k in kernels(n)]
-)
+@pytest.mark.parametrize("name, kernel", [_case(n, k) for n in FORMATS for k in kernels(n)])
 def test_event_operators_equal_the_dense_product(name, kernel):
     conn, weights = make(name), all_weights(name)
     last = weight_kinds(name)[-1]
@@ -173,7 +178,7 @@ def test_dense_operators_and_transposes_equal_the_dense_product(name):
 
 @pytest.mark.parametrize(
     "name, kernel",
-    [pytest.param(n, k, id=f"{n}-{k}") for n in FORMATS for k in kernels(n) if k != "pallas"],
+    [_case(n, k) for n in FORMATS for k in kernels(n) if k != "pallas"],
 )
 def test_gradients_equal_those_of_the_dense_product(name, kernel):
     conn, weights = make(name), all_weights(name)

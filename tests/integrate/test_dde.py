@@ -129,6 +129,7 @@ def test_history_jump_at_t0(x64):
     assert errors[1] < 0.6 * errors[0] and errors[1] < 2e-3, errors
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_state_dependent_delay(x64):
     # tau(y) = 0.5 + 0.5 |y| <= max_delay = 1: self-convergence of rk4 at order 2.
     f = lambda t, y, h, args: -h(t - jnp.minimum(0.5 + 0.5 * jnp.abs(y), 1.0))
@@ -139,6 +140,7 @@ def test_state_dependent_delay(x64):
     assert errors[-1] < 3e-6
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_neutral_delay(x64):
     # y' = a y(t - 1) + y'(t - 1) / 2 with a = 1/2 - 1/e has the solution y = e^{-t}.
     a = 0.5 - 1 / math.e

@@ -182,6 +182,7 @@ def lorenz(t, y, args):
     return jnp.stack([sigma * (yy - x), x * (rho - z) - yy, x * yy - beta * z])
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_adaptive_solve_matches_dop853_on_lorenz(x64):
     args = (10.0, 28.0, 8.0 / 3.0)
     y0 = np.array([1.0, 1.0, 1.0])

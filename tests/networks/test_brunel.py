@@ -65,6 +65,7 @@ def test_structure_in_degrees_weights_delay_and_external_rate():
         dx.networks.brunel_network(400, g=-1.0, eta=2.0, key=jax.random.key(0))
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_external_drive_gives_the_free_membrane_potential_of_shot_noise():
     # Without recurrence and threshold, v is shot noise of rate lam = C_E nu_ext (1/ms)
     # and jumps J filtered by tau: mean J lam tau = eta theta = 40 mV, variance

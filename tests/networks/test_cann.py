@@ -47,6 +47,7 @@ def _wrap(d):
     return (np.asarray(d) + np.pi) % (2 * np.pi) - np.pi
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_fft_recurrence_is_the_dense_sum(x64):
     # The model's equation written out with the n x n matrix of J(x_i - x_j) (periodic).
     n, a, k, J0 = N, 0.5, 0.3, 1.0

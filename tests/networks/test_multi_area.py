@@ -80,6 +80,7 @@ def test_rate_model_is_the_authors_model(x64, gba):
     assert ours[:, 0].max() > 100  # the pulse did drive V1
 
 
+@pytest.mark.slow  # quick-suite budget (CI, 2 cores)
 def test_rest_is_a_stable_fixed_point(x64):
     # Background currents make (10, 35) Hz the fixed point of every area; about it the
     # model is linear, with the authors' matrix, and the fixed point is stable in both
