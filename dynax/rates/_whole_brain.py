@@ -173,13 +173,14 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
             assert steps is not None  # with_dt sets both
             # The ring's step, written out: `Delay.step`'s `.at[head].set` reaches XLA as
             # a scatter, which its CPU backend guards with a bounds check and a select
-            # (three more kernels per step, 1.5-2 µs of 4.5 at 80 nodes); head is in range.
+            # (three more kernels per step); head is in range. With the wrap below: 4.5
+            # instead of 6.4 µs per step at 80 nodes (benchmarks/whole_brain.py).
             head = (state.history.head + 1) % ring.length
             buffer = state.history.buffer
             buffer = lax.dynamic_update_index_in_dim(buffer, x.astype(buffer.dtype), head, 0)
             history = DelayState(buffer=buffer, head=head)
-            # head - steps lies in (-length, length): one wrap, not a remainder (a signed
-            # integer remainder per connection cost a quarter of the step on a CPU).
+            # head - steps lies in (-length, length): one wrap, not a signed integer
+            # remainder per connection.
             back = history.head - steps
             slots = jnp.where(back < 0, back + ring.length, back)
             past = history.buffer[slots, jnp.arange(self.n)[None, :]]  # x_j(t - d_ij)
