@@ -83,9 +83,8 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
 
     def one_step(carry, x):
         state, src_states, bad, counts = carry
-        k, xs = x  # k: steps since the start of the run (int32, also under x64)
+        k, step_key, xs = x  # k: steps since the start of the run (int32, also under x64)
         i = i0 + k
-        step_key = None if key is None else jax.random.fold_in(key, i)
         # t: a float for smooth dependence on time; exact timing reads the integer i.
         ctx = Context(t=t0 + k.astype(t0.dtype) * dt, dt=dt, i=i, key=step_key)
         input, src_states = inputs.evaluate(src_states, xs, ctx)
@@ -99,7 +98,12 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         b, xs = x
         ks = k0 + b * every + jnp.arange(every, dtype=jnp.int32)
         zeros = {name: jnp.zeros(shape, jnp.int32) for name, shape in counted.items()}
-        carry, _ = jax.lax.scan(one_step, (*carry, zeros), (ks, xs), unroll=min(unroll, every))
+        # The block's step keys, fold_in(key, i), in one vectorised hash: one threefry
+        # call per step cost more than a small model's whole step on a CPU.
+        keys = None if key is None else jax.vmap(lambda k: jax.random.fold_in(key, i0 + k))(ks)
+        carry, _ = jax.lax.scan(
+            one_step, (*carry, zeros), (ks, keys, xs), unroll=min(unroll, every)
+        )
         *carry, counts = carry
         if tick:
             jax.lax.cond(
