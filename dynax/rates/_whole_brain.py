@@ -69,7 +69,7 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
     node: AbstractRateModel
     weights: Float[Array, "n n"]
     G: Array
-    delays: Array | None  # ms, (n, n)
+    delays: Array | np.ndarray | None  # ms, (n, n)
     coupling: str = eqx.field(static=True)
     max_delay: float = eqx.field(static=True)
     prepared: PreparedDelay | None  # the ring and the (n, n) delays in steps of its dt
@@ -109,7 +109,13 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
             if L.shape != (n, n):
                 raise ValueError(f"lengths must have shape ({n}, {n}), got {L.shape}.")
             c = param(speed, "speed", positive=True)
-            self.delays = L / c
+            # In NumPy where the inputs are concrete, so that a network built inside
+            # `jax.jit` (a loss) still knows its delays, which size the ring.
+            length_mm, mm_per_ms = concrete(lengths), concrete(speed)
+            if length_mm is not None and mm_per_ms is not None:
+                self.delays = np.asarray(length_mm / mm_per_ms, np.float64)
+            else:
+                self.delays = L / c
             ms = concrete(self.delays)
             self.max_delay = float(np.max(ms)) if ms is not None else float("nan")
         self.prepared = None
@@ -120,7 +126,7 @@ class WholeBrain(DynamicalSystem, AbstractTimed):
 
     def with_dt(self, dt: float) -> "WholeBrain":
         """This network with its delays as whole steps of `dt` (nearest, halves up)."""
-        if self.delays is None:
+        if self.delays is None or (self.prepared is not None and self.prepared.dt == dt):
             return self
         ms = concrete(self.delays)
         if ms is None:

@@ -1,6 +1,7 @@
 """WholeBrain: delays exact to the step, the result independent of node order, diffusive
 coupling silent on a synchronous state, and clear errors."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -87,3 +88,23 @@ def test_errors():
     ready = dx.with_dt(net, 0.2)
     with pytest.raises(ValueError, match="prepared for 0.2"):
         ready.step(ready.init(), None, ctx)
+
+
+def test_delayed_network_built_or_prepared_inside_jit():
+    """A loss builds the network inside `jax.jit` (its delays, which size the ring, stay
+    known), or receives one prepared beforehand (preparing it again for the same dt is
+    a no-op): both give the run outside jit."""
+    W, L = _connectome(6, seed=5)
+    node = dx.rates.StuartLandau(6, a=0.1, omega=0.3, x0=jnp.linspace(0.1, 0.6, 6))
+
+    def run(G):
+        net = dx.rates.WholeBrain(node, W, G, lengths=L, speed=10.0)
+        return dx.simulate(net, net.init(), dt=DT, n_steps=200, monitors={"x": "node.x"})[1]["x"]
+
+    eager = run(0.5)
+    np.testing.assert_allclose(jax.jit(run)(0.5), eager, rtol=1e-6, atol=1e-7)
+    ready = dx.with_dt(dx.rates.WholeBrain(node, W, 0.5, lengths=L, speed=10.0), DT)
+    inside = jax.jit(
+        lambda m: dx.simulate(m, m.init(), dt=DT, n_steps=200, monitors={"x": "node.x"})[1]["x"]
+    )
+    np.testing.assert_allclose(inside(ready), eager, rtol=1e-6, atol=1e-7)
