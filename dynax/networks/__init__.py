@@ -1,12 +1,8 @@
 """Canonical networks."""
 
 from ._brunel import brunel_network as brunel_network
-from ._cann import (
-    CANN1D as CANN1D,
-    CANN2D as CANN2D,
-    CANN1DState as CANN1DState,
-    CANN2DState as CANN2DState,
-)
+from ._cann import CANN1D as CANN1D, CANN1DState as CANN1DState
+from ._cann2d import CANN2D as CANN2D, CANN2DState as CANN2DState
 from ._cobahh import cobahh_network as cobahh_network
 from ._decision import decision_network as decision_network
 from ._ei import coba_network as coba_network, cuba_network as cuba_network

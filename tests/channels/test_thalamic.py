@@ -39,7 +39,7 @@ def kinetics(channel, v, ions):
     return out
 
 
-def check(channel, expected, v=V, ions=None):
+def assert_kinetics(channel, expected, v=V, ions=None):
     got = kinetics(channel, jnp.asarray(v), ions or {})
     assert set(got) == set(expected)
     for gate, (x_inf, tau) in expected.items():
@@ -52,7 +52,7 @@ def check(channel, expected, v=V, ions=None):
 def test_huguenard_mccormick_t(x64):
     phi_m, phi_h = q10(5.0, 36, 24), q10(3.0, 36, 24)
     tau_h = np.where(V < -80, np.exp((V + 467) / 66.6), 28 + np.exp(-(V + 22) / 10.5))
-    check(
+    assert_kinetics(
         C.HuguenardMcCormickCalciumT(),
         {
             "m": (
@@ -69,7 +69,7 @@ def test_huguenard_mccormick_t(x64):
 
 def test_huguenard_prince_t(x64):
     phi = q10(2.5, 36, 24)
-    check(
+    assert_kinetics(
         C.HuguenardPrinceCalciumT(),
         {
             "m": (
@@ -92,7 +92,7 @@ def test_reuveni_hva(x64):
     b_m = 0.94 * np.exp((-75 - V) / 17)
     a_h = 0.000457 * np.exp((-13 - V) / 50)
     b_h = 0.0065 / (np.exp((-V - 15) / 28) + 1)
-    check(
+    assert_kinetics(
         C.ReuveniCalciumHVA(),
         {
             "m": (a_m / (a_m + b_m), 1 / (phi * (a_m + b_m))),
@@ -102,7 +102,7 @@ def test_reuveni_hva(x64):
 
 
 def test_inoue_strowbridge_l(x64):
-    check(
+    assert_kinetics(
         C.InoueStrowbridgeCalciumL(),
         {
             "m": (
@@ -122,7 +122,7 @@ def test_huguenard_mccormick_a(x64):
     tau_0 = 1 / (np.exp((V + 46.05) / 5) + np.exp(-(V + 238.4) / 37.45))
     h_inf = 1 / (1 + np.exp((V + 78) / 6))
     tau_m = (1 / (np.exp((V + 35.82) / 19.69) + np.exp(-(V + 79.69) / 12.7)) + 0.37) / phi
-    check(
+    assert_kinetics(
         C.HuguenardMcCormickPotassiumA(),
         {
             "m1": (1 / (1 + np.exp(-(V + 60) / 8.5)), tau_m),
@@ -142,14 +142,14 @@ def test_huguenard_mccormick_a(x64):
 def test_huguenard_mccormick_ih(x64):
     m_inf = 1 / (1 + np.exp((V + 75) / 5.5))
     tau = 1 / (np.exp(-14.59 - 0.086 * V) + np.exp(-1.87 + 0.0701 * V))
-    check(C.HuguenardMcCormickIh(), {"m": (m_inf, tau)})  # recorded at 36 °C: no factor
-    check(C.HuguenardMcCormickIh(temperature=26.0), {"m": (m_inf, tau * 3.0)})
+    assert_kinetics(C.HuguenardMcCormickIh(), {"m": (m_inf, tau)})  # recorded at 36 °C: no factor
+    assert_kinetics(C.HuguenardMcCormickIh(temperature=26.0), {"m": (m_inf, tau * 3.0)})
 
 
 def test_inoue_strowbridge_can(x64):
     ions = {"Ca": C.CalciumFixed(c_in=0.05).conditions(None)}
     tau = 1.6 + 2.7 / (np.exp(-(V + 55) / 15) + np.exp((V + 55) / 15))
-    check(C.InoueStrowbridgeCAN(), {"m": (1 / (1 + np.exp(-(V + 43) / 5.2)), tau)}, ions=ions)
+    assert_kinetics(C.InoueStrowbridgeCAN(), {"m": (1 / (1 + np.exp(-(V + 43) / 5.2)), tau)}, ions=ions)
     ch = C.InoueStrowbridgeCAN(g=3.0)
     i = ch.current(dx.channels.MState(m=jnp.full(1, 0.4)), jnp.full(1, -60.0), ions)
     expected = 3.0 * 0.05 / (0.05 + 0.2) * 0.4 * (10.0 + 60.0)
@@ -161,7 +161,7 @@ def test_destexhe_ahp(x64):
     ca = np.array([1e-5, 2.4e-4, 0.025, 0.1, 1.0])
     ions = {"Ca": C.CalciumFixed(c_in=ca).conditions(None)}
     a = 48.0 * ca**2
-    check(
+    assert_kinetics(
         C.DestexhePotassiumAHP(),
         {"m": (a / (a + 0.03), 1 / (phi * (a + 0.03)))},
         v=np.full(5, -60.0),
