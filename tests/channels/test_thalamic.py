@@ -149,7 +149,9 @@ def test_huguenard_mccormick_ih(x64):
 def test_inoue_strowbridge_can(x64):
     ions = {"Ca": C.CalciumFixed(c_in=0.05).conditions(None)}
     tau = 1.6 + 2.7 / (np.exp(-(V + 55) / 15) + np.exp((V + 55) / 15))
-    assert_kinetics(C.InoueStrowbridgeCAN(), {"m": (1 / (1 + np.exp(-(V + 43) / 5.2)), tau)}, ions=ions)
+    assert_kinetics(
+        C.InoueStrowbridgeCAN(), {"m": (1 / (1 + np.exp(-(V + 43) / 5.2)), tau)}, ions=ions
+    )
     ch = C.InoueStrowbridgeCAN(g=3.0)
     i = ch.current(dx.channels.MState(m=jnp.full(1, 0.4)), jnp.full(1, -60.0), ions)
     expected = 3.0 * 0.05 / (0.05 + 0.2) * 0.4 * (10.0 + 60.0)
