@@ -3,6 +3,7 @@
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -76,7 +77,12 @@ class Delay(DynamicalSystem):
 
     def step(self, state: DelayState, input: Array, ctx: Context | None = None) -> DelayState:
         head = (state.head + 1) % self.length
-        return DelayState(buffer=state.buffer.at[head].set(input), head=head)
+        # A dynamic update, not `.at[head].set`: that reaches XLA as a scatter, which its
+        # CPU backend guards with a bounds check and a select (three more kernels a
+        # step), and head is always in range.
+        value = jnp.asarray(input, state.buffer.dtype)
+        buffer = jax.lax.dynamic_update_index_in_dim(state.buffer, value, head, 0)
+        return DelayState(buffer=buffer, head=head)
 
     def read(self, state: DelayState) -> Array:
         """The delayed values, `(n,)`."""
