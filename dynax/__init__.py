@@ -23,6 +23,8 @@ from . import (
     rates,
     surrogate,
     synapses,
+    tasks,
+    train,
 )
 from ._checkpoint import load as load, save as save
 from ._current import (
