@@ -50,7 +50,7 @@ class _LoopConfig(NamedTuple):
     check_finite: bool
     tick: int  # records between progress-bar updates (0: no bar)
     unroll: int  # steps per iteration of the compiled loop
-    checkpoint: bool  # recompute each record's steps in the backward pass
+    checkpoint: int  # records per recomputed segment in the backward pass (0: none)
 
 
 _NONE, _INITIAL = -1, -2  # the first non-finite step: none yet, the initial state
@@ -118,10 +118,6 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         record = {name: counts[name] if name in counts else m(watched) for name, m in monitors}
         return tuple(carry), record
 
-    if config.checkpoint:
-        # Reverse mode keeps the carry at each record and recomputes the `every` steps
-        # in between: memory grows with n / every + every, not with n.
-        block = jax.checkpoint(block)
     xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
     bad = (jnp.asarray(_NONE, jnp.int32), jnp.asarray(0, jnp.int32))
     if check_finite:  # an infinite initial voltage would become a spike, not an error
@@ -129,7 +125,20 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
     carry = (state, src_states, bad)
     blocks = (jnp.arange(n_blocks, dtype=jnp.int32), xs)
     unroll_blocks = max(1, unroll // every)
-    (state, src_states, bad), records = jax.lax.scan(block, carry, blocks, unroll=unroll_blocks)
+    segment = config.checkpoint
+    if not segment:
+        (state, src_states, bad), records = jax.lax.scan(block, carry, blocks, unroll=unroll_blocks)
+        return state, src_states, bad, records
+
+    # Reverse mode keeps the carry every `segment` records and recomputes the steps in
+    # between: memory grows as n / (every segment) states plus one segment's steps.
+    @jax.checkpoint
+    def run_segment(carry, seg):
+        return jax.lax.scan(block, carry, seg, unroll=min(unroll_blocks, segment))
+
+    segs = jtu.tree_map(lambda a: a.reshape(n_blocks // segment, segment, *a.shape[1:]), blocks)
+    (state, src_states, bad), records = jax.lax.scan(run_segment, carry, segs)
+    records = jtu.tree_map(lambda a: a.reshape(n_blocks, *a.shape[2:]), records)
     return state, src_states, bad, records
 
 
@@ -174,7 +183,7 @@ def simulate(
     check_finite: bool = False,
     t0: float = 0.0,
     unroll: int | None = None,
-    checkpoint: bool = False,
+    checkpoint: bool | int = False,
 ) -> tuple[State, dict[str, Any]]:
     """Run `model` from `state` for `n_steps` steps of `dt` ms (or for `duration` ms).
 
@@ -221,11 +230,14 @@ def simulate(
       per iteration compile longer; the measurements are in `benchmarks/README.md`), and
       1 elsewhere.
     - `checkpoint`: for gradients through long runs (`jax.grad` of a loss of the
-      records): keep only the state at each record (every `every` steps) for the
-      backward pass and recompute the steps in between (`jax.checkpoint`), so that
-      memory grows as n / every + every states instead of n (take `every`
-      near the square root of n), at the cost of running the forward steps twice. No
-      effect on the values.
+      records): keep only some states for the backward pass and recompute the steps in
+      between (`jax.checkpoint`), at the cost of running the forward steps twice. No
+      effect on the values. `True`: keep the state at each record (every `every` steps),
+      so memory grows as n / every + every states instead of n (take `every` near the
+      square root of n). An int `k`: keep the state every `k` records and recompute
+      those `k` records' steps, so that a run recorded at every step (`every=1`, as a
+      loss on a readout at each step needs) stores n / k + k states (take `k` near
+      the square root of n; it must divide the number of records of each chunk).
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step (float64, from the integer step index) and `records[name]`
@@ -244,6 +256,13 @@ def simulate(
         unroll = 8 if jax.default_backend() == "gpu" else 1
     if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll <= 0:
         raise ValueError(f"unroll must be a positive int or None, got unroll={unroll!r}.")
+    if isinstance(checkpoint, bool):
+        checkpoint = int(checkpoint)
+    if not isinstance(checkpoint, int) or checkpoint < 0:
+        raise ValueError(
+            f"checkpoint must be a bool or a positive int (records per recomputed segment), "
+            f"got checkpoint={checkpoint!r}."
+        )
     i0 = start_step(t0, dt, n)
     check_key(key)
     if monitors is None:
@@ -296,6 +315,11 @@ def simulate(
     try:
         for start in range(0, n, chunk_steps):
             size = min(chunk_steps, n - start)
+            if checkpoint and (size // every) % checkpoint:
+                raise ValueError(
+                    f"checkpoint={checkpoint} must divide the number of records of each "
+                    f"chunk ({size // every} = {size} steps / every={every})."
+                )
             config = _LoopConfig(
                 dt=dt,
                 n_blocks=size // every,
@@ -305,7 +329,7 @@ def simulate(
                 check_finite=check_finite,
                 tick=tick,
                 unroll=unroll,
-                checkpoint=bool(checkpoint),
+                checkpoint=checkpoint,
             )
             arrays = [None if a is None else a[start : start + size] for a in input_arrays]
             state, src_states, bad, records = _scan(

@@ -6,6 +6,21 @@ A model is a pytree and a simulation a `jax.lax.scan`, so training is Optax arou
 """
 
 # --- core: BPTT trainer, losses, rollouts (lead)
+from ._fit import (
+    fit as fit,
+    init_optimiser as init_optimiser,
+    make_step as make_step,
+    trainable_filter as trainable_filter,
+)
+from ._losses import (
+    accuracy as accuracy,
+    cross_entropy as cross_entropy,
+    l2_regulariser as l2_regulariser,
+    mse as mse,
+    rate_regulariser as rate_regulariser,
+    spike_count_loss as spike_count_loss,
+)
+from ._rollout import rollout as rollout
 # --- readouts and reservoirs (helper "readout")
 # --- online learning and e-prop (helper "online")
 # --- fitting neuron models to recordings (helper "fitting")
