@@ -106,7 +106,8 @@ def _n_samples(data: Any) -> int:
             "data must be a pytree of arrays with one leading sample axis of one length; "
             f"got leading sizes {sorted(map(str, sizes))}."
         )
-    return int(sizes.pop())
+    (size,) = sizes
+    return int(size or 0)
 
 
 def fit(
