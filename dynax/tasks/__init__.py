@@ -1,2 +1,4 @@
 """Tasks made in code (no downloads): chaotic series to predict and cognitive tasks
 to train networks on, each returning arrays of inputs and targets."""
+
+from ._series import lorenz as lorenz, mackey_glass as mackey_glass
