@@ -7,6 +7,7 @@ analyse the same model.
 from importlib import metadata as _metadata
 
 from . import (
+    analysis,
     channels,
     connect,
     datasets,
