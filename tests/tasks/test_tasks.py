@@ -3,6 +3,7 @@ invariants, the cognitive tasks against their defining statistics."""
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -94,3 +95,52 @@ def test_series_bad_arguments():
         dx.tasks.lorenz(10, y0=jnp.zeros(2))
     with pytest.raises(ValueError, match="tau"):
         dx.tasks.mackey_glass(10, tau=0.0)
+
+
+# ---------------------------------------------------------------- cognitive tasks
+
+
+def test_evidence_accumulation_counts_timing_and_rates():
+    dt = 1.0
+    trials = dx.tasks.evidence_accumulation(jax.random.key(0), 64, dt)
+    x, labels, mask, cond = trials
+    assert x.shape == (64, 2250, 40) and x.dtype == jnp.float32
+    assert labels.dtype == jnp.int32 and mask.shape == (64, 2250)
+    # labels are the side with more cues; the counts are those of the cue sides
+    np.testing.assert_array_equal(labels, (cond["n_right"] > cond["n_left"]).astype(int))
+    np.testing.assert_array_equal(cond["n_right"], cond["cue_sides"].sum(1))
+    assert set(np.unique(cond["n_left"] + cond["n_right"])) == {7}
+    # the recall period is the last 150 steps, exactly
+    np.testing.assert_array_equal(np.flatnonzero(mask[0]), np.arange(2100, 2250))
+    # spikes of the left/right groups only during cues of their side, at 40 Hz
+    x = np.asarray(x)
+    left, right, recall, noise = (x[:, :, 10 * g : 10 * g + 10] for g in range(4))
+    sides = np.asarray(cond["cue_sides"])
+    for k in range(7):
+        on = slice(150 * k, 150 * k + 100)
+        off = slice(150 * k + 100, 150 * k + 150)
+        assert left[:, off].sum() == 0 and right[:, off].sum() == 0
+        assert left[sides[:, k] == 1, on].sum() == 0 and right[sides[:, k] == 0, on].sum() == 0
+    # Poisson rates: counts over all trials within 4 standard deviations
+    n_on = sides.sum() * 100 * 10  # right-cue neuron-steps (in ms at dt = 1)
+    rate = right.sum() / n_on * 1000
+    assert abs(rate - 40.0) < 4 * np.sqrt(40.0 * 1000 / n_on), rate
+    assert recall[:, :2100].sum() == 0
+    assert abs(recall[:, 2100:].mean() * 1000 - 40.0) < 3.0
+    assert abs(noise.mean() * 1000 - 10.0) < 0.5
+    # the count's side is a fair coin and the label matches the majority
+    assert 0.3 < float(labels.mean()) < 0.7
+
+
+def test_evidence_accumulation_configurable():
+    trials = dx.tasks.evidence_accumulation(
+        jax.random.key(1), 8, 2.0, n_cues=3, cue=20.0, gap=10.0, delay=40.0, recall=20.0, n_in=8
+    )
+    assert trials.inputs.shape == (8, (3 * 30 + 40 + 20) // 2, 8)
+    assert int(trials.mask.sum(1)[0]) == 10
+    with pytest.raises(ValueError, match="whole number of steps"):
+        dx.tasks.evidence_accumulation(jax.random.key(0), 4, 0.3)
+    with pytest.raises(ValueError, match="odd"):
+        dx.tasks.evidence_accumulation(jax.random.key(0), 4, n_cues=4)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        dx.tasks.evidence_accumulation(jax.random.key(0), 4, n_in=10)
