@@ -21,6 +21,20 @@ from ._losses import (
     spike_count_loss as spike_count_loss,
 )
 from ._rollout import rollout as rollout
+
 # --- readouts and reservoirs (helper "readout")
+# isort: split
+from ._nvar import NVAR as NVAR, NVARState as NVARState
+from ._readout import (
+    Readout as Readout,
+    elastic_net as elastic_net,
+    lasso as lasso,
+    least_squares as least_squares,
+    logistic_regression as logistic_regression,
+    polynomial_features as polynomial_features,
+    ridge as ridge,
+)
+from ._reservoir import Reservoir as Reservoir, ReservoirState as ReservoirState
+
 # --- online learning and e-prop (helper "online")
 # --- fitting neuron models to recordings (helper "fitting")
