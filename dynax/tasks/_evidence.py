@@ -1,8 +1,9 @@
 """Evidence accumulation by cue counting, in the spiking form of Bellec et al. (2020)."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .._custom_types import PRNGKeyArray
 from ._trials import Trials, check_common, steps
@@ -96,30 +97,36 @@ def evidence_accumulation(
     n_delay, n_recall = steps(delay, dt, "delay"), steps(recall, dt, "recall")
     if n_cue < 1 or n_recall < 1:
         raise ValueError(f"cue and recall must last at least one step, got {cue=}, {recall=}.")
-    n_steps = n_cues * (n_cue + n_gap) + n_delay + n_recall
+    rates = (float(cue_rate) * dt / 1000, float(noise_rate) * dt / 1000)
+    durations = (n_cue, n_gap, n_delay, n_recall)
+    return _generate(key, batch_size, n_cues, durations, n_in, rates, float(p_left))
 
-    # Which cue (if any) is shown at each step: known before any key is used.
-    t = np.arange(n_steps)
-    cue_index = np.minimum(t // (n_cue + n_gap), n_cues - 1)
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5, 6))
+def _generate(key, batch_size, n_cues, durations, n_in, rates, p_left):
+    n_cue, n_gap, n_delay, n_recall = durations
+    p_cue, p_noise = rates  # spike probabilities per step
+    n_steps = n_cues * (n_cue + n_gap) + n_delay + n_recall
+    # Which cue (if any) is shown at each step.
+    t = jnp.arange(n_steps)
+    cue_index = jnp.minimum(t // (n_cue + n_gap), n_cues - 1)
     showing = (t < n_cues * (n_cue + n_gap)) & (t % (n_cue + n_gap) < n_cue)
     recalling = t >= n_steps - n_recall
 
     k_side, k_spike = jax.random.split(key)
     right = jax.random.bernoulli(k_side, 1 - p_left, (batch_size, n_cues))
     right_now = right[:, cue_index]  # (batch, n_steps)
-    on_left = showing & ~right_now
-    on_right = showing & right_now
     on_recall = jnp.broadcast_to(recalling, (batch_size, n_steps))
-    group_rate = jnp.stack(
+    p = jnp.stack(
         [
-            cue_rate * on_left,
-            cue_rate * on_right,
-            cue_rate * on_recall,
-            jnp.full((batch_size, n_steps), noise_rate),
+            p_cue * (showing & ~right_now),
+            p_cue * (showing & right_now),
+            p_cue * on_recall,
+            jnp.full((batch_size, n_steps), p_noise),
         ],
         axis=-1,
-    )  # Hz, (batch, n_steps, 4)
-    p = jnp.repeat(group_rate * (dt / 1000), n_in // 4, axis=-1)
+    )  # (batch, n_steps, 4 groups)
+    p = jnp.repeat(p, n_in // 4, axis=-1)
     spikes = jax.random.uniform(k_spike, p.shape) < p
     n_right = right.sum(axis=1).astype(jnp.int32)
     n_left = n_cues - n_right

@@ -144,3 +144,52 @@ def test_evidence_accumulation_configurable():
         dx.tasks.evidence_accumulation(jax.random.key(0), 4, n_cues=4)
     with pytest.raises(ValueError, match="multiple of 4"):
         dx.tasks.evidence_accumulation(jax.random.key(0), 4, n_in=10)
+
+
+def test_perceptual_decision_making_statistics():
+    """The coherence sets the mean evidence difference (c / 100), the noise has intensity
+    sigma (sd sigma / sqrt(dt) per step), the periods are exact and the label is the
+    sign of the coherence."""
+    dt = 20.0
+    x, labels, mask, cond = dx.tasks.perceptual_decision_making(jax.random.key(3), 2048, dt)
+    assert x.shape == (2048, 60, 3) and x.dtype == jnp.float32  # (100 + 800 + 300) / 20
+    x, c = np.asarray(x, dtype=np.float64), np.asarray(cond["coherence"])
+    np.testing.assert_allclose(np.unique(np.abs(c)), dx.tasks.COHERENCES, rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(mask[0]), np.arange(60) >= 45)
+    np.testing.assert_array_equal(x[:, :, 0], np.broadcast_to(np.arange(60) < 45, (2048, 60)))
+    assert np.all(x[:, :5, 1:] == 0) and np.all(x[:, 45:, 1:] == 0)
+    diff = (x[:, 5:45, 1] - x[:, 5:45, 2]).mean(axis=1)  # per trial: c/100 + noise
+    sd_trial = np.sqrt(2) * 1.0 / np.sqrt(dt) / np.sqrt(40)
+    residual = diff - c / 100
+    assert abs(residual.std() / sd_trial - 1) < 0.05
+    for level in (0.0, 12.8, 51.2):  # per coherence: the mean difference is c / 100
+        pick = np.isclose(c, level)
+        assert abs(residual[pick].mean()) < 4 * sd_trial / np.sqrt(pick.sum())
+    np.testing.assert_array_equal(np.asarray(labels)[c > 0], 0)
+    np.testing.assert_array_equal(np.asarray(labels)[c < 0], 1)
+    zero = np.asarray(labels)[c == 0]
+    assert 0.3 < zero.mean() < 0.7
+    assert abs(float(np.mean(x[:, 5:45, 1].mean(1) + x[:, 5:45, 2].mean(1))) - 1.0) < 0.01
+    with pytest.raises(ValueError, match="whole number of steps"):
+        dx.tasks.perceptual_decision_making(jax.random.key(0), 4, 30.0)
+
+
+def test_delayed_match_to_sample():
+    x, labels, mask, cond = dx.tasks.delayed_match_to_sample(
+        jax.random.key(4), 1024, 20.0, sigma=0.0
+    )
+    assert x.shape == (1024, 95, 5)  # (100 + 300 + 1000 + 300 + 200) / 20
+    x = np.asarray(x)
+    sample, test, labels = (np.asarray(a) for a in (cond["sample"], cond["test"], labels))
+    np.testing.assert_array_equal(labels, sample == test)
+    assert abs(labels.mean() - 0.5) < 0.06
+    np.testing.assert_array_equal(x[:, 5:20, 1:].argmax(-1), np.repeat(sample[:, None], 15, 1))
+    np.testing.assert_array_equal(x[:, 70:85, 1:].argmax(-1), np.repeat(test[:, None], 15, 1))
+    assert np.all(x[:, 20:70, 1:] == 0) and np.all(x[:, 85:, 1:] == 0)
+    np.testing.assert_array_equal(np.asarray(mask[0]), np.arange(95) >= 85)
+    # a non-match is uniform over the other stimuli
+    other = (test - sample)[labels == 0] % 4
+    assert set(np.unique(other)) == {1, 2, 3}
+    noisy = dx.tasks.delayed_match_to_sample(jax.random.key(4), 256, 10.0, sigma=0.5)
+    sd = np.asarray(noisy.inputs)[:, 50:100, 1:].std()  # delay: pure noise
+    assert abs(sd / (0.5 / np.sqrt(10.0)) - 1) < 0.05
