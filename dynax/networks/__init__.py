@@ -13,4 +13,9 @@ from ._multi_area import (
     pulse_amplitude as pulse_amplitude,
 )
 from ._multi_area_spiking import multi_area_spiking as multi_area_spiking
+from ._spiking_rnn import (
+    SpikingRNN as SpikingRNN,
+    SpikingRNNState as SpikingRNNState,
+    spiking_rnn as spiking_rnn,
+)
 from ._stdp import coba_stdp_network as coba_stdp_network

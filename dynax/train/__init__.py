@@ -37,4 +37,13 @@ from ._readout import (
 from ._reservoir import Reservoir as Reservoir, ReservoirState as ReservoirState
 
 # --- online learning and e-prop (helper "online")
+# isort: split
+from ._online import (
+    LMS as LMS,
+    RLS as RLS,
+    Force as Force,
+    ForceState as ForceState,
+    RLSState as RLSState,
+    force as force,
+)
 # --- fitting neuron models to recordings (helper "fitting")
