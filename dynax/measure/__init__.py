@@ -23,3 +23,4 @@ from ._rates import (
     smoothed_rate as smoothed_rate,
 )
 from ._synchrony import golomb_chi as golomb_chi, kuramoto_order as kuramoto_order
+from ._van_rossum import van_rossum_distance as van_rossum_distance
