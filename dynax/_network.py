@@ -330,7 +330,12 @@ def _population_size(name: str, pop: Any) -> int:
 
 @eqx.filter_jit
 def _init(network: Network, key: PRNGKeyArray | None) -> dict[str, Any]:
-    return {
+    state = {
         name: child.init(None if key is None else name_key(key, name))
         for name, child in network._children().items()
     }
+    for name, proj in network.projections.items():
+        if isinstance(proj, Projection) and proj.pre is not None:
+            spikes = network._spikes(state, proj.pre)
+            state[name] = proj._with_spike_dtype(state[name], spikes.dtype)
+    return state

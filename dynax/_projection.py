@@ -228,14 +228,17 @@ class Projection(AbstractProjection, AbstractTimed):
 
     def with_dt(self, dt: float) -> "Projection":
         """This projection with its delays as whole steps of `dt` and its buffer sized for
-        them (the nearest step, halves up; see `delay` above)."""
-        if self.delay is None:
+        them (the nearest step, halves up; see `delay` above). A projection already
+        prepared for `dt` is itself, so that a prepared model can be passed into
+        `jax.jit` (as a training step does), where its delay is traced."""
+        if self.delay is None or (self.prepared is not None and self.prepared.dt == dt):
             return self
         ms = concrete(self.delay)
         if ms is None:
             raise ValueError(
                 "delay must be concrete (not traced) when the projection is prepared for a "
-                "dt: the buffer's length depends on it."
+                "dt: the buffer's length depends on it. Prepare the model before passing "
+                "it into jax.jit (e.g. to a training step): model = dx.with_dt(model, dt)."
             )
         steps = to_steps(ms, dt)
         if not np.any(steps):
@@ -285,6 +288,22 @@ class Projection(AbstractProjection, AbstractTimed):
             stp=None if self.stp is None else self.stp.init(key),
             g=jnp.zeros(self.conn.n_post, self.weight.dtype) if presynaptic else None,
         )
+
+    def _with_spike_dtype(self, state: ProjectionState, dtype: Any) -> ProjectionState:
+        """`state` with its ring of delayed presynaptic spikes (one delay for the whole
+        projection) holding `dtype`, the dtype of the presynaptic population's spikes:
+        bool for `Heaviside` spikes, floats for a surrogate's, whose gradient must pass
+        the delay (a bool ring would cut it). `init` cannot know it: `dx.Network` calls
+        this on the initial state."""
+        delay = state.delay
+        if self.delay is None or self.delay.ndim or delay is None:
+            return state
+        new: Any
+        if isinstance(delay, PendingDelay):
+            new = PendingDelay(delay.n, delay.max_delay, dtype)
+        else:
+            new = DelayState(buffer=delay.buffer.astype(dtype), head=delay.head)
+        return eqx.tree_at(lambda s: s.delay, state, new)
 
     def step(self, state: ProjectionState, input: Array, ctx: Context) -> ProjectionState:
         """Advance with `input`, the presynaptic spikes of the previous step."""
