@@ -13,6 +13,12 @@ from ._multi_area import (
     pulse_amplitude as pulse_amplitude,
 )
 from ._multi_area_spiking import multi_area_spiking as multi_area_spiking
+from ._rate_rnn import (
+    NONLINEARITIES as NONLINEARITIES,
+    RateRNN as RateRNN,
+    RateRNNState as RateRNNState,
+    rate_rnn as rate_rnn,
+)
 from ._spiking_rnn import (
     SpikingRNN as SpikingRNN,
     SpikingRNNState as SpikingRNNState,

@@ -1,0 +1,145 @@
+"""The rate RNN of Song, Yang & Wang (2016): Euler steps against the closed form of a
+linear network and against an adaptive solve of a nonlinear one (first order), the
+noise's stationary variance, Dale's law through Optax updates, and gradients of a
+rollout against finite differences."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import dynax as dx
+from dynax.networks import RateRNN
+
+
+def _linear_model(n=4, key=0, **kw):
+    k1, k2, k3 = jax.random.split(jax.random.key(key), 3)
+    W_in = jax.random.normal(k1, (2, n))
+    W_rec = 0.5 * jax.random.normal(k2, (n, n)) / np.sqrt(n)
+    W_out = jax.random.normal(k3, (n, 1))
+    return RateRNN(W_in, W_rec, W_out, b=0.3, x0=1.0, tau=10.0, nonlinearity="linear", **kw)
+
+
+def _final(model, dt, duration, u):
+    n_steps = round(duration / dt)
+    inputs = jnp.broadcast_to(u, (n_steps, model.n_in))
+    state, _ = dx.simulate(model, model.init(), dt=dt, n_steps=n_steps, inputs=inputs)
+    return state.x
+
+
+def test_linear_network_against_closed_form(x64):
+    """tau dx/dt = A x + c with A = W_rec^T - I is solved by
+    x(t) = x* + expm(A t / tau)(x0 - x*); Euler's error halves with dt."""
+    model = _linear_model()
+    u = jnp.array([0.5, -1.0])
+    A = model.W_rec.T - jnp.eye(4)
+    c = u @ model.W_in + model.b
+    x_star = jnp.linalg.solve(-A, c)
+    exact = x_star + jax.scipy.linalg.expm(A * 20.0 / model.tau) @ (model.x0 - x_star)
+    errors = [float(jnp.max(jnp.abs(_final(model, dt, 20.0, u) - exact))) for dt in (0.1, 0.05)]
+    assert errors[0] < 2e-2
+    assert 1.9 < errors[0] / errors[1] < 2.1, errors
+    # one step is exactly (1 - a) x + a (x W + u W_in + b), a = dt / tau
+    state = model.init()
+    ctx = dx.Context(t=jnp.array(0.0), dt=0.5, i=jnp.array(0))
+    one = model.step(state, u, ctx).x
+    a = 0.5 / 10.0
+    np.testing.assert_allclose(one, (1 - a) * state.x + a * (state.x @ model.W_rec + c), 1e-14)
+    np.testing.assert_allclose(model.step(state, u, ctx).out, one @ model.W_out, rtol=1e-14)
+
+
+def test_nonlinear_network_against_adaptive_solve(x64):
+    """`vector_field` has Diffrax's signature: Tsit5 at 1e-10 is the reference."""
+    model = dx.networks.rate_rnn(2, 6, 1, key=jax.random.key(3), excitatory=0.5)
+    model = RateRNN(*model.weights(), x0=0.2, b=0.1, tau=10.0, nonlinearity="tanh")
+    u = jnp.array([0.4, 0.9])
+    _, ys = dx.integrate.solve(model.vector_field, model.x0, 0.0, 30.0, args=u, rtol=1e-10)
+    errors = [float(jnp.max(jnp.abs(_final(model, dt, 30.0, u) - ys[-1]))) for dt in (0.2, 0.1)]
+    assert errors[0] < 1e-2 and 1.8 < errors[0] / errors[1] < 2.2, errors
+
+
+def test_noise_stationary_variance():
+    """No recurrence or input: x is an OU process of variance sigma^2 in continuous
+    time, sigma^2 / (1 - a/2) for Euler steps with a = dt/tau."""
+    n, sigma, tau, dt = 4000, 0.3, 10.0, 2.0
+    model = RateRNN(
+        jnp.zeros((1, n)), jnp.zeros((n, n)), jnp.zeros((n, 1)), tau=tau, sigma_rec=sigma
+    )
+    state, _ = dx.simulate(model, model.init(), dt=dt, n_steps=100, key=jax.random.key(0))
+    expected = sigma**2 / (1 - dt / tau / 2)
+    assert abs(float(jnp.var(state.x)) / expected - 1) < 0.06
+    with pytest.raises(ValueError, match="key"):
+        dx.simulate(model, model.init(), dt=dt, n_steps=2)
+
+
+def test_dale_law_survives_optax_updates():
+    """A loss that pushes every excitatory weight down and every inhibitory one up, with
+    large Adam steps: the stored magnitudes change sign, the weights used never do."""
+    model = dx.networks.rate_rnn(3, 20, 2, key=jax.random.key(1), excitatory=0.8)
+    sign = np.asarray(model.sign)
+    assert (sign == 1).sum() == 16 and model.sign.dtype == jnp.int32
+
+    def loss_fn(model, batch, key):
+        W_in, W_rec, W_out = model.weights()
+        wrong = jnp.sum(W_rec * sign[:, None]) + jnp.sum(W_in) + jnp.sum(W_out)
+        rec = dx.train.rollout(model, batch, dt=20.0, monitors={"out": "out"})
+        return wrong + jnp.mean(rec["out"] ** 2)
+
+    opt = optax.adam(0.5)
+    step = dx.train.make_step(loss_fn, opt)
+    opt_state = dx.train.init_optimiser(opt, model)
+    batch = dx.tasks.perceptual_decision_making(jax.random.key(2), 4, 20.0).inputs
+    for i in range(5):
+        model, opt_state, loss, _ = step(model, opt_state, batch, jax.random.key(i))
+    assert np.any(np.asarray(model.W_rec) < 0)  # the raw arrays crossed zero
+    np.testing.assert_array_equal(model.sign, sign)  # integer: never trained
+    W_in, W_rec, W_out = (np.asarray(w) for w in model.weights())
+    assert np.all(W_rec[sign > 0] >= 0) and np.all(W_rec[sign < 0] <= 0)
+    assert np.all(W_in >= 0) and np.all(W_out[sign < 0] == 0) and np.all(W_out >= 0)
+
+
+def test_gradient_matches_finite_differences(x64):
+    """d loss / d (W_rec, W_in, tau) of a 15-step rollout with Dale's law and softplus
+    against central differences."""
+    base = dx.networks.rate_rnn(3, 8, 2, key=jax.random.key(4), excitatory=0.75)
+    model = RateRNN(
+        base.W_in, base.W_rec, base.W_out, sign=base.sign, nonlinearity="softplus", tau=50.0
+    )
+    trials = dx.tasks.perceptual_decision_making(
+        jax.random.key(5), 3, 20.0, fixation=20.0, stimulus=200.0, decision=80.0
+    )
+
+    @eqx.filter_jit
+    def loss(model):
+        rec = dx.train.rollout(model, trials.inputs, dt=20.0, monitors={"out": "out"})
+        logp = jax.nn.log_softmax(rec["out"][:, -1], axis=-1)
+        return -jnp.mean(logp[jnp.arange(3), trials.labels])
+
+    grads = eqx.filter_grad(loss)(model)
+    eps = 1e-6
+    for where, index in ((lambda m: m.W_rec, (1, 7)), (lambda m: m.W_rec, (7, 2)),
+                         (lambda m: m.W_in, (2, 3)), (lambda m: m.tau, ())):  # fmt: skip
+        leaf = where(model)
+        bump = jnp.zeros_like(leaf).at[index].set(eps)
+        up = loss(eqx.tree_at(where, model, leaf + bump))
+        down = loss(eqx.tree_at(where, model, leaf - bump))
+        fd = (up - down) / (2 * eps)
+        np.testing.assert_allclose(where(grads)[index], fd, rtol=1e-6, atol=1e-10)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="nonlinearity"):
+        RateRNN(jnp.zeros((1, 2)), jnp.zeros((2, 2)), jnp.zeros((2, 1)), nonlinearity="elu")
+    with pytest.raises(ValueError, match="sign"):
+        RateRNN(jnp.zeros((1, 2)), jnp.zeros((2, 2)), jnp.zeros((2, 1)), sign=[1, 0])
+    with pytest.raises(ValueError, match="W_in"):
+        RateRNN(jnp.zeros((1, 3)), jnp.zeros((2, 2)), jnp.zeros((2, 1)))
+    with pytest.raises(ValueError, match="tau"):
+        RateRNN(jnp.zeros((1, 2)), jnp.zeros((2, 2)), jnp.zeros((2, 1)), tau=0.0)
+    with pytest.raises(ValueError, match="excitatory"):
+        dx.networks.rate_rnn(1, 4, 1, key=jax.random.key(0), excitatory=1.0)
+    model = dx.networks.rate_rnn(2, 4, 1, key=jax.random.key(0))
+    with pytest.raises(ValueError, match="shape"):
+        model.step(model.init(), jnp.zeros(3), dx.Context(t=jnp.array(0.0), dt=1.0, i=0))
