@@ -7,5 +7,6 @@ from ._decision import (
     perceptual_decision_making as perceptual_decision_making,
 )
 from ._evidence import evidence_accumulation as evidence_accumulation
+from ._neurogym import from_neurogym as from_neurogym
 from ._series import lorenz as lorenz, mackey_glass as mackey_glass
 from ._trials import Trials as Trials

@@ -193,3 +193,58 @@ def test_delayed_match_to_sample():
     noisy = dx.tasks.delayed_match_to_sample(jax.random.key(4), 256, 10.0, sigma=0.5)
     sd = np.asarray(noisy.inputs)[:, 50:100, 1:].std()  # delay: pure noise
     assert abs(sd / (0.5 / np.sqrt(10.0)) - 1) < 0.05
+
+
+class _FakeTrialEnv:
+    """The part of neurogym's TrialEnv that from_neurogym uses: a perceptual decision
+    whose trials last 3 to 5 steps of 100 ms, ground truth 0 (fixate) until the last
+    step, then the choice 1 or 2."""
+
+    dt = 100
+
+    def __init__(self):
+        self.rng = np.random.default_rng(0)
+
+    def seed(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def new_trial(self, **kwargs):
+        trial = {"ground_truth": int(self.rng.integers(1, 3)), "coh": 25.6, "name": "pdm"}
+        trial.update(kwargs)
+        n = int(self.rng.integers(3, 6))
+        self.ob = np.zeros((n, 3), np.float32)
+        self.ob[:-1, 0] = 1.0
+        self.ob[1:-1, trial["ground_truth"]] = trial["coh"] / 100
+        self.gt = np.zeros(n, np.int64)
+        self.gt[-1] = trial["ground_truth"]
+        return trial
+
+
+def test_from_neurogym_stacks_and_pads_trials():
+    env = _FakeTrialEnv()
+    x, labels, mask, cond = dx.tasks.from_neurogym(env, 50, seed=3)
+    lengths = np.asarray(cond["n_steps"])
+    assert x.shape == (50, lengths.max(), 3) and x.dtype == jnp.float32
+    assert labels.dtype == jnp.int32 and labels.shape == (50, lengths.max())
+    assert set(lengths) == {3, 4, 5}
+    np.testing.assert_array_equal(mask, np.arange(5)[None] < lengths[:, None])
+    gt = np.asarray(cond["ground_truth"])
+    np.testing.assert_array_equal(np.asarray(labels)[np.arange(50), lengths - 1], gt)
+    assert np.all(np.asarray(x)[~np.asarray(mask)] == 0)  # padding
+    np.testing.assert_allclose(np.asarray(x)[np.arange(50), 1, gt], 0.256, rtol=1e-6)
+    assert "name" not in cond  # not numeric
+    again = dx.tasks.from_neurogym(_FakeTrialEnv(), 50, seed=3)
+    np.testing.assert_array_equal(again.labels, labels)
+    forced = dx.tasks.from_neurogym(env, 5, ground_truth=2, coh=51.2)
+    np.testing.assert_array_equal(forced.conditions["ground_truth"], 2)
+    np.testing.assert_allclose(forced.conditions["coh"], 51.2)
+
+
+def test_from_neurogym_names_the_missing_package(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "neurogym", None)  # as if not installed
+    with pytest.raises(ImportError, match="pip install neurogym"):
+        dx.tasks.from_neurogym("PerceptualDecisionMaking-v0", 2)
+    with pytest.raises(ValueError, match="env_kwargs"):
+        dx.tasks.from_neurogym(_FakeTrialEnv(), 2, env_kwargs={"dt": 20})
