@@ -114,6 +114,13 @@ class SpikingRNN(DynamicalSystem):
         neuron = self.neuron.init(None if key is None else name_key(key, "neuron"))
         return SpikingRNNState(neuron, jnp.zeros(self.n_out, self.W_out.dtype))
 
+    def weights(self) -> tuple[Array, ...]:
+        """The weights, `(W_in, W_rec, W_out, b_out)` (without `b_out` when it is `None`):
+        what e-prop trains, and a `trainable` for `dx.train.make_step`
+        (`trainable=dx.networks.SpikingRNN.weights`)."""
+        parts = (self.W_in, self.W_rec, self.W_out)
+        return parts if self.b_out is None else (*parts, self.b_out)
+
     def kappa(self, dt: float) -> Float[Array, ""]:
         """The readout's decay per step, $\\kappa = e^{-dt/\\tau_\\text{out}}$."""
         return jnp.exp(-dt / self.tau_out)

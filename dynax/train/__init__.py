@@ -38,6 +38,7 @@ from ._reservoir import Reservoir as Reservoir, ReservoirState as ReservoirState
 
 # --- online learning and e-prop (helper "online")
 # isort: split
+from ._eprop import eprop_gradients as eprop_gradients, make_eprop_step as make_eprop_step
 from ._online import (
     LMS as LMS,
     RLS as RLS,
@@ -47,3 +48,12 @@ from ._online import (
     force as force,
 )
 # --- fitting neuron models to recordings (helper "fitting")
+# isort: split
+from ._constraints import (
+    AbstractConstraint as AbstractConstraint,
+    Bounded as Bounded,
+    Positive as Positive,
+    Unbounded as Unbounded,
+)
+from ._fitting import fit_neuron as fit_neuron
+from ._fitting_loss import SpikeVoltageLoss as SpikeVoltageLoss

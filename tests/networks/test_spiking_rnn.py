@@ -1,0 +1,137 @@
+"""SpikingRNN: the readout's closed form, the zero diagonal, gradients through the
+spikes against finite differences, construction errors."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dynax as dx
+
+
+class _SmoothSpike(dx.surrogate.AbstractSpikeFunction):
+    """A spike function that is smooth forward too (a logistic of v - v_th), so that the
+    network is a differentiable map and finite differences check its gradient."""
+
+    alpha: float = 4.0
+
+    def __call__(self, x):
+        return jax.nn.sigmoid(self.alpha * x)
+
+
+def _network(neuron, key=0, recurrent=True, n_in=3, n_out=2):
+    model = dx.networks.spiking_rnn(
+        n_in, neuron, n_out, key=jax.random.key(key), scale_in=20.0, scale_rec=5.0,
+        recurrent=recurrent, tau_out=15.0,
+    )  # fmt: skip
+    return eqx.tree_at(lambda m: m.b_out, model, jnp.linspace(-0.1, 0.1, n_out))
+
+
+def _inputs(n_steps=40, n_in=3, key=1):
+    return (jax.random.uniform(jax.random.key(key), (n_steps, n_in)) < 0.3).astype(float)
+
+
+def test_readout_is_the_filtered_spikes(x64):
+    """y^t = sum_{s <= t} kappa^(t-s) (z^s W_out + b), kappa = exp(-dt/tau_out); with a
+    surrogate the spikes are 0/1 floats."""
+    neuron = dx.neurons.ALIF(10, v_th=1.0, beta=0.2, reset="soft", spike_fn=dx.surrogate.ReluGrad())
+    model, x, dt = _network(neuron), _inputs(), 0.5
+    _, rec = dx.simulate(
+        model, model.init(), dt=dt, n_steps=40, inputs=x,
+        monitors={"z": "neuron.spike", "out": "out"},
+    )  # fmt: skip
+    z = np.asarray(rec["z"], float)
+    kappa = np.exp(-dt / 15.0)
+    y, expected = np.zeros(2), []
+    for t in range(40):
+        y = kappa * y + z[t] @ np.asarray(model.W_out) + np.asarray(model.b_out)
+        expected.append(y)
+    assert z.sum() > 10 and set(np.unique(z)) == {0.0, 1.0}
+    np.testing.assert_allclose(rec["out"], np.array(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_no_self_connections(x64):
+    """Whatever W_rec's diagonal holds, the step uses zero, and its gradient there is 0."""
+    neuron = dx.neurons.LIF(6, v_th=1.0, spike_fn=_SmoothSpike())
+    model, x = _network(neuron), _inputs()
+    loud = eqx.tree_at(lambda m: m.W_rec, model, model.W_rec + 100.0 * jnp.eye(6))
+
+    @eqx.filter_jit
+    def loss(m):
+        _, rec = dx.simulate(m, m.init(), dt=1.0, n_steps=40, inputs=x, monitors={"y": "out"})
+        return jnp.sum(rec["y"] ** 2)
+
+    np.testing.assert_allclose(loss(loud), loss(model), rtol=1e-14)
+    grad = jax.grad(loss)(loud).W_rec
+    assert float(jnp.abs(jnp.diag(grad)).max()) == 0.0
+    assert float(jnp.abs(grad).max()) > 0.0
+
+
+@pytest.mark.parametrize("kind", ["LIF", "ALIF"])
+def test_gradient_matches_finite_differences(x64, kind):
+    """With a spike function smooth in the forward pass (a logistic of v - v_th), the
+    network is differentiable, and jax.grad of a loss of a dx.simulate run (BPTT through
+    the spikes, the resets, the recurrence and the readout) matches central finite
+    differences along random directions of every weight to 1e-6 relative."""
+    if kind == "LIF":
+        neuron = dx.neurons.LIF(5, tau=10.0, v_th=1.0, reset="soft", spike_fn=_SmoothSpike())
+    else:
+        neuron = dx.neurons.ALIF(
+            5, tau=10.0, v_th=1.0, beta=0.3, tau_a=50.0, spike_fn=_SmoothSpike()
+        )
+    model, x = _network(neuron), _inputs(30)
+    target = jnp.sin(jnp.arange(30.0) / 5)[:, None] * jnp.ones(2)
+
+    @eqx.filter_jit
+    def loss(m):
+        _, rec = dx.simulate(m, m.init(), dt=1.0, n_steps=30, inputs=x, monitors={"y": "out"})
+        return jnp.mean((rec["y"] - target) ** 2)
+
+    grads = eqx.filter_jit(jax.grad(loss))(model)
+    for i, where in enumerate([lambda m: m.W_in, lambda m: m.W_rec, lambda m: m.W_out]):
+        w = where(model)
+        direction = jax.random.normal(jax.random.key(10 + i), w.shape)
+        if i == 1:
+            direction = direction * (1 - jnp.eye(5))
+        h = 1e-5
+        plus = loss(eqx.tree_at(where, model, w + h * direction))
+        minus = loss(eqx.tree_at(where, model, w - h * direction))
+        fd = (plus - minus) / (2 * h)
+        exact = jnp.sum(where(grads) * direction)
+        assert abs(float(exact)) > 1e-6
+        np.testing.assert_allclose(float(exact), float(fd), rtol=1e-6)
+
+
+def test_construction_errors():
+    neuron = dx.neurons.LIF(4)
+    with pytest.raises(ValueError, match="W_rec"):
+        dx.networks.SpikingRNN(neuron, jnp.zeros((2, 4)), jnp.zeros((3, 3)), jnp.zeros((4, 1)))
+    with pytest.raises(ValueError, match="W_out"):
+        dx.networks.SpikingRNN(neuron, jnp.zeros((2, 4)), jnp.zeros((4, 4)), jnp.zeros((3, 1)))
+    with pytest.raises(ValueError, match="b_out"):
+        dx.networks.SpikingRNN(
+            neuron, jnp.zeros((2, 4)), jnp.zeros((4, 4)), jnp.zeros((4, 1)), b_out=jnp.zeros(2)
+        )
+    with pytest.raises(ValueError, match="tau_out"):
+        dx.networks.SpikingRNN(
+            neuron, jnp.zeros((2, 4)), jnp.zeros((4, 4)), jnp.zeros((4, 1)), tau_out=-1.0
+        )
+    with pytest.raises(TypeError, match="AbstractNeuron"):
+        dx.networks.SpikingRNN(object(), jnp.zeros((2, 4)), jnp.zeros((4, 4)), jnp.zeros((4, 1)))
+    model = dx.networks.spiking_rnn(2, neuron, 1, key=jax.random.key(0))
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        model.step(model.init(), jnp.zeros(3), dx.Context(jnp.asarray(0.0), 1.0, jnp.asarray(0)))
+
+
+def test_initial_weights():
+    """spiking_rnn: W ~ N(0, scale^2 / fan_in), zero diagonal, zero bias."""
+    neuron = dx.neurons.LIF(200)
+    model = dx.networks.spiking_rnn(400, neuron, 3, key=jax.random.key(0), scale_in=2.0)
+    assert model.W_in.shape == (400, 200) and model.W_out.shape == (200, 3)
+    np.testing.assert_allclose(float(jnp.std(model.W_in)), 2.0 / 20.0, rtol=0.02)
+    off = model.W_rec[~np.eye(200, dtype=bool)]
+    np.testing.assert_allclose(float(jnp.std(off)), 1.0 / np.sqrt(200), rtol=0.02)
+    assert float(jnp.abs(jnp.diag(model.W_rec)).max()) == 0.0
+    assert model.b_out is not None and float(jnp.abs(model.b_out).max()) == 0.0
+    assert model.weights()[-1] is model.b_out
