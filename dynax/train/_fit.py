@@ -7,6 +7,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 import optax
@@ -43,12 +44,24 @@ def trainable_filter(model: Any, trainable: Trainable = None) -> Any:
     return spec
 
 
+def _strong(tree: Any) -> Any:
+    """`tree` with its weakly typed arrays (`jnp.asarray(10.0)`, as a model's scalar
+    parameters often are) made strongly typed, of the same dtype. An update by Optax
+    returns them strongly typed, and `jax.jit` compiles again for a weak type that
+    became strong: done before the first step, the step compiles once."""
+
+    def strong(x):
+        return jnp.asarray(x, x.dtype) if getattr(x, "weak_type", False) else x
+
+    return jtu.tree_map(strong, tree)
+
+
 def init_optimiser(
     optimiser: optax.GradientTransformation, model: Any, trainable: Trainable = None
 ) -> optax.OptState:
     """The initial state of `optimiser` for the leaves of `model` chosen by `trainable`
     (see `make_step`)."""
-    return optimiser.init(eqx.filter(model, trainable_filter(model, trainable)))
+    return optimiser.init(_strong(eqx.filter(model, trainable_filter(model, trainable))))
 
 
 def _with_aux(out: Any) -> tuple[Any, dict]:
@@ -85,7 +98,7 @@ def make_step(
     """
 
     @eqx.filter_jit
-    def step(model, opt_state, batch, key):
+    def jitted(model, opt_state, batch, key):
         params, static = eqx.partition(model, trainable_filter(model, trainable))
 
         def loss_of(params):
@@ -95,6 +108,10 @@ def make_step(
         updates, opt_state = optimiser.update(grads, opt_state, params)
         params = eqx.apply_updates(params, updates)
         return eqx.combine(params, static), opt_state, loss, aux
+
+    def step(model, opt_state, batch, key):
+        # The model and state it returns are strongly typed: so are those it is given.
+        return jitted(_strong(model), _strong(opt_state), batch, key)
 
     return step
 
@@ -171,7 +188,9 @@ def fit(
     # The history's size and names are known before training, so that a checkpoint
     # has one structure from the first epoch to the last.
     batch0 = jtu.tree_map(lambda x: x[:batch_size], data)
-    _, aux_shape = _with_aux(jax.eval_shape(loss_fn, model, batch0, key))
+    # (From the step itself, which compiles once: an eval_shape of `loss_fn` would
+    # trace it once more.)
+    aux_shape = jax.eval_shape(step, model, opt_state, batch0, key)[3]
     eval_names = [] if eval_fn is None else sorted(jax.eval_shape(eval_fn, model, eval_data))
     nan = lambda size: np.full(size, np.nan)
     history = {"loss": nan(epochs * n_batches), "epoch_loss": nan(epochs)}
