@@ -3,6 +3,7 @@ multinomial logistic regression, and polynomial features to fit them on."""
 
 import itertools
 import math
+from functools import partial
 from typing import Any
 
 import equinox as eqx
@@ -149,12 +150,16 @@ def ridge(
     $W = (X^\top X + \alpha I)^{-1} X^\top Y$ exactly). $\alpha$ is in the units of
     $X^\top X$ (a sum over samples, not a mean: it weighs less as samples are added).
 
-    The default solver takes the thin SVD $X_c = U S V^\top$, $W = V\,\mathrm{diag}(
-    s/(s^2 + \alpha))\,U^\top Y_c$, which never forms $X^\top X$ and so loses no
-    precision to its squared condition number (float32 is fine); `solver="cholesky"`
-    solves the normal equations instead (cheaper for very many samples, needs
-    $\alpha > 0$ or full column rank). With $\alpha = 0$ the SVD gives the
-    minimum-norm least-squares solution ([`dynax.train.least_squares`][]).
+    Both solvers first scale the columns of $X_c$ to unit RMS, $X_c = X_s D$, and solve
+    for $V = D W$ (the same solution: only the rounding changes), so that features of
+    very different sizes (the monomials of NG-RC span five decades) keep float32
+    accurate. The default solver writes the penalty as extra rows and takes the thin
+    SVD of $[X_s;\ \sqrt{\alpha} D^{-1}]$: it never forms $X^\top X$, so it loses no
+    precision to its squared condition number, and with $\alpha = 0$ it is least
+    squares (singular values below machine precision count as zero).
+    `solver="cholesky"` solves the normal equations $(X_s^\top X_s + \alpha D^{-2}) V
+    = X_s^\top Y_c$ instead: cheaper for very many samples, and it needs $\alpha > 0$
+    or full column rank.
 
     jit-able and differentiable; `alpha` may be traced (a `vmap` over strengths).
 
@@ -180,17 +185,31 @@ def ridge(
     alpha = _check_scalar(alpha, "alpha").astype(X.dtype)
     if solver not in _SOLVERS:
         raise ValueError(f"solver must be one of {_SOLVERS}, got solver={solver!r}.")
-    Xc, Yc, x_mean, y_mean = _centre(X, Y, fit_intercept)
-    if solver == "svd":
-        U, s, Vt = jnp.linalg.svd(Xc, full_matrices=False)
-        # Directions of (numerically) zero variance get no weight, as in lstsq.
-        keep = s > _cutoff(s, Xc.shape)
-        d = jnp.where(keep, s / jnp.where(keep, s**2 + alpha, 1.0), 0.0)
-        W = Vt.T @ (d[:, None] * (U.T @ Yc))
-    else:
-        A = Xc.T @ Xc + alpha * jnp.eye(Xc.shape[1], dtype=Xc.dtype)
-        W = jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(A), Xc.T @ Yc)
+    W, x_mean, y_mean = _ridge(X, Y, alpha, fit_intercept, solver)
     return _readout(W, x_mean, y_mean, vector)
+
+
+@partial(jax.jit, static_argnums=(3, 4))
+def _ridge(X, Y, alpha, fit_intercept, solver):
+    Xc, Yc, x_mean, y_mean = _centre(X, Y, fit_intercept)
+    # Columns scaled to unit RMS (W = V / d): the solution is the same, but features
+    # of very different sizes (monomials, NG-RC) no longer cost float32 its accuracy.
+    d = jnp.sqrt(jnp.mean(Xc**2, axis=0))
+    d = jnp.where(d > 0, d, 1.0)
+    Xs = Xc / d
+    if solver == "svd":
+        # The penalty alpha |V / d|^2 as extra rows: min |[Xs; sqrt(alpha)/d] V - [Yc; 0]|.
+        p = Xc.shape[1]
+        A = jnp.concatenate([Xs, jnp.diag(jnp.sqrt(alpha) / d)])
+        B = jnp.concatenate([Yc, jnp.zeros((p, Yc.shape[1]), Yc.dtype)])
+        U, s, Vt = jnp.linalg.svd(A, full_matrices=False)
+        # Directions of (numerically) zero variance get no weight, as in lstsq.
+        keep = s > _cutoff(s, A.shape)
+        V = Vt.T @ (jnp.where(keep, 1.0 / jnp.where(keep, s, 1.0), 0.0)[:, None] * (U.T @ B))
+    else:
+        G = Xs.T @ Xs + jnp.diag(alpha / d**2)
+        V = jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(G), Xs.T @ Yc)
+    return V / d[:, None], x_mean, y_mean
 
 
 def _cutoff(s: Array, shape: tuple[int, ...], rcond: float | None = None) -> Array:
@@ -223,12 +242,18 @@ def least_squares(
     X, Y, vector = _check_xy(X, Y)
     if rcond is not None:
         rcond = float(_check_scalar(rcond, "rcond"))
+    W, x_mean, y_mean = _least_squares(X, Y, fit_intercept, rcond)
+    return _readout(W, x_mean, y_mean, vector)
+
+
+@partial(jax.jit, static_argnums=(2, 3))
+def _least_squares(X, Y, fit_intercept, rcond):
     Xc, Yc, x_mean, y_mean = _centre(X, Y, fit_intercept)
     U, s, Vt = jnp.linalg.svd(Xc, full_matrices=False)
     keep = s > _cutoff(s, Xc.shape, rcond)
     d = jnp.where(keep, 1.0 / jnp.where(keep, s, 1.0), 0.0)
     W = Vt.T @ (d[:, None] * (U.T @ Yc))
-    return _readout(W, x_mean, y_mean, vector)
+    return W, x_mean, y_mean
 
 
 # --------------------------------------------------------------------------------------
@@ -289,11 +314,17 @@ def elastic_net(
     l1_ratio = _check_scalar(l1_ratio, "l1_ratio", high=1.0).astype(X.dtype)
     n_iter = _check_count(n_iter, "n_iter")
     tol = float(_check_scalar(tol, "tol"))
+    W, x_mean, y_mean = _elastic_net(X, Y, alpha, l1_ratio, fit_intercept, n_iter, tol)
+    return _readout(W, x_mean, y_mean, vector)
+
+
+@partial(jax.jit, static_argnums=(4, 5, 6))
+def _elastic_net(X, Y, alpha, l1_ratio, fit_intercept, n_iter, tol):
     Xc, Yc, x_mean, y_mean = _centre(X, Y, fit_intercept)
     n = X.shape[0]
     G, c = Xc.T @ Xc / n, Xc.T @ Yc / n
     W = _coordinate_descent(G, c, alpha * l1_ratio, alpha * (1 - l1_ratio), n_iter, tol)
-    return _readout(W, x_mean, y_mean, vector)
+    return W, x_mean, y_mean
 
 
 def lasso(
@@ -428,6 +459,12 @@ def logistic_regression(
         tol = 1e-10 if X.dtype == jnp.float64 else 1e-6
     tol = float(_check_scalar(tol, "tol"))
 
+    W, b = _logistic(X, labels, alpha, n_classes, fit_intercept, max_steps, tol)
+    return Readout(W, b)
+
+
+@partial(jax.jit, static_argnums=(3, 4, 5, 6))
+def _logistic(X, labels, alpha, n_classes, fit_intercept, max_steps, tol):
     # Standardised features condition the problem; the solution is mapped back.
     mean = X.mean(axis=0) if fit_intercept else jnp.zeros(X.shape[1], X.dtype)
     scale = jnp.sqrt(jnp.mean((X - mean) ** 2, axis=0))
@@ -442,12 +479,12 @@ def logistic_regression(
         return ce + 0.5 * alpha * jnp.sum((V / scale[:, None]) ** 2)
 
     params0 = (jnp.zeros((X.shape[1], n_classes), X.dtype), jnp.zeros(n_classes, X.dtype))
-    solver: optx.AbstractMinimiser = optx.LBFGS(rtol=tol, atol=tol)
-    sol: Any = optx.minimise(objective, solver, params0, max_steps=max_steps, throw=False)
+    solver = optx.LBFGS(rtol=tol, atol=tol)
+    sol = optx.minimise(objective, solver, params0, max_steps=max_steps, throw=False)
     V, c = sol.value
     W = V / scale[:, None]
     b = (c - mean @ W) if fit_intercept else jnp.zeros(n_classes, X.dtype)
-    return Readout(W, b)
+    return W, b
 
 
 # --------------------------------------------------------------------------------------
@@ -487,8 +524,12 @@ def polynomial_features(
         raise ValueError(f"degree must be an int >= 0, got degree={degree!r}.")
     if degree == 0 and not include_bias:
         raise ValueError("degree=0 with include_bias=False leaves no feature.")
-    X = X.astype(jnp.result_type(X, float))
+    return _polynomial(X.astype(jnp.result_type(X, float)), int(degree), include_bias)
+
+
+@partial(jax.jit, static_argnums=(1, 2))
+def _polynomial(X, degree, include_bias):
     parts = [jnp.ones(X.shape[:-1] + (1,), X.dtype)] if include_bias else []
-    for idx in _monomials(X.shape[-1], int(degree)):
+    for idx in _monomials(X.shape[-1], degree):
         parts.append(jnp.prod(X[..., idx], axis=-1))
     return jnp.concatenate(parts, axis=-1)

@@ -9,6 +9,7 @@ import numpy as np
 from .._custom_types import Array, Float, PRNGKeyArray
 from .._system import Context, DynamicalSystem
 from ..connect import CSR, from_dense
+from ..connect._base import numpy_rng
 
 _DISTRIBUTIONS = ("uniform", "normal")
 
@@ -168,37 +169,38 @@ class Reservoir(DynamicalSystem):
                 "host: build it outside jit/vmap (key must be concrete)."
             )
         dtype = jnp.result_type(float)
-        k_w, k_wm, k_in, k_inm, k_b = jax.random.split(key, 5)
+        # Drawn on the host by NumPy, seeded by the key's words (as dx.connect does):
+        # the same key gives the same reservoir on every backend, with no compilation.
+        rng = numpy_rng(key)
 
         # Recurrent weights: Gaussian entries, a Bernoulli mask, then the spectral radius.
-        W = recurrent_std * jax.random.normal(k_w, (n, n), dtype)
+        W = recurrent_std * rng.standard_normal((n, n))
         if connectivity < 1:
-            W = jnp.where(jax.random.bernoulli(k_wm, connectivity, (n, n)), W, 0.0)
-        W_host = np.asarray(W, np.float64)
+            W = np.where(rng.random((n, n)) < connectivity, W, 0.0)
         if spectral_radius is not None:
-            # float64 eigenvalues on the host: O(n^3), a second at n = 1000.
-            radius = float(np.max(np.abs(np.linalg.eigvals(W_host))))
+            # float64 eigenvalues: O(n^3), a second at n = 1000.
+            radius = float(np.max(np.abs(np.linalg.eigvals(W))))
             if radius == 0:
                 raise ValueError(
                     f"the drawn recurrent matrix has no connection (or only nilpotent ones) "
                     f"and cannot be scaled to spectral_radius={spectral_radius}: raise "
                     f"connectivity={connectivity} or n={n}."
                 )
-            W_host = W_host * (spectral_radius / radius)
+            W = W * (spectral_radius / radius)
         if sparse:
-            self.conn, w = from_dense(W_host, values=True)
+            self.conn, w = from_dense(W, values=True)
             self.W = jnp.asarray(w, dtype)
         else:
-            self.conn, self.W = None, jnp.asarray(W_host, dtype)
+            self.conn, self.W = None, jnp.asarray(W, dtype)
 
         if input_distribution == "uniform":
-            W_in = jax.random.uniform(k_in, (n_in, n), dtype, -1.0, 1.0)
+            W_in = rng.uniform(-1.0, 1.0, (n_in, n))
         else:
-            W_in = jax.random.normal(k_in, (n_in, n), dtype)
+            W_in = rng.standard_normal((n_in, n))
         if input_connectivity < 1:
-            W_in = jnp.where(jax.random.bernoulli(k_inm, input_connectivity, (n_in, n)), W_in, 0)
-        self.W_in = input_scaling * W_in
-        self.b = bias_scaling * jax.random.uniform(k_b, (n,), dtype, -1.0, 1.0)
+            W_in = np.where(rng.random((n_in, n)) < input_connectivity, W_in, 0.0)
+        self.W_in = jnp.asarray(input_scaling * W_in, dtype)
+        self.b = jnp.asarray(bias_scaling * rng.uniform(-1.0, 1.0, n), dtype)
         self.leak = jnp.asarray(leak, dtype)
         self.noise = jnp.asarray(noise, dtype)
         self.noisy = noise > 0
