@@ -16,6 +16,13 @@ from ._phase_plane import (
     PhasePlane1D as PhasePlane1D,
     PhasePlane2D as PhasePlane2D,
     Trajectories as Trajectories,
+    trajectories as trajectories,
+)
+from ._slow_points import (
+    SOLVERS as SOLVERS,
+    SlowPoints as SlowPoints,
+    sample_states as sample_states,
+    slow_points as slow_points,
 )
 from ._system import System as System, flat_system as flat_system
 # --- continuation, bifurcations, limit cycles, fast-slow (helper "continuation")

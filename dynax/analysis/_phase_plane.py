@@ -95,6 +95,23 @@ class Cycle(eqx.Module):
     amplitude: Float[Array, " n"]
 
 
+def trajectories(
+    system: System,
+    x0: Float[ArrayLike, "m n"],
+    duration: float,
+    *,
+    p: Float[ArrayLike, " k"] | None = None,
+    dt: float | None = None,
+    every: int = 1,
+) -> Trajectories:
+    """Trajectories of `system` from the initial conditions `x0`, `(m, n)` (vmapped),
+    over `duration` ms: classical RK4 with steps `dt` (default `duration / 2000`), or,
+    for a map, `duration` iterates; every `every`-th state recorded, the first included.
+    The candidates of [`dynax.analysis.slow_points`][] are often drawn from these."""
+    p_arr = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+    return _trajectories(system, x0, p_arr, duration, dt, every)
+
+
 def _trajectories(
     system: System, x0: Any, p: Array, duration: float, dt: float | None, every: int
 ) -> Trajectories:
