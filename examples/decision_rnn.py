@@ -2,7 +2,8 @@
 Wang 2016).
 
 The task (`dx.tasks.perceptual_decision_making`) is random-dot motion discrimination in
-the form Song et al. used: a fixation cue, then 800 ms of two noisy evidence channels
+the three-input form of Song et al. (here with a fixed stimulus duration): a fixation
+cue, then 800 ms of two noisy evidence channels
 whose means differ by the signed coherence c/100 (c from Britten et al.'s 0, ±3.2, ±6.4,
 ±12.8, ±25.6, ±51.2 %), then 300 ms in which the fixation cue is off and the network
 reports which channel was stronger. The network (`dx.networks.rate_rnn`) is 100 ReLU
@@ -20,9 +21,14 @@ of channel 1 against signed coherence, with the logistic fit
 P = 1 / (1 + exp(-(c - μ)/s))), and the mean readout difference over the trial per
 coherence (the evidence being integrated).
 
-With seed 0 on the shared 2-core CPU: full mode (1500 steps) reaches an accuracy of
-... (see the note in the report); quick mode (`DYNAX_QUICK=1` or `--quick`: 50 units,
-300 steps) writes `examples/decision_rnn.quick.png`.
+With seed 0 (full mode: 1500 steps, 97-162 s of training on the shared, busy 2-core
+CPU) the held-out accuracy is 46.2, 70.8, 91.5, 99.8, 100 and 100 % at 0, 3.2, 6.4,
+12.8, 25.6 and 51.2 % coherence, beside 50, 73.9, 90.0, 99.5, 100 and 100 % for an
+ideal observer of the same inputs (the task's noise, not the network, limits the low
+coherences); the logistic fit gives mu = -0.06 %, s = 2.82 %, and Dale's law still holds
+after training. Quick mode (`DYNAX_QUICK=1` or `--quick`: 50 units, 300 steps, about
+30 s) gives 48.8, 70.8, 90.2, 99.8, 100, 100 % and writes
+`examples/decision_rnn.quick.png`.
 """
 
 import math

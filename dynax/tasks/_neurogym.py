@@ -30,7 +30,7 @@ def from_neurogym(
     **trial_kwargs: Any,
 ) -> Trials:
     """Trials of a [neurogym](https://github.com/neurogym/neurogym) environment as
-    arrays, so that its tasks can be trained on like those of [`dynax.tasks`][].
+    arrays, so that its tasks can be trained on like those of `dynax.tasks`.
 
     neurogym's trial-based environments (`TrialEnv`) build a whole trial at a time:
     `env.new_trial(**kwargs)` draws one and returns its description (a dict such as
@@ -38,8 +38,11 @@ def from_neurogym(
     `(n_steps, n_in)` and `env.gt` its ground truth per step (the correct action, 0 =
     fixate, for the supervised tasks). This function calls `new_trial` `n_trials`
     times and stacks the results, padding trials of different lengths with zeros at the
-    end; nothing steps the environment, so no agent or reward is involved. The
-    environment's step is `env.dt` ms.
+    end; nothing steps the environment, so no agent or reward is involved, and wrappers
+    that act in `step` (neurogym's `Noise`, for one) change nothing here, while those
+    that override `new_trial` do. The environment's step is `env.dt` ms. Checked with
+    neurogym 2.2 (`PerceptualDecisionMaking-v0`, `DelayMatchSample-v0`); 2.3.1 imports
+    torch when imported.
 
     neurogym is an optional dependency (`pip install neurogym`, or the `neurogym`
     extra of dynax), needed only to make an environment from its name; any object with
@@ -70,11 +73,16 @@ def from_neurogym(
     if not isinstance(n_trials, int) or isinstance(n_trials, bool) or n_trials < 1:
         raise ValueError(f"n_trials must be a positive int, got n_trials={n_trials!r}.")
     inner = getattr(env, "unwrapped", env)  # a gymnasium wrapper hides ob and gt
+    try:  # the outermost new_trial (a neurogym wrapper may change the trials), found
+        # through gymnasium's wrappers without their deprecation warning
+        new_trial = env.get_wrapper_attr("new_trial")
+    except AttributeError:
+        new_trial = env.new_trial
     if seed is not None:
         inner.seed(seed)
     obs, gts, infos = [], [], []
     for _ in range(n_trials):
-        info = env.new_trial(**trial_kwargs)
+        info = new_trial(**trial_kwargs)
         ob, gt = np.array(inner.ob), np.array(inner.gt)
         if ob.ndim == 1:
             ob = ob[:, None]

@@ -15,7 +15,7 @@ class Trials(NamedTuple):
 
     - `inputs`: `(batch, n_steps, n_in)` float32, the input at each step of `dt` ms.
     - `labels`: `(batch,)` int32, the correct choice of each trial (for the tasks of
-      [`dynax.tasks`][]); `(batch, n_steps)` per step for
+      `dynax.tasks`); `(batch, n_steps)` per step for
       [`dynax.tasks.from_neurogym`][] (neurogym's ground truth, 0 = fixate).
     - `mask`: `(batch, n_steps)` bool, the steps where the response is scored (the
       decision or recall period; for neurogym, the steps inside the trial).
