@@ -228,13 +228,15 @@ class Projection(AbstractProjection, AbstractTimed):
 
     def with_dt(self, dt: float) -> "Projection":
         """This projection with its delays as whole steps of `dt` and its buffer sized for
-        them (the nearest step, halves up; see `delay` above). A projection already
-        prepared for `dt` is itself, so that a prepared model can be passed into
-        `jax.jit` (as a training step does), where its delay is traced."""
-        if self.delay is None or (self.prepared is not None and self.prepared.dt == dt):
+        them (the nearest step, halves up; see `delay` above). Inside `jax.jit`, where
+        the delay is traced, a projection already prepared for `dt` is itself, so that a
+        prepared model can be passed to a jitted function (a training step)."""
+        if self.delay is None:
             return self
         ms = concrete(self.delay)
         if ms is None:
+            if self.prepared is not None and self.prepared.dt == dt:
+                return self
             raise ValueError(
                 "delay must be concrete (not traced) when the projection is prepared for a "
                 "dt: the buffer's length depends on it. Prepare the model before passing "

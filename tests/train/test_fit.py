@@ -14,7 +14,7 @@ import dynax as dx
 N_H, N_STEPS, DT = 16, 30, 1.0
 
 
-def spiking_model():
+def spiking_model(prepared=True):
     """A recurrent ALIF layer (surrogate spikes; CSR recurrence with a 1 ms delay) read
     out by two leaky integrators, prepared for `DT` (so that its delay, traced in the
     jitted step, needs no preparation there)."""
@@ -38,7 +38,8 @@ def spiking_model():
             "H", "O", ho, w_ho, dx.synapses.Exponential(2, tau=5.0), dx.synapses.CUBA()
         ),
     }
-    return dx.with_dt(dx.Network(pops, projs), DT)
+    net = dx.Network(pops, projs)
+    return dx.with_dt(net, DT) if prepared else net
 
 
 def two_classes(n, seed=0):
@@ -101,6 +102,11 @@ def test_bptt_steps_decrease_the_loss_train_only_what_is_chosen_and_compile_once
     # A batch of another shape compiles again.
     with pytest.raises(RuntimeError, match="can only be traced 1 times"):
         step(trained, opt_state, jax.tree.map(lambda a: a[:16], batch), jax.random.key(0))
+
+    # A delay in ms is traced inside the step: a model not prepared for its dt is told so.
+    step = dx.train.make_step(spiking_loss, optimiser, trainable=weights)
+    with pytest.raises(ValueError, match=r"model = dx.with_dt\(model, dt\)"):
+        step(spiking_model(prepared=False), opt_state, batch, jax.random.key(0))
 
 
 def test_fit_compiles_once_over_two_epochs_and_records_its_history():
