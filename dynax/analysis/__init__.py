@@ -10,6 +10,7 @@ from ._fixed_points import (
     fixed_points as fixed_points,
     grid_points as grid_points,
 )
+from ._implicit import fixed_point as fixed_point
 from ._linearise import Linearisation as Linearisation, linearise as linearise
 from ._phase_plane import (
     Cycle as Cycle,
