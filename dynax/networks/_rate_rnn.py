@@ -1,6 +1,7 @@
 """A continuous-time rate RNN with an optional Dale's law (Song, Yang & Wang 2016), the
 network trained with BPTT on cognitive tasks."""
 
+import functools
 import math
 import types
 from collections.abc import Callable
@@ -291,36 +292,48 @@ def rate_rnn(
     )
     if not (isinstance(spectral_radius, (int, float)) and spectral_radius >= 0):
         raise ValueError(f"spectral_radius must be a number >= 0, got {spectral_radius!r}.")
-    dtype = to_float(0.0, "dtype").dtype
-    k_in, k_rec, k_out = jax.random.split(key, 3)
-    w_in = jax.random.normal(k_in, (n_in, n_rec), dtype) * (scale_in / math.sqrt(n_in))
-    if excitatory is None:
-        w_rec = jax.random.normal(k_rec, (n_rec, n_rec), dtype) * (
-            spectral_radius / math.sqrt(n_rec)
-        )
-        w_out = jax.random.normal(k_out, (n_rec, n_out), dtype) * (scale_out / math.sqrt(n_rec))
-        return RateRNN(w_in, w_rec, w_out, tau=tau, nonlinearity=nonlinearity, sigma_rec=sigma_rec)
-    if not (isinstance(excitatory, (int, float)) and 0 < excitatory < 1):
+    if excitatory is not None and not (isinstance(excitatory, (int, float)) and 0 < excitatory < 1):
         raise ValueError(
             f"excitatory must be None or a fraction in (0, 1), got excitatory={excitatory!r}."
         )
+    dtype = to_float(0.0, "dtype").dtype
+    # All draws in one compiled call: standard normals for the three matrices and, for
+    # Dale's law, Gamma(2, 1) magnitudes as sums of two unit exponentials.
+    z_in, z_rec, z_out, gamma = (np.array(a) for a in _draw(key, n_in, n_rec, n_out, dtype))
+    w_in = z_in * (scale_in / math.sqrt(n_in))
+    if excitatory is None:
+        w_rec = z_rec * (spectral_radius / math.sqrt(n_rec))
+        w_out = z_out * (scale_out / math.sqrt(n_rec))
+        return RateRNN(w_in, w_rec, w_out, tau=tau, nonlinearity=nonlinearity, sigma_rec=sigma_rec)
     n_e = round(excitatory * n_rec)
     if not 0 < n_e < n_rec:
         raise ValueError(
             f"excitatory={excitatory} of n_rec={n_rec} leaves no excitatory or no inhibitory unit."
         )
     sign = np.where(np.arange(n_rec) < n_e, 1, -1)
-    magnitude = np.array(jax.random.gamma(k_rec, 2.0, (n_rec, n_rec)), dtype=np.float64)
+    magnitude = gamma.astype(np.float64)
     magnitude[n_e:] *= n_e / (n_rec - n_e)
     radius = np.max(np.abs(np.linalg.eigvals(magnitude * sign[:, None])))
     scaled = magnitude * (spectral_radius / radius) if radius > 0 else magnitude
-    w_out = jnp.abs(jax.random.normal(k_out, (n_rec, n_out), dtype)) * (scale_out / n_e)
+    w_out = np.abs(z_out) * (scale_out / n_e)
     return RateRNN(
-        jnp.abs(w_in),
-        jnp.asarray(scaled, dtype),
+        np.abs(w_in),
+        scaled.astype(dtype),
         w_out,
         tau=tau,
         nonlinearity=nonlinearity,
         sign=sign,
         sigma_rec=sigma_rec,
+    )
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _draw(key, n_in, n_rec, n_out, dtype):
+    k_in, k_rec, k_out, k_gamma = jax.random.split(key, 4)
+    u = jax.random.uniform(k_gamma, (2, n_rec, n_rec), dtype, minval=1e-12)
+    return (
+        jax.random.normal(k_in, (n_in, n_rec), dtype),
+        jax.random.normal(k_rec, (n_rec, n_rec), dtype),
+        jax.random.normal(k_out, (n_rec, n_out), dtype),
+        -jnp.log(u[0]) - jnp.log(u[1]),
     )

@@ -77,6 +77,7 @@ def test_mackey_glass_regimes_and_balance(x64):
     assert 0.2 < x.min() and x.max() < 1.45
 
 
+@pytest.mark.slow
 def test_mackey_glass_converges(x64):
     """Second order in the step (linear interpolation of the history)."""
     kw = dict(tau=17.0, transient=0.0)
