@@ -1,10 +1,14 @@
 """SpikingRNN: the readout's closed form, the zero diagonal, gradients through the
 spikes against finite differences, construction errors."""
 
+import importlib.util
+import pathlib
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import dynax as dx
@@ -135,3 +139,25 @@ def test_initial_weights():
     assert float(jnp.abs(jnp.diag(model.W_rec)).max()) == 0.0
     assert model.b_out is not None and float(jnp.abs(model.b_out).max()) == 0.0
     assert model.weights()[-1] is model.b_out
+
+
+@pytest.mark.slow
+def test_bptt_learns_evidence_accumulation():
+    """examples/evidence_accumulation.py's network and task (100 ALIF/LIF neurons, seven
+    cues, 300 ms delay, dt = 5 ms), trained by BPTT for 200 Adam steps of 32 trials:
+    at least 80 % correct on 512 held-out trials (0.95 when written; about a minute of
+    training on an idle 2-core CPU)."""
+    path = pathlib.Path(__file__).parents[2] / "examples" / "evidence_accumulation.py"
+    spec = importlib.util.spec_from_file_location("evidence_accumulation", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    cfg = dict(example.FULL, bptt_steps=200, eval_every=200)
+    k_model, k_train, k_test = jax.random.split(jax.random.key(0), 3)
+    model = example.build(k_model, cfg["n_rec"])
+    test = example.trials(k_test, 512, cfg["delay"])
+    optimiser = optax.adam(1e-2)
+    weights = dx.networks.SpikingRNN.weights
+    step = dx.train.make_step(example.loss_fn, optimiser, weights)
+    state = dx.train.init_optimiser(optimiser, model, weights)
+    _, curve, _ = example.train(step, model, state, cfg, k_train, test, "bptt")
+    assert curve[0, 1] < 0.6 and curve[-1, 1] >= 0.8, curve
