@@ -59,14 +59,19 @@ first loss is the same everywhere and the losses after training can be compared.
 
 **Rows.** Each run is a fresh process that builds the model, takes one step (tracing
 and compiling) and `--warmup` more, then times `--steps` steps one by one (each waits
-for its result): `step_s` is their median, `compile_s` the first step minus it.
+for its result): `step_s` is their median wall time, `cpu_s` the median CPU time of
+the process (all its threads; less sensitive than wall time to other processes on a
+shared machine, though it counts a thread pool's spinning), `compile_s` the first step
+minus `step_s`.
 `loss_first` is the loss of the first step (the initial weights on batch 0),
 `loss_last` that of the last, `test_loss_init` / `test_loss` / `test_acc` the loss and
 accuracy on the held-out batch before and after training, `rate_Hz_init` the hidden
 neurons' mean rate on it before training. Runs are interleaved (`--repeats` rounds, the
 order rotated each round): the machine is shared, and its speed drifts. The summary row
-gives each library's median `step_s` over the rounds and `ratio` dynax / peer (the
-median of the ratios within each round; below 1: dynax is faster).
+gives each library's median `step_s` and `cpu_s` over the rounds and `step_s_ratio`,
+`cpu_s_ratio` dynax / peer (the median of the ratios within each round; below 1: dynax
+is faster), the losses, and each peer's largest difference from dynax's loss over the
+steps (`max_loss_diff_vs_dynax`).
 
 **Environments.** dynax runs in this interpreter; the peers in `.venv-snntorch`,
 `.venv-spyx`, `.venv-brainpy` at the repository root (benchmarks/README.md says how to
@@ -167,13 +172,14 @@ def peak_rss_gb() -> float:
     return float("nan")
 
 
-def summarise_times(times: list[float], warmup: int) -> dict:
-    """`step_s` (median of the timed steps), `compile_s` (first step minus it) and the
-    spread of the timed steps."""
+def summarise_times(times: list[float], cpu: list[float], warmup: int) -> dict:
+    """`step_s` (median wall time of the timed steps), `cpu_s` (median CPU time of this
+    process, all threads), `compile_s` (first step minus the median) and the spread."""
     timed = times[1 + warmup :]
     med = statistics.median(timed)
     return {
         "step_s": round(med, 5),
+        "cpu_s": round(statistics.median(cpu[1 + warmup :]), 5),
         "step_s_min": round(min(timed), 5),
         "step_s_max": round(max(timed), 5),
         "compile_s": round(times[0] - med, 3),
@@ -235,13 +241,14 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str) -> dict:
     build = time.perf_counter() - start
     loss0, _, rate0 = evaluate(model, x_test, y_test)
     key = jax.random.key(0)
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     for i in range(1 + warmup + steps):
         b = i % xs.shape[0]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model, opt_state, loss, _ = step(model, opt_state, (xs[b], ys[b]), key)
         loss = float(loss)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         losses.append(loss)
     loss1, acc1, _ = evaluate(model, x_test, y_test)
     return {
@@ -249,7 +256,7 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str) -> dict:
         "version": dx.__version__ if hasattr(dx, "__version__") else "dev",
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
         "build_s": round(build, 3),
-        **summarise_times(times, warmup),
+        **summarise_times(times, cpu, warmup),
         **loss_fields(losses, float(loss0), float(loss1), float(acc1), float(rate0)),
         "peak_rss_GB": round(peak_rss_gb(), 3),
     }
@@ -304,22 +311,24 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
 
 def summary(rows: list[dict], names: list[str]) -> dict:
     ok = [r for r in rows if "error" not in r]
-    out: dict = {"summary": "median over rounds", "step_s": {}, "compile_s": {}}
-    for name in names:
-        mine = [r for r in ok if r["library"] == name]
-        if mine:
-            out["step_s"][name] = round(statistics.median(r["step_s"] for r in mine), 5)
-            out["compile_s"][name] = round(statistics.median(r["compile_s"] for r in mine), 3)
-    ratios: dict[str, list[float]] = {}
-    for r in {row["round"] for row in ok}:
-        by = {row["library"]: row for row in ok if row["round"] == r}
-        if "dynax" not in by:
-            continue
-        for name, row in by.items():
-            if name != "dynax":
-                ratios.setdefault(name, []).append(by["dynax"]["step_s"] / row["step_s"])
+    out: dict = {"summary": f"median over {len({r['round'] for r in ok})} rounds"}
+    for key in ("step_s", "cpu_s", "compile_s"):
+        out[key] = {}
+        for name in names:
+            mine = [r[key] for r in ok if r["library"] == name and r.get(key) is not None]
+            if mine:
+                out[key][name] = round(statistics.median(mine), 5)
     out["ratio"] = "dynax/peer"
-    out["step_s_ratio"] = {k: round(statistics.median(v), 3) for k, v in ratios.items()}
+    for key in ("step_s", "cpu_s"):
+        ratios: dict[str, list[float]] = {}
+        for r in sorted({row["round"] for row in ok}):
+            by = {row["library"]: row for row in ok if row["round"] == r}
+            if "dynax" not in by:
+                continue
+            for name, row in by.items():
+                if name != "dynax" and row.get(key):
+                    ratios.setdefault(name, []).append(by["dynax"][key] / row[key])
+        out[f"{key}_ratio"] = {k: round(statistics.median(v), 3) for k, v in ratios.items()}
     last = {row["library"]: row for row in ok}
     for key in ("loss_first", "loss_last", "test_loss", "test_acc", "rate_Hz_init"):
         out[key] = {k: v[key] for k, v in last.items()}

@@ -137,12 +137,13 @@ def main() -> None:
     build_s = time.perf_counter() - start
     loss0, _, spikes0 = evaluate(x_test, y_test)
     rate0 = float(spikes0) / (n_steps * batch * n_rec) * 1000.0 / float(d["dt"])
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     for i in range(1 + ARGS.warmup + ARGS.steps):
         b = i % xs.shape[0]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         loss = float(train_step(xs[b], ys[b]))
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         losses.append(loss)
     loss1, acc1, _ = evaluate(x_test, y_test)
     timed = times[1 + ARGS.warmup :]
@@ -153,6 +154,7 @@ def main() -> None:
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
         "build_s": round(build_s, 3),
         "step_s": round(med, 5),
+        "cpu_s": round(statistics.median(cpu[1 + ARGS.warmup :]), 5),
         "step_s_min": round(min(timed), 5),
         "step_s_max": round(max(timed), 5),
         "compile_s": round(times[0] - med, 3),

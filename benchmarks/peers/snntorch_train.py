@@ -115,10 +115,10 @@ def main() -> None:
         return loss, acc, rate * 1000.0 / float(d["dt"])
 
     loss0, _, rate0 = evaluate()
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     for i in range(1 + args.warmup + args.steps):
         b = i % xs.shape[0]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         logits, _ = net(xs[b])
         loss = loss_fn(logits, ys[b])
         opt.zero_grad()
@@ -127,6 +127,7 @@ def main() -> None:
         opt.step()
         loss = loss.item()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         losses.append(loss)
     loss1, acc1, _ = evaluate()
     timed = times[1 + args.warmup :]
@@ -137,6 +138,7 @@ def main() -> None:
         "backend": f"torch {torch.__version__} {dev.type} threads={torch.get_num_threads()}",
         "build_s": round(build, 3),
         "step_s": round(med, 5),
+        "cpu_s": round(statistics.median(cpu[1 + args.warmup :]), 5),
         "step_s_min": round(min(timed), 5),
         "step_s_max": round(max(timed), 5),
         "compile_s": round(times[0] - med, 3),
