@@ -172,8 +172,10 @@ def fixed_points(
     - `p`: the parameters, `(k,)`; default `system.p0`.
     - `bounds`: `(lo, hi)` of each variable: the grid of guesses (with `num` points along
       each) and the box the points must lie in (others are dropped).
-    - `tol`: the largest residual $\max_i|F_i(x^*)|$ accepted; default $\sqrt\epsilon$ of
-      the dtype ($3.5\cdot10^{-4}$ in float32, $1.5\cdot10^{-8}$ in float64).
+    - `tol`: the largest residual $\max_i|F_i(x^*)|$ accepted; default, at each point,
+      $\sqrt\epsilon$ of the dtype ($3.5\cdot10^{-4}$ in float32, $1.5\cdot10^{-8}$ in
+      float64) times $\|J\|_\infty(1 + |x^*|_\infty)$, the size of the field's terms
+      there (so that a field in small units is judged by its own scale).
     - `unique`: two points closer than `unique` $\cdot\,(1 + |x|_\infty)$ in every variable
       are one; default $10\sqrt\epsilon$.
     - `max_steps`: Newton iterations at most.
@@ -200,13 +202,21 @@ def fixed_points(
         guesses_arr = as_points(jnp.asarray(guesses, dtype), system.n)
     if bounds is not None and len(bounds) != system.n:
         raise ValueError(f"bounds has {len(bounds)} entries for {system.n} variables.")
-    tol = float(np.sqrt(eps)) if tol is None else tol
     unique = 10 * float(np.sqrt(eps)) if unique is None else unique
     if solver is None:
         solver = optx.Newton(rtol=eps**0.75, atol=eps**0.75)
     x, residual, lin, kind = newton(system, guesses_arr, p_arr, solver, max_steps)
     x_np, res_np = np.asarray(x), np.asarray(residual)
-    keep = np.isfinite(res_np) & (res_np <= tol)
+    if tol is None:
+        # Relative to the size of the field's terms there, |J| (1 + |x|): a model in
+        # per-ms units (S/100 ms) is small everywhere, and an absolute tolerance would
+        # accept its slow regions.
+        J = np.abs(np.asarray(lin.jacobian))
+        scale = np.max(np.sum(J, axis=-1), axis=-1) * (1 + np.max(np.abs(x_np), axis=-1))
+        limit = np.sqrt(eps) * np.where(np.isfinite(scale), scale, 0.0)
+    else:
+        limit = np.full(res_np.shape, tol)
+    keep = np.isfinite(res_np) & (res_np <= limit)
     if bounds is not None:
         lo, hi = np.asarray(bounds, dtype=float).T
         margin = 1e-9 * (hi - lo)

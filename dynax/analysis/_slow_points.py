@@ -202,10 +202,12 @@ def slow_points(
     - `steps`: iterations (Adam's steps, default 5000; or the Optimistix solver's
       `max_steps`, default 256).
     - `learning_rate`: Adam's learning rate (for `solver="adam"`).
-    - `tol`: the largest $q$ kept; default $50\,n\,\epsilon$ (an RMS speed of about
-      $10\sqrt\epsilon$ per variable).
+    - `tol`: the largest $q$ kept; default $n\,\epsilon$ (an RMS speed of
+      $\sqrt{2\epsilon}$ per variable: $5\cdot10^{-4}$ in float32). Raise it to keep
+      slow points that are not fixed points.
     - `unique`: points closer than `unique` $\cdot(1 + |x|_\infty)$ in every variable are
-      one (the lowest $q$ kept); default $10^3\sqrt\epsilon$ (0.035 in float32).
+      one (the lowest $q$ kept); default $10\sqrt\epsilon$ ($3.5\cdot10^{-3}$ in
+      float32).
     - `outlier`: drop points farther from every candidate than `outlier` times the
       candidates' RMS distance from their centroid (points the optimiser ran off to, far
       from the states the model visits); `None` keeps them all.
@@ -232,8 +234,8 @@ def slow_points(
     else:
         final = _optimistix(system, x0, p_arr, solver, 256 if steps is None else steps)
     final_q = _all_q(system, final, p_arr)
-    tol = 50 * system.n * eps if tol is None else tol
-    unique = 1e3 * float(np.sqrt(eps)) if unique is None else unique
+    tol = system.n * eps if tol is None else tol
+    unique = 10 * float(np.sqrt(eps)) if unique is None else unique
 
     x_np, q_np = np.asarray(final, float), np.asarray(final_q, float)
     index = np.nonzero(np.isfinite(q_np) & (q_np <= tol))[0]

@@ -121,3 +121,35 @@ def test_phase_line_and_held_variables(x64):
     np.testing.assert_allclose(V, c - d * X**2 - Y, atol=1e-12)
     with pytest.raises(ValueError, match="no free variable"):
         dx.analysis.PhasePlane2D(G, (-1, 1), (-1, 1), x="q")
+
+
+def test_phase_portrait_plot(x64):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model = dx.neurons.SpikingFHN(1, I_bias=0.5)
+    F = dx.analysis.flat_system(model, y0=(0.0, 0.0), names=("v", "w"))
+    pp = dx.analysis.PhasePlane2D(F, (-2.5, 2.5), (-1.0, 2.5))
+    fp = pp.fixed_points()
+    ax = dx.plot.phase_portrait(pp, x0=[[0.0, 0.0]], duration=10.0, num=10, fixed_points=fp)
+    labels = {line.get_label(): line for line in ax.lines}
+    assert {"dv/dt = 0", "dw/dt = 0", "unstable focus"} <= set(labels)
+    v, w = labels["dv/dt = 0"].get_xdata(), labels["dv/dt = 0"].get_ydata()
+    np.testing.assert_allclose(w, v - v**3 / 3 + 0.5, atol=1e-9)
+    np.testing.assert_allclose(
+        [labels["unstable focus"].get_xdata()[0], labels["unstable focus"].get_ydata()[0]],
+        fp.x[0],
+    )
+    assert ax.get_xlabel() == "v" and ax.get_xlim() == (-2.5, 2.5)
+    # the phase line
+    line = dx.analysis.PhasePlane1D(
+        dx.analysis.flat_system(lambda y, p: 1 - y**2, y0=jnp.zeros(1)), (-2.0, 2.0)
+    )
+    ax = dx.plot.phase_portrait(line)
+    marks = [ln for ln in ax.lines if ln.get_label() in ("stable node", "unstable node")]
+    assert {ln.get_label(): float(ln.get_xdata()[0]) for ln in marks} == {
+        "unstable node": -1.0,
+        "stable node": 1.0,
+    }
+    plt.close("all")

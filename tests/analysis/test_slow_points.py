@@ -128,3 +128,27 @@ def test_outliers_and_fixed_inputs(x64):
         dx.analysis.slow_points(F, candidates, solver="sgd")
     with pytest.raises(ValueError, match="shape"):
         dx.analysis.slow_points(F, jnp.zeros((3, 2)))
+
+
+def test_projection_and_spectrum_plots(x64):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    W, b = random_rnn(6, seed=4)
+    F = dx.analysis.flat_system(lambda y, p: -y + W @ jnp.tanh(y) + b, y0=jnp.zeros(6))
+    runs = dx.analysis.trajectories(F, jax.random.normal(jax.random.PRNGKey(0), (4, 6)), 5.0)
+    sp = dx.analysis.slow_points(F, runs.x[:, -1], solver="newton", tol=1e-20)
+    ax = dx.plot.fixed_point_projection(sp, runs.x)
+    mean, basis = ax.pca_basis
+    np.testing.assert_allclose(basis @ basis.T, np.eye(2), atol=1e-12)
+    marks = [ln for ln in ax.lines if ln.get_label() in dx.analysis.LABELS]
+    proj = (np.asarray(sp.x) - mean) @ basis.T
+    xy = np.array([[ln.get_xdata()[0], ln.get_ydata()[0]] for ln in marks])
+    assert all(np.min(np.abs(proj - p).sum(axis=1)) < 1e-9 for p in xy)
+    ax = dx.plot.eigenvalues(sp)
+    offsets = ax.collections[0].get_offsets()
+    lam = np.asarray(sp.eigenvalues).ravel()
+    np.testing.assert_allclose(offsets[:, 0], lam.real)
+    np.testing.assert_allclose(offsets[:, 1], lam.imag)
+    plt.close("all")
