@@ -274,7 +274,8 @@ class Force(DynamicalSystem):
         return ForceState(model, readout, self.rls.predict(readout, self.features(model)))
 
     def readout(self, state: ForceState) -> Readout:
-        """The trained readout as a [`dynax.train.Readout`][] of the rates."""
+        """The trained readout as a `dx.train.Readout` of the rates (its bias is the
+        weight of the constant feature with `bias=True`, else 0)."""
         W = state.readout.W
         return Readout(W[:-1], W[-1]) if self.bias else Readout(W)
 
