@@ -21,13 +21,13 @@ of channel 1 against signed coherence, with the logistic fit
 P = 1 / (1 + exp(-(c - μ)/s))), and the mean readout difference over the trial per
 coherence (the evidence being integrated).
 
-With seed 0 (full mode: 1500 steps, 97-162 s of training on the shared, busy 2-core
-CPU) the held-out accuracy is 46.2, 70.8, 91.5, 99.8, 100 and 100 % at 0, 3.2, 6.4,
-12.8, 25.6 and 51.2 % coherence, beside 50, 73.9, 90.0, 99.5, 100 and 100 % for an
-ideal observer of the same inputs (the task's noise, not the network, limits the low
-coherences); the logistic fit gives mu = -0.06 %, s = 2.82 %, and Dale's law still holds
+With seed 0 (full mode: 1500 steps, 72 s of training on the shared, busy 2-core CPU)
+the held-out accuracy is 48.8, 70.2, 90.8, 99.5, 100 and 100 % at 0, 3.2, 6.4, 12.8,
+25.6 and 51.2 % coherence, beside 50, 73.9, 90.0, 99.5, 100 and 100 % for an ideal
+observer of the same inputs (the task's noise, not the network, limits the low
+coherences); the logistic fit gives mu = 0.31 %, s = 2.91 %, and Dale's law still holds
 after training. Quick mode (`DYNAX_QUICK=1` or `--quick`: 50 units, 300 steps, about
-30 s) gives 48.8, 70.8, 90.2, 99.8, 100, 100 % and writes
+20 s of CPU time) gives 49.2, 70.8, 89.5, 99.5, 100 and 100 % and writes
 `examples/decision_rnn.quick.png`.
 """
 
