@@ -55,6 +55,12 @@ def step_at(x: ArrayLike, dt: float) -> Array:
     even though float32's 0.3 lies a hair above. The forgiveness never exceeds half a
     step, so a time that float32 cannot place on the grid is not moved to a step
     before it."""
+    return jnp.asarray(step_index(x, dt))
+
+
+def step_index(x: ArrayLike, dt: float) -> np.ndarray:
+    """`step_at` as a NumPy array, for the host-side checks of `with_dt` (a jax array
+    made inside `jax.jit` is traced, and NumPy cannot read it back)."""
     x = np.asarray(x)
     eps = np.finfo(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32).eps
     q = x.astype(np.float64) / dt
@@ -62,7 +68,7 @@ def step_at(x: ArrayLike, dt: float) -> Array:
         tol = np.minimum(4 * eps * np.abs(q) + 1e-9, 0.4999)
         i = np.ceil(q - np.where(np.isfinite(q), tol, 0.0))
     steps = np.where(np.isnan(i), MAX_STEP, np.clip(i, -MAX_STEP, MAX_STEP))
-    return jnp.asarray(steps.astype(np.int32))
+    return steps.astype(np.int32)
 
 
 def fixed_phase(cycles) -> Array:

@@ -12,7 +12,7 @@ from .._checks import ScalarOrN, check_param, check_size, concrete, to_float, to
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import AbstractTimed, Context
 from ._base import AbstractSpikeSource
-from ._grid import Grid, step_at
+from ._grid import Grid, step_index
 
 
 class PoissonState(eqx.Module):
@@ -182,7 +182,7 @@ class SpikeTimeGroup(AbstractSpikeSource, AbstractTimed):
         times, idx = concrete(self.times), concrete(self.indices)
         if times is None or idx is None:
             return self
-        steps = np.asarray(step_at(times, dt)) - 1  # the step that reaches T
+        steps = step_index(times, dt) - 1  # the step that reaches T
         key = idx.astype(np.int64) * (2**32) + steps
         unique, counts = np.unique(key, return_counts=True)
         if np.any(counts > 1):

@@ -28,9 +28,12 @@ class SmoothStep(dx.surrogate.AbstractSpikeFunction):
         return self.surrogate.smooth(x)
 
 
-def network():
-    """Drive -> A (LIF) -> B (ALIF, recurrent) -> C (LIF), and A -> C:
+def network(kernel="auto"):
+    """Drive -> A (LIF) -> B (ALIF, recurrent) -> C (LIF), and A -> C, with spike times S
+    (bool spikes) -> A and -> B:
 
+    - S -> A over a CSR (a weight per connection), bool events;
+    - S -> B over JIT connectivity with weights drawn from `dx.init.Uniform(low, high)`;
     - A -> B over a CSR (a weight per connection), delay 0.3 ms (one ring of spikes);
     - B -> B over a fixed fan-out table (a weight and a delay per connection);
     - B -> C over JIT connectivity (a scalar weight), delay 0.2 ms;
@@ -38,7 +41,10 @@ def network():
     """
     rng = np.random.default_rng(0)
     spike = SmoothStep(dx.surrogate.Sigmoid(alpha=0.5))  # 1/mV: smooth over ~10 mV
+    cells = np.repeat(np.arange(8), 3)  # each fires at 3 times between 0.05 and 5.5 ms
+    times = np.tile([0.05, 2.05, 4.05], 8) + 0.2 * (cells % 8)
     pops = {
+        "S": dx.inputs.SpikeTimeGroup(8, cells, times),
         "A": dx.neurons.LIF(6, tau=10.0, v_th=10.0, spike_fn=spike),
         "B": dx.neurons.ALIF(5, tau=15.0, v_th=10.0, beta=3.0, tau_a=5.0, spike_fn=spike),
         "C": dx.neurons.LIF(4, tau=8.0, v_th=10.0, spike_fn=spike),
@@ -47,25 +53,33 @@ def network():
     bb = dx.connect.FixedProb(0.5)(5, 5, jax.random.key(1)).to_fan_out()
     bc = dx.connect.JitProb(5, 4, 0.5, seed=3)
     ac = dx.connect.FixedProb(0.5)(6, 4, jax.random.key(2))
-    cuba = dx.synapses.CUBA()
+    sa = dx.connect.FixedProb(0.5)(8, 6, jax.random.key(5))
+    sb = dx.connect.JitProb(8, 5, 0.5, seed=6)
 
-    def syn(n, tau):
-        return dx.synapses.Exponential(n, tau=tau)
+    def proj(pre, post, conn, weight, n, tau, **kw):
+        syn = dx.synapses.Exponential(n, tau=tau)
+        return dx.Projection(pre, post, conn, weight, syn, dx.synapses.CUBA(), kernel=kernel, **kw)
 
+    w_sa = jnp.asarray(rng.uniform(2.0, 8.0, sa.nnz))
     w_ab = jnp.asarray(rng.uniform(5.0, 15.0, ab.nnz))
     w_bb = jnp.asarray(rng.uniform(-6.0, 6.0, bb.weight_shape))
     d_bb = rng.uniform(0.0, 0.5, bb.weight_shape)  # 0 to 5 steps
     projs = {
-        "AB": dx.Projection("A", "B", ab, w_ab, syn(5, 3.0), cuba, delay=0.3),
-        "BB": dx.Projection("B", "B", bb, w_bb, syn(5, 4.0), cuba, delay=d_bb),
-        "BC": dx.Projection("B", "C", bc, 12.0, syn(4, 3.0), cuba, delay=0.2),
-        "AC": dx.Projection("A", "C", ac, 4.0, syn(4, 2.0), cuba),
+        "SA": proj("S", "A", sa, w_sa, 6, 2.0),
+        "SB": proj("S", "B", sb, dx.init.Uniform(2.0, 6.0), 5, 2.0),
+        "AB": proj("A", "B", ab, w_ab, 5, 3.0, delay=0.3),
+        "BB": proj("B", "B", bb, w_bb, 5, 4.0, delay=d_bb),
+        "BC": proj("B", "C", bc, 12.0, 4, 3.0, delay=0.2),
+        "AC": proj("A", "C", ac, 4.0, 4, 2.0),
     }
     return dx.Network(pops, projs)
 
 
 # What the gradient is taken of: every weight, and parameters of neurons and synapses.
 PARAMS = {
+    "SA.weight (CSR, bool spikes)": lambda m: m.projections["SA"].weight,
+    "SB.weight.low (JIT, uniform weights)": lambda m: m.projections["SB"].weight.low,
+    "SB.weight.high (JIT, uniform weights)": lambda m: m.projections["SB"].weight.high,
     "AB.weight (CSR, delayed)": lambda m: m.projections["AB"].weight,
     "BB.weight (fan-out, per-connection delays)": lambda m: m.projections["BB"].weight,
     "BC.weight (JIT, delayed)": lambda m: m.projections["BC"].weight,
@@ -180,3 +194,18 @@ def test_checkpointing_gives_the_same_gradient(x64, every, segment):
     for checkpoint in (True, segment):
         for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(grad(checkpoint))):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.slow
+def test_fused_event_kernels_give_the_gradient_of_the_separate_operators():
+    # In float32 on a CPU, kernel="auto" propagates the bool spikes of S through the
+    # compiled kernels in one fused call (`dx.ops.event_matvecs`), whose derivative rule
+    # is its own; kernel="xla" runs each operator separately.
+    grads = []
+    for kernel in ("auto", "xla"):
+        params, rest = partition(dx.with_dt(network(kernel), DT))
+        grads.append(jax.grad(make_loss(rest))(params))
+    for name, where in PARAMS.items():
+        auto, xla = where(grads[0]), where(grads[1])
+        assert auto.dtype == jnp.float32
+        np.testing.assert_allclose(auto, xla, rtol=1e-5, atol=1e-6 * float(jnp.max(jnp.abs(xla))))
