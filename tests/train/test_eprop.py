@@ -147,3 +147,32 @@ def test_eprop_step_lowers_the_loss():
         model, opt_state, value, aux = step(model, opt_state, (x, labels, mask), None)
         losses.append(float(value))
     assert losses[-1] < 0.66 * losses[0], losses
+
+
+@pytest.mark.slow
+def test_eprop_memory_does_not_grow_with_the_sequence():
+    """The compiled e-prop gradient's scratch memory grows with the number of steps only
+    by the inputs' own size (XLA lays the inputs, targets and step weights out per
+    step: 88 bytes a step here), while BPTT's stores the states of every step (about
+    30 times more per step here)."""
+    neuron = dx.neurons.ALIF(32, v_th=1.0, reset="soft", spike_fn=dx.surrogate.ReluGrad())
+    model = dx.networks.spiking_rnn(8, neuron, 2, key=jax.random.key(0), scale_in=10.0)
+
+    def eprop(x, y):
+        return dx.train.eprop_gradients(model, x, y, dt=1.0)[:2]
+
+    def bptt(x, y):
+        def loss(m):
+            return dx.train.mse(dx.train.rollout(m, x, dt=1.0, monitors={"y": "out"})["y"], y)
+
+        return jax.value_and_grad(loss)(model)
+
+    def scratch(fn, n_steps):
+        x, y = jnp.zeros((2, n_steps, 8)), jnp.zeros((2, n_steps, 2))
+        return jax.jit(fn).lower(x, y).compile().memory_analysis().temp_size_in_bytes
+
+    per_step_inputs = 2 * (8 + 2 + 1) * 4  # batch x (inputs, targets, weight) float32
+    eprop_growth = (scratch(eprop, 1000) - scratch(eprop, 200)) / 800
+    bptt_growth = (scratch(bptt, 1000) - scratch(bptt, 200)) / 800
+    assert eprop_growth <= per_step_inputs
+    assert bptt_growth > 10 * per_step_inputs
