@@ -318,10 +318,20 @@ class PhasePlane2D(eqx.Module):
             )
             lines = [np.asarray(line) for line in generator.lines(0.0) if len(line) > 1]
             if refine and lines:
-                sizes = np.cumsum([len(line) for line in lines])[:-1]
-                pts = jnp.asarray(np.concatenate(lines), self.system.x_all.dtype)
-                pts = _project(self.system, pts, self.p, i, refine)
-                lines = np.split(np.asarray(pts), sizes)
+                sizes = np.cumsum([len(line) for line in lines])
+                pts = np.concatenate(lines)
+                # padded to a power of two, and the component traced, so that one
+                # compilation serves every contour of every plane of this system
+                size = 1 << int(np.ceil(np.log2(len(pts))))
+                padded = np.concatenate([pts, np.repeat(pts[-1:], size - len(pts), 0)])
+                moved = _project(
+                    self.system,
+                    jnp.asarray(padded, self.system.x_all.dtype),
+                    self.p,
+                    jnp.asarray(i),
+                    refine,
+                )
+                lines = np.split(np.asarray(moved)[: len(pts)], sizes[:-1])
             out.append(lines)
         return out[0], out[1]
 
@@ -353,9 +363,9 @@ class PhasePlane2D(eqx.Module):
     ) -> Cycle:
         """The limit cycle reached from `x0`, by simulation: `transient` ms discarded,
         then `duration` ms simulated (several periods); the period is the time between
-        the last two upward crossings of the first variable's midpoint. A [`Cycle`]
-        [dynax.analysis.Cycle] with a NaN period when the amplitude stays below `tol`
-        (relative) or fewer than three crossings happen."""
+        the last two upward crossings of the first variable's midpoint. Returns a
+        [`dynax.analysis.Cycle`][], with a NaN period when the amplitude stays below
+        `tol` (relative) or fewer than three crossings happen."""
         return _cycle(self.system, x0, self.p, duration, transient, dt, tol)
 
 
@@ -365,7 +375,7 @@ def _field(system: System, pts: Array, p: Array) -> Array:
 
 
 @eqx.filter_jit
-def _project(system: System, pts: Array, p: Array, i: int, steps: int) -> Array:
+def _project(system: System, pts: Array, p: Array, i: Array, steps: int) -> Array:
     def component(x):
         return system(x, p)[i]
 
