@@ -89,7 +89,8 @@ def test_eprop_equals_bptt_without_recurrence(x64, kind, reset, loss):
 def test_eprop_approximates_bptt_with_recurrence(x64):
     """With recurrent weights, e-prop leaves out the paths through the other neurons:
     the readout's gradients stay exact (they need no learning signal), the input and
-    recurrent ones differ from BPTT's but point the same way (cosine > 0.5)."""
+    recurrent ones differ from BPTT's but point the same way (cosine > 0.9; 0.997 for
+    this small network when written)."""
     model = _model("ALIF", recurrent=True)
     x, y, _, mask = _batch()
     _, grads, _ = dx.train.eprop_gradients(model, x, y, dt=1.0, mask=mask)
@@ -99,7 +100,7 @@ def test_eprop_approximates_bptt_with_recurrence(x64):
     for name in ("W_in", "W_rec"):
         g, r = getattr(grads, name).ravel(), getattr(ref, name).ravel()
         assert float(jnp.abs(g - r).max()) > 1e-6 * float(jnp.abs(r).max())  # not exact
-        assert float(g @ r / (jnp.linalg.norm(g) * jnp.linalg.norm(r))) > 0.5
+        assert float(g @ r / (jnp.linalg.norm(g) * jnp.linalg.norm(r))) > 0.9
 
 
 def test_random_feedback_and_trainable():
