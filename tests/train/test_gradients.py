@@ -102,7 +102,6 @@ def make_loss(rest, **run):
     """A smooth loss of C's spikes at every step: B reaches C only through the delayed
     B -> C, so that B's parameters and the weights onto B are seen through that delay."""
 
-    @jax.jit
     def loss(params):
         model = eqx.combine(params, rest)
         _, rec = dx.simulate(
@@ -124,7 +123,8 @@ def directional_checks(loss, params, seed=0):
     """{name: (gradient . d, central difference along d)} for a random direction d in
     each parameter of `PARAMS` separately, so that each derivative rule is checked on
     its own."""
-    grads = jax.grad(loss)(params)
+    value_and_grad = jax.jit(jax.value_and_grad(loss))  # one compilation for both
+    grads = value_and_grad(params)[1]
     rng = np.random.default_rng(seed)
     out = {}
     for name, where in PARAMS.items():
@@ -133,7 +133,7 @@ def directional_checks(loss, params, seed=0):
         h = 1e-5 * max(1.0, float(jnp.max(jnp.abs(leaf))))
 
         def at(s, where=where, leaf=leaf, d=d):
-            return float(loss(eqx.tree_at(where, params, leaf + s * d)))
+            return float(value_and_grad(eqx.tree_at(where, params, leaf + s * d))[0])
 
         out[name] = (float(jnp.vdot(where(grads), d)), (at(h) - at(-h)) / (2 * h))
     return out
@@ -204,7 +204,7 @@ def test_fused_event_kernels_give_the_gradient_of_the_separate_operators():
     grads = []
     for kernel in ("auto", "xla"):
         params, rest = partition(dx.with_dt(network(kernel), DT))
-        grads.append(jax.grad(make_loss(rest))(params))
+        grads.append(jax.jit(jax.grad(make_loss(rest)))(params))
     for name, where in PARAMS.items():
         auto, xla = where(grads[0]), where(grads[1])
         assert auto.dtype == jnp.float32
