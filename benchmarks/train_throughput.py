@@ -73,7 +73,8 @@ gives each library's median `step_s` and `cpu_s` over the rounds and `step_s_rat
 is faster), the losses, and each peer's largest difference from dynax's loss over the
 steps (`max_loss_diff_vs_dynax`).
 
-**Environments.** dynax runs in this interpreter; the peers in `.venv-snntorch`,
+**Environments.** dynax runs in this interpreter (or `DYNAX_PYTHON`, importing dynax
+from this checkout); the peers in `.venv-snntorch`,
 `.venv-spyx`, `.venv-brainpy` at the repository root (benchmarks/README.md says how to
 make them); `DYNAX_SNNTORCH_PYTHON`, `DYNAX_SPYX_PYTHON`, `DYNAX_BRAINPY_PYTHON` name
 other interpreters. `--device gpu` runs everything on the first GPU (JAX's CUDA
@@ -293,13 +294,18 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
     """One run of `name` in its own process; its row, or a row with `error`."""
     common = [data, "--steps", str(args.steps), "--warmup", str(args.warmup)]
     common += ["--device", args.device]
+    env = None
     if name == "dynax":
-        cmd = [sys.executable, __file__, "--worker", "dynax", *common]
+        python = os.environ.get("DYNAX_PYTHON") or sys.executable
+        cmd = [python, __file__, "--worker", "dynax", *common]
+        # another interpreter (DYNAX_PYTHON) imports dynax from this checkout
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONPATH": path}
     else:
         cmd = [peer_python(name), str(PEERS / PEER_SCRIPTS[name][2]), *common]
     timeout = float(os.environ.get("DYNAX_PEER_TIMEOUT", 1800))
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
         if done.returncode or not lines:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
