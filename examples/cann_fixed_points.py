@@ -8,7 +8,7 @@ along the ring (one zero eigenvalue: the bump can be moved for free) and stable 
 it. This script finds that line without being told where it is, as Sussillo & Barak
 (2013) do for trained RNNs: it simulates the network from random, noisy, partial bumps
 at random positions, samples candidate states from the trajectories, minimises
-q(x) = ½‖F(x)‖² from all of them at once (Levenberg–Marquardt, vmapped), keeps the
+q(x) = ½‖F(x)‖² from all of them at once (Levenberg–Marquardt, 64 steps, vmapped), keeps the
 unique points below the tolerance, and linearises there. It prints the number of fixed
 points, how well they cover the ring, their heights against the closed form
 U0 = J0 (1 + √(1 − k/k_c)) / (4√π a k), the eigenvalues at each (the zero one and the
@@ -39,7 +39,7 @@ import dynax as dx
 
 
 def main(seed: int = 0, quick: bool = False):
-    n, n_runs, n_candidates = (64, 24, 48) if quick else (128, 64, 160)
+    n, n_runs, n_candidates = (64, 24, 48) if quick else (128, 48, 96)
     cann = dx.networks.CANN1D(n)
     system = dx.analysis.flat_system(cann, y0=cann.init().u)
     U0, _ = cann.bump_height()
@@ -59,7 +59,7 @@ def main(seed: int = 0, quick: bool = False):
 
     candidates = dx.analysis.sample_states(runs.x[:, 2:], n_candidates, keys[3], noise=0.02)
     t0 = time.perf_counter()
-    sp = dx.analysis.slow_points(system, candidates, solver="levenberg-marquardt")
+    sp = dx.analysis.slow_points(system, candidates, solver="levenberg-marquardt", steps=64)
     t_slow = time.perf_counter() - t0
 
     x = np.asarray(sp.x)

@@ -248,9 +248,15 @@ def slow_points(
     index = index[np.argsort(q_np[index], kind="stable")]
     x = jnp.asarray(np.asarray(final)[index]).reshape(-1, system.n)
     if linearise and len(index):
-        lin = _linearise(system, x, p_arr)
-        J, values = lin.jacobian, lin.eigenvalues
-        kind = classify(values, discrete=system.discrete)
+        # padded to a power of two: one compilation for most numbers of points
+        size = 1 << int(np.ceil(np.log2(len(index))))
+        rows = np.asarray(final)[index]
+        padded = np.concatenate([rows, np.repeat(rows[-1:], size - len(index), axis=0)])
+        lin = _linearise(system, jnp.asarray(padded), p_arr)
+        J = jnp.asarray(np.asarray(lin.jacobian)[: len(index)])
+        values = jnp.asarray(np.asarray(lin.eigenvalues)[: len(index)])
+        kinds = classify(lin.eigenvalues, discrete=system.discrete)
+        kind = jnp.asarray(np.asarray(kinds)[: len(index)])
     else:
         J = jnp.zeros((0, system.n, system.n), dtype)
         values = jnp.zeros((0, system.n), jnp.result_type(dtype, jnp.complex64))

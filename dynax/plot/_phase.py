@@ -274,6 +274,10 @@ def eigenvalues(
     ax.axhline(0.0, color="0.85", lw=0.8)
     kw = {"s": 14, "color": "k", **kw}
     ax.scatter(lam.real, lam.imag, zorder=3, **kw)
+    size = float(np.max(np.abs(lam))) if lam.size else 1.0
+    if lam.size and float(np.max(np.abs(lam.imag))) < 1e-3 * size:
+        # real spectra: an imaginary axis of rounding errors would be scaled to 1e-7
+        ax.set_ylim(-0.5 * size, 0.5 * size)
     ax.set_xlabel("Re λ" if not discrete else "Re μ")
     ax.set_ylabel("Im λ" if not discrete else "Im μ")
     return ax
