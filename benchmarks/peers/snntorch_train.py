@@ -26,19 +26,27 @@ tensor), so no gradient flows through $-\\vartheta z^{t-1}$ (dynax, Spyx and Bra
 pass it); the diagonal of W_rec is kept at zero by zeroing its gradient (dynax masks it
 in the step). Weights are copied in from the `.npz` (PyTorch's `Linear` stores
 `(out, in)`: the transposes). Eager PyTorch, float32, `torch.get_num_threads()`
-intra-op threads (both cores here).
+intra-op threads (both cores here), `OMP_WAIT_POLICY=PASSIVE` unless the environment
+sets it (see the imports).
 """
 
 import argparse
 import json
+import os
 import statistics
 import time
 
-import numpy as np
-import snntorch as snn
-import torch
-from snntorch import surrogate
-from torch import nn
+# PyTorch's OpenMP threads spin while they wait for work; on a loaded 2-core machine
+# that took a step from 0.2 s to 3 s (they spin against each other and the other
+# processes). Passive waiting is snnTorch's best setting there; OMP_WAIT_POLICY=ACTIVE
+# in the environment restores the default.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import snntorch as snn  # noqa: E402
+import torch  # noqa: E402
+from snntorch import surrogate  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def peak_rss_gb() -> float:
@@ -135,7 +143,8 @@ def main() -> None:
     row = {
         "library": "snntorch",
         "version": snn.__version__,
-        "backend": f"torch {torch.__version__} {dev.type} threads={torch.get_num_threads()}",
+        "backend": f"torch {torch.__version__} {dev.type} threads={torch.get_num_threads()} "
+        f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}",
         "build_s": round(build, 3),
         "step_s": round(med, 5),
         "cpu_s": round(statistics.median(cpu[1 + args.warmup :]), 5),
