@@ -44,41 +44,47 @@ def true_gif(**kw):
     return dx.neurons.GIF(1, tau=15.0, R=25.0, theta_inf=-52.0, a=0.004, A2=-0.3, **kw)
 
 
-def test_subthreshold_gif_parameters_are_recovered():
-    # A GIF recorded at hidden parameters under a noisy current; start 10 % off; the
-    # recorded spikes imposed (teacher forcing), the voltage error alone, L-BFGS.
-    dt, n = 0.5, 600
-    current = noisy_current(n, dt, 1.4, 0.6, seed=0)
-    v, s = record(true_gif(), current, dt)
-    assert 5 <= int(s.sum()) <= 20
+def test_hidden_gif_parameters_are_recovered_and_a_batch_equals_one_by_one():
+    # Two GIFs recorded at hidden parameters (tau 15 and 12 ms) under their own noisy
+    # currents; start 10 % off; the recorded spikes imposed (teacher forcing), the
+    # voltage error alone, Adam: tau, R and A2 recovered to 0.01 %. The batch, fitted in
+    # one vmap, equals the second neuron fitted alone.
+    dt, n = 0.5, 400
+    current = noisy_current(n, dt, 1.5, 0.6, seed=2, batch=2)
+    truth = [true_gif(), eqx.tree_at(lambda m: m.tau, true_gif(), jnp.asarray(12.0))]
+    recs = [record(m, c, dt) for m, c in zip(truth, current)]
+    v, s = jnp.stack([r[0] for r in recs]), jnp.stack([r[1] for r in recs])
+    assert np.all((5 <= s.sum(axis=1)) & (s.sum(axis=1) <= 25))
     start = dx.neurons.GIF(1, tau=16.5, R=22.5, theta_inf=-52.0, a=0.004, A2=-0.27)
-    fitted, history = dx.train.fit_neuron(
-        start,
-        GIF_PARAMS,
-        current,
-        v,
-        spikes=s,
+    kw = dict(
         dt=dt,
-        optimiser=optax.lbfgs(),
-        n_updates=25,
+        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, 400)),
+        n_updates=400,
         constraints=GIF_CONSTRAINTS,
         loss=dx.train.SpikeVoltageLoss(spike_weight=0.0),
     )
-    got = np.array([float(p) for p in GIF_PARAMS(fitted)])
-    np.testing.assert_allclose(got, [15.0, 25.0, -0.3], rtol=1e-3)
-    assert history["voltage_mse"][-1] < 1e-6 < history["voltage_mse"][0]
-    assert isinstance(fitted.spike_fn, dx.surrogate.Heaviside)  # the model's own
+    both, history = dx.train.fit_neuron(start, GIF_PARAMS, current, v, spikes=s, **kw)
+    got = np.stack([np.asarray(p) for p in GIF_PARAMS(both)])
+    np.testing.assert_allclose(got, [[15.0, 12.0], [25.0, 25.0], [-0.3, -0.3]], rtol=1e-4)
+    assert history["loss"].shape == (400, 2)
+    assert np.all(history["voltage_mse"][-1] < 1e-6) and np.all(history["voltage_mse"][0] > 0.1)
+    one, h = dx.train.fit_neuron(start, GIF_PARAMS, current[1], v[1], spikes=s[1], **kw)
+    np.testing.assert_allclose(h["loss"][:50], history["loss"][:50, 1], rtol=1e-4)
+    for x, y in zip(GIF_PARAMS(one), GIF_PARAMS(both)):
+        np.testing.assert_allclose(x, y[1], rtol=1e-5)
+    assert isinstance(one.spike_fn, dx.surrogate.Heaviside)  # the model's own
 
 
 def test_gradient_of_the_loss_matches_finite_differences(x64):
-    # Teacher-forced GIF (a smooth function of tau, R, A2 between the imposed spikes) and
-    # a freely running HH (no reset): autodiff through the scan against central
-    # differences of the loss.
+    # Teacher-forced GIF: the loss (voltage and van Rossum terms) is a smooth function of
+    # tau, R and A2 between the imposed spikes; autodiff through the scan against central
+    # differences.
     dt, n = 0.5, 200
     current = jnp.asarray(noisy_current(n, dt, 1.4, 0.6, seed=1))
     v_rec, s_rec = record(true_gif(), current, dt)
     loss = dx.train.SpikeVoltageLoss(spike_weight=0.0)
 
+    @jax.jit
     def gif_loss(p):
         model = eqx.tree_at(GIF_PARAMS, true_gif(), (p[0], p[1], p[2]))
         v, s = _trace(model, current, dt=dt, spikes=s_rec)
@@ -90,10 +96,14 @@ def test_gradient_of_the_loss_matches_finite_differences(x64):
     fd = [(gif_loss(p + e) - gif_loss(p - e)) / (2 * e.sum()) for e in eye]
     np.testing.assert_allclose(grad, fd, rtol=1e-5)
 
+
+@pytest.mark.slow
+def test_gradient_through_a_free_hh_matches_finite_differences(x64):
     dt, n = 0.05, 400  # 20 ms, two spikes
     current = jnp.full(n, 10.0)
     v_rec, _ = record(dx.neurons.HH(1), current, dt)
 
+    @jax.jit
     def hh_loss(g):
         model = dx.neurons.HH(1, g_Na=g[0], g_K=g[1])
         v, _ = _trace(model, current, dt=dt)
@@ -105,10 +115,10 @@ def test_gradient_of_the_loss_matches_finite_differences(x64):
     np.testing.assert_allclose(grad, fd, rtol=1e-5)
 
 
-def test_a_batch_is_fitted_as_one_by_one():
-    # Two neurons with their own hidden tau, fitted in one vmap (Adam, the full loss with
-    # the van Rossum term), equal those fitted alone; the stacked result starts a second
-    # fit (the threshold), which again equals the fits one by one.
+@pytest.mark.slow
+def test_a_stacked_model_continues_the_fit():
+    # Adam on the full loss (van Rossum term included), then the stacked result starts a
+    # second fit (the threshold): both equal the fits one by one.
     dt, n = 0.5, 300
     current = noisy_current(n, dt, 1.5, 0.6, seed=2, batch=2)
     truth = [true_gif(), eqx.tree_at(lambda m: m.tau, true_gif(), jnp.asarray(12.0))]
@@ -118,7 +128,6 @@ def test_a_batch_is_fitted_as_one_by_one():
     adam = optax.adam(0.05)
     kw = dict(dt=dt, optimiser=adam, n_updates=6, constraints=GIF_CONSTRAINTS)
     both, history = dx.train.fit_neuron(start, GIF_PARAMS, current, v, spikes=s, **kw)
-    assert history["loss"].shape == (6, 2)
     assert both.tau.shape == (2,)
     threshold = lambda m: m.theta_inf  # noqa: E731
     kw2 = dict(dt=dt, optimiser=adam, n_updates=4, constraints=dx.train.Unbounded(1.0))
@@ -185,7 +194,7 @@ def test_constraints_and_bad_input():
 def test_gif_two_stage_fit_recovers_hidden_parameters():
     # Four GIFs at hidden parameters, 1 s of noisy current each, starts 15 % (and 2 mV,
     # 0.002/ms) off. Stage 1, the subthreshold parameters from the voltage with the
-    # recorded spikes imposed (L-BFGS); stage 2, the threshold from the spikes (van
+    # recorded spikes imposed (Adam); stage 2, the threshold from the spikes (van
     # Rossum, Adam). Then the fitted neurons, run freely, fire at the recorded times.
     dt, n, batch = 0.25, 4000, 4
     rng = np.random.default_rng(3)
@@ -214,8 +223,8 @@ def test_gif_two_stage_fit_recovers_hidden_parameters():
         v,
         spikes=s,
         dt=dt,
-        optimiser=optax.lbfgs(),
-        n_updates=30,
+        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, 400)),
+        n_updates=400,
         constraints=GIF_CONSTRAINTS,
         loss=dx.train.SpikeVoltageLoss(spike_weight=0.0),
     )
