@@ -132,7 +132,7 @@ def test_phase_portrait_plot(x64):
     F = dx.analysis.flat_system(model, y0=(0.0, 0.0), names=("v", "w"))
     pp = dx.analysis.PhasePlane2D(F, (-2.5, 2.5), (-1.0, 2.5))
     fp = pp.fixed_points()
-    ax = dx.plot.phase_portrait(pp, x0=[[0.0, 0.0]], duration=10.0, num=10, fixed_points=fp)
+    ax = dx.plot.phase_portrait(pp, x0=[[0.0, 0.0]], duration=10.0, num=15, fixed_points=fp)
     labels = {line.get_label(): line for line in ax.lines}
     assert {"dv/dt = 0", "dw/dt = 0", "unstable focus"} <= set(labels)
     v, w = labels["dv/dt = 0"].get_xdata(), labels["dv/dt = 0"].get_ydata()

@@ -48,14 +48,23 @@ def random_rnn(n=12, seed=1):
     return W, b
 
 
-def test_random_rnn_points_confirmed_by_newton(x64):
-    W, b = random_rnn()
-    F = dx.analysis.flat_system(lambda y, p: -y + W @ jnp.tanh(y) + b, y0=jnp.zeros(12))
-    starts = 2 * jax.random.normal(jax.random.PRNGKey(3), (8, 12))
-    runs = dx.analysis.trajectories(F, starts, 30.0, dt=0.1, every=5)
+@pytest.fixture(scope="module")
+def rnn_slow_points():
+    """A random 12-unit RNN's slow points by Adam from states of its trajectories (in
+    float64; shared by the tests that read them)."""
+    with jax.enable_x64(True):
+        W, b = random_rnn()
+        F = dx.analysis.flat_system(lambda y, p: -y + W @ jnp.tanh(y) + b, y0=jnp.zeros(12))
+        starts = 2 * jax.random.normal(jax.random.PRNGKey(3), (8, 12))
+        runs = dx.analysis.trajectories(F, starts, 30.0, dt=0.1, every=5)
+        candidates = dx.analysis.sample_states(runs.x, 64, jax.random.PRNGKey(2), noise=0.1)
+        sp = dx.analysis.slow_points(F, candidates, steps=3000, learning_rate=0.05, tol=1e-12)
+    return F, runs, sp
+
+
+def test_random_rnn_points_confirmed_by_newton(x64, rnn_slow_points):
+    F, runs, sp = rnn_slow_points
     assert runs.x.shape == (8, 61, 12)
-    candidates = dx.analysis.sample_states(runs.x, 64, jax.random.PRNGKey(2), noise=0.1)
-    sp = dx.analysis.slow_points(F, candidates, steps=3000, learning_rate=0.05, tol=1e-12)
     assert len(sp) >= 2
     np.testing.assert_array_less(np.asarray(sp.q), 1e-12)
     newton = dx.analysis.fixed_points(F, sp.x, unique=1e-9)
@@ -85,6 +94,7 @@ def test_optimistix_solvers_find_roots(x64, solver):
         assert np.min(np.max(np.abs(np.asarray(newton.x) - x), axis=1)) < 1e-8
 
 
+@pytest.mark.slow
 def test_discrete_time_map(x64):
     W, b = random_rnn(6, seed=4)
     G = dx.analysis.flat_system(
@@ -130,15 +140,12 @@ def test_outliers_and_fixed_inputs(x64):
         dx.analysis.slow_points(F, jnp.zeros((3, 2)))
 
 
-def test_projection_and_spectrum_plots(x64):
+def test_projection_and_spectrum_plots(x64, rnn_slow_points):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    W, b = random_rnn(6, seed=4)
-    F = dx.analysis.flat_system(lambda y, p: -y + W @ jnp.tanh(y) + b, y0=jnp.zeros(6))
-    runs = dx.analysis.trajectories(F, jax.random.normal(jax.random.PRNGKey(0), (4, 6)), 5.0)
-    sp = dx.analysis.slow_points(F, runs.x[:, -1], solver="newton", tol=1e-20)
+    F, runs, sp = rnn_slow_points
     ax = dx.plot.fixed_point_projection(sp, runs.x)
     mean, basis = ax.pca_basis
     np.testing.assert_allclose(basis @ basis.T, np.eye(2), atol=1e-12)
