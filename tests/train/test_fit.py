@@ -284,6 +284,8 @@ def test_bad_arguments_raise_clear_errors():
 
 
 def test_losses_against_closed_forms(x64):
+    # Each loss compiled whole (run op by op, each operation would compile on its own).
+    jit = jax.jit
     logits = jnp.array([[1.0, 2.0, 3.0], [0.5, 0.5, -1.0], [2.0, 0.0, 0.0]])
     labels = jnp.array([2, 0, 1])
     by_hand = np.mean(
@@ -293,9 +295,9 @@ def test_losses_against_closed_forms(x64):
             np.log(np.exp(2.0) + 2.0),
         ]
     )
-    np.testing.assert_allclose(dx.train.cross_entropy(logits, labels), by_hand, rtol=1e-14)
+    np.testing.assert_allclose(jit(dx.train.cross_entropy)(logits, labels), by_hand, rtol=1e-14)
     # the tie of row 1 goes to the first class, which is its label
-    assert float(dx.train.accuracy(logits, labels)) == pytest.approx(2 / 3)
+    assert float(jit(dx.train.accuracy)(logits, labels)) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="labels must have the shape of logits"):
         dx.train.cross_entropy(logits, labels[:2])
     with pytest.raises(TypeError, match="labels must be integer"):
@@ -309,16 +311,17 @@ def test_losses_against_closed_forms(x64):
     counts = np.array([[4.0, 1.0], [0.0, 2.0], [3.0, 3.0]])
     y = jnp.array([0, 1, 1])
     expected = np.mean([np.log1p(np.exp(c[1 - k] - c[k])) for c, k in zip(counts, np.asarray(y))])
-    np.testing.assert_allclose(dx.train.spike_count_loss(spikes, y), expected, rtol=1e-14)
+    np.testing.assert_allclose(jit(dx.train.spike_count_loss)(spikes, y), expected, rtol=1e-14)
 
     # Rates in Hz: neuron i fires every (i + 1)-th step of 0.5 ms, so at 2000 / (i + 1) Hz
     # (over 2 trials and 60 steps, which every period divides).
     steps = np.arange(60)[:, None]
     spikes = np.broadcast_to((steps % np.arange(1, 5)) == 0, (2, 60, 4))
     rates = 2000.0 / np.arange(1, 5)
+    rate_regulariser = jit(dx.train.rate_regulariser, static_argnames="dt")
     for target in (0.0, 10.0, 700.0):
         np.testing.assert_allclose(
-            dx.train.rate_regulariser(spikes, dt=0.5, target_rate=target),
+            rate_regulariser(spikes, dt=0.5, target_rate=target),
             np.mean((rates - target) ** 2),
             rtol=1e-12,
         )
@@ -326,8 +329,9 @@ def test_losses_against_closed_forms(x64):
         dx.train.rate_regulariser(spikes, dt=0.0)
 
     prediction, target = jnp.array([[1.0, 2.0], [3.0, 5.0]]), jnp.array([[0.0, 2.0], [3.0, 1.0]])
-    assert float(dx.train.mse(prediction, target)) == pytest.approx(17 / 4, rel=1e-14)
+    mse = jit(dx.train.mse)
+    assert float(mse(prediction, target)) == pytest.approx(17 / 4, rel=1e-14)
     mask = jnp.array([[1.0, 0.0], [0.0, 1.0]])
-    assert float(dx.train.mse(prediction, target, mask)) == pytest.approx(17 / 2, rel=1e-14)
+    assert float(mse(prediction, target, mask)) == pytest.approx(17 / 2, rel=1e-14)
     tree = {"w": jnp.array([1.0, -2.0]), "i": jnp.array([5, 5]), "m": Linear(*([jnp.ones(3)] * 4))}
-    assert float(dx.train.l2_regulariser(tree)) == pytest.approx(5.0 + 12.0, rel=1e-14)
+    assert float(jit(dx.train.l2_regulariser)(tree)) == pytest.approx(5.0 + 12.0, rel=1e-14)
