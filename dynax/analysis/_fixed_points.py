@@ -1,6 +1,6 @@
 """Fixed points by vmapped Newton from many guesses, de-duplicated and classified."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import equinox as eqx
@@ -152,7 +152,7 @@ def newton(
 def fixed_points(
     system: System,
     guesses: Float[ArrayLike, "m n"] | None = None,
-    p: Float[ArrayLike, " k"] | None = None,
+    p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
     *,
     bounds: Sequence[tuple[float, float]] | None = None,
     num: int | Sequence[int] = 10,
@@ -169,7 +169,8 @@ def fixed_points(
 
     - `system`: a [`dynax.analysis.System`][].
     - `guesses`: initial guesses, `(m, n)`; or `None` with `bounds`: a grid.
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
     - `bounds`: `(lo, hi)` of each variable: the grid of guesses (with `num` points along
       each) and the box the points must lie in (others are dropped).
     - `tol`: the largest residual $\max_i|F_i(x^*)|$ accepted; default, at each point,
@@ -186,7 +187,7 @@ def fixed_points(
     of points depends on the values), so this function is not itself traced. For a
     fixed point differentiable in the parameters, use [`dynax.analysis.fixed_point`][].
     """
-    p_arr = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+    p_arr = system.parameters(p)
     dtype = system.x_all.dtype
     eps = float(np.finfo(dtype).eps)
     if guesses is None:

@@ -1,5 +1,6 @@
 """Fixed points differentiable in the parameters, by implicit differentiation."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import jax.numpy as jnp
@@ -13,7 +14,7 @@ from ._system import System
 def fixed_point(
     system: System,
     x0: Float[ArrayLike, " n"],
-    p: Float[ArrayLike, " k"] | None = None,
+    p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
     *,
     solver: Any = None,
     max_steps: int = 64,
@@ -37,7 +38,8 @@ def fixed_point(
     - `system`: a [`dynax.analysis.System`][].
     - `x0`: the initial guess, `(n,)` (the branch followed is the one Newton reaches
       from it: keep it near the point wanted).
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
     - `solver`: an Optimistix root finder; default `optx.Newton` at tolerances
       $\epsilon^{3/4}$.
     - `max_steps`: iterations at most.
@@ -50,7 +52,7 @@ def fixed_point(
     x0 = jnp.asarray(x0, system.x_all.dtype)
     if x0.shape != (system.n,):
         raise ValueError(f"x0 must have shape ({system.n},); got {x0.shape}.")
-    p_arr = system.p0 if p is None else jnp.asarray(p)
+    p_arr = system.parameters(p)
     if solver is None:
         tol = float(np.finfo(x0.dtype).eps) ** 0.75
         solver = optx.Newton(rtol=tol, atol=tol)

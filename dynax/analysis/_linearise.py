@@ -1,5 +1,6 @@
 """Linearisation: Jacobians at points, their sorted eigenvalues and eigenvectors."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import equinox as eqx
@@ -7,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Complex
 
-from .._custom_types import Array, Float
+from .._custom_types import Array, ArrayLike, Float
 from ._system import System
 
 
@@ -54,7 +55,9 @@ class Linearisation(eqx.Module):
 
 
 def linearise(
-    system: System, x: Float[Array, "*m n"], p: Float[Array, " k"] | None = None
+    system: System,
+    x: Float[Array, "*m n"],
+    p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
 ) -> Linearisation:
     r"""The Jacobian of `system` at the point(s) `x` (forward-mode `jax.jacfwd`), its
     eigenvalues sorted by decreasing real part (modulus for a map) and its right and left
@@ -64,13 +67,14 @@ def linearise(
 
     - `system`: a [`dynax.analysis.System`][].
     - `x`: one point, `(n,)`, or a batch, `(m, n)` (vmapped).
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
 
     The eigendecomposition is `jnp.linalg.eig` (not differentiable for repeated
     eigenvalues; on accelerators where JAX lacks it, run this on the CPU).
     """
     x = jnp.asarray(x)
-    p = system.p0 if p is None else jnp.asarray(p)
+    p = system.parameters(p)
     if x.shape[-1:] != (system.n,):
         raise ValueError(f"x must have shape (..., {system.n}); got {x.shape}.")
     return _linearise(system, x, p)

@@ -2,7 +2,7 @@
 trajectories and limit cycles."""
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import equinox as eqx
@@ -100,7 +100,7 @@ def trajectories(
     x0: Float[ArrayLike, "m n"],
     duration: float,
     *,
-    p: Float[ArrayLike, " k"] | None = None,
+    p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
     dt: float | None = None,
     every: int = 1,
 ) -> Trajectories:
@@ -108,7 +108,7 @@ def trajectories(
     over `duration` ms: classical RK4 with steps `dt` (default `duration / 2000`), or,
     for a map, `duration` iterates; every `every`-th state recorded, the first included.
     The candidates of [`dynax.analysis.slow_points`][] are often drawn from these."""
-    p_arr = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+    p_arr = system.parameters(p)
     return _trajectories(system, x0, p_arr, duration, dt, every)
 
 
@@ -184,7 +184,8 @@ class PhasePlane1D(eqx.Module):
     - `x_range`: `(lo, hi)` of the variable.
     - `x`: the variable's name; default the first free one. The other free variables
       are held at `values` (default `system.x0`).
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
     - `values`: the free variables' values, `(n,)`, for those held fixed.
     """
 
@@ -198,13 +199,13 @@ class PhasePlane1D(eqx.Module):
         x_range: tuple[float, float],
         *,
         x: str | None = None,
-        p: ArrayLike | None = None,
+        p: ArrayLike | Mapping[str, ArrayLike] | None = None,
         values: ArrayLike | None = None,
     ):
         name = system.names[0] if x is None else x
         self.system = restrict(system, (name,), values)
         self.x_range = _range(x_range, "x_range")
-        self.p = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+        self.p = system.parameters(p)
 
     def field(self, num: int = 200) -> tuple[Float[Array, " num"], Float[Array, " num"]]:
         """The grid of `num` values of the variable and $dx/dt$ there."""
@@ -245,7 +246,8 @@ class PhasePlane2D(eqx.Module):
     - `x_range`, `y_range`: `(lo, hi)` of the two variables.
     - `x`, `y`: their names; default the first two free variables. The other free
       variables are held at `values` (default `system.x0`).
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
     - `values`: the free variables' values, `(n,)`, for those held fixed.
     """
 
@@ -262,7 +264,7 @@ class PhasePlane2D(eqx.Module):
         *,
         x: str | None = None,
         y: str | None = None,
-        p: ArrayLike | None = None,
+        p: ArrayLike | Mapping[str, ArrayLike] | None = None,
         values: ArrayLike | None = None,
     ):
         if system.n < 2 and (x is None or y is None):
@@ -273,7 +275,7 @@ class PhasePlane2D(eqx.Module):
         self.system = restrict(system, names, values)
         self.x_range = _range(x_range, "x_range")
         self.y_range = _range(y_range, "y_range")
-        self.p = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+        self.p = system.parameters(p)
 
     @property
     def names(self) -> tuple[str, str]:

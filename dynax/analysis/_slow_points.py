@@ -1,6 +1,7 @@
 """Slow and fixed points of high-dimensional systems (Sussillo & Barak 2013): minimise
 $q(x) = \\tfrac12\\|F(x)\\|^2$ from many candidates at once."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import equinox as eqx
@@ -164,7 +165,7 @@ def _resolve(solver: Any, learning_rate: float, eps: float) -> Any:
 def slow_points(
     system: System,
     candidates: Float[ArrayLike, "M n"],
-    p: Float[ArrayLike, " k"] | None = None,
+    p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
     *,
     solver: Any = "adam",
     steps: int | None = None,
@@ -192,7 +193,8 @@ def slow_points(
     - `system`: a [`dynax.analysis.System`][].
     - `candidates`: starting points, `(M, n)`: usually states visited by the model
       ([`dynax.analysis.sample_states`][] draws them from a simulation, with noise).
-    - `p`: the parameters, `(k,)`; default `system.p0`.
+    - `p`: the parameters, `(k,)`, or a dict of some of them by name
+      (`{"I_bias": 0.5}`, the others from `system.p0`); default `system.p0`.
     - `solver`: `"adam"` (default; Optax's Adam on the sum of the candidates' $q$, for
       `steps` steps, the classic choice, robust far from a solution), `"newton"` (a
       root finder on $F$: exact fixed points, fast, but it ignores slow points that are
@@ -224,7 +226,7 @@ def slow_points(
     x0 = jnp.asarray(candidates, dtype)
     if x0.ndim != 2 or x0.shape[1] != system.n:
         raise ValueError(f"candidates must have shape (M, {system.n}); got {x0.shape}.")
-    p_arr = system.p0 if p is None else jnp.asarray(p, system.p0.dtype)
+    p_arr = system.parameters(p)
     solver = _resolve(solver, learning_rate, eps)
     n_steps = 5000 if steps is None else steps
     if isinstance(solver, str):

@@ -95,6 +95,27 @@ class System(eqx.Module):
             raise ValueError(f"no parameter {name!r}; the parameters are {self.params}.")
         return self.params.index(name)
 
+    def parameters(
+        self, values: Mapping[str, ArrayLike] | Float[ArrayLike, " k"] | None = None
+    ) -> Float[Array, " k"]:
+        """The parameter vector `p`: `p0` (for `None`), `p0` with the named entries
+        replaced (for a dict, e.g. `{"I_bias": 0.5}`), or `values` itself (an array;
+        not converted, so that gradients pass). Every analysis takes its `p` through
+        this."""
+        if values is None:
+            return self.p0
+        if isinstance(values, Mapping):
+            p = self.p0
+            for name, value in values.items():
+                p = p.at[self.param_index(name)].set(jnp.asarray(value, p.dtype))
+            return p
+        p = jnp.asarray(values)
+        if p.shape != self.p0.shape:
+            raise ValueError(
+                f"p must have shape {self.p0.shape} (the parameters {self.params}); got {p.shape}."
+            )
+        return p
+
     def full(self, x: Float[Array, " n"], p: Float[Array, " k"] | None = None) -> Array:
         """Every variable, `(N,)`: `x` in the free ones, `p` in those that are parameters,
         `y0`'s values in the others."""
@@ -142,9 +163,11 @@ class System(eqx.Module):
         return value if self.input is None else jnp.broadcast_to(value, jnp.shape(self.input))
 
     def __call__(
-        self, x: Float[Array, " n"], p: Float[Array, " k"] | None = None
+        self,
+        x: Float[Array, " n"],
+        p: Float[Array, " k"] | Mapping[str, ArrayLike] | None = None,
     ) -> Float[Array, " n"]:
-        p = self.p0 if p is None else jnp.asarray(p)
+        p = self.parameters(p)
         y = self.unflatten(x, p)
         if self.is_model:
             dy = self.model_at(p).vector_field(self.t, y, self.input_at(p))

@@ -33,6 +33,9 @@ def test_fhn_field_and_jacobian(x64):
     Jp = jax.jacfwd(F, argnums=1)(x, p)
     np.testing.assert_allclose(Jp[:, 0], [1.0, 0.0], atol=1e-14)
     np.testing.assert_allclose(Jp[:, 1], [0.0, 0.1], atol=1e-14)
+    # parameters by name: the others keep their defaults
+    np.testing.assert_allclose(F.parameters({"a": 0.6}), [0.0, 0.6, 12.5])
+    np.testing.assert_allclose(F(x, {"I_bias": 0.35, "a": 0.6, "tau": 10.0}), F(x, p))
     # vmapped over states and parameters
     xs, ps = jnp.stack([x, x + 1]), jnp.stack([p, p])
     out = jax.vmap(F)(xs, ps)
