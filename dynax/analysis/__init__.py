@@ -27,3 +27,18 @@ from ._slow_points import (
 )
 from ._system import System as System, flat_system as flat_system
 # --- continuation, bifurcations, limit cycles, fast-slow (helper "continuation")
+from ._bifurcation import (
+    KINDS as KINDS,
+    AbstractBranch as AbstractBranch,
+    SpecialPoint as SpecialPoint,
+)
+from ._codim2 import Codim2Curve as Codim2Curve, fold_curve as fold_curve, hopf_curve as hopf_curve
+from ._continuation import (
+    EquilibriumBranch as EquilibriumBranch,
+    GridEquilibria as GridEquilibria,
+    equilibrium_branch as equilibrium_branch,
+    grid_equilibria as grid_equilibria,
+    switch_branch as switch_branch,
+)
+from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
+from ._fast_slow import FastSlow as FastSlow, fast_slow as fast_slow

@@ -1,6 +1,7 @@
 """Plotting helpers (need matplotlib: `pip install dynax[plot]`)."""
 
 from ._activity import bump as bump, raster_with_rate as raster_with_rate
+from ._bifurcation import bifurcation as bifurcation, fast_slow as fast_slow
 from ._matrix import connectivity as connectivity, fc_comparison as fc_comparison
 from ._phase import (
     eigenvalues as eigenvalues,
