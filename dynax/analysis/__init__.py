@@ -26,7 +26,9 @@ from ._slow_points import (
     slow_points as slow_points,
 )
 from ._system import System as System, flat_system as flat_system
+
 # --- continuation, bifurcations, limit cycles, fast-slow (helper "continuation")
+# isort: split
 from ._bifurcation import (
     KINDS as KINDS,
     AbstractBranch as AbstractBranch,
