@@ -99,6 +99,9 @@ class Reservoir(DynamicalSystem):
     - `noise`: the standard deviation $\sigma$ of the noise (≥ 0); default 0. With
       noise, `step` needs a key in its context (`dx.simulate(..., key=...)`).
     - `sparse`: store $W$ sparsely (see above); default False.
+    - `init_scale`: the initial state is 0 (default), or with `init_scale` > 0 drawn
+      uniformly from ±`init_scale` by `init(key)`: an autonomous reservoir (FORCE
+      with only feedback as input) needs activity to start from.
 
     ??? cite "References"
 
@@ -116,6 +119,7 @@ class Reservoir(DynamicalSystem):
     n_in: int = eqx.field(static=True)
     n: int = eqx.field(static=True)
     noisy: bool = eqx.field(static=True)
+    init_scale: float = eqx.field(static=True)
     W_in: Float[Array, "n_in n"]
     W: Float[Array, "n n"] | Float[Array, " nnz"]
     conn: CSR | None
@@ -139,6 +143,7 @@ class Reservoir(DynamicalSystem):
         bias_scaling: float = 0.0,
         noise: float = 0.0,
         sparse: bool = False,
+        init_scale: float = 0.0,
     ):
         self.n_in = _count(n_in, "n_in", minimum=0)
         self.n = _count(n, "n", minimum=1)
@@ -157,6 +162,7 @@ class Reservoir(DynamicalSystem):
         input_scaling = _nonnegative(input_scaling, "input_scaling")
         bias_scaling = _nonnegative(bias_scaling, "bias_scaling")
         noise = _nonnegative(noise, "noise")
+        self.init_scale = _nonnegative(init_scale, "init_scale")
         if input_distribution not in _DISTRIBUTIONS:
             raise ValueError(
                 f"input_distribution must be one of {_DISTRIBUTIONS}, got {input_distribution!r}."
@@ -212,8 +218,17 @@ class Reservoir(DynamicalSystem):
         return self.conn.todense(self.W)
 
     def init(self, key: PRNGKeyArray | None = None) -> ReservoirState:
-        """All units at 0."""
-        return ReservoirState(jnp.zeros(self.n, self.W_in.dtype))
+        """All units at 0, or, with `init_scale` > 0, drawn uniformly from
+        ±`init_scale` with `key`."""
+        if self.init_scale == 0:
+            return ReservoirState(jnp.zeros(self.n, self.W_in.dtype))
+        if key is None:
+            raise ValueError(
+                f"Reservoir with init_scale={self.init_scale} draws its initial state: "
+                "pass a key to init (or to dx.simulate's caller, e.g. dx.train.force)."
+            )
+        x0 = jax.random.uniform(key, (self.n,), self.W_in.dtype, -1.0, 1.0)
+        return ReservoirState(self.init_scale * x0)
 
     def step(
         self, state: ReservoirState, input: Float[Array, " n_in"] | None, ctx: Context

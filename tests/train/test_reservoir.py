@@ -34,8 +34,11 @@ def test_spectral_radius_equals_the_target(n, connectivity, target, sparse):
     np.testing.assert_allclose(_radius(W), target, rtol=1e-6)
     density = np.mean(np.asarray(W) != 0)
     assert abs(density - connectivity) < 4 * np.sqrt(connectivity / n**2) + 1e-12
-    # Without a target, the drawn matrix is kept: N(0, recurrent_std^2) entries, whose
-    # radius is about recurrent_std * sqrt(n * connectivity) (the circular law).
+
+
+def test_unscaled_recurrent_matrix():
+    """Without a target, the drawn matrix is kept: N(0, recurrent_std^2) entries, whose
+    radius is about recurrent_std * sqrt(n * connectivity) (the circular law)."""
     raw = dx.train.Reservoir(2, 400, key=jax.random.key(0), spectral_radius=None, recurrent_std=0.1)
     assert abs(np.std(np.asarray(raw.W)) - 0.1) < 0.002
     assert 0.9 < _radius(raw.W) / (0.1 * np.sqrt(400)) < 1.1
@@ -113,6 +116,29 @@ def test_noise_needs_a_key_and_arguments_are_checked():
         clean.step(clean.init(), jnp.zeros(3), ctx)
 
 
+def test_force_with_feedback_through_a_reservoir():
+    """Sussillo & Abbott's FORCE: an autonomous reservoir whose only input is its own
+    readout, fed back; RLS trains the readout to a sine, which it then generates alone."""
+    res = dx.train.Reservoir(
+        1,
+        200,
+        key=jax.random.key(0),
+        spectral_radius=1.5,
+        leak=0.1,
+        connectivity=0.1,
+        init_scale=0.5,
+    )
+    with pytest.raises(ValueError, match="pass a key"):
+        res.init()
+    t = jnp.arange(4000)
+    target = jnp.sin(2 * jnp.pi * t / 200)[:, None]
+    learn = t < 2500
+    rates = lambda s: s.x
+    _, rec = dx.train.force(res, target, dt=1.0, rates=rates, learn=learn, key=jax.random.key(1))
+    free = rec["out"][2500:] - target[2500:]
+    assert float(jnp.sqrt(jnp.mean(free**2))) < 0.05  # the sine's RMS is 0.71
+
+
 def _example(name):
     spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -129,3 +155,4 @@ def test_lorenz_reservoir_example_beats_the_brainpy_paper():
     for method, paper in [("ridge", 0.001057), ("force", 0.171304), ("bptt", 1.276112)]:
         assert result[method]["mae"] <= paper
         assert result[method]["mse"] <= paper
+        assert result["held_out"][method]["mae"] <= paper
