@@ -70,6 +70,23 @@ class Codim2Curve(AbstractBranch):
         return [(float(point.p[i]), float(point.p[j]))]
 
 
+@eqx.filter_jit
+def _start(kind: str, F, x, base, idx: tuple[int, int]):
+    """The augmented system at the start, its unknowns and their tangent (along which
+    the second parameter grows)."""
+    pv = base[jnp.asarray(idx)]
+    if kind == "LP":
+        v, c, b = fold_start(F, x, base)
+        problem: FoldSystem | HopfSystem = FoldSystem(F, base, idx, c, b)
+        u0 = jnp.concatenate([x, v / (c @ v), pv])
+    else:
+        z, c, d, _ = hopf_start(F, x, base)
+        problem = HopfSystem(F, base, idx, c, d)
+        u0 = jnp.concatenate([x, z, pv])
+    t0 = jnp.linalg.svd(jax.jacfwd(problem)(u0))[2][-1]
+    return problem, u0, jnp.where(t0[-1] < 0, -t0, t0)
+
+
 def _codim2(
     kind: str,
     system,
@@ -90,50 +107,37 @@ def _codim2(
         raise ValueError("start a codimension-2 curve at a point of a one-parameter branch.")
     i = point.param[0]
     base, j = resolve(system, param2, point.p if p0 is None else p0, "param2")
-    base = base.astype(point.x.dtype)
     if j == i:
         raise ValueError(f"param2 must differ from the branch's parameter (index {i}).")
     if direction not in (-1, 0, 1):
         raise ValueError(f"direction must be -1, 0 or 1; got {direction}.")
-    x = point.x
-    dtype = x.dtype
+    dtype = np.dtype(point.x.dtype)
+    base = base.astype(dtype)
     s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=max_points)
-    pv = base[jnp.asarray([i, j])]
-    if kind == "LP":
-        v, c, b = fold_start(system, x, base)
-        problem: FoldSystem | HopfSystem = FoldSystem(system, base, (i, j), c, b)
-        u0 = jnp.concatenate([x, v / (c @ v), pv])
-        kinds = ("BT", "CP")
-    else:
-        z, c, d, _ = hopf_start(system, x, base)
-        problem = HopfSystem(system, base, (i, j), c, d)
-        u0 = jnp.concatenate([x, z, pv])
-        kinds = ("BT", "GH")
-    t0 = jnp.linalg.svd(jax.jacfwd(problem)(u0))[2][-1]
-    t0 = jnp.where(t0[-1] < 0, -t0, t0)
+    problem, u0, t0 = _start(kind, system, point.x, base, (i, j))
+    kinds = ("BT", "CP") if kind == "LP" else ("BT", "GH")
+    t0 = np.asarray(t0)
     if direction == -1:
         t0 = -t0
     N1 = u0.shape[0]
-    (lo_i, hi_i), (lo_j, hi_j) = bounds
-    lo = jnp.full(N1, -jnp.inf, dtype).at[-2:].set(jnp.asarray([lo_i, lo_j], dtype))
-    hi = jnp.full(N1, jnp.inf, dtype).at[-2:].set(jnp.asarray([hi_i, hi_j], dtype))
-    w = jnp.ones(N1, dtype)
+    lo, hi = np.full(N1, -np.inf, dtype), np.full(N1, np.inf, dtype)
+    (lo[-2], hi[-2]), (lo[-1], hi[-1]) = bounds
+    w = np.ones(N1, dtype)
     tr = trace(problem, None, u0, t0, w, lo, hi, s, kinds, both=direction == 0)
-    n = x.shape[0]
+    n = point.x.shape[0]
     u = tr.u
-    full = lambda row: base.at[jnp.asarray([i, j])].set(u[row, -2:])  # noqa: E731
-    nan = jnp.asarray(np.nan, dtype)
-    kappa = u[:, 3 * n] if kind == "H" else np.full(len(u), np.nan)
+    kappa = u[:, 3 * n] if kind == "H" else np.full(len(u), np.nan, dtype)
     points = []
     for row, label, _ in tr.found:
-        omega = l1 = period = nan
+        omega = l1 = period = np.nan
         if label == "GH":
-            omega = jnp.sqrt(jnp.asarray(kappa[row], dtype))
-            l1 = jnp.asarray(tr.tests[row, 1], dtype)
-            period = 2 * jnp.pi / omega
-        points.append(
-            SpecialPoint(label, row, jnp.asarray(u[row, :n]), full(row), (i, j), omega, l1, period)
-        )
+            omega = np.sqrt(kappa[row])
+            l1, period = tr.tests[row, 1], 2 * np.pi / omega
+        full = base.copy()
+        full[[i, j]] = u[row, -2:]
+        x, p = jnp.asarray(u[row, :n]), jnp.asarray(full)
+        om, l1_, per = (jnp.asarray(v, dtype) for v in (omega, l1, period))
+        points.append(SpecialPoint(label, row, x, p, (i, j), om, l1_, per))
     if isinstance(system, System):
         names, pnames = system.names, system.params
     else:
@@ -143,8 +147,8 @@ def _codim2(
         kind=kind,
         x=jnp.asarray(u[:, :n]),
         p=jnp.asarray(u[:, -2:]),
-        params=base,
-        kappa=jnp.asarray(kappa, dtype),
+        params=jnp.asarray(base),
+        kappa=jnp.asarray(kappa),
         points=tuple(points),
         param=(i, j),
         names=names,

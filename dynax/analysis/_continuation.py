@@ -74,12 +74,17 @@ def settings(
     ds_max = ds * 20 if ds_max is None else ds_max
     if not 0 < ds_min <= ds <= ds_max:
         raise ValueError(f"need 0 < ds_min <= ds <= ds_max; got {ds_min}, {ds}, {ds_max}.")
-    tol = float(jnp.finfo(dtype).eps) ** 0.65 if tol is None else tol
-    arr = lambda v: jnp.asarray(v, dtype)  # noqa: E731
+    tol = float(np.finfo(dtype).eps) ** 0.65 if tol is None else tol
+    arr = lambda v: np.asarray(v, dtype)  # noqa: E731 (NumPy: no eager JAX op to compile)
     return Settings(
         arr(ds), arr(ds_min), arr(ds_max), arr(tol), arr(cos_min), arr(1.5),
         int(max_points), int(max_newton), 3,
     )  # fmt: skip
+
+
+def float_dtype() -> np.dtype:
+    """The floating dtype JAX computes in now (float64 with x64 enabled, else float32)."""
+    return np.dtype(jnp.result_type(float))
 
 
 def _wdot(w: Array, a: Array, b: Array) -> Array:
@@ -199,11 +204,13 @@ def trace(
 ) -> Trace:
     """Continue (in one or both directions), analyse every point, then locate the special
     points where a test function changes sign and insert them as rows."""
-    ref0 = u0 if ref0 is None else ref0
+    dt = float_dtype()
+    u0, t0, w, lo, hi = (np.asarray(a, dt) for a in (u0, t0, w, lo, hi))
+    ref0 = u0 if ref0 is None else np.asarray(ref0, dt)
     parts, n_jac, status = [], 0, []
     for sign in (-1, 1) if both else (1,):
         U, Tg, k, nj, st, ds_end, *_ = run(problem, data, u0, sign * t0, ref0, w, lo, hi, s)
-        Tg = sign * Tg  # the tangents along the final orientation, for the tests
+        Tg = sign * np.asarray(Tg)  # the tangents along the final orientation, for the tests
         info, tests = analyse_rows(problem, U, Tg, data)
         k = int(k)
         n_jac += int(nj) + k + 1
@@ -230,7 +237,8 @@ def locate(problem, data, w, s: Settings, kinds: Sequence[str], tr: Trace) -> Tr
     """Find each sign change of a test function between consecutive rows, locate its
     zero by regula falsi on the arclength, and insert the located points as rows."""
     new = []  # (position, u, t, info, tests, kind, j)
-    inf = jnp.full(tr.u.shape[1], jnp.inf, tr.u.dtype)
+    inf = np.full(tr.u.shape[1], np.inf, tr.u.dtype)
+    w = np.asarray(w, tr.u.dtype)
     exact = []  # (row, kind, j): a test function exactly zero at a row
     n_jac = tr.n_jac
     xtol = 1e3 * float(jnp.finfo(tr.u.dtype).eps)
@@ -253,16 +261,15 @@ def locate(problem, data, w, s: Settings, kinds: Sequence[str], tr: Trace) -> Tr
                 step = eqx.tree_at(
                     lambda q: (q.ds, q.ds_min, q.ds_max, q.cos_min),
                     s,
-                    tuple(jnp.asarray(v, a.dtype) for v in (sv, 0.999 * sv, sv, -2.0)),
+                    tuple(np.asarray(v, a.dtype) for v in (sv, 0.999 * sv, sv, -2.0)),
                 )
-                ua = jnp.asarray(a)
-                U, Tg, k, nj, *_ = run(problem, data, ua, jnp.asarray(t), ua, w, inf, inf, step)
+                U, Tg, k, nj, *_ = run(problem, data, a, t, a, w, inf, inf, step)
                 count[0] += int(nj)
                 if int(k) != 1:
                     return None, float("nan")
                 info, tests = analyse_rows(problem, U, Tg, data)
                 count[0] += 1
-                row = jax.tree.map(lambda v: np.asarray(v[1]), (U, Tg, info, tests))
+                row = jax.tree.map(lambda v: np.asarray(v)[1], (U, Tg, info, tests))
                 return row, float(row[3][j])
 
             out, sv = illinois(evaluate, s1, float(f[i]), float(f[i + 1]), xtol=xtol)
@@ -329,7 +336,7 @@ def resolve(
         if not isinstance(system, System):
             raise ValueError("p0 (the parameter vector) is required with a plain function F(x, p).")
         p0 = system.p0
-    p = jnp.atleast_1d(jnp.asarray(p0))
+    p = np.atleast_1d(np.asarray(p0, float_dtype()))
     if p.ndim != 1:
         raise ValueError(f"p0 must be a vector, shape (k,); got shape {p.shape}.")
     if isinstance(param, str):
@@ -359,7 +366,7 @@ def _start(F, x0, p, idx: int, tol):
     return jnp.concatenate([x, p[idx][None]]), jnp.where(t[-1] < 0, -t, t), ok
 
 
-def start(F: Any, x0: Array, p: Array, idx: int, tol: Array) -> tuple[Array, Array]:
+def start(F: Any, x0: Any, p: Any, idx: int, tol: Any) -> tuple[np.ndarray, np.ndarray]:
     """The equilibrium near `x0` at `p` (Newton at fixed p) and the branch's tangent
     there, with a positive parameter component."""
     u0, t0, ok = _start(F, x0, p, idx, tol)
@@ -368,7 +375,7 @@ def start(F: Any, x0: Array, p: Array, idx: int, tol: Array) -> tuple[Array, Arr
             "Newton's method found no equilibrium near x0 at p0; give a better x0 "
             "(e.g. from a simulation or dx.analysis fixed points)."
         )
-    return u0, t0
+    return np.asarray(u0), np.asarray(t0)
 
 
 # ----------------------------------------------------------------------- the branch
@@ -424,10 +431,6 @@ class EquilibriumBranch(AbstractBranch):
         return [(float(point.p[self.param]), float(point.x[var]))]
 
 
-def _nan(dtype: Any) -> Array:
-    return jnp.asarray(np.nan, dtype)
-
-
 @eqx.filter_jit
 def _hopf_data(F, x, p):
     """$\\omega$ and $\\ell_1$ at a Hopf point."""
@@ -446,9 +449,9 @@ def build_equilibrium_branch(
     dtype = u.dtype
     points = []
     base = np.asarray(problem.base)
-    nan = jnp.asarray(np.nan, dtype)
+    nan = np.asarray(np.nan, dtype)
     for row, kind, _ in tr.found:
-        x, p = jnp.asarray(u[row, :-1]), jnp.asarray(np.r_[base[:idx], u[row, -1], base[idx + 1 :]])
+        x, p = u[row, :-1], np.r_[base[:idx], u[row, -1], base[idx + 1 :]].astype(dtype)
         omega = l1 = period = nan
         if kind == "H":
             pair = lam[row][:, None] + lam[row][None, :]
@@ -456,14 +459,15 @@ def build_equilibrium_branch(
             i, _ = np.unravel_index(np.argmin(np.abs(pair)), pair.shape)
             if abs(lam[row][i].imag) < 1e-6 * (1 + abs(lam[row][i])):
                 continue  # a neutral saddle (real pair), not a Hopf point
-            omega, l1 = _hopf_data(F, x, p)
-            period = 2 * jnp.pi / omega
+            omega, l1 = (np.asarray(v) for v in _hopf_data(F, x, p))
+            period = np.asarray(2 * np.pi / omega, dtype)
+        x, p, omega, l1, period = (jnp.asarray(v) for v in (x, p, omega, l1, period))
         points.append(SpecialPoint(kind, row, x, p, (idx,), omega, l1, period))
     stable = np.all(np.real(lam) < 0, axis=1)
     return EquilibriumBranch(
         x=jnp.asarray(u[:, :-1]),
         p=jnp.asarray(u[:, -1]),
-        params=problem.base,
+        params=jnp.asarray(problem.base),
         eigenvalues=jnp.asarray(lam),
         stable=jnp.asarray(stable),
         tangent=jnp.asarray(tr.t),
@@ -554,23 +558,22 @@ def equilibrium_branch(
         Equilibria*. SIAM.
     """
     p, idx = resolve(system, param, p0)
-    x0 = jnp.atleast_1d(jnp.asarray(x0, jnp.result_type(p.dtype, float)))
-    p = p.astype(x0.dtype)
+    x0 = np.atleast_1d(np.asarray(x0, float_dtype()))
     if direction not in (-1, 0, 1):
         raise ValueError(f"direction must be -1, 0 or 1; got {direction}.")
     lo, hi = (float(b) for b in bounds)
     if not lo < hi:
         raise ValueError(f"bounds must be (low, high) with low < high; got {bounds}.")
     s = settings(x0.dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=max_points)
-    target = jnp.asarray(np.asarray(targets, float).reshape(-1), x0.dtype)
-    problem = EquilibriumProblem(system, p, idx, target)
+    target = np.asarray(targets, x0.dtype).reshape(-1)
+    problem = EquilibriumProblem(system, jnp.asarray(p), idx, jnp.asarray(target))
     u0, t0 = start(system, x0, p, idx, s.tol)
     if direction == -1:
         t0 = -t0
     n = x0.shape[0]
-    w = jnp.ones(n + 1, x0.dtype)
-    lo_u = jnp.full(n + 1, -jnp.inf, x0.dtype).at[-1].set(lo)
-    hi_u = jnp.full(n + 1, jnp.inf, x0.dtype).at[-1].set(hi)
+    w = np.ones(n + 1, x0.dtype)
+    lo_u, hi_u = np.full(n + 1, -np.inf, x0.dtype), np.full(n + 1, np.inf, x0.dtype)
+    lo_u[-1], hi_u[-1] = lo, hi
     kinds = ("LP", "H", "BP") + ("UZ",) * target.shape[0]
     tr = trace(problem, None, u0, t0, w, lo_u, hi_u, s, kinds, both=direction == 0)
     names, pnames = _names(system, n, p.shape[0])
@@ -599,28 +602,33 @@ def switch_branch(
     """
     if point.kind != "BP":
         raise ValueError(f"switch_branch starts at a branch point ('BP'); got {point.kind!r}.")
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"direction must be -1, 0 or 1; got {direction}.")
     idx = branch.param
-    p = branch.params
-    dtype = branch.x.dtype
+    dtype = np.dtype(branch.x.dtype)
     s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=max_points)
-    target = jnp.asarray(np.asarray(targets, float).reshape(-1), dtype)
-    problem = EquilibriumProblem(system, p, idx, target)
-    u0 = jnp.concatenate([point.x, point.p[idx][None]])
-    J = jax.jacfwd(problem)(u0)
-    null = jnp.linalg.svd(J)[2][-2:]  # the two smallest right singular vectors
-    t1 = branch.tangent[point.index]
+    target = jnp.asarray(np.asarray(targets, dtype).reshape(-1))
+    problem = EquilibriumProblem(system, branch.params, idx, target)
+    u0 = np.r_[np.asarray(point.x), np.asarray(point.p)[idx]].astype(dtype)
+    null = np.asarray(_null_space(problem, u0))  # the two smallest right singular vectors
+    t1 = np.asarray(branch.tangent)[point.index]
     a = null @ t1
     t2 = a[1] * null[0] - a[0] * null[1]
-    t2 = t2 / jnp.linalg.norm(t2)
+    t2 = t2 / np.linalg.norm(t2)
     if direction == -1:
         t2 = -t2
     n = point.x.shape[0]
-    w = jnp.ones(n + 1, dtype)
-    lo_u = jnp.full(n + 1, -jnp.inf, dtype).at[-1].set(bounds[0])
-    hi_u = jnp.full(n + 1, jnp.inf, dtype).at[-1].set(bounds[1])
+    w = np.ones(n + 1, dtype)
+    lo_u, hi_u = np.full(n + 1, -np.inf, dtype), np.full(n + 1, np.inf, dtype)
+    lo_u[-1], hi_u[-1] = bounds
     kinds = ("LP", "H", "BP") + ("UZ",) * target.shape[0]
     tr = trace(problem, None, u0, t2, w, lo_u, hi_u, s, kinds, both=direction == 0)
     return build_equilibrium_branch(system, problem, tr, branch.names, branch.param_names)
+
+
+@eqx.filter_jit
+def _null_space(problem, u):
+    return jnp.linalg.svd(jax.jacfwd(problem)(u))[2][-2:]
 
 
 # --------------------------------------------------------------------- grid search
@@ -710,15 +718,12 @@ def grid_equilibria(
     tolerance; `max_iter` its iteration limit.
     """
     p, idx = resolve(system, param, p0)
-    guesses = jnp.asarray(guesses, jnp.result_type(p.dtype, float))
+    guesses = np.asarray(guesses, float_dtype())
     if guesses.ndim != 2:
         raise ValueError(f"guesses must have shape (K, n); got {guesses.shape}.")
-    values = jnp.asarray(values, guesses.dtype).reshape(-1)
-    p = p.astype(guesses.dtype)
-    tol_ = float(jnp.finfo(guesses.dtype).eps) ** 0.65 if tol is None else tol
-    x, ok, stable, its = _grid(
-        system, p, idx, values, guesses, jnp.asarray(tol_, p.dtype), max_iter
-    )
+    values = np.asarray(values, guesses.dtype).reshape(-1)
+    tol_ = float(np.finfo(guesses.dtype).eps) ** 0.65 if tol is None else tol
+    x, ok, stable, its = _grid(system, p, idx, values, guesses, np.asarray(tol_, p.dtype), max_iter)
     x, ok = np.asarray(x), np.asarray(ok).copy()
     for m in range(x.shape[0]):  # keep the first of each group of equal equilibria
         for k in range(x.shape[1]):

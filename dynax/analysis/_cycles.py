@@ -277,6 +277,9 @@ class CycleBranch(AbstractBranch):
         ]
 
 
+_hopf_start = eqx.filter_jit(hopf_start)
+
+
 def limit_cycle_branch(
     system: System | Callable[[Array, Array], Array],
     point: SpecialPoint,
@@ -351,10 +354,10 @@ def limit_cycle_branch(
     if n_intervals < 2 or degree < 1:
         raise ValueError(f"need n_intervals >= 2 and degree >= 1; got {n_intervals}, {degree}.")
     idx = point.param[0]
-    x, base = point.x, point.p
-    dtype = x.dtype
+    dtype = np.dtype(point.x.dtype)
+    x, base = np.asarray(point.x), np.asarray(point.p, dtype)
     n, N, m = x.shape[0], int(n_intervals), int(degree)
-    z, _, _, om = eqx.filter_jit(hopf_start)(system, x, base)
+    z, _, _, om = _hopf_start(system, x, base)
     v1, v2 = np.asarray(z[:n]), np.asarray(z[n : 2 * n])
     omega = float(om)
     T0 = 2 * np.pi / omega
@@ -365,12 +368,11 @@ def limit_cycle_branch(
     t0 = np.concatenate([phi.reshape(-1), [0.0, 0.0]])
     t0 /= np.sqrt(np.sum(w * t0 * t0))
     u0 = np.concatenate([np.tile(np.asarray(x), N * m), [T0, float(base[idx])]])
-    target = jnp.asarray(np.asarray(targets, float).reshape(-1), dtype)
-    problem = _problem(system, base.astype(dtype), idx, target, n, N, m)
-    lo_p, hi_p = bounds
-    t_max = 20 * T0 if period_max is None else period_max
-    lo = jnp.full(u0.shape[0], -jnp.inf, dtype).at[-1].set(lo_p).at[-2].set(0.0)
-    hi = jnp.full(u0.shape[0], jnp.inf, dtype).at[-1].set(hi_p).at[-2].set(t_max)
+    target = np.asarray(targets, dtype).reshape(-1)
+    problem = _problem(system, jnp.asarray(base), idx, jnp.asarray(target), n, N, m)
+    lo, hi = np.full(u0.shape[0], -np.inf, dtype), np.full(u0.shape[0], np.inf, dtype)
+    lo[-2], hi[-2] = 0.0, 20 * T0 if period_max is None else period_max
+    lo[-1], hi[-1] = bounds
     chunk = max_points if adapt <= 0 else min(adapt + 1, max_points)
     s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=chunk)
     kinds = ("LPC", "PD", "NS") + ("UZ",) * target.shape[0]
@@ -379,10 +381,7 @@ def limit_cycle_branch(
     n_jac, status = 0, "max_points"
     u, t, ref = u0, t0, u0 + ds * t0
     while True:
-        tr = trace(
-            problem, jnp.asarray(mesh, dtype), jnp.asarray(u, dtype), jnp.asarray(t, dtype),
-            jnp.asarray(w, dtype), lo, hi, s, kinds, both=False, ref0=jnp.asarray(ref, dtype),
-        )  # fmt: skip
+        tr = trace(problem, mesh.astype(dtype), u, t, w, lo, hi, s, kinds, both=False, ref0=ref)
         n_jac += tr.n_jac
         first = 0 if not rows else 1  # a later chunk starts at the previous one's end
         offset = len(rows) - first
@@ -414,17 +413,24 @@ def _build(system, problem: CycleProblem, rows, found, n_jac, status, dtype) -> 
     stable = np.all(np.abs(nontrivial) < 1, axis=1)
     points = []
     nan = jnp.asarray(np.nan, dtype)
+    base = np.asarray(problem.base)
     for row, kind in found:
+        # A located point must show its multiplier: where the cycles are too unstable or
+        # too stable for the multipliers to be accurate (near a homoclinic orbit, in a
+        # canard) a test function may change sign by round-off alone.
+        rest = nontrivial[row]
+        if kind == "PD" and not np.min(np.abs(rest + 1)) < 1e-3:
+            continue
+        if kind == "LPC" and not np.min(np.abs(rest - 1)) < 1e-2:
+            continue
         if kind == "NS":
-            pair = nontrivial[row]
-            k = np.argmin(np.abs(np.abs(pair) - 1))
-            if abs(pair[k].imag) < 1e-6:
+            k = np.argmin(np.abs(np.abs(rest) - 1))
+            if abs(rest[k].imag) < 1e-6 or abs(abs(rest[k]) - 1) > 1e-3:
                 continue  # a neutral saddle cycle (real pair), not a torus bifurcation
-        full = problem.base.at[problem.idx].set(p[row])
-        points.append(
-            SpecialPoint(kind, row, jnp.asarray(X[row, 0]), full, (problem.idx,), nan, nan,
-                         jnp.asarray(T[row], dtype))
-        )  # fmt: skip
+        full = base.copy()
+        full[problem.idx] = p[row]
+        x, per = jnp.asarray(X[row, 0]), jnp.asarray(T[row])
+        points.append(SpecialPoint(kind, row, x, jnp.asarray(full), (problem.idx,), nan, nan, per))
     if isinstance(system, System):
         names, pnames = system.names, system.params
     else:
