@@ -42,12 +42,12 @@ class Settings(eqx.Module):
     """The continuation's step control (arrays, so that changing them does not
     recompile) and its static sizes."""
 
-    ds: Array
-    ds_min: Array
-    ds_max: Array
-    tol: Array
-    cos_min: Array
-    grow: Array
+    ds: ArrayLike
+    ds_min: ArrayLike
+    ds_max: ArrayLike
+    tol: ArrayLike
+    cos_min: ArrayLike
+    grow: ArrayLike
     max_points: int = eqx.field(static=True)
     max_newton: int = eqx.field(static=True)
     n_fast: int = eqx.field(static=True)
@@ -191,22 +191,22 @@ class Trace(eqx.Module):
 def trace(
     problem: Any,
     data: Any,
-    u0: Array,
-    t0: Array,
-    w: Array,
-    lo: Array,
-    hi: Array,
+    u0: Any,
+    t0: Any,
+    w: Any,
+    lo: Any,
+    hi: Any,
     s: Settings,
     kinds: Sequence[str],
     *,
     both: bool,
-    ref0: Array | None = None,
+    ref0: Any = None,
 ) -> Trace:
     """Continue (in one or both directions), analyse every point, then locate the special
     points where a test function changes sign and insert them as rows."""
     dt = float_dtype()
     u0, t0, w, lo, hi = (np.asarray(a, dt) for a in (u0, t0, w, lo, hi))
-    ref0 = u0 if ref0 is None else np.asarray(ref0, dt)
+    ref0 = u0 if ref0 is None else np.asarray(ref0, dt)  # (all NumPy: no eager JAX ops)
     parts, n_jac, status = [], 0, []
     for sign in (-1, 1) if both else (1,):
         U, Tg, k, nj, st, ds_end, *_ = run(problem, data, u0, sign * t0, ref0, w, lo, hi, s)
@@ -330,7 +330,7 @@ class EquilibriumProblem(eqx.Module):
 
 def resolve(
     system: Any, param: int | str, p0: ArrayLike | None, what: str = "param"
-) -> tuple[Array, int]:
+) -> tuple[np.ndarray, int]:
     """The parameter vector and the index of `param` (a name needs a `System`)."""
     if p0 is None:
         if not isinstance(system, System):
@@ -461,8 +461,8 @@ def build_equilibrium_branch(
                 continue  # a neutral saddle (real pair), not a Hopf point
             omega, l1 = (np.asarray(v) for v in _hopf_data(F, x, p))
             period = np.asarray(2 * np.pi / omega, dtype)
-        x, p, omega, l1, period = (jnp.asarray(v) for v in (x, p, omega, l1, period))
-        points.append(SpecialPoint(kind, row, x, p, (idx,), omega, l1, period))
+        xj, pj, oj, lj, tj = (jnp.asarray(v) for v in (x, p, omega, l1, period))
+        points.append(SpecialPoint(kind, row, xj, pj, (idx,), oj, lj, tj))
     stable = np.all(np.real(lam) < 0, axis=1)
     return EquilibriumBranch(
         x=jnp.asarray(u[:, :-1]),

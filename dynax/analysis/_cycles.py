@@ -121,9 +121,19 @@ class CycleProblem(eqx.Module):
 
     def multipliers(self, u: Array, mesh: Array) -> Array:
         """The Floquet multipliers: eigenvalues of the monodromy matrix, the product of
-        the transfer matrices of the collocated variational equation over the intervals."""
+        the transfer matrices of the collocated variational equation over the intervals.
+        A planar system's are exact instead: 1 and, by Liouville's formula, the
+        determinant $\\exp\\int_0^T \\mathrm{tr}\\,F_x\\,dt$ (the eigenvalues of the product
+        lose both where the cycle is strongly unstable, as canards are)."""
         X, T, p = self.split(u)
         n, m = self.n, self.m
+        if n == 2:
+            xc = jnp.einsum("lk,jkn->jln", self.L, self.blocks(X))
+            tr = jax.vmap(jax.vmap(lambda x: jnp.trace(jax.jacfwd(self.F)(x, p))))(xc)
+            integral = jnp.sum(jnp.diff(mesh)[:, None] * self.wg[None] * tr)
+            return jnp.stack([jnp.ones((), u.dtype), jnp.exp(T * integral)]).astype(
+                jnp.result_type(u.dtype, jnp.complex64)
+            )
 
         J = jax.vmap(jax.jacfwd(self._local), (0, 0, None, None))(
             self.blocks(X), jnp.diff(mesh), T, p
@@ -149,9 +159,13 @@ class CycleProblem(eqx.Module):
         nontrivial = mu[order][1:]
         X, T, p = self.split(u)
         fine = jnp.einsum("lk,jkn->jln", self.Lf, self.blocks(X)).reshape(-1, self.n)
+        # the fold of cycles: the tangent's parameter component; for a planar system the
+        # exact non-trivial multiplier minus 1 (on a branch as steep as a canard explosion
+        # the tangent's component is round-off)
+        fold = jnp.real(mu[1]) - 1 if self.n == 2 else t[-1]
         tests = jnp.concatenate(
             [
-                jnp.stack([t[-1], period_doubling_test(mu), torus_test(nontrivial)]),
+                jnp.stack([fold, period_doubling_test(mu), torus_test(nontrivial)]),
                 u[-1] - self.targets,
             ]
         )
@@ -163,7 +177,7 @@ def _problem(F, base, idx, targets, n, N, m) -> CycleProblem:
     z, wg = (z + 1) / 2, wg / 2
     nodes = np.linspace(0, 1, m + 1)
     L, D = _lagrange(nodes, z)
-    Lf, _ = _lagrange(nodes, np.linspace(0, 1, 2 * m + 1)[:-1])
+    Lf, _ = _lagrange(nodes, np.linspace(0, 1, 4 * m + 1)[:-1])
     dt = base.dtype
     arr = lambda a: jnp.asarray(a, dt)  # noqa: E731
     return CycleProblem(F, base, targets, arr(L), arr(D), arr(wg), arr(Lf), idx, n, N, m)
@@ -314,7 +328,8 @@ def limit_cycle_branch(
     product of the collocated variational equation's transfer matrices over the
     intervals (AUTO's condensation, here dense). Test functions locate
 
-    - **folds of cycles** (`"LPC"`): the tangent's parameter component;
+    - **folds of cycles** (`"LPC"`): the tangent's parameter component (for a planar
+      system, whose multipliers are exact, the non-trivial multiplier minus 1);
     - **period doublings** (`"PD"`, a multiplier at −1): $\mathrm{sign}\prod(\mu_i + 1)
       \cdot \min|\mu_i + 1|$;
     - **Neimark–Sacker** points (`"NS"`, a complex pair on the unit circle):
@@ -357,7 +372,7 @@ def limit_cycle_branch(
     dtype = np.dtype(point.x.dtype)
     x, base = np.asarray(point.x), np.asarray(point.p, dtype)
     n, N, m = x.shape[0], int(n_intervals), int(degree)
-    z, _, _, om = _hopf_start(system, x, base)
+    z, _, _, om = _hopf_start(system, jnp.asarray(x), jnp.asarray(base))
     v1, v2 = np.asarray(z[:n]), np.asarray(z[n : 2 * n])
     omega = float(om)
     T0 = 2 * np.pi / omega
