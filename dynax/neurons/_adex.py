@@ -13,7 +13,7 @@ from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
 from ._expif import upswing
-from ._spiking import fire, initial_v_spike, input_current, ode_step, on_spike, set_common
+from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, ode_step, set_common
 
 
 def _naud(C, gL, EL, VT, delta_T, a, tau_w, b, Vr):
@@ -197,4 +197,4 @@ class AdExIF(AbstractNeuron):
     def step(self, state: AdExIFState, input, ctx: Context) -> AdExIFState:
         v, w = ode_step(self, input, ctx, state.v, state.w)
         v, spike, refractory = fire(self, state, v, self.v_peak, ctx.dt)
-        return AdExIFState(v, on_spike(spike, w + self.b, w), spike, refractory)
+        return AdExIFState(v, jump_on_spike(spike, w, self.b), spike, refractory)

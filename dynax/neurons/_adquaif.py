@@ -10,7 +10,7 @@ from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
 from ._quaif import _REFERENCE
-from ._spiking import fire, initial_v_spike, input_current, ode_step, on_spike, set_common
+from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, ode_step, set_common
 
 
 class AdQuaIFState(eqx.Module):
@@ -118,4 +118,4 @@ class AdQuaIF(AbstractNeuron):
     def step(self, state: AdQuaIFState, input, ctx: Context) -> AdQuaIFState:
         v, w = ode_step(self, input, ctx, state.v, state.w)
         v, spike, refractory = fire(self, state, v, self.v_peak, ctx.dt)
-        return AdQuaIFState(v, on_spike(spike, w + self.b, w), spike, refractory)
+        return AdQuaIFState(v, jump_on_spike(spike, w, self.b), spike, refractory)

@@ -9,7 +9,7 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, leaky_step, on_spike, set_common
+from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, leaky_step, set_common
 
 
 class ALIFState(eqx.Module):
@@ -135,4 +135,4 @@ class ALIF(AbstractNeuron):
         a = state.a * jnp.exp(-ctx.dt / self.tau_a)
         threshold, drop = self.v_th + self.beta * a, self.v_th - self.v_reset
         v, spike, refractory = fire(self, state, v, threshold, ctx.dt, self.reset, drop)
-        return ALIFState(v, on_spike(spike, a + 1, a), spike, refractory)
+        return ALIFState(v, jump_on_spike(spike, a, 1.0), spike, refractory)

@@ -12,7 +12,7 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import initial_v_spike, input_current, ode_step, on_spike, set_common
+from ._spiking import initial_v_spike, input_current, jump_on_spike, ode_step, on_spike, set_common
 
 
 def _abcd(a, b, c, d):
@@ -172,4 +172,4 @@ class Izhikevich(AbstractNeuron):
     def step(self, state: IzhikevichState, input, ctx: Context) -> IzhikevichState:
         v, u = ode_step(self, input, ctx, state.v, state.u)
         spike = self.spike_fn(v - self.v_peak)
-        return IzhikevichState(on_spike(spike, self.c, v), on_spike(spike, u + self.d, u), spike)
+        return IzhikevichState(on_spike(spike, self.c, v), jump_on_spike(spike, u, self.d), spike)
