@@ -79,23 +79,26 @@ def one(steps: int, checkpoint: int, batch: int) -> dict:
     model = dx.with_dt(dx.Network(pops, projs), DT)
     where = lambda m: tuple(m.projections[k].weight for k in ("IH", "HH", "HO"))  # noqa: E731
     params, rest = eqx.partition(model, dx.train.trainable_filter(model, where))
+    # The other arrays (connectivity, parameters) are arguments too, as in a training
+    # step, not constants folded into the program.
+    arrays, static = eqx.partition(rest, eqx.is_array)
 
     drive = 1.2 + 0.5 * jax.random.normal(jax.random.key(2), (batch, steps, N_IN))
     target = jnp.sign(jax.random.normal(jax.random.key(3), (batch, 1, N_OUT)))
 
-    def loss(params, drive, target):
-        m = eqx.combine(params, rest)
+    def loss(params, arrays, drive, target):
+        m = eqx.combine(params, arrays, static)
         rec = dx.train.rollout(m, {"I": drive}, dt=DT, monitors={"o": "O.v"}, checkpoint=checkpoint)
         return jnp.mean((rec["o"] - target) ** 2)
 
     start = time.perf_counter()
-    compiled = jax.jit(jax.grad(loss)).lower(params, drive, target).compile()
+    compiled = jax.jit(jax.grad(loss)).lower(params, arrays, drive, target).compile()
     compile_s = time.perf_counter() - start
     mem = compiled.memory_analysis()
     rss_compiled = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
-    jax.block_until_ready(compiled(params, drive, target))
+    jax.block_until_ready(compiled(params, arrays, drive, target))
     start = time.perf_counter()
-    grads = jax.block_until_ready(compiled(params, drive, target))
+    grads = jax.block_until_ready(compiled(params, arrays, drive, target))
     run_s = time.perf_counter() - start
     assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree.leaves(grads))
     device = jax.devices()[0]
@@ -139,7 +142,10 @@ def main(argv: list[str]) -> None:
     for steps in steps_list or [1000, 10000]:
         for checkpoint in (0, segment or segment_for(steps)):
             cmd = [sys.executable, __file__, "--one", str(steps), str(checkpoint), str(batch)]
-            out = subprocess.run(cmd, capture_output=True, text=True)
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+            env = os.environ | {"PYTHONPATH": path}  # dynax from this checkout
+            out = subprocess.run(cmd, capture_output=True, text=True, env=env)
             if out.returncode:
                 error = out.stderr[-2000:]
                 print(json.dumps({"steps": steps, "checkpoint": checkpoint, "error": error}))
