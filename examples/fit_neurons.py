@@ -107,7 +107,7 @@ def gif(values, **kw):
     return eqx.tree_at(GIF_ALL, dx.neurons.GIF(1, **kw), tuple(jnp.asarray(v) for v in values))
 
 
-def fit_gif(start, current, v, s, dt, n_updates):
+def fit_gif(start, current, v, s, dt, n_updates, n_sub):
     """The two stages: subthreshold from the voltage, threshold from spikes (Adam)."""
     stage1, _ = dx.train.fit_neuron(
         start,
@@ -116,8 +116,8 @@ def fit_gif(start, current, v, s, dt, n_updates):
         v,
         spikes=s,
         dt=dt,
-        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, 400)),
-        n_updates=400,
+        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, n_sub)),
+        n_updates=n_sub,
         constraints=GIF_SUB_CONSTRAINTS,
         loss=VOLTAGE_ONLY,
     )
@@ -178,7 +178,7 @@ def part_a(cfg):
     v, s = record_shared(gif(true), currents, dt)
     start = gif((17.25, 21.25, -0.345, -50.0, 0.002))
     t0 = time.perf_counter()
-    fitted = fit_gif(start, currents, v, s, dt, cfg["updates"])
+    fitted = fit_gif(start, currents, v, s, dt, cfg["updates"], cfg["sub"])
     gif_s = time.perf_counter() - t0
     got = np.stack([np.asarray(p) for p in GIF_ALL(fitted)])  # (5, 2)
     for b, kind in enumerate(("step", "noisy")):
@@ -252,8 +252,8 @@ def part_b(cfg):
         spikes=s,
         start=tuple(jnp.asarray(x, jnp.float32) for x in start_values),
         dt=dt,
-        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, 400)),
-        n_updates=400,
+        optimiser=optax.adam(optax.cosine_decay_schedule(0.1, cfg["sub"])),
+        n_updates=cfg["sub"],
         constraints=(pos, pos, unb(1.0), unb(1.0), unb(0.1), pos),
         loss=dx.train.SpikeVoltageLoss(spike_weight=0.0, **mask),
     )
@@ -310,22 +310,26 @@ def part_c(cfg, seed):
     start[3], start[4] = true[3] + 2.0 * sign[3], true[4] + 0.002 * sign[4]
     t0 = time.perf_counter()
     starts = jax.vmap(gif)(start.T.astype(np.float32))
-    fitted = fit_gif(starts, currents, v, s, dt, cfg["updates"])
+    fitted = fit_gif(starts, currents, v, s, dt, cfg["updates"], cfg["sub"])
     wall = time.perf_counter() - t0
     got = np.stack([np.asarray(p) for p in GIF_ALL(fitted)])
     err = (got - true) / np.abs(true)
     print(f"  wall time {wall:.1f} s ({jax.devices()[0].platform}), {n * dt:.0f} ms per neuron")
     for k, name in enumerate(GIF_NAMES):
-        e = np.abs(err[k]) * 100
-        print(f"    {name:>9}: median error {np.median(e):6.3f} %, largest {e.max():6.3f} %")
+        if name == "a":  # drawn from [0, 0.008]: relative errors near a = 0 mean little
+            e = np.abs(got[k] - true[k])
+            print(f"    {name:>9}: median error {np.median(e):.2e} /ms, largest {e.max():.2e} /ms")
+        else:
+            e = np.abs(err[k]) * 100
+            print(f"    {name:>9}: median error {np.median(e):6.3f} %, largest {e.max():6.3f} %")
     return true, got, wall
 
 
 def main(seed: int = 0, quick: bool = False):
     cfg = (
-        dict(n_gif=1600, n_hh=1200, n_cross=3000, updates=150, lbfgs=12, batch=8)
+        dict(n_gif=1600, n_hh=1200, n_cross=2000, sub=200, updates=150, lbfgs=12, batch=8)
         if quick
-        else dict(n_gif=4000, n_hh=4000, n_cross=10000, updates=300, lbfgs=30, batch=64)
+        else dict(n_gif=4000, n_hh=4000, n_cross=10000, sub=400, updates=300, lbfgs=30, batch=64)
     )
     a = part_a(cfg)
     b = part_b(cfg)
