@@ -25,9 +25,7 @@ class _Imposed(AbstractSpikeFunction):
     spike: Array
 
     def __call__(self, x: Array) -> Array:
-        x = jnp.asarray(x)
-        dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.result_type(float)
-        return jnp.broadcast_to(self.spike, x.shape).astype(dtype)
+        return jnp.broadcast_to(self.spike, jnp.shape(x))
 
 
 def _as_tuple(leaves: Any) -> tuple:
@@ -71,7 +69,8 @@ def _trace(
         ctx = Context(t=i * dt, dt=dt, i=i, key=None if key is None else jax.random.fold_in(key, i))
         free = model.step(state, current_i, ctx)
         if imposed:
-            forced_model = eqx.tree_at(lambda m: m.spike_fn, model, _Imposed(spike_i))
+            imposed_fn = _Imposed(spike_i.astype(state.spike.dtype))  # the model's dtype
+            forced_model = eqx.tree_at(lambda m: m.spike_fn, model, imposed_fn)
             state = forced_model.step(state, current_i, ctx)
         else:
             state = free
@@ -82,7 +81,8 @@ def _trace(
     if imposed:
         # A forced model that would fire stays above threshold until the recording
         # resets it: it predicts one spike, where it crosses upwards, not one per step.
-        s = s * (1 - jnp.concatenate([jnp.zeros_like(s[:1]), s[:-1]]))
+        before = jnp.concatenate([jnp.zeros_like(s[:1]), s[:-1]])
+        s = s & ~before if s.dtype == jnp.bool_ else s * (1 - before)
     return v, s
 
 
@@ -128,9 +128,11 @@ def fit_neuron(
     spike-triggered currents where the recording spiked), so that its voltage is a
     smooth function of the subthreshold parameters, the approach of Pozzorini et al.
     (2015); the spikes compared with the recording are the model's own predictions at
-    each step from that forced state (its `spike_fn` applied as usual). Each step then
-    runs the model twice. For models without a reset (HH) forcing spikes changes nothing
-    but the cost: pass `False`. `force_voltage` goes further for conductance-based
+    each step from that forced state (its `spike_fn` applied as usual), counted where
+    it would cross its threshold upwards (a model above threshold until the recorded
+    reset predicts one spike, not one per step). Each step then runs the model twice.
+    For models without a reset (HH) forcing spikes changes nothing but the cost: pass
+    `False`. `force_voltage` goes further for conductance-based
     models: every `force_voltage` ms the recorded potential is written into the state
     (`dt`: every step, when the loss becomes the error of one-step predictions, for HH
     a least-squares problem almost linear in the maximal conductances, as in Huys,
