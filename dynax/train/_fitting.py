@@ -132,11 +132,11 @@ def fit_neuron(
     it would cross its threshold upwards (a model above threshold until the recorded
     reset predicts one spike, not one per step). Each step then runs the model twice.
     For models without a reset (HH) forcing spikes changes nothing but the cost: pass
-    `False`. `force_voltage` goes further for conductance-based
-    models: every `force_voltage` ms the recorded potential is written into the state
-    (`dt`: every step, when the loss becomes the error of one-step predictions, for HH
-    a least-squares problem almost linear in the maximal conductances, as in Huys,
-    Ahrens & Paninski 2006). Forcing is a device of the fit: simulate the fitted model
+    `False`. `force_voltage` goes further for conductance-based models: every
+    `force_voltage` ms the recorded potential is written into the state (`dt`: every
+    step, when the loss becomes the error of one-step predictions, for HH a
+    least-squares problem almost linear in the maximal conductances, as in Huys, Ahrens
+    & Paninski 2006). Forcing is a device of the fit: simulate the fitted model
     freely to judge it.
 
     **Arguments:**
