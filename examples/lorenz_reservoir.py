@@ -249,7 +249,11 @@ def three_ways(reservoir, S, X, Y, *, ridge_alpha, force_alpha, lr, epochs, seed
 
 def survey(n_seeds: int, epochs: int = 100):
     """The paper's settings over reservoir seeds 0 .. n_seeds - 1 (MAE)."""
-    jax.config.update("jax_enable_x64", True)
+    with jax.enable_x64(True):
+        return _survey(n_seeds, epochs)
+
+
+def _survey(n_seeds, epochs):
     X, Y = lorenz_data(100.0)
     rows = []
     for seed in range(n_seeds):
@@ -272,7 +276,11 @@ def survey(n_seeds: int, epochs: int = 100):
 
 
 def main(seed: int = 0, quick: bool = False, n_candidates: int | None = None):
-    jax.config.update("jax_enable_x64", True)  # as the paper's script
+    with jax.enable_x64(True):  # as the paper's script (and only here: not in the caller)
+        return _main(seed, quick, n_candidates)
+
+
+def _main(seed, quick, n_candidates):
     duration, epochs = (10.0, 5) if quick else (100.0, 100)
     n_candidates = n_candidates or (3 if quick else 10)
     start = time.perf_counter()

@@ -105,7 +105,11 @@ def valid_time(pred, truth, scale):
 
 
 def main(seed: int = 0, quick: bool = False):
-    jax.config.update("jax_enable_x64", True)
+    with jax.enable_x64(True):  # as the paper's NumPy code (and only here)
+        return _main(seed, quick)
+
+
+def _main(seed, quick):
     n_forecast = round((50.0 if quick else 200.0) / DT)
     start_test = N_WARMUP + N_TRAIN
     n = start_test + max(N_TEST, n_forecast) + 2
