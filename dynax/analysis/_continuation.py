@@ -10,7 +10,7 @@ cycles) and `analyse(u, t, data) -> (info, tests)` (the test functions of specia
 points).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import equinox as eqx
@@ -171,8 +171,24 @@ def run(problem, data, u0, t0, ref0, w, lo, hi, s: Settings):
 
 
 @eqx.filter_jit
-def analyse_rows(problem, U, Tg, data):
+def _analyse_block(problem, U, Tg, data):
     return jax.vmap(lambda u, t: problem.analyse(u, t, data))(U, Tg)
+
+
+BLOCK = 64  # rows analysed per call: one compilation, and no work on the unused buffer
+
+
+def analyse_rows(problem, U, Tg, data, count: int) -> tuple[Any, np.ndarray]:
+    """`problem.analyse` at the first `count` rows of the buffers, in blocks of `BLOCK`
+    rows (the last one padded), as NumPy."""
+    U, Tg = np.asarray(U), np.asarray(Tg)
+    size = min(BLOCK, U.shape[0])
+    outs = []
+    for start in range(0, count, size):
+        idx = np.minimum(np.arange(start, start + size), U.shape[0] - 1)
+        outs.append(jax.tree.map(np.asarray, _analyse_block(problem, U[idx], Tg[idx], data)))
+    out = jax.tree.map(lambda *a: np.concatenate(a)[:count], *outs)
+    return out[0], out[1]
 
 
 class Trace(eqx.Module):
@@ -211,12 +227,12 @@ def trace(
     for sign in (-1, 1) if both else (1,):
         U, Tg, k, nj, st, ds_end, *_ = run(problem, data, u0, sign * t0, ref0, w, lo, hi, s)
         Tg = sign * np.asarray(Tg)  # the tangents along the final orientation, for the tests
-        info, tests = analyse_rows(problem, U, Tg, data)
         k = int(k)
+        info, tests = analyse_rows(problem, U, Tg, data, k + 1)
         n_jac += int(nj) + k + 1
         status.append(_STATUS.get(int(st), "running"))
         take = lambda a: np.asarray(a)[: k + 1]  # noqa: E731
-        part = (take(U), take(Tg), jax.tree.map(take, info), take(tests))
+        part = (take(U), take(Tg), info, tests)
         if sign == -1:  # reversed, without its first point (the start, again in the next)
             part = (
                 part[0][:0:-1],
@@ -267,7 +283,7 @@ def locate(problem, data, w, s: Settings, kinds: Sequence[str], tr: Trace) -> Tr
                 count[0] += int(nj)
                 if int(k) != 1:
                     return None, float("nan")
-                info, tests = analyse_rows(problem, U, Tg, data)
+                info, tests = analyse_rows(problem, U, Tg, data, 2)
                 count[0] += 1
                 row = jax.tree.map(lambda v: np.asarray(v)[1], (U, Tg, info, tests))
                 return row, float(row[3][j])
@@ -328,14 +344,12 @@ class EquilibriumProblem(eqx.Module):
         return lam, tests
 
 
-def resolve(
-    system: Any, param: int | str, p0: ArrayLike | None, what: str = "param"
-) -> tuple[np.ndarray, int]:
+def resolve(system: Any, param: int | str, p0: Any, what: str = "param") -> tuple[np.ndarray, int]:
     """The parameter vector and the index of `param` (a name needs a `System`)."""
-    if p0 is None:
-        if not isinstance(system, System):
-            raise ValueError("p0 (the parameter vector) is required with a plain function F(x, p).")
-        p0 = system.p0
+    if isinstance(system, System):
+        p0 = system.parameters(p0)  # None: p0; a dict: p0 with the named entries replaced
+    elif p0 is None or isinstance(p0, Mapping):
+        raise ValueError("p0 (the parameter vector) is required with a plain function F(x, p).")
     p = np.atleast_1d(np.asarray(p0, float_dtype()))
     if p.ndim != 1:
         raise ValueError(f"p0 must be a vector, shape (k,); got shape {p.shape}.")
@@ -483,7 +497,7 @@ def build_equilibrium_branch(
 def equilibrium_branch(
     system: System | Callable[[Array, Array], Array],
     x0: Float[ArrayLike, " n"],
-    p0: Float[ArrayLike, " k"] | None = None,
+    p0: Float[ArrayLike, " k"] | Mapping[str, float] | None = None,
     *,
     param: int | str = 0,
     bounds: tuple[float, float] = (-np.inf, np.inf),
@@ -533,7 +547,8 @@ def equilibrium_branch(
     - `system`: a [`dynax.analysis.System`][] (from `flat_system`) or a function
       `F(x, p)`, `(n,)` from `(n,)` and `(k,)`.
     - `x0`: a guess of the equilibrium at `p0`, `(n,)`.
-    - `p0`: the parameters, `(k,)`; default `system.p0` (required with a function).
+    - `p0`: the parameters, `(k,)`, or with a `System` a dict of some of them by name
+      (the others from `system.p0`); default `system.p0` (required with a function).
     - `param`: the continued parameter, its index in `p` or (with a `System`) its name.
     - `bounds`: the parameter range; continuation stops at the first point outside it.
     - `ds`, `ds_min`, `ds_max`: first, smallest and largest arclength step (in the
@@ -697,7 +712,7 @@ def grid_equilibria(
     system: System | Callable[[Array, Array], Array],
     values: Float[ArrayLike, " M"],
     guesses: Float[ArrayLike, "K n"],
-    p0: Float[ArrayLike, " k"] | None = None,
+    p0: Float[ArrayLike, " k"] | Mapping[str, float] | None = None,
     *,
     param: int | str = 0,
     tol: float | None = None,

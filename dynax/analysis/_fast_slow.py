@@ -1,7 +1,7 @@
 """Fast–slow analysis: the bifurcation diagram of the fast subsystem, with the slow
 variables as its parameters."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import equinox as eqx
 
@@ -38,7 +38,7 @@ class FastSlow(eqx.Module):
 def fast_slow(
     fast: System | Callable[[Array, Array], Array],
     x0: Float[ArrayLike, " n"],
-    p0: Float[ArrayLike, " k"] | None = None,
+    p0: Float[ArrayLike, " k"] | Mapping[str, float] | None = None,
     *,
     slow: int | str,
     bounds: tuple[float, float],

@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis._bifurcation import AbstractBranch
+from ..analysis._codim2 import Codim2Curve
 from ..analysis._continuation import EquilibriumBranch
 from ._traces import _axes
 
@@ -93,9 +94,11 @@ def bifurcation(
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
     if legend:
+        curves = all(isinstance(b, Codim2Curve) for b in branches)
+        solid, dashed = ("bifurcation", "neutral saddle") if curves else ("stable", "unstable")
         handles = [
-            Line2D([], [], color="0.3", ls="-", label="stable"),
-            Line2D([], [], color="0.3", ls="--", label="unstable"),
+            Line2D([], [], color="0.3", ls="-", label=solid),
+            Line2D([], [], color="0.3", ls="--", label=dashed),
         ]
         for kind in kinds:
             marker, mcolor, size = _MARKERS[kind]
@@ -139,5 +142,5 @@ def fast_slow(diagram: Any, slow, fast, *, var: int | str = 0, ax=None, **kw):
     if slow.shape != fast.shape or slow.ndim != 1:
         raise ValueError(f"slow and fast must be (T,) each; got {slow.shape}, {fast.shape}.")
     ax = _axes(ax, (7, 4.5))
-    ax.plot(slow, fast, color="tab:orange", lw=0.6, alpha=0.8, label="trajectory", zorder=0)
+    ax.plot(slow, fast, color="0.55", lw=0.6, alpha=0.8, label="trajectory", zorder=0)
     return bifurcation(*diagram.branches, var=var, ax=ax, **kw)
