@@ -22,9 +22,13 @@ def trainable_filter(model: Any, trainable: Trainable = None) -> Any:
     """The filter spec (a pytree of bools shaped like `model`) of the leaves to train:
     every floating-point array leaf when `trainable` is None; otherwise those inside
     what `trainable(model)` returns (a leaf, a sub-module or a tuple of them, as
-    `eqx.tree_at`'s `where`). Integer arrays (connectivity, indices) and static fields
+    `eqx.tree_at`'s `where`). Integer arrays (connectivity, indices), NumPy arrays
+    (values a model keeps on the host because they shape its structure, such as a
+    projection's delay in ms, which sets the length of its buffer) and static fields
     are never trained."""
-    inexact = jtu.tree_map(eqx.is_inexact_array, model)
+    inexact = jtu.tree_map(
+        lambda x: eqx.is_inexact_array(x) and not isinstance(x, np.ndarray), model
+    )
     if trainable is None:
         return inexact
     if not callable(trainable):
@@ -96,24 +100,42 @@ def make_step(
       of the model returning what to train (`lambda m: (m.W_in, m.W_rec)`); the rest,
       and integer arrays such as connectivity, stay as they are.
     """
+    return _Step(loss_fn, optimiser, trainable)
 
-    @eqx.filter_jit
-    def jitted(model, opt_state, batch, key):
-        params, static = eqx.partition(model, trainable_filter(model, trainable))
 
-        def loss_of(params):
-            return _with_aux(loss_fn(eqx.combine(params, static), batch, key))
+class _Step:
+    """The step of `make_step`. The model is split into trained and other leaves
+    outside the compiled function and put together again after it, so that the other
+    leaves come back as they went in: NumPy arrays stay NumPy arrays (a projection's
+    delay in ms stays a host value, and stays untrained)."""
 
-        (loss, aux), grads = eqx.filter_value_and_grad(loss_of, has_aux=True)(params)
-        updates, opt_state = optimiser.update(grads, opt_state, params)
-        params = eqx.apply_updates(params, updates)
+    def __init__(self, loss_fn, optimiser, trainable):
+        self.trainable = trainable
+
+        @eqx.filter_jit
+        def jitted(params, static, opt_state, batch, key):
+            def loss_of(params):
+                return _with_aux(loss_fn(eqx.combine(params, static), batch, key))
+
+            (loss, aux), grads = eqx.filter_value_and_grad(loss_of, has_aux=True)(params)
+            updates, opt_state = optimiser.update(grads, opt_state, params)
+            return eqx.apply_updates(params, updates), opt_state, loss, aux
+
+        self.jitted = jitted
+
+    def split(self, model):
+        # Strongly typed: an Optax update returns the parameters strongly typed, and a
+        # weakly typed scalar (`jnp.asarray(10.0)`) would compile the step a second time.
+        return eqx.partition(_strong(model), trainable_filter(model, self.trainable))
+
+    def __call__(self, model, opt_state, batch, key):
+        params, static = self.split(model)
+        params, opt_state, loss, aux = self.jitted(params, static, _strong(opt_state), batch, key)
         return eqx.combine(params, static), opt_state, loss, aux
 
-    def step(model, opt_state, batch, key):
-        # The model and state it returns are strongly typed: so are those it is given.
-        return jitted(_strong(model), _strong(opt_state), batch, key)
-
-    return step
+    def aux_shape(self, model, opt_state, batch, key):
+        """The shapes of the metrics the loss returns (from the step's own trace)."""
+        return jax.eval_shape(self.jitted, *self.split(model), opt_state, batch, key)[3]
 
 
 def _n_samples(data: Any) -> int:
@@ -182,7 +204,7 @@ def fit(
     if (eval_fn is None) != (eval_data is None):
         raise ValueError("eval_fn and eval_data are given together or not at all.")
     n_batches = n // batch_size
-    step = make_step(loss_fn, optimiser, trainable)
+    step = _Step(loss_fn, optimiser, trainable)
     opt_state = init_optimiser(optimiser, model, trainable)
 
     # The history's size and names are known before training, so that a checkpoint
@@ -190,7 +212,7 @@ def fit(
     batch0 = jtu.tree_map(lambda x: x[:batch_size], data)
     # (From the step itself, which compiles once: an eval_shape of `loss_fn` would
     # trace it once more.)
-    aux_shape = jax.eval_shape(step, model, opt_state, batch0, key)[3]
+    aux_shape = step.aux_shape(model, opt_state, batch0, key)
     eval_names = [] if eval_fn is None else sorted(jax.eval_shape(eval_fn, model, eval_data))
     nan = lambda size: np.full(size, np.nan)
     history = {"loss": nan(epochs * n_batches), "epoch_loss": nan(epochs)}
