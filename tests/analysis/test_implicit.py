@@ -5,6 +5,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import dynax as dx
 
@@ -44,6 +45,7 @@ def test_gradients_equal_finite_differences(x64):
     np.testing.assert_allclose(gs[0], g, rtol=1e-10)
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_gradient_of_the_trace_and_of_model_fields(x64):
     # Tr J at the equilibrium: the Hopf test function, differentiated through x*(p)
     F = fhn()

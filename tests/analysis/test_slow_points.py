@@ -9,6 +9,7 @@ import pytest
 import dynax as dx
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_cann_line_attractor(x64):
     cann = dx.networks.CANN1D(32)
     F = dx.analysis.flat_system(cann, y0=cann.init().u)

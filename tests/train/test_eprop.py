@@ -103,6 +103,7 @@ def test_eprop_approximates_bptt_with_recurrence(x64):
         assert float(g @ r / (jnp.linalg.norm(g) * jnp.linalg.norm(r))) > 0.9
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_random_feedback_and_trainable():
     model = _model("LIF", recurrent=True)
     x, y, _, mask = _batch()

@@ -44,6 +44,7 @@ def true_gif(**kw):
     return dx.neurons.GIF(1, tau=15.0, R=25.0, theta_inf=-52.0, a=0.004, A2=-0.3, **kw)
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_hidden_gif_parameters_are_recovered_and_a_batch_equals_one_by_one():
     # Two GIFs recorded at hidden parameters (tau 15 and 12 ms) under their own noisy
     # currents; start 10 % off; the recorded spikes imposed (teacher forcing), the

@@ -130,6 +130,7 @@ def test_elastic_net_closed_forms(x64):
     np.testing.assert_allclose(en.W, dx.train.ridge(Xc, Yc, 0.2 * len(Xc)).W, atol=1e-9)
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_logistic_regression_separates_and_is_stationary(x64):
     rng = np.random.default_rng(0)
     centres = np.array([[3.0, 0.0], [-2.0, 2.5], [-2.0, -2.5]])

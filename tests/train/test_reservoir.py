@@ -36,6 +36,7 @@ def test_spectral_radius_equals_the_target(n, connectivity, target, sparse):
     assert abs(density - connectivity) < 4 * np.sqrt(connectivity / n**2) + 1e-12
 
 
+@pytest.mark.slow  # about 10 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_unscaled_recurrent_matrix():
     """Without a target, the drawn matrix is kept: N(0, recurrent_std^2) entries, whose
     radius is about recurrent_std * sqrt(n * connectivity) (the circular law)."""
