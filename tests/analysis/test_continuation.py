@@ -1,11 +1,16 @@
 """Equilibrium continuation: folds, Hopf points and branch points against closed forms,
 and the grid search it replaces."""
 
+import jax
 import jax.numpy as jnp
+import matplotlib
 import numpy as np
 import pytest
 
 import dynax as dx
+
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
 
 A, B, TAU = 0.7, 0.8, 12.5
 
@@ -60,6 +65,17 @@ def test_pitchfork_branch_point_and_switching(x64):
     np.testing.assert_allclose(x**2, r, atol=1e-10)
     np.testing.assert_allclose(other.eigenvalues[:, 0].real, r - 3 * x**2, atol=1e-10)
     assert np.all(np.asarray(other.stable)[r > 1e-3])
+    # the diagram: the trivial branch solid for r < 0 and dashed for r > 0, the new branch
+    # (black, then C0), a branch-point marker at the origin
+    ax = dx.plot.bifurcation(trivial, other)
+    solid = [ln for ln in ax.lines if ln.get_linestyle() == "-" and ln.get_color() == "k"]
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--" and ln.get_color() == "k"]
+    # (each run ends at the next one's first point, so that the curve is unbroken)
+    assert np.all(solid[0].get_xdata()[:-1] <= 1e-9) and np.all(dashed[0].get_xdata() >= -1e-9)
+    markers = [ln for ln in ax.lines if ln.get_marker() == "^"]
+    np.testing.assert_allclose(np.ravel([m.get_xydata() for m in markers]), 0.0, atol=1e-9)
+    assert ax.get_xlabel() == "p[0]" and ax.get_ylabel() == "x[0]"
+    plt.close("all")
     nan = jnp.asarray(np.nan)
     hopf = dx.analysis.SpecialPoint("H", 0, bp.x, bp.p, (0,), nan, nan, nan)
     with pytest.raises(ValueError, match="branch point"):
@@ -136,6 +152,16 @@ def test_grid_search_agrees_and_costs_more(x64):
     # at least the grid's resolution (as many points on the diagram) for a tenth of the cost
     assert len(z) >= grid.count().sum()
     assert grid.n_needed > 10 * branch.n_jacobians and grid.n_jacobians >= grid.n_needed
+
+
+def test_float32_stays_float32():
+    branch = dx.analysis.equilibrium_branch(
+        fold, jnp.array([-1.0]), jnp.array([-1.0]), bounds=(-2.0, 0.5), ds=0.05, direction=1
+    )
+    assert branch.x.dtype == jnp.float32 and branch.p.dtype == jnp.float32
+    (lp,) = branch.points
+    assert abs(float(lp.p[0])) < 1e-6 and lp.p.dtype == jnp.float32
+    assert not jax.config.jax_enable_x64
 
 
 def test_errors():

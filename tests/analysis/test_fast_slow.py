@@ -3,9 +3,14 @@ diagram in the slow variable against closed forms and against a simulated burst.
 
 import jax
 import jax.numpy as jnp
+import matplotlib
 import numpy as np
+import pytest
 
 import dynax as dx
+
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
 
 CURRENT = 2.0
 
@@ -72,3 +77,11 @@ def test_hindmarsh_rose_bursting(x64):
     assert abs(zs[peak].max() - p[-1]) < 0.01
     # z while the neuron spikes stays inside the range of the stable cycles
     assert zs[peak].min() > p[0]
+
+    # the overlay: the trajectory first (grey, underneath), then the diagram
+    ax = dx.plot.fast_slow(diagram, zs, xs, var="x")
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), zs)
+    assert ax.get_xlabel() == "z" and ax.get_ylabel() == "x"
+    kinds = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"trajectory", "stable", "unstable", "H", "LP"} <= kinds
+    plt.close("all")
