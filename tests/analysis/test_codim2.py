@@ -86,6 +86,7 @@ def test_cusp_on_fold_curve(x64):
     assert b1.min() < -0.5 and b1.max() > 0.5  # through the cusp onto the other fold
 
 
+@pytest.mark.slow
 def test_generalised_hopf(x64):
     branch = dx.analysis.equilibrium_branch(
         bautin, jnp.zeros(2), jnp.array([-0.5, -1.0]), bounds=(-1.0, 1.0), ds=0.05
