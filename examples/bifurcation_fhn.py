@@ -34,17 +34,14 @@ import sys
 import time
 
 import jax
-
-jax.config.update("jax_enable_x64", True)  # continuation to 1e-12
-
-import jax.numpy as jnp  # noqa: E402
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import dynax as dx  # noqa: E402
+import dynax as dx
 
 A, B, TAU = 0.7, 0.8, 12.5
 
@@ -71,6 +68,11 @@ def timed(label, fn, *args, **kwargs):
 
 
 def main(quick: bool = False):
+    with jax.enable_x64(True):  # bifurcation values to 1e-12; the caller's session stays as it was
+        return _main(quick)
+
+
+def _main(quick: bool):
     fhn = dx.neurons.SpikingFHN(1, a=A, b=B, tau=TAU)
     F = dx.analysis.flat_system(
         fhn, params=("I_bias", "a", "b"), y0=(jnp.zeros(1), jnp.zeros(1)), names=("v", "w")

@@ -33,22 +33,24 @@ import time
 
 import equinox as eqx
 import jax
-
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import dynax as dx  # noqa: E402
+import dynax as dx
 
 CURRENT = 2.0  # bursts of 9 spikes
 
 
 def main(quick: bool = False):
+    with jax.enable_x64(True):  # bifurcation values to 1e-12; the caller's session stays as it was
+        return _main(quick)
+
+
+def _main(quick: bool):
     hr = dx.neurons.HindmarshRose(1, I_bias=CURRENT)
     y0 = (jnp.zeros(1), jnp.zeros(1), jnp.zeros(1))
     fast = dx.analysis.flat_system(hr, params=("z",), y0=y0, names=("x", "y", "z"))
