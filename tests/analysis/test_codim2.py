@@ -50,6 +50,7 @@ def test_fhn_hopf_curve_in_current_and_a(x64):
         assert curve.kind == "H" and curve.points == ()
 
 
+@pytest.mark.slow  # 10-30 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_bogdanov_takens_on_fold_and_hopf_curves(x64):
     branch = dx.analysis.equilibrium_branch(
         bogdanov_takens, jnp.array([-1.0, 0.0]), jnp.array([-0.5, -1.0]), bounds=(-2.0, 2.0),

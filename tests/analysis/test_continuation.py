@@ -113,6 +113,7 @@ def test_fhn_hopf_points_and_equilibria(x64):
         np.testing.assert_allclose(np.asarray(u.x), [v, (v + A) / B], atol=1e-10)
 
 
+@pytest.mark.slow  # 10-30 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_grid_search_agrees_and_costs_more(x64):
     """The Hindmarsh-Rose fast subsystem (z as a parameter): a Z-shaped curve of
     equilibria, z = 1 + I - x^3 - 2 x^2, found by continuation and by grid search."""

@@ -52,6 +52,7 @@ def test_hopf_normal_form(x64):
     np.testing.assert_allclose(r, 0.5, atol=1e-6)  # (8 intervals; 1e-9 at the mesh points)
 
 
+@pytest.mark.slow  # 10-30 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_fhn_cycles_from_the_hopf_point(x64):
     branch = dx.analysis.equilibrium_branch(
         fhn, jnp.array([-1.2, -0.6]), jnp.array([0.0]), bounds=(-1.0, 2.5), ds=0.05

@@ -39,6 +39,7 @@ def simulate(duration=2500.0, dt=0.05):
     return ys[len(ys) // 3 :]  # past the first burst
 
 
+@pytest.mark.slow  # 10-30 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_hindmarsh_rose_bursting(x64):
     fast = hindmarsh_rose(("z",))
     x0 = -1.6
