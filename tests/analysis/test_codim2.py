@@ -32,6 +32,7 @@ def bautin(x, p):
     return jnp.stack([g * x[0] - x[1], x[0] + g * x[1]])
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_fhn_hopf_curve_in_current_and_a(x64):
     branch = dx.analysis.equilibrium_branch(
         fhn, jnp.array([-1.2, -0.6]), jnp.array([0.0, A]), bounds=(-1.0, 2.5), ds=0.05

@@ -26,6 +26,7 @@ def rossler(x, p):
     return jnp.stack([-x[1] - x[2], x[0] + a * x[1], b + x[2] * (x[0] - c)])
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_hopf_normal_form(x64):
     branch = dx.analysis.equilibrium_branch(
         hopf_normal_form, jnp.zeros(2), jnp.array([-0.5]), bounds=(-1.0, 1.0), ds=0.1, direction=1

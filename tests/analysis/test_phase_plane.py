@@ -123,6 +123,7 @@ def test_phase_line_and_held_variables(x64):
         dx.analysis.PhasePlane2D(G, (-1, 1), (-1, 1), x="q")
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_phase_portrait_plot(x64):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")

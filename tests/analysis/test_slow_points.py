@@ -118,6 +118,7 @@ def test_discrete_time_map(x64):
     )
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_outliers_and_fixed_inputs(x64):
     # q = x^2 e^{-2x^2} / 2 vanishes at 0 and as x -> infinity: from x = 1.5, Adam runs off
     F = dx.analysis.flat_system(

@@ -20,6 +20,7 @@ def fhn_field(x, I, a=0.7, b=0.8, tau=12.5):
     return np.array([v - v**3 / 3 - w + I, (v + a - b * w) / tau])
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_fhn_field_and_jacobian(x64):
     F = fhn_system()
     assert F.names == ("v", "w") and F.params == ("I_bias", "a", "tau")

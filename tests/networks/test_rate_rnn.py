@@ -112,6 +112,7 @@ def test_dale_law_survives_optax_updates():
     assert np.all(W_in >= 0) and np.all(W_out[sign < 0] == 0) and np.all(W_out >= 0)
 
 
+@pytest.mark.slow  # 6-14 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_gradient_matches_finite_differences(x64):
     """d loss / d (W_rec, W_in, tau) of three 15-step trials with Dale's law and softplus
     against central differences."""
