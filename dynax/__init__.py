@@ -83,6 +83,7 @@ __all__ = [
     "Projection",
     "as_affine",
     "ProjectionState",
+    "analysis",
     "channels",
     "connect",
     "datasets",
@@ -105,5 +106,7 @@ __all__ = [
     "surrogate",
     "sweep",
     "synapses",
+    "tasks",
+    "train",
     "with_dt",
 ]

@@ -2,7 +2,21 @@
 bifurcations by continuation, fast–slow analysis, slow points and linearisation, all on
 a model's `vector_field(t, y, args)` or a plain function, differentiable and batched."""
 
-# --- systems, phase planes, fixed points, linearisation, slow points (helper "phase")
+from ._bifurcation import (
+    KINDS as KINDS,
+    AbstractBranch as AbstractBranch,
+    SpecialPoint as SpecialPoint,
+)
+from ._codim2 import Codim2Curve as Codim2Curve, fold_curve as fold_curve, hopf_curve as hopf_curve
+from ._continuation import (
+    EquilibriumBranch as EquilibriumBranch,
+    GridEquilibria as GridEquilibria,
+    equilibrium_branch as equilibrium_branch,
+    grid_equilibria as grid_equilibria,
+    switch_branch as switch_branch,
+)
+from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
+from ._fast_slow import FastSlow as FastSlow, fast_slow as fast_slow
 from ._fixed_points import (
     LABELS as LABELS,
     FixedPoints as FixedPoints,
@@ -26,21 +40,3 @@ from ._slow_points import (
     slow_points as slow_points,
 )
 from ._system import System as System, flat_system as flat_system
-
-# --- continuation, bifurcations, limit cycles, fast-slow (helper "continuation")
-# isort: split
-from ._bifurcation import (
-    KINDS as KINDS,
-    AbstractBranch as AbstractBranch,
-    SpecialPoint as SpecialPoint,
-)
-from ._codim2 import Codim2Curve as Codim2Curve, fold_curve as fold_curve, hopf_curve as hopf_curve
-from ._continuation import (
-    EquilibriumBranch as EquilibriumBranch,
-    GridEquilibria as GridEquilibria,
-    equilibrium_branch as equilibrium_branch,
-    grid_equilibria as grid_equilibria,
-    switch_branch as switch_branch,
-)
-from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
-from ._fast_slow import FastSlow as FastSlow, fast_slow as fast_slow

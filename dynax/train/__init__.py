@@ -5,13 +5,21 @@ A model is a pytree and a simulation a `jax.lax.scan`, so training is Optax arou
 `dx.simulate`: `make_step` builds one jitted update, `fit` loops it over mini-batches.
 """
 
-# --- core: BPTT trainer, losses, rollouts (lead)
+from ._constraints import (
+    AbstractConstraint as AbstractConstraint,
+    Bounded as Bounded,
+    Positive as Positive,
+    Unbounded as Unbounded,
+)
+from ._eprop import eprop_gradients as eprop_gradients, make_eprop_step as make_eprop_step
 from ._fit import (
     fit as fit,
     init_optimiser as init_optimiser,
     make_step as make_step,
     trainable_filter as trainable_filter,
 )
+from ._fitting import fit_neuron as fit_neuron
+from ._fitting_loss import SpikeVoltageLoss as SpikeVoltageLoss
 from ._losses import (
     accuracy as accuracy,
     cross_entropy as cross_entropy,
@@ -20,11 +28,15 @@ from ._losses import (
     rate_regulariser as rate_regulariser,
     spike_count_loss as spike_count_loss,
 )
-from ._rollout import rollout as rollout
-
-# --- readouts and reservoirs (helper "readout")
-# isort: split
 from ._nvar import NVAR as NVAR, NVARState as NVARState
+from ._online import (
+    LMS as LMS,
+    RLS as RLS,
+    Force as Force,
+    ForceState as ForceState,
+    RLSState as RLSState,
+    force as force,
+)
 from ._readout import (
     Readout as Readout,
     elastic_net as elastic_net,
@@ -35,25 +47,4 @@ from ._readout import (
     ridge as ridge,
 )
 from ._reservoir import Reservoir as Reservoir, ReservoirState as ReservoirState
-
-# --- online learning and e-prop (helper "online")
-# isort: split
-from ._eprop import eprop_gradients as eprop_gradients, make_eprop_step as make_eprop_step
-from ._online import (
-    LMS as LMS,
-    RLS as RLS,
-    Force as Force,
-    ForceState as ForceState,
-    RLSState as RLSState,
-    force as force,
-)
-# --- fitting neuron models to recordings (helper "fitting")
-# isort: split
-from ._constraints import (
-    AbstractConstraint as AbstractConstraint,
-    Bounded as Bounded,
-    Positive as Positive,
-    Unbounded as Unbounded,
-)
-from ._fitting import fit_neuron as fit_neuron
-from ._fitting_loss import SpikeVoltageLoss as SpikeVoltageLoss
+from ._rollout import rollout as rollout
