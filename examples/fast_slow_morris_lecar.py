@@ -124,12 +124,12 @@ def simulate(duration, dt=0.05, y0=(-40.0, 0.0, 1.0)):
     return dt * np.arange(1, len(ys) + 1), ys[:, 0], ys[:, 2] / (ys[:, 2] + 1)
 
 
-def diagram(n_intervals=40):
+def diagram(n_intervals=40, cycle_ds=0.02):
     v0 = -35.0  # on the resting branch
     return dx.analysis.fast_slow(
         fast, jnp.array([v0, w_inf(v0)]), z_of_v(jnp.array(v0))[None], slow=0,
         bounds=(-0.5, 3.5), ds=0.02, ds_max=0.3, max_points=1000,
-        n_intervals=n_intervals, cycle_ds=0.02, period_max=500.0,
+        n_intervals=n_intervals, cycle_ds=cycle_ds, period_max=500.0,
     )  # fmt: skip
 
 
@@ -141,7 +141,7 @@ def main(quick: bool = False):
 def _main(quick: bool):
     print(f"Morris-Lecar square-wave burster, I = {CURRENT} uA/cm2 (float64)")
     start = time.perf_counter()
-    fs = diagram(30 if quick else 60)
+    fs = diagram(*((30, 0.05) if quick else (60, 0.02)))
     t_diagram = time.perf_counter() - start
     eq = fs.equilibria
     dz = jax.grad(z_of_v)

@@ -29,7 +29,7 @@ def _example():
 @pytest.mark.slow  # 10-30 s on the 2-core machine
 def test_morris_lecar_square_wave_bursting(x64):
     ml = _example()
-    fs = ml.diagram(n_intervals=30)
+    fs = ml.diagram(n_intervals=30, cycle_ds=0.05)
     eq = fs.equilibria
     # the equilibria lie on z = (I - I_ss(V)) / (g_KCa (V - V_K)) with w = w_inf(V)
     v, z = np.asarray(eq.x[:, 0]), np.asarray(eq.p)
