@@ -74,6 +74,7 @@ def test_bogdanov_takens_on_fold_and_hopf_curves(x64):
     assert b2.min() < -1.9 and b2.max() > 1.9
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_cusp_on_fold_curve(x64):
     branch = dx.analysis.equilibrium_branch(
         cusp, jnp.array([1.0]), jnp.array([0.0, 1.0]), bounds=(-2.0, 2.0), ds=0.05

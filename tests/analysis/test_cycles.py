@@ -126,6 +126,7 @@ def test_rossler_first_period_doubling(x64):
     assert np.all(stable[5 : pd.index - 1]) and not np.any(stable[pd.index + 1 :])
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_errors(x64):
     branch = dx.analysis.equilibrium_branch(
         hopf_normal_form, jnp.zeros(2), jnp.array([-0.5]), bounds=(-1.0, 1.0), ds=0.1, direction=1

@@ -19,6 +19,7 @@ def fhn():
     )
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_gradients_equal_finite_differences(x64):
     F = fhn()
     x0 = jnp.array([-1.0, -0.5])

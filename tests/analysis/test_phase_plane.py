@@ -80,6 +80,7 @@ def test_fhn_nullclines_and_limit_cycle(x64):
     np.testing.assert_allclose(fp.x[0, 1], fp.x[0, 0] - fp.x[0, 0] ** 3 / 3 + I, atol=1e-10)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_stuart_landau_limit_cycle(x64):
     # dx = mu x - w y - x r^2, dy = w x + mu y - y r^2: a circle of radius sqrt(mu),
     # period 2 pi / w.
@@ -100,6 +101,7 @@ def test_stuart_landau_limit_cycle(x64):
     assert np.isnan(pp.limit_cycle([0.1, 0.0], 20.0, transient=60.0, dt=0.01).period)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_phase_line_and_held_variables(x64):
     F = dx.analysis.flat_system(lambda y, p: p[0] + y**2, params={"r": -1.0}, y0=jnp.zeros(1))
     pp = dx.analysis.PhasePlane1D(F, (-2.0, 2.0))

@@ -53,6 +53,7 @@ def test_linear_network_against_closed_form(x64):
     np.testing.assert_allclose(model.step(state, u, ctx).out, one @ model.W_out, rtol=1e-14)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_nonlinear_network_against_tight_solve(x64):
     """A tanh network with Dale's law against SciPy's DOP853 at rtol 1e-12 on the
     equation written out in NumPy; `vector_field` is that equation."""

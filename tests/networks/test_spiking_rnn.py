@@ -36,6 +36,7 @@ def _inputs(n_steps=40, n_in=3, key=1):
     return (jax.random.uniform(jax.random.key(key), (n_steps, n_in)) < 0.3).astype(float)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_readout_is_the_filtered_spikes(x64):
     """y^t = sum_{s <= t} kappa^(t-s) (z^s W_out + b), kappa = exp(-dt/tau_out); with a
     surrogate the spikes are 0/1 floats."""
@@ -55,6 +56,7 @@ def test_readout_is_the_filtered_spikes(x64):
     np.testing.assert_allclose(rec["out"], np.array(expected), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_no_self_connections(x64):
     """Whatever W_rec's diagonal holds, the step uses zero, and its gradient there is 0."""
     neuron = dx.neurons.LIF(6, v_th=1.0, spike_fn=_SmoothSpike())

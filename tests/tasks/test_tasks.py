@@ -61,6 +61,7 @@ def test_mackey_glass_hopf_point(x64):
     assert abs(period - 2 * math.pi / omega) < 0.05 * 2 * math.pi / omega, period
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_mackey_glass_regimes_and_balance(x64):
     """tau = 6 is a limit cycle (one distinct maximum), tau = 17 chaotic (many), and the
     long-run time average of the production term equals gamma <x>."""

@@ -136,6 +136,7 @@ def test_errors():
         dx.train.eprop_gradients(plain, x, y, dt=1.0)
 
 
+@pytest.mark.slow  # 5-12 s on the 2-core machine: the quick suite has a 4-minute budget
 def test_eprop_step_lowers_the_loss():
     """Twenty Adam steps of e-prop on one fixed batch (ALIF, recurrent, cross-entropy on
     the last 30 steps) lower the loss by more than a third."""
