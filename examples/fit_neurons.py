@@ -33,7 +33,7 @@ ms (one-step predictions, an almost linear least-squares problem in the conducta
 The figure (`examples/fit_neurons.png`) shows the GIF and HH traces before and after
 the fits, the GIFs fitted to AdEx and HH, and the recovery of the 64 neurons' parameters.
 
-`DYNAX_QUICK=1` (or `--quick`) uses shorter recordings, 8 neurons in (c) and fewer
+`DYNAX_QUICK=1` (or `--quick`) uses shorter recordings, 4 neurons in (c) and fewer
 updates, and writes `examples/fit_neurons.quick.png`.
 """
 
@@ -327,7 +327,7 @@ def part_c(cfg, seed):
 
 def main(seed: int = 0, quick: bool = False):
     cfg = (
-        dict(n_gif=1600, n_hh=1200, n_cross=2000, sub=200, updates=150, lbfgs=12, batch=8)
+        dict(n_gif=800, n_hh=600, n_cross=1000, sub=100, updates=80, lbfgs=6, batch=4)
         if quick
         else dict(n_gif=4000, n_hh=4000, n_cross=10000, sub=400, updates=300, lbfgs=30, batch=64)
     )
