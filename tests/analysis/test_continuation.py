@@ -155,6 +155,7 @@ def test_grid_search_agrees_and_costs_more(x64):
     assert grid.n_needed > 10 * branch.n_jacobians and grid.n_jacobians >= grid.n_needed
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_float32_stays_float32():
     with jax.enable_x64(False):
         branch = dx.analysis.equilibrium_branch(

@@ -59,6 +59,7 @@ def test_trajectories_match_the_matrix_exponential(x64):
         np.testing.assert_allclose(tr.x[:, j], ref, atol=1e-9)
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_fhn_nullclines_and_limit_cycle(x64):
     I = 0.5
     model = dx.neurons.SpikingFHN(1, I_bias=I)

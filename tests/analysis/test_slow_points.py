@@ -63,6 +63,7 @@ def rnn_slow_points():
     return F, runs, sp
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_random_rnn_points_confirmed_by_newton(x64, rnn_slow_points):
     F, runs, sp = rnn_slow_points
     assert runs.x.shape == (8, 61, 12)

@@ -87,6 +87,7 @@ def test_noise_stationary_variance():
         dx.simulate(model, model.init(), dt=dt, n_steps=2)
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_dale_law_survives_optax_updates():
     """A loss that pushes every excitatory weight down and every inhibitory one up, with
     large Adam steps: the stored magnitudes change sign, the weights used never do."""
@@ -150,6 +151,7 @@ def test_gradient_matches_finite_differences(x64):
         np.testing.assert_allclose(where(grads)[index], fd, rtol=1e-6, atol=1e-10)
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_bad_arguments():
     with pytest.raises(ValueError, match="nonlinearity"):
         RateRNN(jnp.zeros((1, 2)), jnp.zeros((2, 2)), jnp.zeros((2, 1)), nonlinearity="elu")

@@ -74,6 +74,7 @@ def test_no_self_connections(x64):
     assert float(jnp.abs(grad).max()) > 0.0
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 @pytest.mark.parametrize("kind", ["LIF", "ALIF"])
 def test_gradient_matches_finite_differences(x64, kind):
     """With a spike function smooth in the forward pass (a logistic of v - v_th), the
@@ -109,6 +110,7 @@ def test_gradient_matches_finite_differences(x64, kind):
         np.testing.assert_allclose(float(exact), float(fd), rtol=1e-6)
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_construction_errors():
     neuron = dx.neurons.LIF(4)
     with pytest.raises(ValueError, match="W_rec"):
@@ -130,6 +132,7 @@ def test_construction_errors():
         model.step(model.init(), jnp.zeros(3), dx.Context(jnp.asarray(0.0), 1.0, jnp.asarray(0)))
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_initial_weights():
     """spiking_rnn: W ~ N(0, scale^2 / fan_in), zero diagonal, zero bias."""
     neuron = dx.neurons.LIF(200)

@@ -13,6 +13,7 @@ import dynax as dx
 # ---------------------------------------------------------------- chaotic series
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_lorenz_matches_tight_reference(x64):
     """RK4 at dt = 0.01 against Tsit5 at rtol = atol = 1e-12 over two time units."""
     y0 = jnp.array([-8.0, 7.0, 27.0])

@@ -188,6 +188,7 @@ def uninterrupted():
     return model, history, eqx.debug.get_num_traces(counted)
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_fit_compiles_once_and_records_its_history():
     assert linear_model().scale.weak_type
     model, history, traces = uninterrupted()
@@ -216,6 +217,7 @@ def concrete(x):
     return True
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_a_run_resumed_from_its_checkpoint_equals_one_that_never_stopped(tmp_path):
     calls = []
 

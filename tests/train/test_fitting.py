@@ -143,6 +143,7 @@ def test_a_stacked_model_continues_the_fit():
         assert abs(float(one2.theta_inf) - (-51.0)) > 0.05  # it moved
 
 
+@pytest.mark.slow  # the quick suite took 309 s of its 240 s budget on the idle 2-core machine
 def test_spike_voltage_loss_closed_form():
     dt, n = 0.5, 200
     v_rec = jnp.zeros(n)
