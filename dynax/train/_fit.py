@@ -55,7 +55,7 @@ def _strong(tree: Any) -> Any:
     became strong: done before the first step, the step compiles once."""
 
     def strong(x):
-        return jnp.asarray(x, x.dtype) if getattr(x, "weak_type", False) else x
+        return jnp.asarray(x, x.dtype) if isinstance(x, jax.Array) and x.weak_type else x
 
     return jtu.tree_map(strong, tree)
 

@@ -48,11 +48,11 @@ def rollout(
     leaves = jtu.tree_leaves(inputs)
     if not leaves:
         raise ValueError("inputs must hold at least one array (batch, n_steps, ...).")
-    shapes = {x.shape[:2] for x in leaves if getattr(x, "ndim", 0) >= 2}
-    if len(shapes) != 1 or len(leaves) != sum(getattr(x, "ndim", 0) >= 2 for x in leaves):
+    shapes = {np.shape(x)[:2] for x in leaves if np.ndim(x) >= 2}
+    if len(shapes) != 1 or len(leaves) != sum(np.ndim(x) >= 2 for x in leaves):
         raise ValueError(
             "every input leaf must be an array (batch, n_steps, ...) with the same batch "
-            f"size and number of steps; got shapes {[getattr(x, 'shape', x) for x in leaves]}."
+            f"size and number of steps; got shapes {[np.shape(x) for x in leaves]}."
         )
     (batch, n_steps) = shapes.pop()
     keys = None if key is None else jax.random.split(key, batch)
