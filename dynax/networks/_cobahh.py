@@ -27,7 +27,7 @@ def cobahh_network(
     kernel: str = "auto",
     we: float = 6.0,
     wi: float = 67.0,
-    v_init: Any = Normal(-65.0, 5.0),
+    v_init: Any = None,
     spike_fn: AbstractSpikeFunction = Heaviside(),
 ) -> Network:
     r"""The conductance-based E/I network of Hodgkin–Huxley-type neurons, benchmark 3
@@ -74,7 +74,7 @@ def cobahh_network(
     - `kernel`: the propagation kernel of every projection (see `dx.Projection`).
     - `we`, `wi`: excitatory and inhibitory weights (nS per synapse).
     - `v_init`: initial potential (mV): a number, an `(n,)` array or an initialiser
-      `v_init(key, (n,))`; default `dx.init.Normal(-65.0, 5.0)`.
+      `v_init(key, (n,))`; default (None) `dx.init.Normal(-65.0, 5.0)`.
     - `spike_fn`: the neurons' spike function (default `dx.surrogate.Heaviside()`; a
       surrogate makes the network trainable).
 
@@ -90,13 +90,17 @@ def cobahh_network(
         Cambridge University Press.
     """
 
+    # The default is built here, not in the signature: an array made at import time
+    # would start JAX's backend, after which `jax.distributed.initialize` is refused.
+    v0 = Normal(-65.0, 5.0) if v_init is None else v_init
+
     def neuron(n: int) -> ConductanceBased:
         channels = {
             "Na": TraubMilesSodium(g=100.0, E=50.0, V_T=-63.0),
             "K": TraubMilesPotassium(g=30.0, E=-90.0, V_T=-63.0),
             "L": Leak(g=0.05, E=-60.0),
         }
-        return ConductanceBased(n, channels, C=1.0, v_init=v_init, v_th=-20.0, spike_fn=spike_fn)
+        return ConductanceBased(n, channels, C=1.0, v_init=v0, v_th=-20.0, spike_fn=spike_fn)
 
     synapses = {
         "E": (we * _NS_TO_MS_PER_CM2, 5.0, COBA(E=0.0)),
