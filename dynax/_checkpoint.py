@@ -16,6 +16,12 @@ The file format (version 1; integers little-endian):
 The structure hash is the SHA-256 of the treedef's text (memory addresses removed) and
 each leaf's dtype and shape, so it is the same in every process. Writes go to a temporary
 file in the same folder that replaces the target only once complete and synced.
+
+Sharded arrays are stored whole, in the layout of the global array, so the file does not
+depend on the device count: `load` lays each leaf out with the sharding of its `like`
+leaf. In a run of several processes (`jax.distributed`), an array that spans processes is
+gathered leaf by leaf and process 0 alone writes the file; every process reads it and keeps
+its own shards.
 """
 
 import hashlib
@@ -32,6 +38,8 @@ import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
+from jax.experimental import multihost_utils
+from jax.sharding import NamedSharding, Sharding
 
 from ._system import _key_name
 from .connect import validate
@@ -121,10 +129,24 @@ def _nbytes(entry: dict) -> int:
     return jnp.dtype(entry["dtype"]).itemsize * int(np.prod(entry["shape"]))
 
 
+def _spans_processes(x: Any) -> bool:
+    """Whether `x` is a global array with shards in other processes (`jax.distributed`)."""
+    return (
+        isinstance(x, jax.Array)
+        and not isinstance(x, jax.core.Tracer)
+        and not x.is_fully_addressable
+    )
+
+
 def _leaf_bytes(path: str, x: Any, entry: dict) -> np.ndarray:
-    """The bytes of one leaf (a flat little-endian `uint8` array; a view where possible)."""
+    """The bytes of one leaf (a flat little-endian `uint8` array; a view where possible).
+
+    A global array with shards in other processes is gathered; every process must then
+    ask for the same leaf (a collective)."""
     if entry["kind"] == "key":
         x = jax.random.key_data(x)
+    if _spans_processes(x):
+        x = multihost_utils.process_allgather(x, tiled=True)
     try:
         arr = np.asarray(x, dtype=jnp.dtype(entry["dtype"]) if type(x) in _PY_SCALARS else None)
     except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError) as e:
@@ -151,6 +173,15 @@ def save(path: str | os.PathLike, tree: Any) -> None:
 
     To resume a run, save the state with the whole number of steps it reached, e.g.
     `save(path, {"state": state, "step": 3000})`, and pass `t0=step * dt` to `simulate`.
+
+    **Sharded arrays** (a `jax.Array` with a `NamedSharding`, e.g. the state of a network
+    split along its neuron axis) are written whole, as the global array, so the file can
+    be loaded onto any number of devices (see [`dx.load`][dynax.load]). In a run of several
+    processes (`jax.distributed.initialize`), a tree holding arrays that span processes is
+    saved collectively: every process calls `save` with the same tree and path, each such
+    array is gathered one leaf at a time (so a host holds one whole leaf at a time, not the
+    whole tree), process 0 alone writes `path`, and every process returns once the file is
+    complete. Calling `save` from process 0 only would wait for the others forever.
     """
     name = os.fspath(path)
     try:
@@ -160,6 +191,46 @@ def save(path: str | os.PathLike, tree: Any) -> None:
                 raise TypeError(f"leaf {_show(entry['path'])} is a shape-only ShapeDtypeStruct")
     except TypeError as e:
         raise TypeError(f"cannot save {name!r}: {e}") from None
+    if not any(map(_spans_processes, leaves)):
+        _write(name, entries, text, _payload(name, leaves, entries))
+        return
+    # Arrays that span processes: every process takes part in the gathers, leaf by leaf in
+    # the same order, even where process 0 fails to write (the others would wait forever).
+    payload = _payload(name, leaves, entries, gather_only=jax.process_index() != 0)
+    error = None
+    try:
+        if jax.process_index() == 0:
+            _write(name, entries, text, payload)
+    except Exception as e:
+        error = e
+    for _ in payload:
+        pass
+    written = multihost_utils.broadcast_one_to_all(np.int32(error is None))
+    if error is not None:
+        raise error
+    if not written:
+        raise OSError(f"cannot save {name!r}: process 0 failed to write it (see its error)")
+
+
+def _payload(name: str, leaves: list[Any], entries: list[dict], gather_only: bool = False):
+    """The bytes of each stored leaf in turn, one leaf in host memory at a time; with
+    `gather_only`, just the gathers of the arrays that span processes."""
+    for entry, x in zip(entries, leaves):
+        if entry["kind"] == "static":
+            continue
+        if gather_only:
+            if _spans_processes(jax.random.key_data(x) if entry["kind"] == "key" else x):
+                _leaf_bytes(entry["path"], x, entry)
+            continue
+        try:
+            # `.data` (its memoryview): NumPy's stubs give arrays the buffer protocol only
+            # from Python 3.12 on.
+            yield _leaf_bytes(entry["path"], x, entry).data
+        except TypeError as e:
+            raise TypeError(f"cannot save {name!r}: {e}") from None
+
+
+def _write(name: str, entries: list[dict], text: str, payload) -> None:
     header = {
         "structure": _structure_hash(text, entries),
         "treedef": text,
@@ -183,15 +254,7 @@ def save(path: str | os.PathLike, tree: Any) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(prefix + head)
             digest = hashlib.sha256()
-            for entry, x in zip(entries, leaves):
-                if entry["kind"] == "static":
-                    continue
-                try:  # one leaf in host memory at a time
-                    # `.data` (its memoryview): NumPy's stubs give arrays the buffer
-                    # protocol only from Python 3.12 on.
-                    data = _leaf_bytes(entry["path"], x, entry).data
-                except TypeError as e:
-                    raise TypeError(f"cannot save {name!r}: {e}") from None
+            for data in payload:
                 digest.update(data)
                 f.write(data)
             f.write(digest.digest())
@@ -330,7 +393,14 @@ def _read_header(f, name: str, size: int) -> dict:
     return header
 
 
-def _read_leaf(f, entry: dict, digest) -> Any:
+def _sharding_of(like: Any) -> Sharding | None:
+    """The sharding a loaded jax array takes: that of its `like` leaf, if it has one."""
+    if isinstance(like, jax.Array | jax.ShapeDtypeStruct):
+        return like.sharding
+    return None
+
+
+def _read_leaf(f, entry: dict, digest, like: Any = None) -> Any:
     shape = entry["data_shape"] if entry["kind"] == "key" else entry["shape"]
     dtype = np.dtype(np.uint32) if entry["kind"] == "key" else jnp.dtype(entry["dtype"])
     arr = np.empty(shape, dtype)
@@ -352,10 +422,15 @@ def _read_leaf(f, entry: dict, digest) -> Any:
             f"leaf {_show(entry['path'])} is {dtype.name}; turn on 64-bit types "
             "(`jax.config.update('jax_enable_x64', True)`) to load it as a jax array"
         )
-    data = jax.device_put(arr)
+    # From host memory onto the devices: a sharding spanning processes takes each process's
+    # own shards of `arr` (read whole, the same in every process).
+    sharding = _sharding_of(like)
     if kind == "key":
-        return jax.random.wrap_key_data(data, impl=entry["impl"])
-    return data
+        if isinstance(sharding, NamedSharding):  # the key data's extra last axis unsharded
+            return jax.random.wrap_key_data(jax.device_put(arr, sharding), impl=entry["impl"])
+        key = jax.random.wrap_key_data(jax.device_put(arr), impl=entry["impl"])
+        return key if sharding is None else jax.device_put(key, sharding)
+    return jax.device_put(arr, sharding)
 
 
 def load(path: str | os.PathLike, like: Any) -> Any:
@@ -367,8 +442,15 @@ def load(path: str | os.PathLike, like: Any) -> Any:
     shapes and dtypes must be those saved; static fields and functions come from it. A
     Python number in `like` matches a saved 0-d array of its kind (and the other way round).
 
-    Leaves come back as they were saved: jax arrays (on the default device) of the saved
-    dtype, numpy arrays, typed PRNG keys of the saved implementation, Python numbers.
+    Leaves come back as they were saved: jax arrays of the saved dtype, numpy arrays,
+    typed PRNG keys of the saved implementation, Python numbers. A jax array (or key) takes
+    the sharding of its `like` leaf — a `jax.Array`, or a `jax.ShapeDtypeStruct` given a
+    `sharding` — and goes to the default device where that has none. Since the file holds
+    the global arrays, this reshards: a state saved from 4 devices loads onto 2, or 1, when
+    `like` is a state laid out on those (e.g. `sharded_model.init(key)`, whose arrays are
+    allocated only to be replaced; `eqx.filter_eval_shape` drops the sharding). In a run of
+    several processes, every process reads the whole file (it must be visible to each,
+    e.g. on a shared file system) and keeps only its own shards.
 
     The path is used exactly as given (no suffix is added). Raises `ValueError`, naming the
     file and what is wrong, for a file that is truncated, corrupted (checksums), has
@@ -397,7 +479,7 @@ def load(path: str | os.PathLike, like: Any) -> Any:
         leaves = []
         try:
             for entry, x in zip(saved, like_leaves):
-                leaves.append(x if entry["kind"] == "static" else _read_leaf(f, entry, digest))
+                leaves.append(x if entry["kind"] == "static" else _read_leaf(f, entry, digest, x))
             stored = f.read(_DIGEST)
         except EOFError:  # the file shrank while being read
             raise ValueError(f"cannot load {name!r}: the file is truncated") from None
