@@ -47,6 +47,12 @@ from ._projection import (
     ProjectionState as ProjectionState,
 )
 from ._run import simulate as simulate
+from ._shard import (
+    ExchangeState as ExchangeState,
+    PendingExchange as PendingExchange,
+    ShardedNetwork as ShardedNetwork,
+    shard as shard,
+)
 from ._sweep import sweep as sweep
 from ._system import (
     AbstractTimed as AbstractTimed,
@@ -101,6 +107,10 @@ __all__ = [
     "plot",
     "rates",
     "save",
+    "shard",
+    "ShardedNetwork",
+    "ExchangeState",
+    "PendingExchange",
     "simulate",
     "state_paths",
     "surrogate",

@@ -177,11 +177,13 @@ class Network(DynamicalSystem):
         assert isinstance(pop, AbstractNeuron)  # checked at construction
         return pop.potential(state[name])
 
-    def _propagate_together(self, state: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    def _propagate_together(
+        self, state: dict[str, Any], ctx: Context, reads: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The new states of the `dx.Projection`s, by projection name: those with the same
         `kernel` are propagated by one `dx.ops.event_matvecs` (one Pallas kernel for all
         populations on a GPU), which adds the arriving weights into the decayed synaptic
-        variables in place."""
+        variables in place. `reads`: see `_step`."""
         groups: dict[Any, list[str]] = {}
         for name, proj in self.projections.items():
             if isinstance(proj, Projection):
@@ -192,7 +194,8 @@ class Network(DynamicalSystem):
             states = [state[n] for n in names]
             spikes = [self._spikes(state, p.pre) for p in projs]  # type: ignore[arg-type]
             ctxs = [ctx.child(n) for n in names]
-            new.update(zip(names, _propagate(projs, states, spikes, ctxs, kernel)))
+            arrive = None if reads is None else [reads.get(n) for n in names]
+            new.update(zip(names, _propagate(projs, states, spikes, ctxs, kernel, arrive)))
         return new
 
     def _children(self) -> dict[str, DynamicalSystem]:
@@ -237,10 +240,23 @@ class Network(DynamicalSystem):
         return input
 
     def step(self, state: dict[str, Any], input: dict | None, ctx: Context) -> dict[str, Any]:
+        return self._step(state, input, ctx)
+
+    def _step(
+        self,
+        state: dict[str, Any],
+        input: dict | None,
+        ctx: Context,
+        reads: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """`step`, where `reads` (`{projection path: spikes}`, paths through the
+        sub-networks as `"V1.E2E"`) gives the presynaptic spikes that reach some
+        `dx.Projection`s now, in place of those they would read from their delay buffer
+        or population: what a sharded network gathered from every device (`dx.shard`)."""
         input = self._check_input(input)
         new: dict[str, Any] = {}
         drive: dict[str, Any] = {name: input.get(name) for name in self.populations}
-        new.update(self._propagate_together(state, ctx))
+        new.update(self._propagate_together(state, ctx, reads))
         for name, proj in self.projections.items():
             if name not in new:
                 spikes: Any = None if proj.pre is None else self._spikes(state, proj.pre)
@@ -256,7 +272,13 @@ class Network(DynamicalSystem):
             check_input(current, post.n, f"the current of projection {name!r} into {proj.post!r}")
             _add_current(drive, proj.post, current)
         for name, pop in self.populations.items():
-            new[name] = pop.step(state[name], drive[name], ctx.child(name))
+            if isinstance(pop, Network) and reads is not None:
+                inner = {
+                    k[len(name) + 1 :]: v for k, v in reads.items() if k.startswith(name + ".")
+                }
+                new[name] = pop._step(state[name], drive[name], ctx.child(name), inner)
+            else:
+                new[name] = pop.step(state[name], drive[name], ctx.child(name))
         return new
 
 

@@ -17,6 +17,7 @@ from ._system import AbstractTimed, Context, DynamicalSystem
 from .connect import AbstractConnectivity
 from .connect._delayed import RingDelayed
 from .connect._operator import event_columns
+from .connect._sharded import partition
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
 from .ops import event_matvecs
@@ -46,6 +47,16 @@ class AbstractProjection(DynamicalSystem):
     @abc.abstractmethod
     def current(self, state: Any) -> AbstractCurrent:
         """The input this projection gives its postsynaptic population now."""
+
+    def shard(self, mesh: Any, axis: str) -> "AbstractProjection":
+        """This projection for a network whose populations are split over the axis `axis`
+        of `mesh` (`dx.shard`): whatever it stores per connection partitioned by
+        postsynaptic owner, on the host, once. A projection that cannot be split raises
+        `NotImplementedError` (the default)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot be split over devices (dx.shard): only "
+            "dx.Projection (without per-connection delays) and dx.CurrentDrive can yet."
+        )
 
 
 class AbstractPlasticProjection(AbstractProjection):
@@ -252,6 +263,49 @@ class Projection(AbstractProjection, AbstractTimed):
             prepared = PreparedDelay(dt, ring, jnp.asarray(steps, jnp.int32))
         return eqx.tree_at(lambda p: p.prepared, self, prepared, is_leaf=lambda x: x is None)
 
+    def shard(self, mesh: Any, axis: str) -> "Projection":
+        """This projection with its connectivity and weights split by postsynaptic owner
+        (`dx.connect.partition`): each device holds the connections onto its neurons."""
+        if self.delay is not None and np.ndim(self.delay):
+            raise NotImplementedError(
+                f"projection {self.pre!r} -> {self.post!r}: per-connection delays cannot be "
+                "split over devices (dx.shard) yet; use one delay for the projection."
+            )
+        conn, weight = partition(self.conn, self.weight, mesh, axis)
+        return eqx.tree_at(lambda p: (p.conn, p.weight), self, (conn, weight))
+
+    def lookahead(self, dt: float) -> int:
+        """How many steps of the presynaptic spikes it reads are known one step ahead of
+        the first (`upcoming`): its delay in steps of `dt` plus one with one delay for the
+        projection (the spikes are read that many steps after they were emitted), 1
+        otherwise."""
+        prepared = self._prepared(dt)
+        if prepared is None or prepared.delay is None or prepared.steps is not None:
+            return 1
+        return prepared.delay.max_steps + 1
+
+    def upcoming(self, state: ProjectionState, input: Array, ctx: Context, count: int) -> Array:
+        """The presynaptic spikes that reach this projection (before its presynaptic
+        stages) in this step and the `count - 1` next, `(count, n_pre)`, from its delay
+        buffer and `input` (the spikes of the previous step), without changing anything;
+        `count` at most `lookahead(ctx.dt)`. A sharded network gathers these every
+        `count` steps (`dx.shard`'s `window`) and passes each step's row to `arriving`."""
+        if count > self.lookahead(ctx.dt):
+            raise ValueError(
+                f"projection {self.pre!r} -> {self.post!r} knows its spikes "
+                f"{self.lookahead(ctx.dt)} steps ahead, not {count}."
+            )
+        prepared = self._prepared(ctx.dt)
+        if prepared is None or prepared.delay is None or prepared.steps is not None:
+            return input[None]
+        ring = self._delay_state(state, prepared)
+        d, length = prepared.delay.max_steps, prepared.delay.length
+        # Step k from now reads the slot pushed d - k pushes before it: the slot after
+        # the head's, k - d + 1 on; the last one (k = d) is `input`, not yet pushed.
+        slots = (ring.head + 1 - d + jnp.arange(min(count, d))) % length
+        rows = jnp.take(ring.buffer, slots, axis=0).astype(input.dtype)
+        return jnp.concatenate([rows, input[None]]) if count > d else rows
+
     def _prepared(self, dt: float) -> PreparedDelay | None:
         """The delays as steps of `dt` (None: no delay), or a clear error when the
         projection was not prepared for that `dt` (static: raised while tracing)."""
@@ -334,21 +388,27 @@ class Projection(AbstractProjection, AbstractTimed):
             state, spikes = eqx.tree_at(lambda s: s.syn, state, syn), self.synapse.transmitted(syn)
         return state, spikes
 
-    def arriving(self, state: ProjectionState, input: Array, ctx: Context):
+    def arriving(
+        self, state: ProjectionState, input: Array, ctx: Context, reads: Array | None = None
+    ):
         """The delay's part of a step: `(state, sent, received)` with the new delay
         buffer, and either what is propagated now (`received` None: the spikes that
         arrive, after the presynaptic stages) or, with per-connection delays, the weights
         received now (`sent` None: they were delivered into the ring of the steps ahead
-        as they were sent, through the presynaptic stages of that step)."""
+        as they were sent, through the presynaptic stages of that step). `reads`: the
+        spikes that arrive now (a row of `upcoming`) where the caller has them, as a
+        sharded network gathers them from every device; `input` is still pushed into
+        the buffer, so the state is the same either way."""
         prepared = self._prepared(ctx.dt)
         if prepared is None or prepared.delay is None:
-            return (*self.presynaptic(state, input, ctx), None)
+            return (*self.presynaptic(state, input if reads is None else reads, ctx), None)
         buffer, ring = prepared.delay, self._delay_state(state, prepared)
         if prepared.steps is None:  # one delay: the spikes pushed `steps` steps ago
             ring = buffer.step(ring, input)
             state = eqx.tree_at(lambda s: s.delay, state, ring)
-            return (*self.presynaptic(state, buffer.read(ring), ctx), None)
-        state, input = self.presynaptic(state, input, ctx)
+            arrive = buffer.read(ring) if reads is None else reads
+            return (*self.presynaptic(state, arrive, ctx), None)
+        state, input = self.presynaptic(state, input if reads is None else reads, ctx)
         n, head, length = self.conn.n_post, ring.head, buffer.length
         # The slot read in the last step is cleared first and this step's is read last,
         # after the spikes were delivered: no read precedes a write, so XLA updates the
@@ -399,13 +459,19 @@ def _propagate(
     inputs: list[Array],
     ctxs: list[Context],
     kernel: "str | AbstractKernel",
+    reads: "list[Array | None] | None" = None,
 ) -> list[ProjectionState]:
     """The new states of `projections`, each driven by its presynaptic spikes of the
     previous step (`inputs`): the one path of every projection, with or without delays.
     The spikes that arrive now go through one `dx.ops.event_matvecs` for all (one kernel
     launch on a GPU), which adds the arriving weights into the decayed synaptic
-    variables in place; per-connection delays delivered them when they were sent."""
-    delayed = [p.arriving(s, x, c) for p, s, x, c in zip(projections, states, inputs, ctxs)]
+    variables in place; per-connection delays delivered them when they were sent.
+    `reads`: the spikes that arrive now, where the caller gathered them (see
+    `Projection.arriving`)."""
+    reads = [None] * len(projections) if reads is None else reads
+    delayed = [
+        p.arriving(s, x, c, r) for p, s, x, c, r in zip(projections, states, inputs, ctxs, reads)
+    ]
     states = [d[0] for d in delayed]
     decayed = [p.decayed(s, c) for p, s, c in zip(projections, states, ctxs)]
     sent = [k for k, d in enumerate(delayed) if d[1] is not None]
@@ -488,6 +554,11 @@ class CurrentDrive(AbstractProjection):
 
     def current(self, state: DriveState) -> AbstractCurrent:
         return as_affine(state.value)
+
+    def shard(self, mesh: Any, axis: str) -> "CurrentDrive":
+        """Itself: nothing is stored per connection (its source runs on the whole
+        population, split like it)."""
+        return self
 
 
 def _describe(x: Any) -> str:

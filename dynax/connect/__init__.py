@@ -20,7 +20,7 @@ from ._from_data import (
     from_scipy as from_scipy,
 )
 from ._grid import GridEight as GridEight, GridFour as GridFour, GridN as GridN
-from ._jit import JitProb as JitProb
+from ._jit import JitBlock as JitBlock, JitProb as JitProb
 from ._random import (
     FixedPostNum as FixedPostNum,
     FixedPreNum as FixedPreNum,
@@ -33,5 +33,6 @@ from ._scale_free import (
     ScaleFreeBA as ScaleFreeBA,
     ScaleFreeBADual as ScaleFreeBADual,
 )
+from ._sharded import Sharded as Sharded, partition as partition
 from ._small_world import SmallWorld as SmallWorld
 from ._validate import validate as validate

@@ -132,6 +132,21 @@ class AbstractConnectivity(eqx.Module):
         position in the flattened per-connection arrays; None where `row_slots` is."""
         return None
 
+    def column_blocks(self, weight: PyTree, n_blocks: int) -> list[tuple[Any, PyTree]]:
+        """This connectivity split by postsynaptic owner into `n_blocks` equal blocks of
+        columns, for `dx.shard`: block $b$ holds the connections onto postsynaptic
+        neurons $[b m, (b + 1) m)$, $m$ = `n_post / n_blocks`, renumbered from 0, in
+        the order they have here (so that each postsynaptic sum adds the same terms in
+        the same order), with their weights (`weight` as the operators take it, from
+        `check_weight`). Every block has the same tree structure and array shapes
+        (padded where needed), so that the blocks stack; a block is a connectivity of
+        `n_post = m` whose operators are its format's. Made on the host, once.
+        Formats without it raise `NotImplementedError`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot be split over devices; convert it to a "
+            "dx.connect.CSR (to_csr()) or use FanOut, Dense or JitProb, which can."
+        )
+
     def check_weight(self, weight: Any) -> PyTree:
         """`weight` as the operators take it (a float array), or a `ValueError` that
         says which shapes are allowed."""

@@ -58,6 +58,8 @@ class CSR(AbstractConnectivity):
     - `indptr`: `(n_pre + 1,)` row pointers, non-decreasing, `indptr[0] = 0`.
     - `indices`: `(nnz,)` postsynaptic indices in `[0, n_post)`.
     - `n_post`: number of postsynaptic neurons.
+    - `max_fan_out`: a bound on the row lengths that the operators pad rows to, at least
+      the longest row; None (the default) for the longest row itself.
     """
 
     indptr: Int[Array, " n_pre_plus_1"]
@@ -66,11 +68,17 @@ class CSR(AbstractConnectivity):
     n_post: int = eqx.field(static=True)
     max_fan_out: int = eqx.field(static=True)
 
-    def __init__(self, indptr, indices, n_post: int):
+    def __init__(self, indptr, indices, n_post: int, *, max_fan_out: int | None = None):
         indptr, indices, n_post = check_compressed("CSR", indptr, indices, n_post, "n_post")
         self.n_pre = indptr.size - 1
         self.n_post = n_post
-        self.max_fan_out = int(np.diff(indptr).max(initial=0))
+        longest = int(np.diff(indptr).max(initial=0))
+        if max_fan_out is not None and (not isinstance(max_fan_out, int) or max_fan_out < longest):
+            raise ValueError(
+                f"max_fan_out must be an int at least the longest row ({longest}), got "
+                f"max_fan_out={max_fan_out!r}."
+            )
+        self.max_fan_out = longest if max_fan_out is None else max_fan_out
         self.indptr = as_int32(indptr)
         self.indices = as_int32(indices)
 
@@ -126,6 +134,34 @@ class CSR(AbstractConnectivity):
             meta = self._meta(max_events, weight.dtype, kernel)
             out = csr_event(meta, events, weight, self.indptr, self.indices)
         return out if add_to is None else add_to + out
+
+    def column_blocks(self, weight, n_blocks):
+        """Blocks of the connections in CSR order, each row's kept in order; padded to the
+        most connections of a block with targets `m` (none) and weight 0 after the last
+        row pointer, where no operator reads, and to one `max_fan_out`."""
+        m = self.n_post // n_blocks
+        indptr, cols = np.asarray(self.indptr), np.asarray(self.indices)
+        rows = host_rows(indptr)
+        owner = cols // m
+        size = int(np.bincount(owner, minlength=n_blocks).max(initial=0))
+        per = np.ndim(weight) > 0
+        w = np.asarray(weight)
+        parts = []
+        for b in range(n_blocks):
+            keep = owner == b
+            ptr = np.zeros(self.n_pre + 1, np.int64)
+            np.cumsum(np.bincount(rows[keep], minlength=self.n_pre), out=ptr[1:])
+            parts.append((ptr, cols[keep] - b * m, w[keep] if per else weight))
+        width = max(int(np.diff(p).max(initial=0)) for p, _, _ in parts)
+        out = []
+        for ptr, idx, wb in parts:
+            block = CSR(ptr, idx, m, max_fan_out=width)
+            pad = size - idx.size
+            block = eqx.tree_at(
+                lambda c: c.indices, block, as_int32(np.pad(idx, (0, pad), constant_values=m))
+            )
+            out.append((block, jnp.asarray(np.pad(wb, (0, pad))) if per else wb))
+        return out
 
     def row_slots(self, rows):
         start = self.indptr[rows]  # rows = n_pre (padding) reads indptr[n_pre]: no row

@@ -68,6 +68,18 @@ class Dense(AbstractConnectivity):
         matrix = weight if transpose else weight.T
         return jnp.matmul(matrix, values, precision=_PRECISION)
 
+    def column_blocks(self, weight, n_blocks):
+        """Blocks of `n_post / n_blocks` columns of the matrix (a scalar weight stays one).
+        A block's products sum over the presynaptic neurons as the whole matrix's do, but
+        XLA may order a smaller product's sums differently (differences at the rounding
+        level); a scalar weight gives the same sums."""
+        m = self.n_post // n_blocks
+        block = Dense(self.n_pre, m)
+        if jnp.ndim(weight) == 0:
+            return [(block, weight) for _ in range(n_blocks)]
+        w = np.asarray(weight)
+        return [(block, jnp.asarray(w[:, b * m : (b + 1) * m])) for b in range(n_blocks)]
+
     def todense(self, weight=1.0) -> Array:
         """The `(n_pre, n_post)` weight matrix: `weight` itself, or a scalar broadcast."""
         weight = self.check_weight(weight).astype(jnp.result_type(float))

@@ -88,6 +88,30 @@ class FanOut(AbstractConnectivity):
         out = fan_out_event(meta, events, weight, self.indices)
         return out if add_to is None else add_to + out
 
+    def column_blocks(self, weight, n_blocks):
+        """Tables of each row's targets in the block, in table order, moved to the front
+        of the row and padded (`m`) to the widest row of any block."""
+        m = self.n_post // n_blocks
+        table = np.asarray(self.indices)
+        per = np.ndim(weight) > 0
+        w = np.asarray(weight)
+        blocks = []
+        for b in range(n_blocks):
+            keep = (table < self.n_post) & (table // m == b)
+            # A stable sort of the slots by "not kept" moves the kept ones to the front,
+            # in order.
+            order = np.argsort(~keep, axis=1, kind="stable")
+            blocks.append((keep, order))
+        width = max(int(keep.sum(axis=1).max(initial=0)) for keep, _ in blocks)
+        out = []
+        for b, (keep, order) in enumerate(blocks):
+            kept = np.take_along_axis(keep, order, 1)[:, :width]
+            idx = np.take_along_axis(table, order, 1)[:, :width] - b * m
+            block = FanOut(np.where(kept, idx, m), m)
+            wb = np.where(kept, np.take_along_axis(w, order, 1)[:, :width], 0) if per else None
+            out.append((block, jnp.asarray(wb) if per else weight))
+        return out
+
     def row_slots(self, rows):
         k = self.max_fan_out
         pos = jnp.minimum(rows, self.n_pre - 1)[:, None] * k + jnp.arange(k)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._custom_types import Array, ArrayLike, Int
 from ..init import Normal, Uniform
-from ..ops import _jitconn
+from ..ops import _jitblock, _jitconn
 from ..ops._compact import batched_kernel
 from ..ops._kernels import XLA, Native, Pallas
 from ._connectivity import AbstractConnectivity, Invariant
@@ -122,6 +122,13 @@ class JitProb(AbstractConnectivity):
         meta, a, b = self._meta(weight, None, Pallas())
         return _jitconn.pallas_target(meta, a, b, self.seed)
 
+    def column_blocks(self, weight, n_blocks):
+        """`JitBlock`s: nothing stored but the first column of each block; every device
+        regenerates the rows of its block from the same seed."""
+        m = self.n_post // n_blocks
+        lo = [jnp.asarray(b * m, jnp.int32) for b in range(n_blocks)]
+        return [(JitBlock(self, start, m), weight) for start in lo]
+
     @property
     def max_fan_out(self) -> int:
         """The most targets a row can have, $K = \\lceil \\mu + 10\\sqrt{\\mu} + 16
@@ -149,3 +156,53 @@ class JitProb(AbstractConnectivity):
         from ._from_data import from_dense
 
         return from_dense(np.asarray(self.todense()) != 0)
+
+
+class JitBlock(AbstractConnectivity):
+    """The columns `[lo, lo + n_post)` of a `JitProb` `whole`, renumbered from 0: what one
+    device of a sharded network regenerates (see `dx.shard`). Each active row is
+    generated whole, from the same seed, and only its columns in the block are added:
+    the same connections and weights as `whole`'s, summed in the same order.
+
+    **Arguments:**
+
+    - `whole`: the whole `JitProb`.
+    - `lo`: the block's first column (an int32 array: it differs between devices).
+    - `n_post`: the block's number of columns.
+    """
+
+    whole: JitProb
+    lo: Int[Array, ""]
+    n_post: int = eqx.field(static=True)
+
+    def __init__(self, whole: JitProb, lo: ArrayLike, n_post: int):
+        self.whole, self.lo, self.n_post = whole, jnp.asarray(lo, jnp.int32), n_post
+
+    # Equinox lets a property implement an AbstractVar; mypy sees a dataclass field.
+    @property  # type: ignore[misc]
+    def n_pre(self) -> int:  # type: ignore[override]
+        return self.whole.n_pre
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        return ()
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return ()
+
+    def check_weight(self, weight):
+        return self.whole.check_weight(weight)
+
+    def _meta(self, weight, max_events, kernel):
+        meta, a, b = self.whole._meta(weight, max_events, kernel)
+        return _jitblock.BlockMeta(meta, self.n_post), a, b
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        meta, a, b = self._meta(weight, max_events, kernel)
+        out = batched_kernel(_jitblock.event_kernel, meta)(events, a, b, self.whole.seed, self.lo)
+        return out if add_to is None else add_to + out
+
+    def dense_columns(self, values, weight, transpose):
+        meta, a, b = self._meta(weight, None, XLA())
+        every = _jitblock.gather_every if transpose else _jitblock.scatter_every
+        return every(meta, values, a, b, self.whole.seed, self.lo)

@@ -1,0 +1,191 @@
+"""Connectivity partitioned by postsynaptic owner over the devices of a mesh."""
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+from .._custom_types import Array, PyTree
+from .._exchange import shard_map
+from ..ops._kernels import AbstractKernel, Concrete
+from ._connectivity import AbstractConnectivity, Invariant
+
+
+class Sharded(AbstractConnectivity):
+    r"""The connectivity `(n_pre, n_post)` split by postsynaptic owner over the axis
+    `axis` of `mesh`: device $s$ of that axis holds block $s$ of the format's
+    `column_blocks(weight, shards)`, the connections onto postsynaptic neurons $[s m, (s + 1) m)$,
+    $m$ = `n_post / shards` (renumbered from 0), with their weights. Made by
+    `dx.connect.partition`; `dx.shard` partitions every projection of a network this way.
+
+    Its operators take the whole presynaptic vector on every device (replicated: the
+    spikes a sharded network gathered) and give the postsynaptic result split along
+    `axis`: each device applies its block with the block's own operator (the compiled
+    CPU kernels, Pallas or XLA, as the unsplit format would), inside a `jax.shard_map`.
+    Each postsynaptic neuron's sum is therefore formed on one device, over the same
+    connections in the same order as without sharding. Per-connection weights are
+    stacked `(shards, ...)` like the blocks (`weight_shape`), split along `axis` too.
+
+    **Arguments:**
+
+    - `blocks`: the array leaves of the blocks, stacked along a leading axis of length
+      `shards` (global arrays split along `axis`).
+    - `block`: the tree structure of one block (`jax.tree_util.tree_structure`), whose
+      static fields are those of every block.
+    - `n_pre`, `n_post`: the whole connectivity's sizes.
+    - `mesh`, `axis`: the mesh and the name of its axis that splits the neurons.
+    """
+
+    blocks: list[Array]
+    block: Any = eqx.field(static=True)
+    n_pre: int = eqx.field(static=True)
+    n_post: int = eqx.field(static=True)
+    mesh: Mesh = eqx.field(static=True)
+    axis: str = eqx.field(static=True)
+    block_weight_shape: tuple[int, ...] = eqx.field(static=True)
+
+    @property
+    def shards(self) -> int:
+        return self.mesh.shape[self.axis]
+
+    def invariants(self) -> tuple[Invariant, ...]:
+        """None here: each block was made (and checked) by its format's
+        `column_blocks`."""
+        return ()
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.shards, *self.block_weight_shape)
+
+    def _template(self) -> AbstractConnectivity:
+        """A block as the format it is (shapes only): for its class's choices."""
+        shapes = [jax.ShapeDtypeStruct(x.shape[1:], x.dtype) for x in self.blocks]
+        return jax.tree.unflatten(self.block, shapes)
+
+    def _local(self, blocks) -> AbstractConnectivity:
+        return jax.tree.unflatten(self.block, [x[0] for x in blocks])
+
+    def check_weight(self, weight):
+        if isinstance(weight, eqx.Module):  # a distribution (JitProb's), the same everywhere
+            return self._template().check_weight(weight)
+        return super().check_weight(weight)
+
+    def resolve(self, kernel: "str | AbstractKernel") -> Concrete:
+        """The kernel a block runs (that of its format)."""
+        return self._template().resolve(kernel)
+
+    # -- how the arguments are split -------------------------------------------------
+
+    def _weight_spec(self, weight: PyTree) -> PyTree:
+        def spec(w):
+            return P(self.axis) if jnp.ndim(w) == 1 + len(self.block_weight_shape) else P()
+
+        return jax.tree.map(spec, weight)
+
+    def _local_weight(self, weight: PyTree) -> PyTree:
+        n = 1 + len(self.block_weight_shape)
+        return jax.tree.map(lambda w: w[0] if jnp.ndim(w) == n else w, weight)
+
+    def _run(self, body, weight, args, arg_specs, out_spec):
+        """`body(block, local weight, *args)` on every device of the mesh."""
+        specs = ([P(self.axis)] * len(self.blocks), self._weight_spec(weight), *arg_specs)
+
+        def local(blocks, w, *xs):
+            return body(self._local(blocks), self._local_weight(w), *xs)
+
+        return shard_map(local, self.mesh, specs, out_spec)(self.blocks, weight, *args)
+
+    # -- the operators -----------------------------------------------------------------
+
+    def event_columns(self, events, weight, kernel, max_events, add_to=None):
+        split = P(self.axis)
+        if add_to is None:
+            return self._run(
+                lambda c, w, e: c.event_columns(e, w, kernel, max_events),
+                weight,
+                (events,),
+                (P(),),
+                split,
+            )
+        return self._run(
+            lambda c, w, e, a: c.event_columns(e, w, kernel, max_events, a),
+            weight,
+            (events, add_to),
+            (P(), split),
+            split,
+        )
+
+    def dense_columns(self, values, weight, transpose):
+        if transpose:  # W v: each device's block gives part of every presynaptic sum
+
+            def body(c, w, v):
+                return jax.lax.psum(c.dense_columns(v, w, True), self.axis)
+
+            return self._run(body, weight, (values,), (P(self.axis),), P())
+        return self._run(
+            lambda c, w, v: c.dense_columns(v, w, False), weight, (values,), (P(),), P(self.axis)
+        )
+
+    def native_add(self, events, weight, init):
+        if not self._template().has_native:
+            return None
+        lead = (None,) * (init.ndim - 1)
+        return self._run(
+            lambda c, w, e, a: c.native_add(e, w, a),
+            weight,
+            (events, init),
+            (P(), P(*lead, self.axis)),
+            P(*lead, self.axis),
+        )
+
+
+def partition(
+    conn: AbstractConnectivity, weight: PyTree, mesh: Mesh, axis: str
+) -> tuple[Sharded, PyTree]:
+    """`conn` (with its `weight`) split by postsynaptic owner over the axis `axis` of
+    `mesh` (see `Sharded`): `(sharded connectivity, its weight)`, the blocks made on the
+    host by the format's `column_blocks` and placed on the devices, once. `n_post` must be
+    divisible by the number of devices along `axis`."""
+    if axis not in mesh.shape:
+        raise ValueError(f"the mesh has no axis {axis!r}; its axes are {tuple(mesh.shape)}.")
+    shards = mesh.shape[axis]
+    if conn.n_post % shards:
+        raise ValueError(
+            f"{type(conn).__name__} has n_post={conn.n_post}, which {shards} devices cannot "
+            f"share equally: population sizes must be multiples of the number of devices "
+            f"along the mesh axis {axis!r}."
+        )
+    parts = conn.column_blocks(weight, shards)
+    structures = {jax.tree.structure(c) for c, _ in parts}
+    if len(structures) != 1:  # a format's `column_blocks` promises one structure
+        raise AssertionError(
+            f"{type(conn).__name__}.column_blocks gave blocks of differing structure."
+        )
+    leaves = [jax.tree.leaves(c) for c, _ in parts]
+    split = NamedSharding(mesh, P(axis))
+
+    def stack(xs):
+        return jax.device_put(np.stack([np.asarray(x) for x in xs]), split)
+
+    blocks = [stack(xs) for xs in zip(*leaves)]
+    weights = [w for _, w in parts]
+    first = weights[0]
+    if eqx.is_array(first) and jnp.ndim(first) > 0:
+        weight_shape = tuple(np.shape(first))
+        weight = stack(weights)
+    else:  # a scalar or a distribution: the same for every block
+        weight_shape = ()
+        weight = first
+    sharded = Sharded(
+        blocks=blocks,
+        block=structures.pop(),
+        n_pre=conn.n_pre,
+        n_post=conn.n_post,
+        mesh=mesh,
+        axis=axis,
+        block_weight_shape=weight_shape,
+    )
+    return sharded, weight

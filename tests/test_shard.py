@@ -1,0 +1,193 @@
+"""dx.shard: a network split over 1, 2 and 4 host devices gives the unsharded spikes.
+
+JAX fixes the number of devices when it starts, so the cases run in a child process with
+`--xla_force_host_platform_device_count=4` (this file, run as a script); the tests here
+read what it reports.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+N_EXC, N_INH = 320, 80  # the COBA network's structure at 400 neurons (fan-in 80)
+
+
+def _child(cases: str) -> dict:
+    env = dict(os.environ)
+    flags = env.get("XLA_FLAGS", "")
+    env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count=4".strip()
+    env["JAX_PLATFORMS"] = "cpu"
+    out = subprocess.run(
+        [sys.executable, __file__, cases], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr[-4000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _check(report: dict, name: str, min_spikes: int = 50) -> None:
+    case = report[name]
+    assert case["spikes"] >= min_spikes, case  # enough activity for the comparison to bite
+    assert case["raster"], f"{name}: the spike raster differs from the unsharded run"
+    assert case["state"], f"{name}: the final state differs from the unsharded run"
+
+
+def test_coba_sharded_1_2_4_ways_and_delays_with_window():
+    report = _child("quick")
+    for shards in (1, 2, 4):
+        _check(report, f"coba/{shards}")
+    _check(report, "coba/put")
+    for name in ("delay/4", "delay/4/window15", "delay/2/window16"):
+        _check(report, name)
+    assert report["delay/4/window15"]["exchanges"] == report["steps"] // 15 + 1
+    assert "multiples of 4" in report["errors"]["size"]
+    assert "at most 16 steps" in report["errors"]["window"]
+    assert "per-connection delays" in report["errors"]["per_connection"]
+
+
+@pytest.mark.slow
+def test_jit_fan_out_dense_and_nested_sharded():
+    report = _child("slow")
+    for name in ("jit/2", "jit/4", "jit/4/window", "fan_out/4", "dense/4", "nested/4"):
+        _check(report, name)
+
+
+# --------------------------------------------------------------------------------------
+# The child process.
+
+
+def _main(which: str) -> None:
+    import jax
+    import numpy as np
+    from jax.sharding import Mesh
+
+    import dynax as dx
+
+    steps = 400
+    report: dict = {"steps": steps, "errors": {}}
+
+    def mesh(shards):
+        return Mesh(np.array(jax.devices()[:shards]), ("neurons",))
+
+    def delayed(net, delay):
+        return dx.Network(
+            net.populations,
+            {
+                name: dx.Projection(
+                    p.pre, p.post, p.conn, p.weight, p.synapse, p.output, delay, p.kernel
+                )
+                for name, p in net.projections.items()
+            },
+        )
+
+    def run(model, state=None, monitors=("E", "I"), extra=None):
+        state = model.init(jax.random.key(7)) if state is None else state
+        watch = {m: f"{m}.spike" for m in monitors}
+        final, rec = dx.simulate(
+            model, state, dt=0.1, n_steps=steps, monitors=watch | (extra or {})
+        )
+        final = {k: v for k, v in final.items() if k != "exchange"}
+        return [np.asarray(rec[m]) for m in monitors], final, rec
+
+    def compare(name, reference, model, state=None, monitors=("E", "I"), extra=None):
+        raster, final, rec = run(model, state, monitors, extra)
+        leaves = [np.asarray(x) for x in jax.tree.leaves(final)]
+        ref = [np.asarray(x) for x in jax.tree.leaves(reference[1])]
+        report[name] = {
+            "spikes": int(sum(r.sum() for r in raster)),
+            "raster": all(np.array_equal(a, b) for a, b in zip(raster, reference[0])),
+            "state": len(leaves) == len(ref)
+            and all(np.array_equal(a, b) for a, b in zip(leaves, ref)),
+        }
+        return rec
+
+    key = jax.random.key(3)
+    if which == "quick":
+        coba = dx.networks.coba_network(N_EXC, N_INH, key=key)  # CSR, compiled CPU kernels
+        reference = run(coba)
+        for shards in (1, 2, 4):
+            compare(f"coba/{shards}", reference, dx.shard(coba, mesh(shards)))
+        # A state made without sharding, placed on the mesh.
+        four = dx.shard(coba, mesh(4))
+        compare("coba/put", reference, four, four.put(coba.init(jax.random.key(7))))
+
+        slow = delayed(coba, 1.5)  # 15 steps at dt = 0.1 ms, across shard boundaries
+        reference = run(slow)
+        compare("delay/4", reference, dx.shard(slow, mesh(4)))
+        # The steps at which the window's spikes were gathered (one all-gather each).
+        start = {"start": "exchange.start"}
+        rec = compare(
+            "delay/4/window15", reference, dx.shard(slow, mesh(4), window=1.5), extra=start
+        )
+        report["delay/4/window15"]["exchanges"] = int(np.unique(np.asarray(rec["start"])).size)
+        compare("delay/2/window16", reference, dx.shard(slow, mesh(2), window=1.6))
+
+        p = coba.projections["E2E"]
+        ones = np.ones(p.conn.nnz)  # a delay (ms) per connection
+        e2e = dx.Projection(p.pre, p.post, p.conn, p.weight, p.synapse, p.output, ones)
+        per_connection = dx.Network(coba.populations, {"E2E": e2e})
+        for name, make in (
+            ("size", lambda: dx.shard(dx.networks.coba_network(322, 80, key=key), mesh(4))),
+            ("window", lambda: run(dx.shard(slow, mesh(4), window=1.7))),
+            ("per_connection", lambda: dx.shard(per_connection, mesh(4))),
+        ):
+            try:
+                make()
+                report["errors"][name] = ""
+            except (ValueError, NotImplementedError) as e:
+                report["errors"][name] = str(e)
+    else:
+        jit = dx.networks.coba_network(N_EXC, N_INH, key=key, connectivity="jit", kernel="xla")
+        reference = run(jit)
+        compare("jit/2", reference, dx.shard(jit, mesh(2)))
+        compare("jit/4", reference, dx.shard(jit, mesh(4)))
+        slow = delayed(jit, 1.0)
+        compare("jit/4/window", run(slow), dx.shard(slow, mesh(4), window=1.0))
+        fan = dx.networks.coba_network(N_EXC, N_INH, key=key, connectivity="fan_out")
+        compare("fan_out/4", run(fan), dx.shard(fan, mesh(4)))
+        # All-to-all with one weight (a Dense's scalar weight sums like the others).
+        dense = _dense_ei(dx, jax)
+        compare("dense/4", run(dense), dx.shard(dense, mesh(4)))
+        # Two areas, each a COBA network, one projection between them.
+        areas = dx.networks.coba_network(N_EXC, N_INH, key=key)
+        link = dx.Projection(
+            "A.E",
+            "B.E",
+            dx.connect.FixedProb(0.05)(N_EXC, N_EXC, key),
+            0.3,
+            dx.synapses.Exponential(N_EXC, 5.0),
+            dx.synapses.COBA(E=0.0),
+            delay=0.5,
+        )
+        nested = dx.Network({"A": areas, "B": areas}, {"A2B": link})
+        compare(
+            "nested/4",
+            run(nested, monitors=("A.E", "B.E")),
+            dx.shard(nested, mesh(4)),
+            monitors=("A.E", "B.E"),
+        )
+    print(json.dumps(report))
+
+
+def _dense_ei(dx, jax):
+    net = dx.networks.coba_network(N_EXC, N_INH, key=jax.random.key(0))
+    sizes = {"E": N_EXC, "I": N_INH}
+    weight = {"E": 0.6 / 10, "I": 6.7 / 10}  # every pair connected: weights / 10
+    projections = {
+        name: dx.Projection(
+            p.pre,
+            p.post,
+            dx.connect.Dense(sizes[p.pre], sizes[p.post]),
+            weight[p.pre],
+            p.synapse,
+            p.output,
+        )
+        for name, p in net.projections.items()
+    }
+    return dx.Network(net.populations, projections)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])
