@@ -1,0 +1,106 @@
+"""Run many short Python jobs, each in a process forked from one that has already
+imported dynax, JAX and matplotlib.
+
+Importing them costs about 3.5 s of CPU per process, which CI paid once for every
+example and every documentation page (55 processes, about 190 CPU seconds on 2 cores).
+Importing creates no JAX backend and no thread, so forking afterwards is safe: each job
+starts its own backend, in its own process, as a fresh `python script.py` would.
+
+    python .ci/forked.py examples/*.py      # each script as __main__, DYNAX_QUICK=1
+
+`docs/check_snippets.py` runs its pages through `map_forked` too.
+"""
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402,F401
+
+import dynax  # noqa: E402,F401
+
+T = TypeVar("T")
+
+
+def map_forked(
+    job: Callable[[T], None], items: Iterable[T], parallel: int | None = None
+) -> Iterator[tuple[T, bool, float, float, str]]:
+    """Run `job(item)` for each item in a forked child, `parallel` at a time (default:
+    one per core), from a fresh empty directory that is removed afterwards; yield (item,
+    passed, wall seconds, CPU seconds, output) as each child ends. A job fails by raising
+    (its traceback goes to its output) or by exiting with a non-zero code."""
+    parallel = parallel or len(os.sched_getaffinity(0))
+    pending = list(items)
+    running: dict[int, tuple[T, float, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        while pending or running:
+            while pending and len(running) < parallel:
+                item = pending.pop(0)
+                log = os.path.join(tmp, f"{len(pending)}.log")
+                cwd = tempfile.mkdtemp(dir=tmp)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:  # the child: never returns
+                    _child(job, item, log, cwd)
+                running[pid] = (item, time.perf_counter(), log)
+            pid, status, usage = os.wait4(-1, 0)
+            item, start, log = running.pop(pid)
+            cpu = usage.ru_utime + usage.ru_stime
+            with open(log) as f:
+                output = f.read()
+            passed = os.waitstatus_to_exitcode(status) == 0
+            yield item, passed, time.perf_counter() - start, cpu, output
+
+
+def _child(job: Callable[[T], None], item: T, log: str, cwd: str) -> None:
+    code = 1
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.chdir(cwd)
+        job(item)
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def run_example(path: str) -> None:
+    """Run one example script as `__main__` in quick mode."""
+    import runpy
+
+    os.environ["DYNAX_QUICK"] = "1"
+    sys.argv = [path]
+    runpy.run_path(path, run_name="__main__")
+
+
+def main(paths: list[str]) -> int:
+    failed = []
+    jobs = map_forked(run_example, map(os.path.abspath, paths))
+    for path, passed, seconds, cpu, output in jobs:
+        print(output, end="" if output.endswith("\n") or not output else "\n")
+        status = "" if passed else ", FAILED"
+        print(
+            f"--- {os.path.basename(path)}: {seconds:.0f} s ({cpu:.0f} s CPU){status}", flush=True
+        )
+        if not passed:
+            failed.append(path)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
