@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 
+from . import _random
 from ._custom_types import PRNGKeyArray, State
 from ._monitor import FunctionMonitor
 from ._run_checks import check_key, check_state, start_step, steps
@@ -100,7 +101,7 @@ def _scan(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
         zeros = {name: jnp.zeros(shape, jnp.int32) for name, shape in counted.items()}
         # The block's step keys, fold_in(key, i), in one vectorised hash: one threefry
         # call per step cost more than a small model's whole step on a CPU.
-        keys = None if key is None else jax.vmap(lambda k: jax.random.fold_in(key, i0 + k))(ks)
+        keys = None if key is None else jax.vmap(lambda k: _random.fold_in(key, i0 + k))(ks)
         carry, _ = jax.lax.scan(
             one_step, (*carry, zeros), (ks, keys, xs), unroll=min(unroll, every)
         )

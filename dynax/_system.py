@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 
+from . import _random
 from ._custom_types import Array, PRNGKeyArray, State
 
 
@@ -20,7 +21,7 @@ def name_key(key: PRNGKeyArray, name: str) -> PRNGKeyArray:
     Uses CRC32 of the name (not Python's `hash`, which changes between processes), so
     the same key and name give the same child key in every process.
     """
-    return jax.random.fold_in(key, zlib.crc32(name.encode()) & 0x7FFFFFFF)
+    return _random.fold_in(key, zlib.crc32(name.encode()) & 0x7FFFFFFF)
 
 
 class Context(eqx.Module):

@@ -7,6 +7,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .. import _random
 from .._checks import ScalarOrN, check_param, check_size, to_float, to_size
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context
@@ -23,7 +24,7 @@ def _invert(key: PRNGKeyArray, mean: Array) -> Array:
     """Poisson variates of `mean` (<= `_PART`) by inversion: the first k with
     F(k) >= u, u uniform."""
     dtype = mean.dtype
-    u = jax.random.uniform(key, mean.shape, dtype)
+    u = _random.uniform(key, mean.shape, dtype)
     # Rounding of F in float32 could leave a u within 1e-7 of 1 above F forever: stop
     # where the true tail is below 1e-20.
     top = jnp.max(mean, initial=0.0)

@@ -2,9 +2,9 @@
 """Noise sources: the Wiener process and the Ornstein–Uhlenbeck process."""
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 
+from .. import _random
 from .._checks import ScalarOrN, check_param, check_size, to_float, to_size
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context
@@ -50,7 +50,7 @@ class WienerProcess(AbstractSource):
     def step(self, state: WienerState, input, ctx: Context) -> WienerState:
         """Add one increment over `ctx.dt`; `input` is ignored."""
         key = ctx.require_key("WienerProcess")
-        xi = jax.random.normal(key, (self.n,), dtype=state.value.dtype)
+        xi = _random.normal(key, (self.n,), state.value.dtype)
         return WienerState(state.value + self.sigma * jnp.sqrt(ctx.dt) * xi)
 
     def output(self, state: WienerState) -> Float[Array, " n"]:
@@ -132,7 +132,8 @@ class OUProcess(AbstractSource):
         decay = jnp.exp(-ctx.dt / self.tau)
         # 1 - exp(-2 dt / tau) without cancellation when dt << tau.
         noise_std = self.sigma * jnp.sqrt(-jnp.expm1(-2 * ctx.dt / self.tau))
-        xi = jax.random.normal(key, (self.n,), dtype=x.dtype)
+        # jax.random.normal's numbers, in a form that fuses into the step (_random.py).
+        xi = _random.normal(key, (self.n,), x.dtype)
         new = self.mean + (x - self.mean) * decay + noise_std * xi
         return OUState(new.astype(x.dtype))
 

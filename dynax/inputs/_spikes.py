@@ -4,10 +4,10 @@
 from collections.abc import Callable
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _random
 from .._checks import ScalarOrN, check_param, check_size, concrete, to_float, to_size, to_time
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 from .._system import AbstractTimed, Context
@@ -94,7 +94,7 @@ class PoissonGroup(AbstractSpikeSource, AbstractTimed):
                 "PoissonGroup: the rate left [0, 1000 / dt] Hz (negative, or more than one "
                 "spike per step); use a smaller dt or bound the rate.",
             )
-        return PoissonState(jax.random.uniform(key, (self.n,), dtype=p.dtype) < p)
+        return PoissonState(_random.uniform(key, (self.n,), p.dtype) < p)
 
     def output(self, state: PoissonState) -> Bool[Array, " n"]:
         """The spikes of the last step."""

@@ -3,10 +3,10 @@
 import numbers
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _random
 from .._checks import concrete, param
 from .._custom_types import Array, ArrayLike, PRNGKeyArray
 from .._network import Network
@@ -50,7 +50,7 @@ class _StimulusRate(AbstractSignal):
         start, end = (min(round(t / ctx.dt), 2**31 - 1) for t in (self.t_on, self.t_off))
         on = (ctx.i >= start) & (ctx.i < end)
         window = (ctx.i - start) // max(1, round(self.period / ctx.dt))
-        xi = jax.random.normal(jax.random.fold_in(self.key, window), (2,), self.mu0.dtype)
+        xi = _random.normal(_random.fold_in(self.key, window), (2,), self.mu0.dtype)
         noise = self.sigma * jnp.where(self.sign > 0, xi[0], xi[1])
         stimulus = jnp.maximum(self.mu0 * (1 + self.sign * self.coherence / 100) + noise, 0.0)
         return self.background + jnp.where(on & (self.sign != 0), stimulus, 0.0)

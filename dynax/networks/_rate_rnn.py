@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _random
 from .._checks import check_size, concrete, param, to_float
 from .._custom_types import Array, ArrayLike, Float, Int, PRNGKeyArray
 from .._system import Context, DynamicalSystem
@@ -220,7 +221,7 @@ class RateRNN(DynamicalSystem):
         x = state.x + ctx.dt * self.vector_field(ctx.t, state.x, input)
         if self.noisy:
             key = ctx.require_key("RateRNN with sigma_rec > 0")
-            xi = jax.random.normal(key, x.shape, x.dtype)
+            xi = _random.normal(key, x.shape, x.dtype)
             x = x + jnp.sqrt(2 * ctx.dt / self.tau) * self.sigma_rec * xi
         return self._state(x)
 

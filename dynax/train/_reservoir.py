@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _random
 from .._custom_types import Array, Float, PRNGKeyArray
 from .._system import Context, DynamicalSystem
 from ..connect import CSR, from_dense
@@ -247,5 +248,5 @@ class Reservoir(DynamicalSystem):
             h = h + u @ self.W_in
         if self.noisy:
             key = ctx.require_key("Reservoir with noise")
-            h = h + self.noise * jax.random.normal(key, h.shape, h.dtype)
+            h = h + self.noise * _random.normal(key, h.shape, h.dtype)
         return ReservoirState((1 - self.leak) * x + self.leak * jnp.tanh(h))
