@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # Prepended to each process's script: `import dynax` comes before
 # `jax.distributed.initialize` on purpose (importing dynax must not start JAX's backend).
 PROCESS = """
@@ -87,54 +89,130 @@ def run_devices(body: str, devices: int = 4, timeout: float = 240) -> str:
 
 # ---------------------------------------------------------------- two processes
 
+# Two processes of two CPU devices each. Each process also runs the model alone, on one
+# device, as the reference.
 TWO_PROCESSES = """
 import os
-net = dx.networks.coba_network(80, 20, key=jax.random.key(0))
+net = dx.networks.coba_network(160, 40, key=jax.random.key(0))
+kw = dict(dt=0.1, monitors={"s": "E.spike"})
+drive = {"E": 2.0}  # keeps both halves of the run active at this size
+_, whole = dx.simulate(net, net.init(jax.random.key(1)), n_steps=300, inputs=drive, **kw)
 
-def counts(current, net):
-    _, rec = dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, n_steps=300,
-                         inputs={"E": current}, monitors={"s": "E.spike"})
-    return rec["s"].sum(0)
+# One network split along the neuron axis over the four devices of both processes.
+mesh = Mesh(np.array(jax.devices()), ("neurons",))
+sharded = dx.shard(net, mesh, axis="neurons")
+half, first = dx.simulate(
+    sharded, sharded.init(jax.random.key(1)), n_steps=150, inputs=drive, **kw
+)
+assert not half["E"].v.is_fully_addressable  # shards in both processes
+first = multihost_utils.process_allgather(first["s"], tiled=True)
+np.testing.assert_array_equal(first, whole["s"][:150])
+print("raster", int(first.sum()))
 
-# A sweep whose batch is split over the four devices of the two processes.
-currents = jnp.linspace(0.0, 6.0, 6)  # padded to 8
-mesh = Mesh(np.array(jax.devices()), ("batch",))
-swept = dx.sweep(counts, currents, net, mesh=mesh)
-assert not swept.is_fully_addressable  # shards in both processes
-swept = multihost_utils.process_allgather(swept, tiled=True)
-here = np.asarray(dx.sweep(counts, currents, net))  # this process alone, one device
-np.testing.assert_array_equal(swept, here)
-print("sweep", *swept.sum(1))
-
-# A checkpoint of a state split along the neuron axis over both processes: process 0
-# writes it, every process reads it, onto one device or onto the four.
-state, _ = dx.simulate(net, net.init(jax.random.key(1)), dt=0.1, n_steps=100)
-neurons = NamedSharding(Mesh(np.array(jax.devices()), ("neurons",)), P("neurons"))
-spread = jax.tree.map(lambda x: jax.device_put(np.asarray(x), neurons), state)
-assert not spread["E"].v.is_fully_addressable
+# Its checkpoint, written from four shards by process 0, resumed in each process on its
+# own two devices (two shards).
 path = os.environ["CKPT"]
-dx.save(path, {"state": spread, "step": 100})
-assert os.path.exists(path)
-local = dx.load(path, {"state": net.init(jax.random.key(2)), "step": 0})
-assert local["step"] == 100
-for a, b in zip(jax.tree.leaves(local["state"]), jax.tree.leaves(state)):
-    np.testing.assert_array_equal(a, b)
-back = dx.load(path, {"state": spread, "step": 0})
-assert back["state"]["E"].v.sharding == neurons
-for a, b in zip(jax.tree.leaves(back["state"]), jax.tree.leaves(spread)):
-    assert [s.index for s in a.addressable_shards] == [s.index for s in b.addressable_shards]
+dx.save(path, {"state": half, "step": 150})
+local = dx.shard(net, Mesh(np.array(jax.local_devices()), ("neurons",)), axis="neurons")
+ckpt = dx.load(path, like={"state": local.init(jax.random.key(2)), "step": 0})
+assert ckpt["state"]["E"].v.sharding.mesh.shape["neurons"] == 2
+assert ckpt["state"]["E"].v.is_fully_addressable
+_, second = dx.simulate(
+    local, ckpt["state"], n_steps=150, t0=ckpt["step"] * 0.1, inputs=drive, **kw
+)
+np.testing.assert_array_equal(second["s"], whole["s"][150:])
+back = dx.load(path, like={"state": half, "step": 0})  # onto the four devices again
+for a, b in zip(jax.tree.leaves(back["state"]), jax.tree.leaves(half)):
+    assert a.sharding == b.sharding
     for s, t in zip(a.addressable_shards, b.addressable_shards):
         np.testing.assert_array_equal(s.data, t.data)
-print("checkpoint", float(jnp.sum(local["state"]["E"].v)))
+print("resumed", int(second["s"].sum()))
+
+# A sweep over a (batch 2, neurons 2) mesh: a process's two devices hold one network.
+grid = Mesh(np.array(jax.devices()).reshape(2, 2), ("batch", "neurons"))
+model = dx.shard(net, grid, axis="neurons")
+
+def counts(current, model, state):
+    _, rec = dx.simulate(model, state, n_steps=200, inputs={"E": current}, **kw)
+    return rec["s"].sum(0)
+
+currents = jnp.linspace(0.0, 6.0, 3)  # padded to 4
+swept = dx.sweep(counts, currents, model, model.init(jax.random.key(1)), mesh=grid)
+swept = multihost_utils.process_allgather(swept, tiled=True)
+alone = dx.sweep(counts, currents, net, net.init(jax.random.key(1)))
+np.testing.assert_array_equal(swept, alone)
+print("sweep", *swept.sum(1))
 """
 
 
-def test_sweep_and_checkpoint_across_two_processes(tmp_path, monkeypatch):
+WORDS = {"raster", "resumed", "sweep"}
+
+
+def test_sharded_network_checkpoint_and_sweep_across_two_processes(tmp_path, monkeypatch):
     monkeypatch.setenv("CKPT", str(tmp_path / "state.ckpt"))
     outs = run_processes(TWO_PROCESSES)
-    # Both processes saw the same whole results; the spike counts rise with the current.
-    sweeps = [line for out in outs for line in out.splitlines() if line.startswith("sweep")]
-    assert len(sweeps) == 2 and sweeps[0] == sweeps[1], outs
-    totals = [int(x) for x in sweeps[0].split()[1:]]
-    assert totals == sorted(totals) and totals[-1] > totals[0] > 0, totals
-    assert all("checkpoint" in out for out in outs)
+    # Every process printed the same numbers (checked against its own one-device run).
+    said = [
+        dict(line.split(" ", 1) for line in out.splitlines() if line.split(" ")[0] in WORDS)
+        for out in outs
+    ]
+    assert said[0] == said[1] and set(said[0]) == WORDS, outs
+    found = said[0]
+    assert int(found["raster"]) > 50 and int(found["resumed"]) > 20, found  # activity
+    totals = [int(x) for x in found["sweep"].split()]
+    assert len(set(totals)) == 3, totals  # the currents give different networks
+
+
+# ---------------------------------------------------------------- four devices, one process
+
+FOUR_DEVICES = """
+import os, tempfile
+import jax, jax.numpy as jnp, numpy as np
+from jax.sharding import Mesh
+import dynax as dx
+
+devices = np.array(jax.devices())
+assert devices.size == 4
+net = dx.networks.coba_network(320, 80, key=jax.random.key(0))
+kw = dict(dt=0.1, monitors={"s": "E.spike"})
+drive = {"E": 2.0}
+_, whole = dx.simulate(net, net.init(jax.random.key(1)), n_steps=300, inputs=drive, **kw)
+
+# A checkpoint written from four shards, resumed on two.
+four = dx.shard(net, Mesh(devices, ("neurons",)), axis="neurons")
+half, first = dx.simulate(four, four.init(jax.random.key(1)), n_steps=150, inputs=drive, **kw)
+path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+dx.save(path, {"state": half, "step": 150})
+two = dx.shard(net, Mesh(devices[:2], ("neurons",)), axis="neurons")
+ckpt = dx.load(path, like={"state": two.init(jax.random.key(2)), "step": 0})
+for a, b in zip(jax.tree.leaves(ckpt["state"]), jax.tree.leaves(half)):
+    assert a.sharding.mesh.devices.size == 2 and a.sharding.spec == b.sharding.spec
+    np.testing.assert_array_equal(a, b)
+_, second = dx.simulate(two, ckpt["state"], n_steps=150, t0=15.0, inputs=drive, **kw)
+joined = np.concatenate([first["s"], second["s"]])
+np.testing.assert_array_equal(joined, whole["s"])
+print("resumed", int(first["s"].sum()), int(second["s"].sum()))
+
+# A sweep over a mesh of two networks at a time, each over two devices.
+grid = Mesh(devices.reshape(2, 2), ("batch", "neurons"))
+model = dx.shard(net, grid, axis="neurons")
+
+def raster(current, model, state):
+    return dx.simulate(model, state, n_steps=200, inputs={"E": current}, **kw)[1]["s"]
+
+currents = jnp.asarray([0.0, 2.0, 4.0, 6.0])
+swept = dx.sweep(raster, currents, model, model.init(jax.random.key(1)), mesh=grid)
+assert swept.sharding.spec == jax.sharding.PartitionSpec("batch", None, "neurons")
+alone = dx.sweep(raster, currents, net, net.init(jax.random.key(1)))
+np.testing.assert_array_equal(swept, alone)
+print("sweep", *np.asarray(swept).sum((1, 2)))
+"""
+
+
+@pytest.mark.slow
+def test_checkpoint_from_four_shards_resumes_on_two_and_batch_by_neuron_sweep():
+    out = run_devices(FOUR_DEVICES)
+    found = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert min(map(int, found["resumed"].split())) > 20, found  # both halves active
+    totals = [int(x) for x in found["sweep"].split()]
+    assert len(set(totals)) == 4 and min(totals) > 0, totals
