@@ -84,6 +84,11 @@ def sweep(
             f"the mesh has no axis {batch_axis!r} to shard the batch over; its axes are "
             f"{mesh.axis_names} (pass batch_axis=...)."
         )
+    else:
+        # The same devices and names with JAX's automatic sharding (`Auto` axes, Mesh's
+        # default): `jax.make_mesh` now makes `Explicit` axes, which `spmd_axis_name`
+        # finds only under `jax.set_mesh` and whose slicing wants explicit out shardings.
+        mesh = Mesh(mesh.devices, mesh.axis_names)
     shards = mesh.shape[batch_axis]
     padded = -(-size // shards) * shards
     sharding = NamedSharding(mesh, PartitionSpec(batch_axis))

@@ -4,9 +4,11 @@ import sys
 import textwrap
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.sharding import Mesh
 
 import dynax as dx
 
@@ -48,6 +50,11 @@ def test_sweep_rejects_ragged_batches():
         dx.sweep(final_v, {"a": jnp.zeros(3), "b": jnp.zeros(4)})
     with pytest.raises(ValueError, match="devices=64"):
         dx.sweep(final_v, jnp.zeros(3), devices=64)
+    mesh = Mesh(np.array(jax.devices()[:1]), ("neurons",))
+    with pytest.raises(ValueError, match=r"no axis 'batch'.*\('neurons',\)"):
+        dx.sweep(final_v, jnp.zeros(3), mesh=mesh)
+    with pytest.raises(ValueError, match="either devices= or mesh="):
+        dx.sweep(final_v, jnp.zeros(3), devices=1, mesh=mesh)
 
 
 SHARDED = textwrap.dedent(
@@ -69,6 +76,11 @@ SHARDED = textwrap.dedent(
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert sharded[0].shape == (6, 2)
     print("devices used:", len(sharded[0].sharding.device_set))
+    # A mesh from jax.make_mesh (Explicit axes in recent JAX), the batch over its "batch".
+    meshed = dx.sweep(final_v, currents[:4], mesh=jax.make_mesh((4,), ("batch",)))
+    assert len(meshed[0].sharding.device_set) == 4
+    for a, b in zip(meshed, plain):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b)[:4])
     """
 )
 
