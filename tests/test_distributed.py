@@ -193,6 +193,34 @@ joined = np.concatenate([first["s"], second["s"]])
 np.testing.assert_array_equal(joined, whole["s"])
 print("resumed", int(first["s"].sum()), int(second["s"].sum()))
 
+# The same with 1.5 ms delays, a Poisson drive and the min-delay window (1.5 ms, 15
+# steps), saved in the middle of a window. The exchange cache, shaped by the number of
+# devices, is left out and the resumed run starts with an empty one.
+conn = dx.connect.FixedProb(0.2)(40, 320, jax.random.key(3))
+projections = {
+    name: dx.Projection(p.pre, p.post, p.conn, p.weight, p.synapse, p.output, 1.5, p.kernel)
+    for name, p in net.projections.items()
+}
+projections["P2E"] = dx.Projection(
+    "P", "E", conn, 1.0, dx.synapses.Exponential(320, 5.0), dx.synapses.COBA(E=0.0), 1.5
+)
+slow = dx.Network({**net.populations, "P": dx.inputs.PoissonGroup(40, 100.0)}, projections)
+kw_key = dict(kw, key=jax.random.key(7))
+_, whole = dx.simulate(slow, slow.init(jax.random.key(1)), n_steps=300, **kw_key)
+four = dx.shard(slow, Mesh(devices, ("neurons",)), window=1.5)
+half, first = dx.simulate(four, four.init(jax.random.key(1)), n_steps=157, **kw_key)
+def without_cache(state):
+    return {k: v for k, v in state.items() if k != "exchange"}
+
+dx.save(path, {"state": without_cache(half), "step": 157})
+two = dx.shard(slow, Mesh(devices[:2], ("neurons",)), window=1.5)
+fresh = dx.with_dt(two, 0.1).init(jax.random.key(2))  # with its delay buffers
+ckpt = dx.load(path, like={"state": without_cache(fresh), "step": 0})
+state = {**ckpt["state"], "exchange": fresh["exchange"]}
+_, second = dx.simulate(two, state, n_steps=143, t0=15.7, **kw_key)
+np.testing.assert_array_equal(np.concatenate([first["s"], second["s"]]), whole["s"])
+print("windowed", int(first["s"].sum()), int(second["s"].sum()))
+
 # A sweep over a mesh of two networks at a time, each over two devices.
 grid = Mesh(devices.reshape(2, 2), ("batch", "neurons"))
 model = dx.shard(net, grid, axis="neurons")
@@ -210,9 +238,10 @@ print("sweep", *np.asarray(swept).sum((1, 2)))
 
 
 @pytest.mark.slow
-def test_checkpoint_from_four_shards_resumes_on_two_and_batch_by_neuron_sweep():
+def test_checkpoints_from_four_shards_resume_on_two_and_batch_by_neuron_sweep():
     out = run_devices(FOUR_DEVICES)
     found = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert min(map(int, found["resumed"].split())) > 20, found  # both halves active
+    assert min(map(int, found["windowed"].split())) > 100, found
     totals = [int(x) for x in found["sweep"].split()]
     assert len(set(totals)) == 4 and min(totals) > 0, totals
