@@ -335,6 +335,10 @@ def shard(
         raise TypeError(f"mesh must be a jax.sharding.Mesh, got {_describe(mesh)}.")
     if axis not in mesh.shape:
         raise ValueError(f"the mesh has no axis {axis!r}; its axes are {tuple(mesh.shape)}.")
+    # The same devices and names with JAX's automatic sharding (`Auto` axes, Mesh's
+    # default): `jax.make_mesh` makes `Explicit` axes, under which the state's sharding
+    # constraints would have to be `reshard`s.
+    mesh = Mesh(mesh.devices, mesh.axis_names)
     if window is not None:
         check_dt(window, "window")
         window = float(window)

@@ -206,3 +206,13 @@ class JitBlock(AbstractConnectivity):
         meta, a, b = self._meta(weight, None, XLA())
         every = _jitblock.gather_every if transpose else _jitblock.scatter_every
         return every(meta, values, a, b, self.whole.seed, self.lo)
+
+    has_native: ClassVar[bool] = True
+
+    def native_add(self, events, weight, init):
+        meta, a, b = self._meta(weight, None, Native())
+        return _jitblock.native_event(meta, events, a, b, self.whole.seed, self.lo, init)
+
+    def pallas_target(self, weight):
+        meta, a, b = self._meta(weight, None, Pallas())
+        return _jitblock.block_target(meta, a, b, self.whole.seed, self.lo)

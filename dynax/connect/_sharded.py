@@ -151,6 +151,7 @@ def partition(
     divisible by the number of devices along `axis`."""
     if axis not in mesh.shape:
         raise ValueError(f"the mesh has no axis {axis!r}; its axes are {tuple(mesh.shape)}.")
+    mesh = Mesh(mesh.devices, mesh.axis_names)  # Auto axes, as `dx.shard`'s
     shards = mesh.shape[axis]
     if conn.n_post % shards:
         raise ValueError(

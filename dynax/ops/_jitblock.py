@@ -12,8 +12,12 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from .._custom_types import Array
+from . import _native
 from ._compact import by_activity, scatter_rows
-from ._jitconn import JitMeta, _blocks, _generate
+from ._jitconn import JitMeta, _blocks, _generate, _log_table, pallas_target
+from ._kernels import PALLAS
+from ._pallas import Target, launch
 
 
 class BlockMeta(NamedTuple):
@@ -64,10 +68,16 @@ def gather_every(meta: BlockMeta, values, a, b, seed, lo):
 
 
 def event_kernel(meta: BlockMeta, events, a, b, seed, lo):
-    """$e W_{:, lo:lo+m}$ for events `(n_pre, batch)`, visiting the active rows as
-    `_jitconn._event_kernel`'s XLA path does."""
-    n_pre = meta.whole.n_pre
-    values = events.astype(meta.whole.dtype)
+    """$e W_{:, lo:lo+m}$ for events `(n_pre, batch)`, by the kernel `_jitconn._event_kernel`
+    would use (Pallas, compiled CPU kernel, or its XLA path, visiting the same rows)."""
+    n_pre, mode, dtype = meta.whole.n_pre, meta.whole.mode, meta.whole.dtype
+    if mode in PALLAS and events.shape[1] == 1:
+        target = block_target(meta, a, b, seed, lo)
+        return launch(events[:, 0], [target], dtype, mode == "interpret")[0][:, None]
+    if mode == "native" and _native.supports(events, dtype):
+        zeros = jnp.zeros((events.shape[1], meta.m), dtype)
+        return native_event(meta, events.T, a, b, seed, lo, zeros).T
+    values = events.astype(dtype)
 
     def few(idx):
         cols, w = _columns(meta, seed, idx, a, b, lo)
@@ -78,3 +88,28 @@ def event_kernel(meta: BlockMeta, events, a, b, seed, lo):
     return by_activity(
         events, meta.whole.sizes, few, lambda: scatter_every(meta, values, a, b, seed, lo)
     )
+
+
+def native_event(meta: BlockMeta, events, a, b, seed, lo, init) -> Array:
+    """`init + events @ W[:, lo:lo+m]` through the compiled CPU kernel, added in place."""
+    w = meta.whole
+    return _native.jit_prob(
+        events,
+        seed,
+        a,
+        b,
+        _log_table(),
+        init,
+        n_post=w.n_post,
+        k=w.k,
+        cap=w.cap,
+        scale=w.scale,
+        dist=w.dist,
+        lo=lo,
+        m=meta.m,
+    )
+
+
+def block_target(meta: BlockMeta, a, b, seed, lo) -> Target:
+    """The block for the Pallas kernels (`_jitconn.pallas_target` on its columns)."""
+    return pallas_target(meta.whole, a, b, seed, lo, meta.m)

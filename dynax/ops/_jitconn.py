@@ -200,16 +200,21 @@ def _generate(meta, seed, rows, a, b):
     return cols, w
 
 
-def pallas_target(meta, a, b, seed) -> Target:
+def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
     """The matrix of `meta` (weights `a + b r`) for the Pallas kernels: the rows of active
     neurons are regenerated with the same `_row_keys` and `_connection` as the XLA path,
     so both apply the same matrix; a row's draws a chunk at a time, in parallel, their
-    column skips summed by a cumulative sum."""
+    column skips summed by a cumulative sum. With `lo` (an int32 scalar) and `m`, only
+    the columns `[lo, lo + m)`, as column `0, ..., m - 1` (a device's block of a sharded
+    network, `dx.connect.JitBlock`)."""
     n_post, k, dist = meta.n_post, meta.k, meta.dist
     width = min(CHUNK, pl.next_power_of_2(k))
+    m = n_post if m is None else m
 
     def visitor(refs, out_ref, offset, dtype, interpret):
-        a_ref, b_ref, seed_ref, table_ref = refs
+        a_ref, b_ref, seed_ref, table_ref, lo_ref = refs
+        start = lo_ref[0]
+        end = jnp.minimum(start + m, n_post)
 
         def lookup(i):
             return pltriton.load(table_ref.at[i])
@@ -218,7 +223,7 @@ def pallas_target(meta, a, b, seed) -> Target:
             t = c * width + jnp.arange(width)
             skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0], lookup)
             col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
-            return col, (t < k) & (col < n_post), w
+            return col, (t < k) & (col >= start) & (col < end), w
 
         def load(row):  # the row's first chunk (most rows fit in one)
             keys = _row_keys(seed_ref[0], row, dist)
@@ -229,12 +234,13 @@ def pallas_target(meta, a, b, seed) -> Target:
 
             def scatter(chunk):
                 col, mask, w = chunk
-                add_atomic(out_ref, offset + col, (value * w).astype(dtype), mask, interpret)
+                at = offset + col - start
+                add_atomic(out_ref, at, (value * w).astype(dtype), mask, interpret)
                 return jnp.max(col)
 
             def more(carry):  # stop at the row's last draw or once past its last column
                 c, last = carry
-                return (c * width < k) & (last < n_post)
+                return (c * width < k) & (last < end)
 
             def rest(carry):
                 c, last = carry
@@ -245,8 +251,9 @@ def pallas_target(meta, a, b, seed) -> Target:
         return load, add
 
     table = jnp.asarray(_log_table())
-    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1), table)
-    return Target(scalars, n_post, visitor, warps=1)
+    first = jnp.zeros(1, jnp.int32) if lo is None else jnp.asarray(lo, jnp.int32).reshape(1)
+    scalars = (a.reshape(1), b.reshape(1), seed.astype(jnp.int32).reshape(1), table, first)
+    return Target(scalars, m, visitor, warps=1)
 
 
 def _blocks(meta):

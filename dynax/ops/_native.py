@@ -356,15 +356,20 @@ def jit_prob(
     cap: int,
     scale: float,
     dist: str,
+    lo: ArrayLike = 0,
+    m: int | None = None,
 ) -> Array:
     """`init + events @ W` for events `(..., n_pre)` over the just-in-time connectivity
     of `dynax/ops/_jitconn.py` (weights `a + b r`; `table`: `_jitconn._log_table()`;
     `k`, `cap`, `scale`: as its `_meta`), added into `init` in place. Each active row is
-    regenerated from `(seed, row)` exactly as the XLA path does: the same columns."""
+    regenerated from `(seed, row)` exactly as the XLA path does: the same columns. With
+    `lo` and `m`, only the columns `[lo, lo + m)` (`init` `(..., m)`, column `lo` first):
+    a device's block of a sharded network (`dx.connect.JitBlock`)."""
     if dist not in _DISTS:
         raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
-    if events.ndim < 1 or init.ndim < 1 or init.shape[-1] != n_post:
-        raise ValueError(f"events {events.shape} and init {init.shape}: expected (..., n_post).")
+    m = n_post if m is None else m
+    if events.ndim < 1 or init.ndim < 1 or init.shape[-1] != m:
+        raise ValueError(f"events {events.shape} and init {init.shape}: expected (..., {m}).")
     scalars = [
         jnp.expand_dims(jnp.asarray(x, d), -1)
         for x, d in ((seed, jnp.int32), (a, jnp.float32), (b, jnp.float32))
@@ -375,10 +380,12 @@ def jit_prob(
         ("cap", np.int64(cap)),
         ("scale", np.float32(scale)),
         ("dist", np.int64(_DISTS.index(dist))),
+        ("m", np.int64(m)),
     )
-    call = _batched("dynax_event_jit", (1,) * 6, attrs)
+    call = _batched("dynax_event_jit", (1,) * 7, attrs)
     table = jnp.asarray(table, jnp.int32)
-    return call(events, *scalars, table, init.astype(jnp.float32))
+    first = jnp.expand_dims(jnp.asarray(lo, jnp.int32), -1)
+    return call(events, *scalars, table, first, init.astype(jnp.float32))
 
 
 SOFT_BOUNDS = ("none", "lower", "upper")

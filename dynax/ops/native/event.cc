@@ -309,11 +309,14 @@ struct JitParams {
   float scale;
 };
 
-// out[c] += e * w over the connections of the active rows `where`.
+// out[c - lo] += e * w over the connections of the active rows `where` whose column c
+// lies in [lo, lo + m) (a block of columns, as a device of a sharded network keeps; the
+// whole matrix is lo = 0, m = n_post).
 template <int kDist>
 void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& value,
                   uint32_t seed, float a, float b, const int32_t* table, const JitParams& p,
-                  float* out) {
+                  int64_t lo, int64_t m, float* out) {
+  const int64_t end = std::min(p.n_post, lo + m);
   uint32_t base[3];
   for (int s = 0; s < 3; ++s) base[s] = fmix(seed + static_cast<uint32_t>(s) * kStream);
   const float cap = static_cast<float>(p.cap);
@@ -338,12 +341,13 @@ void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& v
       bool done = false;
       for (int64_t j = 0; j < n; ++j) {
         col += static_cast<int64_t>(skips[j]) + 1;
-        if (col >= p.n_post) {
+        if (col >= end) {
           done = true;
           break;
         }
+        if (col < lo) continue;
         if constexpr (kDist == 0) {
-          out[col] += homo;
+          out[col - lo] += homo;
         } else {
           const uint32_t step = static_cast<uint32_t>(t0 + j) * kGolden;
           const float u = uniform01(fmix(key[1] + step));
@@ -355,7 +359,7 @@ void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& v
             x = std::sqrt(-2.0f * std::log(u)) * std::cos(angle);
           }
           const float w = a + b * x;
-          out[col] += e * w;
+          out[col - lo] += e * w;
         }
       }
       if (done) break;
@@ -364,17 +368,20 @@ void add_jit_rows(const std::vector<int64_t>& where, const std::vector<float>& v
 }
 
 // events (..., n_pre), seed (..., 1) int32, a and b (..., 1) float32, the table of
-// _jitconn._log_table, init (..., n_post) aliased to out.
+// _jitconn._log_table, lo (..., 1) int32: the first column kept, init (..., m) aliased to
+// out: the m columns from lo on.
 ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
-                   ffi::AnyBuffer b, ffi::AnyBuffer table, ffi::AnyBuffer init,
-                   ffi::Result<ffi::AnyBuffer> out, int64_t n_post, int64_t k, int64_t cap,
-                   float scale, int64_t dist) {
+                   ffi::AnyBuffer b, ffi::AnyBuffer table, ffi::AnyBuffer lo,
+                   ffi::AnyBuffer init, ffi::Result<ffi::AnyBuffer> out, int64_t n_post,
+                   int64_t k, int64_t cap, float scale, int64_t dist, int64_t cols) {
   (void)init;
-  for (const ffi::AnyBuffer* x : {&events, &seed, &a, &b, &table})
+  for (const ffi::AnyBuffer* x : {&events, &seed, &a, &b, &table, &lo})
     if (x->dimensions().size() < 1)
       return ffi::Error::InvalidArgument("an argument has too few dimensions");
-  if (out->dimensions().size() < 1 || last(*out) != n_post)
-    return ffi::Error::InvalidArgument("init must have n_post entries in its last dimension");
+  if (out->dimensions().size() < 1 || last(*out) != cols || cols < 0 || cols > n_post)
+    return ffi::Error::InvalidArgument("init must have m <= n_post entries in its last dimension");
+  if (lo.element_type() != ffi::S32 || last(lo) != 1)
+    return ffi::Error::InvalidArgument("lo must be an int32 scalar");
   if (events.element_type() != ffi::PRED && events.element_type() != ffi::F32)
     return ffi::Error::InvalidArgument("events must be bool or float32");
   if (seed.element_type() != ffi::S32 || table.element_type() != ffi::S32)
@@ -389,7 +396,8 @@ ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
   if (dist < 0 || dist > 2 || k < 0 || cap < 0)
     return ffi::Error::InvalidArgument("bad static parameters");
   const int64_t n_pre = last(events), batch = lead(*out, 1);
-  if (auto e = check_batch({&events, &seed, &a, &b}, {1, 1, 1, 1}, batch); e.failure()) return e;
+  if (auto e = check_batch({&events, &seed, &a, &b, &lo}, {1, 1, 1, 1, 1}, batch); e.failure())
+    return e;
   const JitParams p{n_post, k, cap, scale};
   const int32_t* tab = static_cast<const int32_t*>(table.untyped_data());
   std::vector<int64_t> where;
@@ -401,13 +409,14 @@ ffi::Error JitImpl(ffi::AnyBuffer events, ffi::AnyBuffer seed, ffi::AnyBuffer a,
       nonzero(member<float>(events, 1, m, n_pre), n_pre, where, value);
     const uint32_t s = static_cast<uint32_t>(*member<int32_t>(seed, 1, m, 1));
     const float am = *member<float>(a, 1, m, 1), bm = *member<float>(b, 1, m, 1);
-    float* o = static_cast<float*>(out->untyped_data()) + m * n_post;
+    const int64_t first = *member<int32_t>(lo, 1, m, 1);
+    float* o = static_cast<float*>(out->untyped_data()) + m * cols;
     if (dist == 0)
-      add_jit_rows<0>(where, value, s, am, bm, tab, p, o);
+      add_jit_rows<0>(where, value, s, am, bm, tab, p, first, cols, o);
     else if (dist == 1)
-      add_jit_rows<1>(where, value, s, am, bm, tab, p, o);
+      add_jit_rows<1>(where, value, s, am, bm, tab, p, first, cols, o);
     else
-      add_jit_rows<2>(where, value, s, am, bm, tab, p, o);
+      add_jit_rows<2>(where, value, s, am, bm, tab, p, first, cols, o);
   }
   return ffi::Error::Success();
 }
@@ -638,13 +647,15 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxEventJit, JitImpl,
                                   .Arg<ffi::AnyBuffer>()  // a (..., 1)
                                   .Arg<ffi::AnyBuffer>()  // b (..., 1)
                                   .Arg<ffi::AnyBuffer>()  // table (3 * 2^11,) int32
-                                  .Arg<ffi::AnyBuffer>()  // init (..., n_post)
+                                  .Arg<ffi::AnyBuffer>()  // lo (..., 1) int32
+                                  .Arg<ffi::AnyBuffer>()  // init (..., m)
                                   .Ret<ffi::AnyBuffer>()
                                   .Attr<int64_t>("n_post")
                                   .Attr<int64_t>("k")
                                   .Attr<int64_t>("cap")
                                   .Attr<float>("scale")
-                                  .Attr<int64_t>("dist"));
+                                  .Attr<int64_t>("dist")
+                                  .Attr<int64_t>("m"));
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(DynaxPlasticTrace, PlasticImpl,
                               ffi::Ffi::Bind()
