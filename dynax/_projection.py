@@ -15,13 +15,11 @@ from ._custom_types import Array, ArrayLike, PRNGKeyArray
 from ._delay import Delay, DelayState, PendingDelay, PreparedDelay, to_steps
 from ._system import AbstractTimed, Context, DynamicalSystem
 from .connect import AbstractConnectivity
-from .connect._delayed import RingDelayed
-from .connect._operator import event_columns
 from .connect._sharded import partition
 from .inputs import AbstractSignal, AbstractSource
 from .inputs._base import step_input
 from .ops import event_matvecs
-from .ops._kernels import XLA, AbstractKernel
+from .ops._kernels import AbstractKernel
 from .synapses import (
     AbstractLinearSynapse,
     AbstractOutput,
@@ -55,7 +53,7 @@ class AbstractProjection(DynamicalSystem):
         `NotImplementedError` (the default)."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot be split over devices (dx.shard): only "
-            "dx.Projection (without per-connection delays) and dx.CurrentDrive can yet."
+            "dx.Projection and dx.CurrentDrive can yet."
         )
 
 
@@ -260,19 +258,23 @@ class Projection(AbstractProjection, AbstractTimed):
             prepared = PreparedDelay(dt, Delay(self.conn.n_pre, steps, dtype=bool))
         else:  # a ring of what each postsynaptic neuron receives in the steps ahead
             ring = Delay(self.conn.n_post, int(np.max(steps)), dtype=self.weight.dtype)
-            prepared = PreparedDelay(dt, ring, jnp.asarray(steps, jnp.int32))
+            at = self.conn.per_connection(np.asarray(steps, np.int32))
+            prepared = PreparedDelay(dt, ring, at)
         return eqx.tree_at(lambda p: p.prepared, self, prepared, is_leaf=lambda x: x is None)
 
     def shard(self, mesh: Any, axis: str) -> "Projection":
         """This projection with its connectivity and weights split by postsynaptic owner
         (`dx.connect.partition`): each device holds the connections onto its neurons."""
-        if self.delay is not None and np.ndim(self.delay):
-            raise NotImplementedError(
-                f"projection {self.pre!r} -> {self.post!r}: per-connection delays cannot be "
-                "split over devices (dx.shard) yet; use one delay for the projection."
+        if self.delay is None or not np.ndim(self.delay):
+            conn, weight = partition(self.conn, self.weight, mesh, axis)
+            return eqx.tree_at(lambda p: (p.conn, p.weight), self, (conn, weight))
+        if self.prepared is not None:
+            raise ValueError(
+                f"projection {self.pre!r} -> {self.post!r}: split it before preparing it for "
+                "a dt (its per-connection delays in steps are split with its connections)."
             )
-        conn, weight = partition(self.conn, self.weight, mesh, axis)
-        return eqx.tree_at(lambda p: (p.conn, p.weight), self, (conn, weight))
+        conn, (weight, delay) = partition(self.conn, (self.weight, self.delay), mesh, axis)
+        return eqx.tree_at(lambda p: (p.conn, p.weight, p.delay), self, (conn, weight, delay))
 
     def lookahead(self, dt: float) -> int:
         """How many steps of the presynaptic spikes it reads are known one step ahead of
@@ -409,16 +411,12 @@ class Projection(AbstractProjection, AbstractTimed):
             arrive = buffer.read(ring) if reads is None else reads
             return (*self.presynaptic(state, arrive, ctx), None)
         state, input = self.presynaptic(state, input if reads is None else reads, ctx)
-        n, head, length = self.conn.n_post, ring.head, buffer.length
+        head, length = ring.head, buffer.length
         # The slot read in the last step is cleared first and this step's is read last,
         # after the spikes were delivered: no read precedes a write, so XLA updates the
         # ring in place instead of copying it every step.
         slots = ring.buffer.at[(head - 1) % length].set(0)
-        delayed = RingDelayed(self.conn, prepared.steps, head, length)
-        flat = event_columns(
-            delayed, input[:, None], self.weight, XLA(), None, slots.reshape(-1, 1)
-        )
-        slots = flat.reshape(length, n)
+        slots = self.conn.ring_columns(input, self.weight, prepared.steps, head, slots)
         ring = DelayState(buffer=slots, head=(head + 1) % length)
         return eqx.tree_at(lambda s: s.delay, state, ring), None, slots[head]
 

@@ -209,9 +209,10 @@ class ShardedNetwork(DynamicalSystem, AbstractTimed):
                 if steps > ahead:
                     raise ValueError(
                         f"window={self.window} ms is {steps} steps of dt={dt} ms, but "
-                        f"projection {group.members[0]!r} reads spikes {ahead} step(s) after "
-                        f"they are emitted (its delay + 1 step): the window can be at most "
-                        f"{ahead} steps ({ahead * dt:g} ms)."
+                        f"projection {group.members[0]!r} knows the spikes it reads only "
+                        f"{ahead} step(s) ahead (a delay of d steps: d + 1; per-connection "
+                        f"delays: 1): the window can be at most {ahead} steps "
+                        f"({ahead * dt:g} ms)."
                     )
         return ShardedNetwork(self.network, self.mesh, self.axis, self.window, steps, dt)
 
@@ -317,7 +318,10 @@ def shard(
     **Arguments:**
 
     - `network`: a `dx.Network` (sub-networks included) whose projections can be split:
-      `dx.Projection`s (with one delay each, or none) and `dx.CurrentDrive`s.
+      `dx.Projection`s and `dx.CurrentDrive`s. A projection with per-connection delays
+      (CSR or FanOut) delivers into the ring of its postsynaptic neurons on each device,
+      from the spikes of every step: it reads spikes one step ahead only, so a network
+      with one takes no window longer than a step.
     - `mesh`: a `jax.sharding.Mesh`.
     - `axis`: the name of the mesh axis that splits the neurons.
     - `window`: the exchange window (ms), or None to exchange every step.

@@ -44,14 +44,14 @@ def test_coba_sharded_1_2_4_ways_and_delays_with_window():
     assert report["delay/4/window15"]["exchanges"] == report["steps"] // 15 + 1
     assert "multiples of 4" in report["errors"]["size"]
     assert "at most 16 steps" in report["errors"]["window"]
-    assert "per-connection delays" in report["errors"]["per_connection"]
+    assert "at most 1 steps" in report["errors"]["per_connection"]
 
 
 @pytest.mark.slow
 def test_jit_fan_out_dense_and_nested_sharded():
     report = _child("slow")
     cases = ("jit/2", "jit/4", "jit/4/window", "delay/2/window16", "fan_out/4", "dense/4")
-    for name in (*cases, "nested/4"):
+    for name in (*cases, "per_connection/csr/4", "per_connection/fan_out/4", "nested/4"):
         _check(report, name)
 
 
@@ -133,7 +133,7 @@ def _main(which: str) -> None:
         for name, make in (
             ("size", lambda: dx.shard(dx.networks.coba_network(322, 80, key=key), mesh(4))),
             ("window", lambda: run(dx.shard(slow, mesh(4), window=1.7))),
-            ("per_connection", lambda: dx.shard(per_connection, mesh(4))),
+            ("per_connection", lambda: run(dx.shard(per_connection, mesh(4), window=0.2))),
         ):
             try:
                 make()
@@ -152,6 +152,31 @@ def _main(which: str) -> None:
         compare("delay/2/window16", run(coba), dx.shard(coba, mesh(2), window=1.6))
         fan = dx.networks.coba_network(N_EXC, N_INH, key=key, connectivity="fan_out")
         compare("fan_out/4", run(fan), dx.shard(fan, mesh(4)))
+        # Per-connection delays (0.1-2 ms), delivered into each device's rings.
+        for fmt, net in (
+            ("csr", dx.networks.coba_network(N_EXC, N_INH, key=key)),
+            ("fan_out", fan),
+        ):
+            spread = dx.Network(
+                net.populations,
+                {
+                    name: dx.Projection(
+                        p.pre,
+                        p.post,
+                        p.conn,
+                        p.weight,
+                        p.synapse,
+                        p.output,
+                        np.asarray(
+                            jax.random.uniform(
+                                jax.random.key(k), p.conn.weight_shape, minval=0.1, maxval=2.0
+                            )
+                        ),
+                    )
+                    for k, (name, p) in enumerate(net.projections.items())
+                },
+            )
+            compare(f"per_connection/{fmt}/4", run(spread), dx.shard(spread, mesh(4)))
         # All-to-all with one weight (a Dense's scalar weight sums like the others).
         dense = _dense_ei(dx, jax)
         compare("dense/4", run(dense), dx.shard(dense, mesh(4)))

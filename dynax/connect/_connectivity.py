@@ -10,7 +10,7 @@ import numpy as np
 
 from .._custom_types import Array, PyTree
 from ..ops._compact import out_dtype
-from ..ops._kernels import AbstractKernel, Concrete, resolve
+from ..ops._kernels import XLA, AbstractKernel, Concrete, resolve
 from ..ops._pallas import Target
 from ..ops._sparse import check_input
 from ._operator import event_columns
@@ -132,20 +132,42 @@ class AbstractConnectivity(eqx.Module):
         position in the flattened per-connection arrays; None where `row_slots` is."""
         return None
 
-    def column_blocks(self, weight: PyTree, n_blocks: int) -> list[tuple[Any, PyTree]]:
+    def column_blocks(self, data: PyTree, n_blocks: int) -> list[tuple[Any, PyTree]]:
         """This connectivity split by postsynaptic owner into `n_blocks` equal blocks of
         columns, for `dx.shard`: block $b$ holds the connections onto postsynaptic
         neurons $[b m, (b + 1) m)$, $m$ = `n_post / n_blocks`, renumbered from 0, in
         the order they have here (so that each postsynaptic sum adds the same terms in
-        the same order), with their weights (`weight` as the operators take it, from
-        `check_weight`). Every block has the same tree structure and array shapes
-        (padded where needed), so that the blocks stack; a block is a connectivity of
-        `n_post = m` whose operators are its format's. Made on the host, once.
-        Formats without it raise `NotImplementedError`."""
+        the same order), with their part of `data`: a pytree (weights as the operators
+        take them, from `check_weight`; per-connection delays) whose leaves are
+        scalars, the same for every block, or one value per connection
+        (`weight_shape`), split like the connections (0 in any padding). Every block
+        has the same tree structure and array shapes (padded where needed), so that the
+        blocks stack; a block is a connectivity of `n_post = m` whose operators are its
+        format's. Made on the host, once. Formats without it raise
+        `NotImplementedError`."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot be split over devices; convert it to a "
             "dx.connect.CSR (to_csr()) or use FanOut, Dense or JitProb, which can."
         )
+
+    def ring_columns(
+        self, events: Array, weight: PyTree, steps: Array, head: Array, ring: Array
+    ) -> Array:
+        """`ring` `(length, n_post)` after the events `(n_pre,)` were delivered with
+        per-connection delays `steps` (shaped like the weights): connection $c$ from $i$
+        to $j$ adds $e_i w_c$ to `ring[(head + steps[c]) % length, j]` (see
+        `dx.connect.RingDelayed`; a format with row access)."""
+        from ._delayed import RingDelayed  # which builds on this module
+
+        length, n = ring.shape
+        delayed = RingDelayed(self, steps, head, length)
+        flat = event_columns(delayed, events[:, None], weight, XLA(), None, ring.reshape(-1, 1))
+        return flat.reshape(length, n)
+
+    def per_connection(self, x: Any) -> Array:
+        """`x` (shaped like the weights: per-connection delays in steps, say) as an array
+        where the operators read it (a sharded connectivity's own devices)."""
+        return jnp.asarray(x)
 
     def check_weight(self, weight: Any) -> PyTree:
         """`weight` as the operators take it (a float array), or a `ValueError` that

@@ -15,7 +15,7 @@ from ..ops._kernels import XLA, mode
 from ..ops._pallas import csr_target
 from ..ops._sparse import coo_apply
 from ._connectivity import AbstractConnectivity, Invariant, Pointers, Within, length
-from ._data import as_int32, dense, host_int, lex_order, mask, reorder, with_data
+from ._data import as_int32, dense, host_int, lex_order, mask, reorder, split_data, with_data
 from ._validate import check, check_count, check_size
 
 
@@ -135,32 +135,31 @@ class CSR(AbstractConnectivity):
             out = csr_event(meta, events, weight, self.indptr, self.indices)
         return out if add_to is None else add_to + out
 
-    def column_blocks(self, weight, n_blocks):
+    def column_blocks(self, data, n_blocks):
         """Blocks of the connections in CSR order, each row's kept in order; padded to the
-        most connections of a block with targets `m` (none) and weight 0 after the last
+        most connections of a block with targets `m` (none) and data 0 after the last
         row pointer, where no operator reads, and to one `max_fan_out`."""
         m = self.n_post // n_blocks
         indptr, cols = np.asarray(self.indptr), np.asarray(self.indices)
         rows = host_rows(indptr)
         owner = cols // m
         size = int(np.bincount(owner, minlength=n_blocks).max(initial=0))
-        per = np.ndim(weight) > 0
-        w = np.asarray(weight)
-        parts = []
-        for b in range(n_blocks):
-            keep = owner == b
+        keeps = [owner == b for b in range(n_blocks)]
+        ptrs = []
+        for keep in keeps:
             ptr = np.zeros(self.n_pre + 1, np.int64)
             np.cumsum(np.bincount(rows[keep], minlength=self.n_pre), out=ptr[1:])
-            parts.append((ptr, cols[keep] - b * m, w[keep] if per else weight))
-        width = max(int(np.diff(p).max(initial=0)) for p, _, _ in parts)
+            ptrs.append(ptr)
+        width = max(int(np.diff(p).max(initial=0)) for p in ptrs)
         out = []
-        for ptr, idx, wb in parts:
-            block = CSR(ptr, idx, m, max_fan_out=width)
+        for b, (keep, ptr) in enumerate(zip(keeps, ptrs)):
+            idx = cols[keep] - b * m
             pad = size - idx.size
+            block = CSR(ptr, idx, m, max_fan_out=width)
             block = eqx.tree_at(
                 lambda c: c.indices, block, as_int32(np.pad(idx, (0, pad), constant_values=m))
             )
-            out.append((block, jnp.asarray(np.pad(wb, (0, pad))) if per else wb))
+            out.append((block, split_data(data, lambda x: np.pad(x[keep], (0, pad)))))
         return out
 
     def row_slots(self, rows):

@@ -110,3 +110,17 @@ def mask(n_pre: int, n_post: int, rows, cols) -> Array:
         out[np.asarray(rows), np.asarray(cols)] = True
         return jnp.asarray(out)
     return jnp.zeros((n_pre, n_post), bool).at[rows, cols].set(True)
+
+
+def split_data(data: PyTree, cut) -> PyTree:
+    """`data` (per-connection arrays and scalars) for one block of a format's
+    `column_blocks`: `cut(x)` of each array leaf (a NumPy array), as a JAX array of its
+    dtype; scalars and other leaves as they are."""
+
+    def one(x):
+        if np.ndim(x) == 0:
+            return x
+        host = np.asarray(x)
+        return jnp.asarray(cut(host).astype(host.dtype))
+
+    return jax.tree.map(one, data)

@@ -15,7 +15,7 @@ from ..ops._kernels import mode
 from ..ops._pallas import fan_out_target
 from ._connectivity import AbstractConnectivity, Invariant, Within
 from ._csr import CSR
-from ._data import as_int32, dense, mask
+from ._data import as_int32, dense, mask, split_data
 from ._validate import check, check_size
 
 
@@ -88,13 +88,11 @@ class FanOut(AbstractConnectivity):
         out = fan_out_event(meta, events, weight, self.indices)
         return out if add_to is None else add_to + out
 
-    def column_blocks(self, weight, n_blocks):
+    def column_blocks(self, data, n_blocks):
         """Tables of each row's targets in the block, in table order, moved to the front
-        of the row and padded (`m`) to the widest row of any block."""
+        of the row and padded (`m`, data 0) to the widest row of any block."""
         m = self.n_post // n_blocks
         table = np.asarray(self.indices)
-        per = np.ndim(weight) > 0
-        w = np.asarray(weight)
         blocks = []
         for b in range(n_blocks):
             keep = (table < self.n_post) & (table // m == b)
@@ -106,10 +104,12 @@ class FanOut(AbstractConnectivity):
         out = []
         for b, (keep, order) in enumerate(blocks):
             kept = np.take_along_axis(keep, order, 1)[:, :width]
+
+            def cut(x, kept=kept, order=order):
+                return np.where(kept, np.take_along_axis(x, order, 1)[:, :width], 0)
+
             idx = np.take_along_axis(table, order, 1)[:, :width] - b * m
-            block = FanOut(np.where(kept, idx, m), m)
-            wb = np.where(kept, np.take_along_axis(w, order, 1)[:, :width], 0) if per else None
-            out.append((block, jnp.asarray(wb) if per else weight))
+            out.append((FanOut(np.where(kept, idx, m), m), split_data(data, cut)))
         return out
 
     def row_slots(self, rows):

@@ -129,6 +129,19 @@ class Sharded(AbstractConnectivity):
             lambda c, w, v: c.dense_columns(v, w, False), weight, (values,), (P(),), P(self.axis)
         )
 
+    def ring_columns(self, events, weight, steps, head, ring):
+        lead = P(None, self.axis)
+        return self._run(
+            lambda c, w, e, d, h, r: c.ring_columns(e, w, d[0], h, r),
+            weight,
+            (events, steps, head, ring),
+            (P(), P(self.axis), P(), lead),
+            lead,
+        )
+
+    def per_connection(self, x):
+        return jax.device_put(jnp.asarray(x), NamedSharding(self.mesh, P(self.axis)))
+
     def native_add(self, events, weight, init):
         if not self._template().has_native:
             return None
@@ -143,15 +156,17 @@ class Sharded(AbstractConnectivity):
 
 
 def partition(
-    conn: AbstractConnectivity, weight: PyTree, mesh: Mesh, axis: str
+    conn: AbstractConnectivity, data: PyTree, mesh: Mesh, axis: str
 ) -> tuple[Sharded, PyTree]:
-    """`conn` (with its `weight`) split by postsynaptic owner over the axis `axis` of
-    `mesh` (see `Sharded`): `(sharded connectivity, its weight)`, the blocks made on the
-    host by the format's `column_blocks` and placed on the devices, once. `n_post` must be
-    divisible by the number of devices along `axis`."""
+    """`conn` split by postsynaptic owner over the axis `axis` of `mesh` (see `Sharded`),
+    with `data`, its weights (or a pytree of per-connection data: weights and delays):
+    `(sharded connectivity, data)`, each per-connection array stacked `(shards, ...)` like
+    the blocks (split along `axis`), scalars and distributions as they were. The blocks
+    are made on the host by the format's `column_blocks` and placed on the devices,
+    once. `n_post` must be divisible by the number of devices along `axis`."""
+    mesh = Mesh(mesh.devices, mesh.axis_names)  # Auto axes, as `dx.shard`'s
     if axis not in mesh.shape:
         raise ValueError(f"the mesh has no axis {axis!r}; its axes are {tuple(mesh.shape)}.")
-    mesh = Mesh(mesh.devices, mesh.axis_names)  # Auto axes, as `dx.shard`'s
     shards = mesh.shape[axis]
     if conn.n_post % shards:
         raise ValueError(
@@ -159,27 +174,20 @@ def partition(
             f"share equally: population sizes must be multiples of the number of devices "
             f"along the mesh axis {axis!r}."
         )
-    parts = conn.column_blocks(weight, shards)
+    parts = conn.column_blocks(data, shards)
     structures = {jax.tree.structure(c) for c, _ in parts}
     if len(structures) != 1:  # a format's `column_blocks` promises one structure
-        raise AssertionError(
-            f"{type(conn).__name__}.column_blocks gave blocks of differing structure."
-        )
-    leaves = [jax.tree.leaves(c) for c, _ in parts]
+        raise AssertionError(f"{type(conn).__name__}.column_blocks gave blocks unlike each other.")
     split = NamedSharding(mesh, P(axis))
 
-    def stack(xs):
+    def stack(*xs):
+        if not eqx.is_array(xs[0]) or jnp.ndim(xs[0]) == 0:  # the same for every block
+            return xs[0]
         return jax.device_put(np.stack([np.asarray(x) for x in xs]), split)
 
-    blocks = [stack(xs) for xs in zip(*leaves)]
-    weights = [w for _, w in parts]
-    first = weights[0]
-    if eqx.is_array(first) and jnp.ndim(first) > 0:
-        weight_shape = tuple(np.shape(first))
-        weight = stack(weights)
-    else:  # a scalar or a distribution: the same for every block
-        weight_shape = ()
-        weight = first
+    leaves = [jax.tree.leaves(c) for c, _ in parts]
+    blocks = [jax.device_put(np.stack([np.asarray(x) for x in xs]), split) for xs in zip(*leaves)]
+    data = jax.tree.map(stack, *[d for _, d in parts])
     sharded = Sharded(
         blocks=blocks,
         block=structures.pop(),
@@ -187,6 +195,6 @@ def partition(
         n_post=conn.n_post,
         mesh=mesh,
         axis=axis,
-        block_weight_shape=weight_shape,
+        block_weight_shape=parts[0][0].weight_shape,
     )
-    return sharded, weight
+    return sharded, data
