@@ -29,6 +29,14 @@ state, rec = dx.simulate(model, state, dt=0.1, n_steps=..., monitors={"E": "E.sp
 
 Every size must be a multiple of the number of devices along `axis` (no padding: a
 padded neuron would have to be kept silent by every model).
+
+What can be split: `dx.Projection` over CSR, FanOut, Dense and JitProb (with one delay,
+per-connection delays for CSR and FanOut, STP and presynaptic synapses: those run on
+the gathered spikes where the neurons are) and `dx.CurrentDrive`; any population. Not
+yet: plastic projections and gap junctions (`NotImplementedError`). On a GPU, a sharded
+projection runs its own Pallas launch (the launch that fuses every projection of a
+population is not taken), and each device regenerates JitProb rows whole up to its
+block's last column (`dx.connect.JitBlock`).
 """
 
 from typing import Any

@@ -161,8 +161,11 @@ class JitProb(AbstractConnectivity):
 class JitBlock(AbstractConnectivity):
     """The columns `[lo, lo + n_post)` of a `JitProb` `whole`, renumbered from 0: what one
     device of a sharded network regenerates (see `dx.shard`). Each active row is
-    generated whole, from the same seed, and only its columns in the block are added:
-    the same connections and weights as `whole`'s, summed in the same order.
+    generated from the same seed, up to the block's last column, and only its columns in
+    the block are added: the same connections and weights as `whole`'s, summed in the
+    same order. A row's columns are cumulative sums of random skips, so a device cannot
+    start at its first column: the additions are divided among the devices, but the
+    generation of the active rows is not (the last device generates them whole).
 
     **Arguments:**
 
