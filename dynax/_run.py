@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
+from jax.experimental import multihost_utils
 
 from . import _random
 from ._custom_types import PRNGKeyArray, State
@@ -348,7 +349,7 @@ def simulate(
             )
             if check_finite:
                 state = _report_non_finite(bad, state, dt, i0, traced)
-            pieces.append(records if chunk is None else jax.device_get(records))
+            pieces.append(records if chunk is None else _to_host(records))
     finally:
         if bar is not None:
             bar.update(n - bar.n)
@@ -362,6 +363,22 @@ def simulate(
     # float64 whatever the run's precision: the end of each recorded step, from its index.
     records["t"] = (i0 + every * np.arange(1, n // every + 1, dtype=np.int64)) * dt
     return state, records
+
+
+def _to_host(records: Any) -> Any:
+    """A chunk's records (or the non-finite report) as NumPy arrays. An array that spans
+    processes (a sharded network in a `jax.distributed` run) is gathered whole into every
+    process, one collective per such array: every process calls `simulate` alike, so all
+    take part in the same order."""
+    records = jtu.tree_map(
+        lambda x: (
+            multihost_utils.process_allgather(x, tiled=True)
+            if isinstance(x, jax.Array) and not x.is_fully_addressable
+            else x
+        ),
+        records,
+    )
+    return jax.device_get(records)
 
 
 def _report_non_finite(bad, state, dt, i0, traced):
@@ -389,7 +406,7 @@ def _report_non_finite(bad, state, dt, i0, traced):
             )
 
     if not traced:
-        check(*jax.device_get(bad))
+        check(*_to_host(bad))
         return state
     # Under jit/vmap the values are known only inside the computation: a callback that
     # raises there, ordered before the state is returned.

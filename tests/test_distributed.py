@@ -98,14 +98,17 @@ kw = dict(dt=0.1, monitors={"s": "E.spike"})
 drive = {"E": 2.0}  # keeps both halves of the run active at this size
 _, whole = dx.simulate(net, net.init(jax.random.key(1)), n_steps=300, inputs=drive, **kw)
 
-# One network split along the neuron axis over the four devices of both processes.
+# One network split along the neuron axis over the four devices of both processes,
+# recorded in chunks: each chunk's raster, split over both, is gathered into each.
 mesh = Mesh(np.array(jax.devices()), ("neurons",))
 sharded = dx.shard(net, mesh, axis="neurons")
+state = sharded.init(jax.random.key(1))
 half, first = dx.simulate(
-    sharded, sharded.init(jax.random.key(1)), n_steps=150, inputs=drive, **kw
+    sharded, state, n_steps=150, inputs=drive, chunk=50, check_finite=True, **kw
 )
 assert not half["E"].v.is_fully_addressable  # shards in both processes
-first = multihost_utils.process_allgather(first["s"], tiled=True)
+first = first["s"]
+assert isinstance(first, np.ndarray) and first.shape == (150, 160)
 np.testing.assert_array_equal(first, whole["s"][:150])
 print("raster", int(first.sum()))
 
