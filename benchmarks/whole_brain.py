@@ -30,8 +30,10 @@ recorded every 10 ms), `sim_s_per_wall_s`; float32 (dynax's default dtype; neuro
 computes in float64). `--configs` picks among `euler+noise` (the row compared with
 neurolib: its integrator and noise), `euler` (no noise: the coupled network alone),
 `euler+noise/unsafe_rbg` (the noise drawn from JAX's cheaper `unsafe_rbg` keys) and
-`rk4+noise` (dynax's default method); default `euler+noise,euler`. `--unroll U` passes
-`unroll=U` to `dx.simulate`. With `.venv-neurolib` (benchmarks/README.md), each of the
+`rk4+noise` (dynax's default method); default `euler+noise,euler`. `run_cpu_s`: the
+CPU time of the timed run (`time.process_time`, all threads of the process), on a
+shared machine a steadier measure than the wall time (a second row of ratios). `--unroll
+U` passes `unroll=U` to `dx.simulate`. With `.venv-neurolib` (benchmarks/README.md), each of the
 R repeats runs neurolib after dynax in a subprocess (`peers/neurolib_hopf.py`;
 `DYNAX_NEUROLIB_PYTHON` names another interpreter), then a row of ratios of the median
 run_s follows (below 1: dynax is faster).
@@ -162,7 +164,8 @@ def bench(
     key = jax.random.key(0, impl=key_impl) if sigma_ou else None
 
     def run(ms: float) -> tuple[float, dict]:
-        t = time.perf_counter()
+        nonlocal cpu
+        t, c = time.perf_counter(), time.process_time()
         _, rec = dx.simulate(
             net,
             state,
@@ -175,8 +178,10 @@ def bench(
             unroll=unroll,
         )
         jax.block_until_ready(rec)
+        cpu = time.process_time() - c
         return time.perf_counter() - t, rec
 
+    cpu = 0.0
     first, _ = run(CHUNK * DT)
     second, _ = run(CHUNK * DT)
     run_s, rec = run(duration)
@@ -197,6 +202,7 @@ def bench(
         "build_s": round(build, 3),
         "compile_s": round(first - second, 3),
         "run_s": round(run_s, 3),
+        "run_cpu_s": round(cpu, 3),
         "sim_s_per_wall_s": round(duration / 1000.0 / run_s, 3),
         "x_std": round(float(np.std(x)), 4),
         "peak_rss_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
@@ -392,14 +398,15 @@ def main(argv: list[str]) -> None:
             row = peer("--duration", str(duration), "--sigma", str(SIGMA_OU))
             theirs.append(row)
             print(json.dumps(row), flush=True)
-    runs = [r["run_s"] for r in theirs if "run_s" in r]
-    if runs:
-        ref = statistics.median(runs)
-        ratio = {"model": "Hopf-HCP", "ratio": "dynax/neurolib (median run_s)"}
-        for name in configs:
-            mine = statistics.median(r["run_s"] for r in ours if r["config"] == name)
-            ratio[name] = round(mine / ref, 4)
-        print(json.dumps(ratio), flush=True)
+    for field in ("run_s", "run_cpu_s"):
+        runs = [r[field] for r in theirs if field in r]
+        if runs:
+            ref = statistics.median(runs)
+            ratio = {"model": "Hopf-HCP", "ratio": f"dynax/neurolib (median {field})"}
+            for name in configs:
+                mine = statistics.median(r[field] for r in ours if r["config"] == name)
+                ratio[name] = round(mine / ref, 4)
+            print(json.dumps(ratio), flush=True)
 
 
 if __name__ == "__main__":

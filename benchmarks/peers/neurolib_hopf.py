@@ -16,8 +16,9 @@ first call of a 10 ms warm-up run minus the second; run_s: the timed run of `--d
 ms (default 300 000: 5 minutes) through `model.run()` (one call of the integrator; the
 outputs kept every 10 ms through `sampling_dt`, the integrator itself holds every step
 of x and y, as neurolib does); `--repeats R` runs it R times and reports each (`run_s` the
-first). `--dump PATH` also saves the initial values, Cmat, Dmat and every step of x and
-y to an `.npz` (for the equality check of whole_brain.py; use a short duration).
+first); run_cpu_s: the first timed run's CPU time (`time.process_time`). `--dump PATH`
+also saves the initial values, Cmat, Dmat and every step of x and y to an `.npz` (for the
+equality check of whole_brain.py; use a short duration).
 """
 
 import importlib.metadata
@@ -56,13 +57,16 @@ def main(argv: list[str]) -> dict:
     ys_init = rng.uniform(-0.5, 0.5, (n, 1))
     build = time.perf_counter() - start
 
+    cpu = []
+
     def run(ms: float, sampling: float | None) -> float:
         model.params["duration"] = ms
         model.params["sampling_dt"] = sampling
         model.params["xs_init"], model.params["ys_init"] = xs_init.copy(), ys_init.copy()
         model.params["x_ou"], model.params["y_ou"] = np.zeros(n), np.zeros(n)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model.run()
+        cpu.append(time.process_time() - c)
         return time.perf_counter() - t
 
     first = run(10.0, None)
@@ -97,6 +101,7 @@ def main(argv: list[str]) -> dict:
         "build_s": round(build, 3),
         "compile_s": round(first - second, 3),
         "run_s": round(runs[0], 3),
+        "run_cpu_s": round(cpu[2], 3),
         "sim_s_per_wall_s": round(duration / 1000.0 / runs[0], 3),
         "x_std": round(float(np.std(x)), 4),
         "peak_rss_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
