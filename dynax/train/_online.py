@@ -56,7 +56,9 @@ class RLS(eqx.Module):
 
     starting from $W = 0$ and $P = I/\alpha$. With $\lambda = 1$, after the samples
     $X$ (rows $x$), $Y$, $W = (X^\top X + \alpha I)^{-1} X^\top Y$: ridge regression
-    with strength $\alpha$, and the least-squares solution as $\alpha \to 0$. A
+    with strength $\alpha$, and the least-squares solution as $\alpha \to 0$ (started
+    from $W_0$ instead, `init(W0)`, it is the ridge solution pulled towards $W_0$,
+    $(X^\top X + \alpha I)^{-1}(X^\top Y + \alpha W_0)$). A
     forgetting factor $\lambda < 1$ weights a sample $s$ steps old by $\lambda^s$ (and
     the prior by $\lambda^N$), to track a drifting target. $1/\alpha$ is what
     Sussillo & Abbott (2009) call the learning rate of FORCE. Each update costs

@@ -18,18 +18,19 @@ def _linear_problem(key, n_samples=400, n_in=6, n_out=2, noise=0.1):
     return X, Y
 
 
-def _run(rule, X, Y):
+def _run(rule, X, Y, W0=None):
     def body(state, xy):
         return rule.update(state, *xy), None
 
-    state, _ = jax.lax.scan(body, rule.init(), (X, Y))
+    state, _ = jax.lax.scan(body, rule.init(W0), (X, Y))
     return state
 
 
 def test_rls_is_least_squares(x64):
     """After N samples from P0 = I/alpha, RLS's W is the ridge solution
     (X'X + alpha I)^-1 X'Y exactly; with alpha = 1e-8 that is the least-squares solution
-    to ~1e-8 relative (the test asks 1e-6)."""
+    to ~1e-8 relative (the test asks 1e-6); started from W0, the ridge solution pulled
+    towards W0."""
     X, Y = _linear_problem(jax.random.key(0))
     for alpha in (3.0, 1e-8):
         W = _run(dx.train.RLS(6, 2, alpha=alpha), X, Y).W
@@ -37,6 +38,11 @@ def test_rls_is_least_squares(x64):
         np.testing.assert_allclose(W, ridge, rtol=1e-9, atol=1e-12)
     lstsq = jnp.linalg.lstsq(X, Y)[0]
     assert float(jnp.linalg.norm(W - lstsq) / jnp.linalg.norm(lstsq)) < 1e-6
+    # From W0: the ridge solution pulled towards W0, (X'X + alpha I)^-1 (X'Y + alpha W0).
+    W0 = jax.random.normal(jax.random.key(3), (6, 2))
+    W = _run(dx.train.RLS(6, 2, alpha=3.0), X, Y, W0).W
+    pulled = jnp.linalg.solve(X.T @ X + 3.0 * jnp.eye(6), X.T @ Y + 3.0 * W0)
+    np.testing.assert_allclose(W, pulled, rtol=1e-9, atol=1e-12)
 
 
 def test_rls_forgetting_weights_recent_samples(x64):
