@@ -55,8 +55,9 @@ def gather(locals_: Sequence[Array], mesh: Mesh, axis: str, packed: bool = False
     """Each `(..., n)` array of `locals_` (global arrays split along their last axis over
     `axis`) whole on every device, in one `all_gather` for all of them: boolean ones
     travel bit-packed (32 spikes a word), other dtypes as they are (one collective per
-    dtype). With `packed`, the results stay as they travelled, `(..., shards, words)`
-    (or `(..., shards, n / shards)` of another dtype), for `unpack_gathered` to open."""
+    dtype). With `packed`, boolean results stay packed, as the `(..., ceil(n / 32))`
+    words of `pack` of the whole vector (other dtypes come whole, `(..., n)`): a layout
+    that does not depend on the number of devices."""
     shards = mesh.shape[axis]
     ns = [x.shape[-1] // shards for x in locals_]
 
@@ -75,12 +76,22 @@ def gather(locals_: Sequence[Array], mesh: Mesh, axis: str, packed: bool = False
                 part = every[:, offset : offset + size].reshape(shards, *local[k].shape)
                 offset += size
                 part = jnp.moveaxis(part, 0, -2)  # (..., shards, words or n)
-                out[k] = part if packed else unpack_gathered(part, ns[k])
+                out[k] = _whole_words(part, ns[k]) if packed else unpack_gathered(part, ns[k])
         return tuple(out)
 
     specs = tuple(P(*([None] * (x.ndim - 1)), axis) for x in locals_)
     out_specs = tuple(P() for _ in locals_)
     return list(shard_map(body, mesh, specs, out_specs)(*locals_))
+
+
+def _whole_words(part: Array, n_local: int) -> Array:
+    """`(..., shards, words)` of `shards` blocks of `n_local` spikes, each packed alone,
+    as the words of the whole vector packed at once (other dtypes: the whole vector).
+    The same words when each block fills whole words; otherwise unpacked and packed
+    again, once per gather."""
+    if part.dtype != jnp.uint32 or n_local % 32 == 0:
+        return part.reshape(*part.shape[:-2], -1)
+    return pack(unpack_gathered(part, n_local))
 
 
 def unpack_gathered(part: Array, n_local: int) -> Array:

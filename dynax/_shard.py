@@ -20,7 +20,8 @@ state, rec = dx.simulate(model, state, dt=0.1, n_steps=..., monitors={"E": "E.sp
   saved, loaded and resharded with standard JAX.
 - With `window` (ms), the state has one more entry, `state["exchange"]`, a
   `dx.ExchangeState` of replicated arrays: the spikes gathered for the current window
-  (a cache: an emptied one is refilled at the next step).
+  (a cache: an emptied one is refilled at the next step), shaped independently of the
+  number of devices, so that a checkpoint of it resumes on any other.
 - The step is the network's own step (`dx.Network._step`) on the global arrays: the
   populations and synapses run where their neurons are (XLA partitions the element-wise
   work); only the propagation over the connectivity runs per device (`jax.shard_map`,
@@ -49,7 +50,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from ._custom_types import Array, Int, PRNGKeyArray
 from ._delay import to_steps
-from ._exchange import gather, unpack_gathered
+from ._exchange import gather, unpack
 from ._network import Network
 from ._projection import AbstractProjection, Projection, _describe
 from ._system import AbstractTimed, Context, DynamicalSystem, check_dt
@@ -63,9 +64,10 @@ class ExchangeState(eqx.Module):
     """The spikes a sharded network gathered for the current window of its exchange
     (`dx.shard`'s `window`): `start`, the step at which they were gathered; `spikes`,
     for each group of projections that read the same spikes (named by the first), the
-    `(window, shards, words)` `uint32` words of the bit-packed spikes of the `window`
-    steps from `start` on (or `(window, shards, n / shards)` spikes of another dtype).
-    Replicated on every device."""
+    `(window, ceil(n / 32))` `uint32` words of the bit-packed spikes of the `window`
+    steps from `start` on (spike `j` in bit `j % 32` of word `j // 32`), or `(window, n)`
+    spikes of another dtype. Replicated on every device; its shape does not depend on
+    their number."""
 
     start: Int[Array, ""]
     spikes: dict[str, Array]
@@ -79,26 +81,23 @@ class PendingExchange(AbstractTimed):
     **Arguments:**
 
     - `window`: the window (ms).
-    - `shards`: the number of devices along the mesh axis.
     - `groups`: `(name, n_pre, dtype)` of each group of projections.
     """
 
     window: float = eqx.field(static=True)
-    shards: int = eqx.field(static=True)
     groups: tuple[tuple[str, int, Any], ...] = eqx.field(static=True)
 
     def with_dt(self, dt: float) -> ExchangeState:  # type: ignore[override]
-        return _empty(int(to_steps(self.window, dt)), self.shards, self.groups)
+        return _empty(int(to_steps(self.window, dt)), self.groups)
 
 
-def _empty(steps: int, shards: int, groups) -> ExchangeState:
+def _empty(steps: int, groups) -> ExchangeState:
     spikes = {}
     for name, n, dtype in groups:
-        local = n // shards
         if jnp.dtype(dtype) == jnp.bool_:
-            spikes[name] = jnp.zeros((steps, shards, -(-local // 32)), jnp.uint32)
+            spikes[name] = jnp.zeros((steps, -(-n // 32)), jnp.uint32)
         else:
-            spikes[name] = jnp.zeros((steps, shards, local), dtype)
+            spikes[name] = jnp.zeros((steps, n), dtype)
     return ExchangeState(jnp.asarray(_EMPTY, jnp.int32), spikes)
 
 
@@ -197,8 +196,22 @@ class ShardedNetwork(DynamicalSystem, AbstractTimed):
 
     def put(self, state: Any) -> Any:
         """`state` (any state of this network: saved, loaded, or made without sharding)
-        placed on the mesh with `shardings(state)`."""
+        placed on the mesh with `shardings(state)`; with a window, a state without
+        `state["exchange"]` gets an empty one."""
+        if self.window is not None and EXCHANGE not in state:
+            state = {**state, EXCHANGE: self._exchange(state)}
         return jax.device_put(state, self.shardings(state))
+
+    def _exchange(self, state: dict[str, Any]) -> ExchangeState | PendingExchange:
+        """An empty window cache for `state` (a state of the network without one)."""
+        groups = self._groups()
+        spikes = [self.network._spikes(state, g.pre) for g in groups]
+        info = tuple((g.name, x.shape[-1], jnp.dtype(x.dtype)) for g, x in zip(groups, spikes))
+        window = self.window
+        assert window is not None  # called for a network with a window only
+        if self.dt is None:
+            return PendingExchange(window, info)
+        return _empty(self.steps, info)
 
     # -- the contract --------------------------------------------------------------------
 
@@ -225,18 +238,10 @@ class ShardedNetwork(DynamicalSystem, AbstractTimed):
         return ShardedNetwork(self.network, self.mesh, self.axis, self.window, steps, dt)
 
     def init(self, key: PRNGKeyArray | None = None) -> dict[str, Any]:
-        groups = self._groups()
-
         def make(key):
             state = self.network.init(key)
             if self.window is not None:
-                spikes = [self.network._spikes(state, g.pre) for g in groups]
-                info = tuple((g.name, x.shape[-1], x.dtype) for g, x in zip(groups, spikes))
-                state[EXCHANGE] = (
-                    PendingExchange(self.window, self.shards, info)
-                    if self.dt is None
-                    else _empty(self.steps, self.shards, info)
-                )
+                state[EXCHANGE] = self._exchange(state)
             return state
 
         shapes = jax.eval_shape(make, key)
@@ -277,8 +282,7 @@ class ShardedNetwork(DynamicalSystem, AbstractTimed):
             )
             start = jnp.where(refill, ctx.i, cache.start).astype(jnp.int32)
             for g, x in zip(groups, spikes):
-                n_local = self._projection(g.members[0]).conn.n_pre // self.shards
-                row = unpack_gathered(x[ctx.i - start], n_local)
+                row = unpack(x[ctx.i - start], self._projection(g.members[0]).conn.n_pre)
                 reads.update({m: row for m in g.members})
             inner = {k: v for k, v in state.items() if k != EXCHANGE}
             new = net._step(inner, input, ctx, reads)

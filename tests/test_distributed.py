@@ -197,8 +197,9 @@ np.testing.assert_array_equal(joined, whole["s"])
 print("resumed", int(first["s"].sum()), int(second["s"].sum()))
 
 # The same with 1.5 ms delays, a Poisson drive and the min-delay window (1.5 ms, 15
-# steps), saved in the middle of a window. The exchange cache, shaped by the number of
-# devices, is left out and the resumed run starts with an empty one.
+# steps), saved in the middle of a window: the exchange cache, whose shape does not
+# depend on the number of devices, is saved with the rest and used on two (80 neurons a
+# block on four, packed word by word on two: the words are repacked at each gather).
 conn = dx.connect.FixedProb(0.2)(40, 320, jax.random.key(3))
 projections = {
     name: dx.Projection(p.pre, p.post, p.conn, p.weight, p.synapse, p.output, 1.5, p.kernel)
@@ -212,16 +213,18 @@ kw_key = dict(kw, key=jax.random.key(7))
 _, whole = dx.simulate(slow, slow.init(jax.random.key(1)), n_steps=300, **kw_key)
 four = dx.shard(slow, Mesh(devices, ("neurons",)), window=1.5)
 half, first = dx.simulate(four, four.init(jax.random.key(1)), n_steps=157, **kw_key)
-def without_cache(state):
-    return {k: v for k, v in state.items() if k != "exchange"}
-
-dx.save(path, {"state": without_cache(half), "step": 157})
-two = dx.shard(slow, Mesh(devices[:2], ("neurons",)), window=1.5)
-fresh = dx.with_dt(two, 0.1).init(jax.random.key(2))  # with its delay buffers
-ckpt = dx.load(path, like={"state": without_cache(fresh), "step": 0})
-state = {**ckpt["state"], "exchange": fresh["exchange"]}
-_, second = dx.simulate(two, state, n_steps=143, t0=15.7, **kw_key)
+dx.save(path, {"state": half, "step": 157})
+two = dx.with_dt(dx.shard(slow, Mesh(devices[:2], ("neurons",)), window=1.5), 0.1)
+ckpt = dx.load(path, like={"state": two.init(jax.random.key(2)), "step": 0})  # delay rings
+assert int(ckpt["state"]["exchange"].start) == 150  # the window gathered at step 150
+_, second = dx.simulate(two, ckpt["state"], n_steps=143, t0=15.7, **kw_key)
 np.testing.assert_array_equal(np.concatenate([first["s"], second["s"]]), whole["s"])
+# A state without the cache (saved so, or from the unsharded network): `put` adds an
+# empty one, refilled at the first step.
+bare = two.put({k: v for k, v in ckpt["state"].items() if k != "exchange"})
+assert int(bare["exchange"].start) < 0
+_, again = dx.simulate(two, bare, n_steps=143, t0=15.7, **kw_key)
+np.testing.assert_array_equal(again["s"], second["s"])
 print("windowed", int(first["s"].sum()), int(second["s"].sum()))
 
 # A sweep over a mesh of two networks at a time, each over two devices.
