@@ -17,7 +17,8 @@ Each row: `devices`, `neurons`, `synapses` (expected: the fan-in, 80, times the
 neurons), `compile_s` (first call minus the second), `run_s` (the second call: the
 simulation alone), `step_ms` (run_s per step), `exchange_ms` (one step's spike exchange
 alone: a compiled loop of the same bit-packed `all_gather` of E's and I's spikes, on the
-same devices), `compute_ms` (`step_ms - exchange_ms`: the rest of the step, assuming
+same devices; with `--window`, one gather of the window's steps per window, divided by
+its steps), `compute_ms` (`step_ms - exchange_ms`: the rest of the step, assuming
 the two do not overlap), `rate_Hz` (mean excitatory rate, about 21 Hz at fan-in 80: a
 correctness check). `devices = 1` also runs the unsharded network (`sharded: false`),
 the baseline of the efficiencies in the summary: strong `speedup` (baseline run_s /
@@ -44,7 +45,7 @@ import numpy as np  # noqa: E402
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # noqa: E402
 
 import dynax as dx  # noqa: E402
-from dynax._exchange import gather  # noqa: E402
+from dynax._exchange import gather, unpack  # noqa: E402
 
 FAN_IN = 80
 
@@ -79,28 +80,32 @@ def timed(model, state, dt: float, n_steps: int) -> tuple[float, float, float]:
     return first, second, float(rate)
 
 
-def exchange_ms(model, mesh: Mesh, steps: int) -> float:
-    """One step's exchange alone, in ms: a compiled loop of `steps` bit-packed
-    all_gathers of E's and I's spike vectors (each step's depending on the last)."""
+def exchange_ms(model, mesh: Mesh, steps: int, window: int = 1) -> float:
+    """One step's share of the exchange alone, in ms: a compiled loop of bit-packed
+    all_gathers of E's and I's spike vectors (each depending on the last), one per step,
+    or with a window of `window` steps one per window of `(window, n)` spikes, kept
+    packed as the window's cache keeps them (`gather(..., packed=True)`)."""
     sizes = [model.network.populations[p].n for p in ("E", "I")]
-    split = NamedSharding(mesh, P("neurons"))
+    split = NamedSharding(mesh, P(None, "neurons"))
     spikes = [
-        jax.device_put(jax.random.bernoulli(jax.random.key(k), 0.002, (n,)), split)
+        jax.device_put(jax.random.bernoulli(jax.random.key(k), 0.002, (window, n)), split)
         for k, n in enumerate(sizes)
     ]
+    count = max(1, steps // window)
 
     @jax.jit
     def loop(xs):
         def body(xs, _):
-            whole = gather(list(xs), mesh, "neurons")
+            whole = gather(list(xs), mesh, "neurons", packed=window > 1)
+            whole = [unpack(w, x.shape[-1]) for w, x in zip(whole, xs)]
             return tuple(jnp.logical_xor(x, w) for x, w in zip(xs, whole)), None
 
-        return jax.lax.scan(body, tuple(xs), None, length=steps)[0]
+        return jax.lax.scan(body, tuple(xs), None, length=count)[0]
 
     jax.block_until_ready(loop(spikes))
     t = time.perf_counter()
     jax.block_until_ready(loop(spikes))
-    return (time.perf_counter() - t) / steps * 1e3
+    return (time.perf_counter() - t) / (count * window) * 1e3
 
 
 def row(mode: str, devices: int, n: int, args, sharded: bool = True) -> dict:
@@ -135,7 +140,8 @@ def row(mode: str, devices: int, n: int, args, sharded: bool = True) -> dict:
         "rate_Hz": round(rate, 2),
     }
     if sharded:
-        ex = exchange_ms(model, mesh, min(n_steps, 1000))
+        window = round(args.window / dt) if args.window else 1
+        ex = exchange_ms(model, mesh, min(n_steps, 1000), window)
         out["exchange_ms"] = round(ex, 4)
         out["compute_ms"] = round(out["step_ms"] - ex, 4)
     print(json.dumps(out), flush=True)
