@@ -20,6 +20,7 @@ def rollout(
     key: PRNGKeyArray | None = None,
     every: int = 1,
     checkpoint: bool | int = False,
+    unroll: int | None = None,
 ) -> dict[str, Any]:
     """Run `model` once per input sequence of a batch and return the records.
 
@@ -41,6 +42,7 @@ def rollout(
     - `checkpoint`: gradient checkpointing of the time loop (as for `dx.simulate`):
       an int `k` keeps the state every `k` records and recomputes the rest in the
       backward pass, so that memory grows as n / k + k.
+    - `unroll`: steps per iteration of the compiled loop (as for `dx.simulate`).
 
     **Returns:** the records of `dx.simulate`, each with a leading batch axis, and
     `"t"` (the record times in ms, shared by all members).
@@ -69,6 +71,7 @@ def rollout(
             key=k_run,
             every=every,
             checkpoint=checkpoint,
+            unroll=unroll,
         )
         records.pop("t")
         return records
