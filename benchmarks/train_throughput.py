@@ -3,7 +3,8 @@ gradients in dynax and, side by side, in snnTorch, Spyx and BrainPy. One JSON ro
 run, then one summary row.
 
     python benchmarks/train_throughput.py [--repeats R] [--steps S] [--warmup W]
-        [--libraries dynax,snntorch,spyx,brainpy] [--device cpu|gpu] [--no-peers]
+        [--libraries dynax,dynax-graphs-on,snntorch,spyx,brainpy] [--device cpu|gpu]
+        [--no-peers]
     python benchmarks/train_throughput.py --worker dynax DATA.npz [--steps S] [--warmup W]
         [--device cpu|gpu]
 
@@ -73,6 +74,10 @@ gives each library's median `step_s` and `cpu_s` over the rounds and `step_s_rat
 is faster), the losses, and each peer's largest difference from dynax's loss over the
 steps (`max_loss_diff_vs_dynax`).
 
+`dynax-graphs-on` is dynax with `make_step(graphs=True)` (each time loop compiled as one
+CUDA graph on a GPU; the same values, and the same program on a CPU), a row of its own
+so that both are timed in the same rounds; its ratio is dynax / dynax-graphs-on.
+
 **Environments.** dynax runs in this interpreter (or `DYNAX_PYTHON`, importing dynax
 from this checkout); the peers in `.venv-snntorch`,
 `.venv-spyx`, `.venv-brainpy` at the repository root (benchmarks/README.md says how to
@@ -116,6 +121,10 @@ SPEC = {
     "scale_rec": 1.0,
     "scale_out": 0.3,
 }
+
+# dynax's rows: the default step, and the step with its loops compiled as CUDA graphs
+# (`make_step(graphs=True)`; on a CPU the option changes nothing).
+DYNAX_GRAPHS = {"dynax": "off", "dynax-graphs-on": "on"}
 
 PEER_SCRIPTS = {
     "snntorch": ("DYNAX_SNNTORCH_PYTHON", ".venv-snntorch", "snntorch_train.py"),
@@ -191,7 +200,7 @@ def summarise_times(times: list[float], cpu: list[float], warmup: int) -> dict:
 # ----------------------------------------------------------------------------- dynax
 
 
-def dynax_run(data_path: str, steps: int, warmup: int, device: str) -> dict:
+def dynax_run(data_path: str, steps: int, warmup: int, device: str, graphs: str = "off") -> dict:
     os.environ.setdefault("JAX_PLATFORMS", "cuda" if device == "gpu" else "cpu")
     import equinox as eqx
     import jax
@@ -236,7 +245,7 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str) -> dict:
         rate = rec["spike"].mean() * 1000.0 / dt
         return dx.train.cross_entropy(logits, y), dx.train.accuracy(logits, y), rate
 
-    step = dx.train.make_step(loss_fn, optimiser, trainable)
+    step = dx.train.make_step(loss_fn, optimiser, trainable, graphs=graphs == "on")
     opt_state = dx.train.init_optimiser(optimiser, model, trainable)
     jax.block_until_ready(opt_state)
     build = time.perf_counter() - start
@@ -253,7 +262,8 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str) -> dict:
         losses.append(loss)
     loss1, acc1, _ = evaluate(model, x_test, y_test)
     return {
-        "library": "dynax",
+        "library": "dynax" if graphs == "off" else "dynax-graphs-on",
+        "graphs": graphs,
         "version": dx.__version__ if hasattr(dx, "__version__") else "dev",
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
         "build_s": round(build, 3),
@@ -284,7 +294,7 @@ def peer_python(name: str) -> str:
 
 
 def have(name: str) -> bool:
-    if name == "dynax":
+    if name in DYNAX_GRAPHS:
         return True
     python = peer_python(name)
     return os.path.isfile(python) and os.access(python, os.X_OK)
@@ -295,9 +305,9 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
     common = [data, "--steps", str(args.steps), "--warmup", str(args.warmup)]
     common += ["--device", args.device]
     env = None
-    if name == "dynax":
+    if name in DYNAX_GRAPHS:
         python = os.environ.get("DYNAX_PYTHON") or sys.executable
-        cmd = [python, __file__, "--worker", "dynax", *common]
+        cmd = [python, __file__, "--worker", "dynax", *common, "--graphs", DYNAX_GRAPHS[name]]
         # another interpreter (DYNAX_PYTHON) imports dynax from this checkout
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         env = {**os.environ, "PYTHONPATH": path}
@@ -358,16 +368,19 @@ def main() -> None:
     p.add_argument("--libraries", default="dynax,snntorch,spyx,brainpy")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--no-peers", action="store_true")
+    p.add_argument("--graphs", choices=["off", "on"], default="off", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(dynax_run(args.data, args.steps, args.warmup, args.device)), flush=True)
+        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.graphs)
+        print(json.dumps(row), flush=True)
         return
     names = [n for n in args.libraries.split(",") if n]
     if args.no_peers:
-        names = [n for n in names if n == "dynax"]
+        names = [n for n in names if n in DYNAX_GRAPHS]
     for n in names:
-        if n != "dynax" and n not in PEER_SCRIPTS:
-            sys.exit(f"unknown library {n!r}; choose among dynax, {', '.join(PEER_SCRIPTS)}")
+        if n not in DYNAX_GRAPHS and n not in PEER_SCRIPTS:
+            known = ", ".join((*DYNAX_GRAPHS, *PEER_SCRIPTS))
+            sys.exit(f"unknown library {n!r}; choose among {known}")
     missing = [n for n in names if not have(n)]
     if missing:
         print(json.dumps({"skipped": missing, "why": "no environment"}), flush=True)
