@@ -1,7 +1,13 @@
 import os
 
-import jax
-import pytest
+# One OpenBLAS thread per process: pytest-xdist already runs one worker per core, and
+# OpenBLAS's threads (behind jax.numpy.linalg on the CPU) spin while they wait, so two
+# per worker on 2 cores took about twice the CPU time in ridge and eigenvalue code. Set
+# before NumPy loads OpenBLAS, which reads it once.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
 
 
 def pytest_configure(config):
