@@ -91,10 +91,13 @@ def _library() -> tuple[object | None, str]:
     return load(_SOURCE)
 
 
-def load(source: Path, suffix: str = "") -> tuple[object | None, str]:
+def load(
+    source: Path, suffix: str = "", targets: dict[str, str] | None = None
+) -> tuple[object | None, str]:
     """Build (or find in the cache) the kernels of `source`, load them and register their
-    targets (`dynax_event_csr` + `suffix`, ...); None and why not when that fails. Another
-    `source` and `suffix` let a benchmark time two versions of the kernels side by side."""
+    targets (`targets`: FFI name → symbol, default this file's: `dynax_event_csr` +
+    `suffix`, ...); None and why not when that fails. Another `source` and `suffix` let a
+    benchmark time two versions of the kernels side by side."""
     cxx = _compiler()
     if cxx is None:
         return None, "no C++ compiler found (set CXX)"
@@ -115,7 +118,7 @@ def load(source: Path, suffix: str = "") -> tuple[object | None, str]:
         except OSError as e:
             errors.append(f"loading {path} failed: {e}")
             continue
-        for name, symbol in _TARGETS.items():
+        for name, symbol in (_TARGETS if targets is None else targets).items():
             capsule = jax.ffi.pycapsule(getattr(library, symbol))
             jax.ffi.register_ffi_target(name + suffix, capsule, platform="cpu")
         return library, ""
@@ -226,7 +229,7 @@ def _batched(
 
     def call(*args):
         first = len(args) - n_out
-        outs = [jax.ShapeDtypeStruct(a.shape, jnp.float32) for a in args[first:]]
+        outs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in args[first:]]
         aliases = {first + k: k for k in range(n_out)}
         result = jax.ffi.ffi_call(
             target, outs if n_out > 1 else outs[0], input_output_aliases=aliases
