@@ -110,7 +110,8 @@ class Projection(AbstractProjection, AbstractTimed):
       neuron, no row pointers), a `dx.connect.JitProb` (random connections regenerated
       from a seed, never stored), `COO`, `CSC` or `Dense`. The projection propagates
       with the format's own `event_matvec`; CSR, FanOut and JitProb visit only the rows
-      of neurons that spiked, with compiled CPU and Pallas GPU kernels.
+      of neurons that spiked, with compiled CPU and Pallas GPU kernels, and a Dense too
+      on a CPU.
     - `weight`: a scalar or one weight per connection, shaped like the connections
       (`conn.weight_shape`: `(nnz,)` for a CSR, `(n_pre, k)` for a FanOut,
       `(n_pre, n_post)` for a Dense); for a `JitProb`, a scalar or
@@ -143,7 +144,7 @@ class Projection(AbstractProjection, AbstractTimed):
       `dx.simulate` replaces with the empty buffer of its `dt`; prepared, `init()` gives
       that buffer itself (e.g. as the `like` of `dx.load` for a state saved after a run).
     - `kernel`: how spikes are propagated: `dx.ops.Auto()` (Pallas kernels on a GPU,
-      compiled kernels on a CPU for CSR, FanOut and JitProb, XLA otherwise),
+      compiled kernels on a CPU for CSR, FanOut, JitProb and Dense, XLA otherwise),
       `dx.ops.XLA()`, `dx.ops.Pallas()` or `dx.ops.Native()`, or their names `"auto"`,
       `"xla"`, `"pallas"`, `"native"`; checked here, resolved for the device when the
       step is traced (`conn.resolve`).

@@ -87,6 +87,9 @@ class AbstractConnectivity(eqx.Module):
     # Whether `row_slots` and `every_slot` give each row's connections (which
     # per-connection delays need).
     row_access: ClassVar[bool] = False
+    # Whether `weight_cotangent` visits only the rows with an event (then the derivative
+    # rule computes the gradient with respect to an array of weights with it).
+    event_weight_grad: ClassVar[bool] = False
 
     @abc.abstractmethod
     def invariants(self) -> tuple[Invariant, ...]:
@@ -119,6 +122,16 @@ class AbstractConnectivity(eqx.Module):
         values = events.astype(out_dtype(events, *_leaves(weight)))
         out = self.dense_columns(values, weight, False)
         return out if add_to is None else add_to + out
+
+    def weight_cotangent(self, events: Array, cotangent: Array, kernel: Concrete) -> Array:
+        """The gradient with respect to an array of weights (`weight_shape`) of
+        $\\langle g, e W \\rangle$ for events `(n_pre, batch)` and the cotangent $g$ of the
+        output `(n_post, batch)`: the transpose of `dense_columns` in the weight. Formats
+        that declare `event_weight_grad` compute it over the rows with an event only."""
+        values = events.astype(cotangent.dtype)
+        like = jax.ShapeDtypeStruct(self.weight_shape, cotangent.dtype)
+        transpose = jax.linear_transpose(lambda w: self.dense_columns(values, w, False), like)
+        return transpose(cotangent)[0]
 
     def row_slots(self, rows: Array) -> tuple[Array, Array] | None:
         """The connections of presynaptic `rows` (`(m,)`, `n_pre` pads), padded to a

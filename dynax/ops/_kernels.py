@@ -50,7 +50,7 @@ class Native(AbstractKernel):
         if native is not None:
             raise ValueError(
                 f"kernel Native(): {native or 'this connectivity'} has no compiled CPU "
-                "kernels (dx.connect.CSR, FanOut and JitProb have)."
+                "kernels (dx.connect.CSR, FanOut, JitProb and Dense have)."
             )
         if backend != "cpu":
             raise ValueError(f"kernel Native() runs on a CPU, not on {backend!r}.")
