@@ -11,7 +11,9 @@ import jax.numpy as jnp
 from .._checks import check_size, param, to_float
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray, State
 from .._system import Context, DynamicalSystem, name_key
+from ..connect import Dense
 from ..neurons import AbstractNeuron
+from ..ops import AbstractKernel
 
 
 class SpikingRNNState(eqx.Module):
@@ -40,6 +42,19 @@ class SpikingRNN(DynamicalSystem):
     array holds, so that its gradient there is zero too. The input current $I^t$ is in
     the unit the neuron takes (with `R = 1`, mV).
 
+    **Products.** The presynaptic values of $W_\text{rec}$ are spikes, mostly zeros, so
+    $z^{t-1} W_\text{rec}$ is a [`dynax.connect.Dense`][] event product: on a CPU
+    (`kernel="auto"`) it adds only the rows of the neurons that spiked, and the
+    gradient with respect to $W_\text{rec}$ only those rows too (the gradient with
+    respect to the spikes, which the surrogate needs for every neuron, is a matrix
+    product). $x^t W_\text{in}$ is one as well when the inputs are spikes: boolean
+    inputs, or float inputs with `input_spikes=True` (Poisson trains given as 0/1
+    floats); other inputs (rates, currents) go through a matrix product. The event
+    products are exact for any values (a nonzero entry counts with its value), only
+    slower than a matrix product when most entries are nonzero. `kernel="xla"` makes
+    every product a matrix product (XLA's, the reference the kernels are tested
+    against).
+
     The spikes are the neuron's `spike_fn` of its distance to threshold: with a
     surrogate (`spike_fn=dx.surrogate.ReluGrad()`, Bellec's pseudo-derivative, or any
     other) gradients flow through them, so `jax.grad` of a loss of a `dx.simulate` run
@@ -56,6 +71,10 @@ class SpikingRNN(DynamicalSystem):
     - `W_out`: readout weights, `(n_rec, n_out)`.
     - `b_out`: readout bias added every step, `(n_out,)`, or `None` for none.
     - `tau_out`: time constant of the readout (ms), > 0.
+    - `input_spikes`: whether float inputs are spikes (0/1, or event values that are
+      mostly zero): then $x W_\text{in}$ is an event product too.
+    - `kernel`: how the event products run (`"auto"`, `"native"`, `"xla"` or a
+      `dx.ops.AbstractKernel`; see `dx.ops.resolve`).
 
     `step(state, x, ctx)` takes the input `x` of shape `(n_in,)`.
 
@@ -75,6 +94,8 @@ class SpikingRNN(DynamicalSystem):
     n_in: int = eqx.field(static=True)
     n_rec: int = eqx.field(static=True)
     n_out: int = eqx.field(static=True)
+    input_spikes: bool = eqx.field(static=True)
+    kernel: str | AbstractKernel = eqx.field(static=True)
 
     def __init__(
         self,
@@ -85,6 +106,8 @@ class SpikingRNN(DynamicalSystem):
         *,
         b_out: Float[ArrayLike, " n_out"] | None = None,
         tau_out: ArrayLike = 20.0,
+        input_spikes: bool = False,
+        kernel: str | AbstractKernel = "auto",
     ):
         if not isinstance(neuron, AbstractNeuron):
             raise TypeError(
@@ -109,6 +132,9 @@ class SpikingRNN(DynamicalSystem):
         self.tau_out = param(tau_out, "tau_out", positive=True)
         if self.tau_out.shape != ():
             raise ValueError(f"tau_out must be a scalar (ms), got shape {self.tau_out.shape}.")
+        self.input_spikes = bool(input_spikes)
+        Dense(1, 1).resolve(kernel)  # an unknown or impossible choice fails here
+        self.kernel = kernel
 
     def init(self, key: PRNGKeyArray | None = None) -> SpikingRNNState:
         neuron = self.neuron.init(None if key is None else name_key(key, "neuron"))
@@ -137,8 +163,15 @@ class SpikingRNN(DynamicalSystem):
                 f"the input of SpikingRNN(n_in={self.n_in}) must have shape ({self.n_in},), "
                 f"got shape {x.shape}."
             )
-        z = self.neuron.spikes(state.neuron).astype(self.W_rec.dtype)
-        return x.astype(self.W_in.dtype) @ self.W_in + z @ self.recurrent_weights()
+        z = self.neuron.spikes(state.neuron)
+        spikes = self.input_spikes or x.dtype == jnp.bool_
+        inputs = self._product(x, self.W_in, spikes)
+        return inputs + self._product(z, self.recurrent_weights(), True)
+
+    def _product(self, values: Array, weight: Array, spikes: bool) -> Array:
+        if spikes:
+            return Dense(*weight.shape).event_matvec(values, weight, kernel=self.kernel)
+        return values.astype(weight.dtype) @ weight
 
     def readout(self, out: Array, spikes: Array, dt: float) -> Float[Array, " n_out"]:
         """The readout after a step with `spikes`: $\\kappa y + z W_\\text{out} + b$."""

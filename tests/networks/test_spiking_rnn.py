@@ -166,3 +166,54 @@ def test_bptt_learns_evidence_accumulation():
     state = dx.train.init_optimiser(optimiser, model, weights)
     _, curve, _ = example.train(step, model, state, cfg, k_train, test, "bptt")
     assert curve[0, 1] < 0.6 and curve[-1, 1] >= 0.8, curve
+
+
+@pytest.mark.slow  # 6-9 s on the loaded 2-core machine (compiles two BPTT programs in x64)
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the compiled kernels are CPU ones")
+def test_event_products_equal_the_matrix_products(x64):
+    """The input and recurrent products on the compiled event kernels (`kernel="auto"` on
+    a CPU: spikes times dense weights over the active rows, and weight gradients over them
+    too) give the losses and gradients of the matrix products (`kernel="xla"`), for
+    boolean inputs and for 0/1 float inputs declared as spikes."""
+    n_in, n_rec, n_out, n_steps = 20, 30, 3, 40
+    neuron = dx.neurons.LIF(
+        n_rec, tau=10.0, v_th=1.0, reset="soft", spike_fn=dx.surrogate.InvSquareGrad(10.0)
+    )
+    base = dx.networks.spiking_rnn(n_in, neuron, n_out, key=jax.random.key(0), scale_in=8.0)
+    x = jax.random.uniform(jax.random.key(1), (4, n_steps, n_in)) < 0.1
+    labels = jnp.arange(4) % n_out
+
+    def build(kernel, input_spikes):
+        return dx.networks.SpikingRNN(
+            neuron, base.W_in, base.W_rec, base.W_out, b_out=base.b_out,
+            input_spikes=input_spikes, kernel=kernel,
+        )  # fmt: skip
+
+    @eqx.filter_jit
+    def loss_and_grads(model, x):
+        def loss(weights):
+            m = eqx.tree_at(lambda m: m.weights(), model, weights)
+            rec = dx.train.rollout(m, x, dt=1.0, monitors={"y": "out", "z": "neuron.spike"})
+            return dx.train.cross_entropy(rec["y"].mean(axis=1), labels), rec["z"].mean()
+
+        return jax.value_and_grad(loss, has_aux=True)(model.weights())
+
+    (want, rate), grads = loss_and_grads(build("xla", False), x)
+    assert 0.01 < rate < 0.1  # spikes, few enough for the kernels (not the switch)
+    model, inputs = build("auto", True), x.astype(float)
+    (got, _), got_grads = loss_and_grads(model, inputs)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    for a, b in zip(got_grads, grads):
+        assert float(jnp.abs(b).max()) > 0
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    # Both products run on the kernels, for float inputs declared as spikes and for
+    # boolean ones; float inputs not declared take a matrix product (one kernel left).
+    for model, inputs, calls in (
+        (model, inputs, 2),
+        (build("auto", False), x, 2),
+        (build("auto", False), inputs, 1),
+    ):
+        hlo = loss_and_grads.lower(model, inputs).as_text()
+        assert hlo.count("@dynax_dense_event(") == calls, hlo.count("@dynax_dense_event(")
+    with pytest.raises(ValueError, match="kernel"):
+        build("cuda", False)
