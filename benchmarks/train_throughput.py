@@ -3,7 +3,7 @@ gradients in dynax and, side by side, in snnTorch, Spyx and BrainPy. One JSON ro
 run, then one summary row.
 
     python benchmarks/train_throughput.py [--repeats R] [--steps S] [--warmup W]
-        [--libraries dynax,dynax-graphs-on,snntorch,spyx,brainpy] [--device cpu|gpu]
+        [--libraries dynax,dynax-graphs-on,dynax-xla,snntorch,spyx,brainpy] [--device cpu|gpu]
         [--no-peers]
     python benchmarks/train_throughput.py --worker dynax DATA.npz [--steps S] [--warmup W]
         [--device cpu|gpu]
@@ -37,9 +37,13 @@ first loss is the same everywhere and the losses after training can be compared.
 **How each library writes it** (the mapping; the peers' docstrings give the details):
 
 - dynax: `dx.networks.SpikingRNN` of `dx.neurons.LIF(256, tau=20, v_th=1,
-  reset="soft", R=1/(1 - beta), v_reset=1 - 1/beta, spike_fn=InvSquareGrad(10))`, run
+  reset="soft", R=1/(1 - beta), v_reset=1 - 1/beta, spike_fn=InvSquareGrad(10))` with
+  `input_spikes=True` (the inputs are 0/1 spike trains), run
   by `dx.train.rollout` (a `jax.vmap` over the batch of `dx.simulate`'s `lax.scan`),
-  trained by `dx.train.make_step` with `optax.adam`. LIF's exact exponential step is
+  trained by `dx.train.make_step` with `optax.adam`. On a CPU its input and recurrent
+  products are event products (`dx.connect.Dense` on the compiled kernels: the rows of
+  the active inputs and neurons only, forward and in the weight gradients). LIF's exact
+  exponential step is
   $v \\leftarrow \\beta v + (1 - \\beta) R I$, so $R = 1/(1 - \\beta)$ gives $\\beta v + I$;
   its soft reset subtracts $\\vartheta - v_\\text{reset}$ right after the spike, before the
   next decay, so $\\vartheta - v_\\text{reset} = \\vartheta/\\beta$ subtracts $\\vartheta$
@@ -77,6 +81,8 @@ steps (`max_loss_diff_vs_dynax`).
 `dynax-graphs-on` is dynax with `make_step(graphs=True)` (each time loop compiled as one
 CUDA graph on a GPU; the same values, and the same program on a CPU), a row of its own
 so that both are timed in the same rounds; its ratio is dynax / dynax-graphs-on.
+`dynax-xla` is dynax with `SpikingRNN(kernel="xla")`: every product a matrix product
+(dynax's step before the event products), timed in the same rounds too.
 
 **Environments.** dynax runs in this interpreter (or `DYNAX_PYTHON`, importing dynax
 from this checkout); the peers in `.venv-snntorch`,
@@ -122,9 +128,14 @@ SPEC = {
     "scale_out": 0.3,
 }
 
-# dynax's rows: the default step, and the step with its loops compiled as CUDA graphs
-# (`make_step(graphs=True)`; on a CPU the option changes nothing).
-DYNAX_GRAPHS = {"dynax": "off", "dynax-graphs-on": "on"}
+# dynax's rows, each with its `--graphs` and `--kernel`: the default step, the step with
+# its loops compiled as CUDA graphs (`make_step(graphs=True)`; on a CPU the option changes
+# nothing), and the step with matrix products instead of event products.
+DYNAX_VARIANTS = {
+    "dynax": ("off", "auto"),
+    "dynax-graphs-on": ("on", "auto"),
+    "dynax-xla": ("off", "xla"),
+}
 
 PEER_SCRIPTS = {
     "snntorch": ("DYNAX_SNNTORCH_PYTHON", ".venv-snntorch", "snntorch_train.py"),
@@ -200,7 +211,9 @@ def summarise_times(times: list[float], cpu: list[float], warmup: int) -> dict:
 # ----------------------------------------------------------------------------- dynax
 
 
-def dynax_run(data_path: str, steps: int, warmup: int, device: str, graphs: str = "off") -> dict:
+def dynax_run(
+    data_path: str, steps: int, warmup: int, device: str, graphs: str = "off", kernel: str = "auto"
+) -> dict:
     os.environ.setdefault("JAX_PLATFORMS", "cuda" if device == "gpu" else "cpu")
     import equinox as eqx
     import jax
@@ -223,8 +236,9 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str, graphs: str 
         spike_fn=dx.surrogate.InvSquareGrad(float(d["slope"])),
     )
     model = dx.networks.SpikingRNN(
-        neuron, d["W_in"], d["W_rec"], d["W_out"], b_out=None, tau_out=float(d["tau_out"])
-    )
+        neuron, d["W_in"], d["W_rec"], d["W_out"], b_out=None, tau_out=float(d["tau_out"]),
+        input_spikes=True, kernel=kernel,
+    )  # fmt: skip
     trainable = lambda m: (m.W_in, m.W_rec, m.W_out)  # noqa: E731
     optimiser = optax.adam(float(d["lr"]))
     xs, ys = jnp.asarray(d["x"]), jnp.asarray(d["y"])
@@ -262,8 +276,9 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str, graphs: str 
         losses.append(loss)
     loss1, acc1, _ = evaluate(model, x_test, y_test)
     return {
-        "library": "dynax" if graphs == "off" else "dynax-graphs-on",
+        "library": {v: k for k, v in DYNAX_VARIANTS.items()}[(graphs, kernel)],
         "graphs": graphs,
+        "kernel": kernel,
         "version": dx.__version__ if hasattr(dx, "__version__") else "dev",
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
         "build_s": round(build, 3),
@@ -294,7 +309,7 @@ def peer_python(name: str) -> str:
 
 
 def have(name: str) -> bool:
-    if name in DYNAX_GRAPHS:
+    if name in DYNAX_VARIANTS:
         return True
     python = peer_python(name)
     return os.path.isfile(python) and os.access(python, os.X_OK)
@@ -305,9 +320,11 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
     common = [data, "--steps", str(args.steps), "--warmup", str(args.warmup)]
     common += ["--device", args.device]
     env = None
-    if name in DYNAX_GRAPHS:
+    if name in DYNAX_VARIANTS:
         python = os.environ.get("DYNAX_PYTHON") or sys.executable
-        cmd = [python, __file__, "--worker", "dynax", *common, "--graphs", DYNAX_GRAPHS[name]]
+        graphs, kernel = DYNAX_VARIANTS[name]
+        cmd = [python, __file__, "--worker", "dynax", *common, "--graphs", graphs]
+        cmd += ["--kernel", kernel]
         # another interpreter (DYNAX_PYTHON) imports dynax from this checkout
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         env = {**os.environ, "PYTHONPATH": path}
@@ -369,17 +386,18 @@ def main() -> None:
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--no-peers", action="store_true")
     p.add_argument("--graphs", choices=["off", "on"], default="off", help=argparse.SUPPRESS)
+    p.add_argument("--kernel", choices=["auto", "xla"], default="auto", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.graphs)
+        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.graphs, args.kernel)
         print(json.dumps(row), flush=True)
         return
     names = [n for n in args.libraries.split(",") if n]
     if args.no_peers:
-        names = [n for n in names if n in DYNAX_GRAPHS]
+        names = [n for n in names if n in DYNAX_VARIANTS]
     for n in names:
-        if n not in DYNAX_GRAPHS and n not in PEER_SCRIPTS:
-            known = ", ".join((*DYNAX_GRAPHS, *PEER_SCRIPTS))
+        if n not in DYNAX_VARIANTS and n not in PEER_SCRIPTS:
+            known = ", ".join((*DYNAX_VARIANTS, *PEER_SCRIPTS))
             sys.exit(f"unknown library {n!r}; choose among {known}")
     missing = [n for n in names if not have(n)]
     if missing:
