@@ -31,20 +31,59 @@ class JitProb(AbstractConnectivity):
     `dx.ops.event_mv_prob_homo` for the bound; it is exceeded with probability below
     $10^{-10}$ per row).
 
+    **Column tiles.** A row's targets are drawn in order, each a random skip after the
+    last, so an operator that needs only the columns $[lo, hi)$ must still draw the row
+    from column 0 up to $hi$: split over devices by postsynaptic owner (`dx.shard`), the
+    last device draws every active row whole. With `column_tile` = $T$, the columns are
+    cut into tiles $[jT, (j + 1)T)$ and each (row, tile) pair has a stream of its own,
+    keyed by `(seed, row, j)`: a device draws only the tiles that overlap its columns.
+    The entries are still independent Bernoulli(`prob`), but they are other connections
+    than without tiles (except in tile 0, which keeps the row's stream: $T \ge$ `n_post`
+    is the untiled connectivity); the connectivity is a function of `(seed, T)`, the same
+    on every backend and however it is split. Each tile of a row keeps at most $K_T$
+    connections (`max_fan_out`'s bound for $T$ columns).
+
+    Choosing $T$: a tile costs a restart (its keys, and one draw past its end), which
+    matters when it holds few connections ($p T$ small); a tile that straddles the edge
+    of a device's columns is drawn by both devices. Both costs vanish when each device's
+    block, `n_post / devices`, is a whole number of tiles of a few tens of connections or
+    more: $T$ = `n_post / devices` for the most devices the network will be split over
+    (or a divisor of it with $p T \gtrsim 10$). On one device, tiles cost the restarts
+    alone (see `benchmarks/README.md`).
+
     **Arguments:**
 
     - `n_pre`, `n_post`: numbers of presynaptic and postsynaptic neurons.
     - `prob`: connection probability in (0, 1].
     - `seed`: an integer; the same seed gives the same connectivity.
+    - `column_tile`: `None` (no tiles: the default) or the columns of a tile, a positive
+      int (static: it fixes the connections).
     """
 
     seed: Int[Array, ""]
     n_pre: int = eqx.field(static=True)
     n_post: int = eqx.field(static=True)
     prob: float = eqx.field(static=True)
+    column_tile: int | None = eqx.field(static=True)
 
-    def __init__(self, n_pre: int, n_post: int, prob: float, seed: ArrayLike):
+    def __init__(
+        self,
+        n_pre: int,
+        n_post: int,
+        prob: float,
+        seed: ArrayLike,
+        *,
+        column_tile: int | None = None,
+    ):
         n_pre, n_post = check_size(n_pre, "n_pre"), check_size(n_post, "n_post")
+        if column_tile is not None and (
+            isinstance(column_tile, bool)
+            or not isinstance(column_tile, int | np.integer)
+            or column_tile < 1
+        ):
+            raise ValueError(
+                f"column_tile must be None or a positive int, got column_tile={column_tile!r}."
+            )
         if (
             isinstance(prob, bool)
             or not isinstance(prob, float | int | np.floating | np.integer)
@@ -56,6 +95,7 @@ class JitProb(AbstractConnectivity):
             raise ValueError(f"seed must be an integer scalar, got {seed.dtype}{list(seed.shape)}.")
         self.seed = seed.astype(jnp.int32)
         self.n_pre, self.n_post, self.prob = int(n_pre), int(n_post), float(prob)
+        self.column_tile = None if column_tile is None else int(column_tile)
 
     def invariants(self) -> tuple[Invariant, ...]:
         """None: every seed gives valid connectivity (the operators generate targets in
@@ -100,7 +140,7 @@ class JitProb(AbstractConnectivity):
         else:
             a, b, dist = weight, jnp.zeros((), weight.dtype), "homo"
         meta = _jitconn._meta(
-            self.shape, self.prob, self.max_fan_out, dist, max_events, a.dtype, kernel
+            self.shape, self.prob, self._tile_cap, dist, max_events, a.dtype, kernel, self._tile
         )
         return meta, a, b
 
@@ -135,9 +175,22 @@ class JitProb(AbstractConnectivity):
         \\rceil$ with $\\mu$ = `prob` × `n_post` (at most `n_post`): by Bernstein's
         inequality a Binomial(`n_post`, `prob`) row count exceeds it with probability
         below $e^{-24} \\approx 4 \\cdot 10^{-11}$. A longer row keeps its first $K$
-        connections, in every operator alike."""
-        mu = self.prob * self.n_post
-        return int(min(self.n_post, np.ceil(mu + 10 * np.sqrt(mu) + 16)))
+        connections, in every operator alike. With `column_tile` $T$, the same bound
+        $K_T$ (with $\\mu = p T$) holds for each tile of a row, and a row has at most
+        $K_T$ times its number of tiles (at most `n_post`)."""
+        tiles = -(-self.n_post // self._tile)
+        return min(self.n_post, tiles * self._tile_cap)
+
+    @property
+    def _tile(self) -> int:
+        """The columns of a tile (`n_post` without tiles)."""
+        return self.n_post if self.column_tile is None else min(self.column_tile, self.n_post)
+
+    @property
+    def _tile_cap(self) -> int:
+        """The most connections a row keeps in one tile (see `max_fan_out`)."""
+        mu = self.prob * self._tile
+        return int(min(self._tile, np.ceil(mu + 10 * np.sqrt(mu) + 16)))
 
     def todense(self, weight=1.0) -> Array:
         """The `(n_pre, n_post)` matrix (O(n_pre × n_post) memory: for tests and small
@@ -161,11 +214,12 @@ class JitProb(AbstractConnectivity):
 class JitBlock(AbstractConnectivity):
     """The columns `[lo, lo + n_post)` of a `JitProb` `whole`, renumbered from 0: what one
     device of a sharded network regenerates (see `dx.shard`). Each active row is
-    generated from the same seed, up to the block's last column, and only its columns in
-    the block are added: the same connections and weights as `whole`'s, summed in the
-    same order. A row's columns are cumulative sums of random skips, so a device cannot
-    start at its first column: the additions are divided among the devices, but the
-    generation of the active rows is not (the last device generates them whole).
+    generated from the same seed and only its columns in the block are added: the same
+    connections and weights as `whole`'s, summed in the same order. A row's columns are
+    cumulative sums of random skips, so without column tiles a device cannot start at
+    its first column: it draws the row from column 0 up to the block's last (the last
+    device draws the active rows whole). With `whole.column_tile`, it draws only the
+    tiles that overlap the block.
 
     **Arguments:**
 

@@ -1,9 +1,11 @@
 """Just-in-time connectivity regenerated for one block of postsynaptic columns: what a
 device of a sharded network computes of a `dx.connect.JitProb` (see `dx.shard`).
 
-Each active row is generated whole, exactly as in `_jitconn` (the same draws, so the
-same connections as without sharding), and only its columns in `[lo, lo + m)` are kept,
-renumbered from 0. The sums run over the rows and their draws in the same order as
+Each active row is generated exactly as in `_jitconn` (the same draws, so the same
+connections as without sharding), and only its columns in `[lo, lo + m)` are kept,
+renumbered from 0. Without column tiles a row is drawn from its first column up to the
+block's last; with them (`dx.connect.JitProb(..., column_tile=T)`), only the tiles that
+overlap the block. The sums run over the rows and their draws in the same order as
 `_jitconn`'s, so each column of the block gets the sums the whole operator gives it.
 """
 
@@ -13,9 +15,9 @@ import jax
 import jax.numpy as jnp
 
 from .._custom_types import Array
-from . import _native
+from . import _jitconn, _native
 from ._compact import by_activity, scatter_rows
-from ._jitconn import JitMeta, _blocks, _generate, _log_table, pallas_target
+from ._jitconn import JitMeta, _blocks, pallas_target
 from ._kernels import PALLAS
 from ._pallas import Target, launch
 
@@ -28,8 +30,10 @@ class BlockMeta(NamedTuple):
 
 
 def _columns(meta: BlockMeta, seed, rows, a, b, lo):
-    """The block's columns `(len(rows), K)` of `rows` (`m` where none) and their weights."""
-    cols, w = _generate(meta.whole, seed, rows, a, b)
+    """The block's columns of `rows` (`m` where none) and their weights: the draws of the
+    tiles that overlap the block (the whole row without tiles)."""
+    first, count = _jitconn.window_tiles(meta.whole, lo, meta.m)
+    cols, w = _jitconn._generate(meta.whole, seed, rows, a, b, first, count)
     local = cols - lo
     inside = (cols < meta.whole.n_post) & (local >= 0) & (local < meta.m)
     return jnp.where(inside, local, meta.m), w
@@ -92,22 +96,7 @@ def event_kernel(meta: BlockMeta, events, a, b, seed, lo):
 
 def native_event(meta: BlockMeta, events, a, b, seed, lo, init) -> Array:
     """`init + events @ W[:, lo:lo+m]` through the compiled CPU kernel, added in place."""
-    w = meta.whole
-    return _native.jit_prob(
-        events,
-        seed,
-        a,
-        b,
-        _log_table(),
-        init,
-        n_post=w.n_post,
-        k=w.k,
-        cap=w.cap,
-        scale=w.scale,
-        dist=w.dist,
-        lo=lo,
-        m=meta.m,
-    )
+    return _jitconn.native_event(meta.whole, events, a, b, seed, init, lo, meta.m)
 
 
 def block_target(meta: BlockMeta, a, b, seed, lo) -> Target:

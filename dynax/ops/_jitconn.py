@@ -10,6 +10,15 @@ regenerated alone, by any operator, in any order. A row holds at most $K$ connec
 (`dx.connect.JitProb.max_fan_out`, which owns that cap; a longer row keeps its first $K$,
 in every operator alike).
 
+With column tiles of $T$ columns (`dx.connect.JitProb(..., column_tile=T)`), each pair of
+a row and a tile $j$, the columns $[jT, (j + 1)T)$, has a stream of its own: the skipping
+restarts at column $jT - 1$ with keys mixed with $j$ (`_tile_keys`), stops at the tile's
+end, and keeps at most $K_T$ connections (the cap for $T$ columns). An operator that
+needs only the columns $[lo, lo + m)$ (a device's block of a sharded network) then draws
+only the tiles that overlap them. Tile 0 keeps the row's own keys, so a single tile
+($T \ge$ `n_post`) is the untiled row: `JitMeta.tile` is `n_post` without tiles, and the
+code below is one path for both.
+
 The same seed gives the same connections on every backend (XLA on CPU or GPU, the Pallas
 kernels, the compiled CPU kernel): a transcendental `log` differs in its last bit between
 them, and a floor of it would then move a column now and then. The skip is computed
@@ -41,6 +50,7 @@ from ._pallas import CHUNK, Target, add_atomic, launch
 _GOLDEN = np.uint32(0x9E3779B9)
 _ROW = np.uint32(0x85EBCA77)
 _STREAM = np.uint32(0xC2B2AE3D)
+_TILE = np.uint32(0x27D4EB2F)
 _ROWS_PER_BLOCK_ELEMENTS = 1 << 20  # rows × K generated at once on the every-row paths
 _STREAMS = {"homo": 1, "uniform": 2, "normal": 3}  # hash streams each distribution uses
 _DISTS = tuple(_STREAMS)
@@ -59,6 +69,15 @@ def _row_key(seed: Array, stream: int, rows: Array) -> Array:
     """uint32 key of `(seed, stream, row)` for each of `rows`."""
     key = _fmix(seed.astype(jnp.uint32) + np.uint32(stream * int(_STREAM) % 2**32))
     return _fmix(key ^ (rows.astype(jnp.uint32) * _ROW))
+
+
+def _tile_keys(keys: tuple[Array, ...], tile) -> tuple[Array, ...]:
+    """The keys of tile `tile` (an int or an int32 array) of the rows keyed `keys`: the
+    rows' own for tile 0 (one tile is the untiled row), else mixed with the tile's index."""
+    if isinstance(tile, int) and tile == 0:
+        return keys
+    mix = jnp.asarray(tile).astype(jnp.uint32) * _TILE
+    return tuple(jnp.where(tile == 0, key, _fmix(key ^ mix)) for key in keys)
 
 
 def _draw(key: Array, t: Array) -> Array:
@@ -130,13 +149,16 @@ def _skip_scale(prob: float) -> float:
 
 
 class JitMeta(NamedTuple):
-    """The static description of a JIT-connectivity operator: sizes, the row cap `k`
-    (`dx.connect.JitProb.max_fan_out`), the skip per unit of `_neg_log2` and its cap,
-    the weight distribution, buckets of active rows, output dtype and kernel mode."""
+    """The static description of a JIT-connectivity operator: sizes, the cap `k` of a
+    row's connections in one tile (`dx.connect.JitProb.max_fan_out` without tiles), the
+    columns of a tile (`n_post` without tiles), the skip per unit of `_neg_log2` and its
+    cap, the weight distribution, buckets of active rows, output dtype and kernel mode."""
 
     n_pre: int
     n_post: int
     k: int
+    tile: int
+    prob: float
     scale: float
     cap: int
     dist: str
@@ -145,16 +167,30 @@ class JitMeta(NamedTuple):
     mode: str
 
 
-def _meta(shape, prob, k, dist, max_events, dtype, kernel) -> JitMeta:
-    """The `JitMeta` of `JitProb(*shape, prob)` with row cap `k`."""
+def _meta(shape, prob, k, dist, max_events, dtype, kernel, tile=None) -> JitMeta:
+    """The `JitMeta` of `JitProb(*shape, prob, column_tile=tile)` with cap `k` per tile."""
     n_pre, n_post = shape
-    # Cap single skips so that K cumulated skips fit in int32; a cap below n_post changes
-    # a row only when a skip exceeds it, with probability (1 - p)^cap per draw.
-    cap = int(min(n_post, (2**31 - 1) // (k + 1) - 1))
+    tile = n_post if tile is None else min(tile, n_post)
+    # Cap single skips so that K cumulated skips fit in int32; a cap below the tile's
+    # columns changes a row only when a skip exceeds it, with probability (1 - p)^cap
+    # per draw.
+    cap = int(min(tile, (2**31 - 1) // (k + 1) - 1))
     sizes = buckets(n_pre, max_events)
-    return JitMeta(
-        n_pre, n_post, k, _skip_scale(prob), cap, dist, sizes, jnp.dtype(dtype), mode(kernel)
-    )
+    scale, dtype = _skip_scale(prob), jnp.dtype(dtype)
+    return JitMeta(n_pre, n_post, k, tile, prob, scale, cap, dist, sizes, dtype, mode(kernel))
+
+
+def _n_tiles(meta: JitMeta) -> int:
+    return -(-meta.n_post // meta.tile)
+
+
+def window_tiles(meta: JitMeta, lo, m: int) -> tuple[Any, int]:
+    """The first tile that overlaps the columns `[lo, lo + m)` (`lo` may be traced) and
+    the most tiles such a window can overlap (static): at most one partly outside at
+    each end."""
+    if meta.tile == meta.n_post:
+        return 0, 1
+    return lo // meta.tile, min(_n_tiles(meta), -(-(m - 1) // meta.tile) + 1)
 
 
 def _row_keys(seed: Array, rows: Array, dist: str) -> tuple[Array, ...]:
@@ -191,25 +227,35 @@ def _connection(meta, keys, t, a, b, lookup):
     return skip, a + b * r.astype(a.dtype)
 
 
-def _generate(meta, seed, rows, a, b):
-    """Columns `(m, K)` (`n_post` where there is no connection) and weights of `rows`."""
-    n_post, k, dist = meta.n_post, meta.k, meta.dist
-    keys = tuple(key[:, None] for key in _row_keys(seed, rows, dist))
-    skip, w = _connection(meta, keys, jnp.arange(k), a, b, _table_lookup())
-    cols = jnp.minimum(jnp.cumsum(skip + 1, axis=1) - 1, n_post)  # n_post = no connection
-    return cols, w
+def _generate(meta, seed, rows, a, b, first=0, count=None):
+    """Columns `(len(rows), count K)` (`n_post` where there is no connection) and weights
+    of the tiles `first, ..., first + count - 1` of `rows` (default: all; `first` may be
+    traced, and tiles past the last give no connection)."""
+    n_post, k, tile, dist = meta.n_post, meta.k, meta.tile, meta.dist
+    count = _n_tiles(meta) if count is None else count
+    index = first if count == 1 else first + jnp.arange(count)[:, None]  # (count, 1)
+    keys = tuple(key[:, None, None] for key in _row_keys(seed, rows, dist))
+    keys = _tile_keys(keys, index)
+    skip, w = _connection(meta, keys, jnp.arange(k), a, b, _table_lookup())  # (rows, count, K)
+    local = jnp.cumsum(skip + 1, axis=2) - 1
+    begin = index * tile
+    cols = jnp.where(local < jnp.minimum(n_post - begin, tile), begin + local, n_post)
+    cols = cols.reshape(rows.shape[0], count * k)
+    return cols, w if jnp.ndim(w) == 0 else jnp.reshape(w, cols.shape)
 
 
 def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
     """The matrix of `meta` (weights `a + b r`) for the Pallas kernels: the rows of active
-    neurons are regenerated with the same `_row_keys` and `_connection` as the XLA path,
-    so both apply the same matrix; a row's draws a chunk at a time, in parallel, their
-    column skips summed by a cumulative sum. With `lo` (an int32 scalar) and `m`, only
-    the columns `[lo, lo + m)`, as column `0, ..., m - 1` (a device's block of a sharded
-    network, `dx.connect.JitBlock`)."""
-    n_post, k, dist = meta.n_post, meta.k, meta.dist
-    width = min(CHUNK, pl.next_power_of_2(k))
+    neurons are regenerated with the same `_row_keys`, `_tile_keys` and `_connection` as
+    the XLA path, so both apply the same matrix; a tile's draws a chunk at a time, in
+    parallel, their column skips summed by a cumulative sum. With `lo` (an int32 scalar)
+    and `m`, only the columns `[lo, lo + m)`, as column `0, ..., m - 1` (a device's block
+    of a sharded network, `dx.connect.JitBlock`), drawing only the tiles that overlap
+    them."""
+    n_post, k, tile, dist = meta.n_post, meta.k, meta.tile, meta.dist
+    width = _chunk(meta)
     m = n_post if m is None else m
+    tiled = tile < n_post
 
     def visitor(refs, out_ref, offset, dtype, interpret):
         a_ref, b_ref, seed_ref, table_ref, lo_ref = refs
@@ -219,18 +265,25 @@ def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
         def lookup(i):
             return pltriton.load(table_ref.at[i])
 
-        def chunk_of(keys, c, last):  # draws [c width, (c + 1) width) after column `last`
+        def chunk_of(keys, c, last, stop):  # draws [c width, (c + 1) width) after `last`
             t = c * width + jnp.arange(width)
             skip, w = _connection(meta, keys, t, a_ref[0], b_ref[0], lookup)
             col = last + jnp.cumsum(jnp.where(t < k, skip + 1, 0))
-            return col, (t < k) & (col >= start) & (col < end), w
+            return col, (t < k) & (col >= start) & (col < stop), w
 
-        def load(row):  # the row's first chunk (most rows fit in one)
+        def tile_of(keys, j):  # tile j's keys, the column before it, and where it stops
+            if not tiled:
+                return keys, jnp.int32(-1), end
+            return _tile_keys(keys, j), j * tile - 1, jnp.minimum(j * tile + tile, end)
+
+        def load(row):  # the first chunk of the first tile (most rows fit in one)
             keys = _row_keys(seed_ref[0], row, dist)
-            return keys, chunk_of(keys, 0, jnp.int32(-1))
+            j = start // tile if tiled else 0
+            tile_keys, before, stop = tile_of(keys, j)
+            return keys, j, chunk_of(tile_keys, 0, before, stop)
 
         def add(loaded, value):
-            keys, first = loaded
+            keys, first_tile, first = loaded
 
             def scatter(chunk):
                 col, mask, w = chunk
@@ -238,15 +291,33 @@ def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
                 add_atomic(out_ref, at, (value * w).astype(dtype), mask, interpret)
                 return jnp.max(col)
 
-            def more(carry):  # stop at the row's last draw or once past its last column
-                c, last = carry
-                return (c * width < k) & (last < end)
+            if not tiled:
 
-            def rest(carry):
-                c, last = carry
-                return c + 1, scatter(chunk_of(keys, c, last))
+                def more(carry):  # stop at the row's last draw or once past its last column
+                    c, last = carry
+                    return (c * width < k) & (last < end)
 
-            jax.lax.while_loop(more, rest, (1, scatter(first)))
+                def rest(carry):
+                    c, last = carry
+                    return c + 1, scatter(chunk_of(keys, c, last, end))
+
+                jax.lax.while_loop(more, rest, (1, scatter(first)))
+                return
+
+            def settle(j, c, last):  # on to the next tile at its last draw or past its end
+                done = (c * width >= k) | (last >= tile_of(keys, j)[2])
+                nxt = (j + 1, 0, (j + 1) * tile - 1)
+                return tuple(jnp.where(done, x, y) for x, y in zip(nxt, (j, c, last)))
+
+            def more_tiles(carry):
+                return carry[0] <= (end - 1) // tile
+
+            def next_chunk(carry):
+                j, c, last = carry
+                tile_keys, _, stop = tile_of(keys, j)
+                return settle(j, c + 1, scatter(chunk_of(tile_keys, c, last, stop)))
+
+            jax.lax.while_loop(more_tiles, next_chunk, settle(first_tile, 1, scatter(first)))
 
         return load, add
 
@@ -256,9 +327,21 @@ def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
     return Target(scalars, m, visitor, warps=1)
 
 
+def _chunk(meta) -> int:
+    """The draws of a row that a Pallas program makes at once: up to the row's cap without
+    tiles; with tiles, enough for a tile's usual count (its mean plus three standard
+    deviations, and the draw past its end), since every tile of an active row costs at
+    least one chunk and most of a cap-sized chunk would be drawn in vain."""
+    if meta.tile == meta.n_post:
+        return min(CHUNK, pl.next_power_of_2(meta.k))
+    mean = meta.prob * meta.tile
+    usual = int(np.ceil(mean + 3 * np.sqrt(mean) + 2))
+    return min(CHUNK, pl.next_power_of_2(min(meta.k, max(16, usual))))
+
+
 def _blocks(meta):
-    n_pre, k = meta.n_pre, meta.k
-    block = max(1, min(n_pre, _ROWS_PER_BLOCK_ELEMENTS // k))
+    n_pre, draws = meta.n_pre, meta.k * _n_tiles(meta)
+    block = max(1, min(n_pre, _ROWS_PER_BLOCK_ELEMENTS // draws))
     return block, -(-n_pre // block)
 
 
@@ -294,13 +377,26 @@ def _gather_every(meta, values, a, b, seed):
     return out.reshape(n_blocks * block, -1)[:n_pre]
 
 
-def native_event(meta, events, a, b, seed, init) -> Array:
+def native_event(meta, events, a, b, seed, init, lo=0, m: int | None = None) -> Array:
     """`init + events @ W` through the compiled CPU kernel (`_native.jit_prob`), added
     into `init` in place: events `(..., n_pre)` bool or float32, `init` `(..., n_post)`
-    float32. The same columns as the XLA path (see `_neg_log2`)."""
-    n_post, k, scale, cap, dist = meta.n_post, meta.k, meta.scale, meta.cap, meta.dist
+    float32. The same columns as the XLA path (see `_neg_log2`). With `lo` and `m`, only
+    the columns `[lo, lo + m)` (`init` `(..., m)`)."""
     return _native.jit_prob(
-        events, seed, a, b, _log_table(), init, n_post=n_post, k=k, cap=cap, scale=scale, dist=dist
+        events,
+        seed,
+        a,
+        b,
+        _log_table(),
+        init,
+        n_post=meta.n_post,
+        k=meta.k,
+        tile=meta.tile,
+        cap=meta.cap,
+        scale=meta.scale,
+        dist=meta.dist,
+        lo=lo,
+        m=m,
     )
 
 

@@ -361,13 +361,15 @@ def jit_prob(
     dist: str,
     lo: ArrayLike = 0,
     m: int | None = None,
+    tile: int | None = None,
 ) -> Array:
     """`init + events @ W` for events `(..., n_pre)` over the just-in-time connectivity
     of `dynax/ops/_jitconn.py` (weights `a + b r`; `table`: `_jitconn._log_table()`;
-    `k`, `cap`, `scale`: as its `_meta`), added into `init` in place. Each active row is
-    regenerated from `(seed, row)` exactly as the XLA path does: the same columns. With
-    `lo` and `m`, only the columns `[lo, lo + m)` (`init` `(..., m)`, column `lo` first):
-    a device's block of a sharded network (`dx.connect.JitBlock`)."""
+    `k`, `tile`, `cap`, `scale`: as its `_meta`; `tile` None: no tiles), added into
+    `init` in place. Each active row is regenerated from `(seed, row)` exactly as the XLA
+    path does: the same columns. With `lo` and `m`, only the columns `[lo, lo + m)`
+    (`init` `(..., m)`, column `lo` first): a device's block of a sharded network
+    (`dx.connect.JitBlock`), for which only the tiles that overlap it are drawn."""
     if dist not in _DISTS:
         raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}.")
     m = n_post if m is None else m
@@ -384,6 +386,7 @@ def jit_prob(
         ("scale", np.float32(scale)),
         ("dist", np.int64(_DISTS.index(dist))),
         ("m", np.int64(m)),
+        ("tile", np.int64(n_post if tile is None else tile)),
     )
     call = _batched("dynax_event_jit", (1,) * 7, attrs)
     table = jnp.asarray(table, jnp.int32)

@@ -79,6 +79,24 @@ def test_operators_apply_the_materialised_matrix(dist):
     assert event(jnp.asarray(batch[1]), False).dtype == jnp.float32
 
 
+def test_tiled_operators_apply_the_materialised_matrix(monkeypatch):
+    from dynax.ops import _jitconn
+
+    monkeypatch.setattr(_jitconn, "_ROWS_PER_BLOCK_ELEMENTS", 20_000)  # several row blocks
+    conn = dx.connect.JitProb(*SHAPE, P, 3, column_tile=70)  # 4 tiles and one of 20 columns
+    weight = dx.init.Normal(0.5, 0.2)
+    W = np.asarray(conn.todense(weight))
+    assert 0.04 < (W != 0).mean() < 0.06
+    rng = np.random.default_rng(4)
+    batch = rng.random((3, 400)) < np.array([0.01, 0.1, 0.6])[:, None]  # few, many rows
+    event = jax.jit(jax.vmap(lambda e: conn.event_matvec(e, weight, kernel="xla")))
+    np.testing.assert_allclose(event(jnp.asarray(batch)), batch @ W, atol=1e-5)
+    x, v = rng.normal(size=400).astype(np.float32), rng.normal(size=300).astype(np.float32)
+    np.testing.assert_allclose(jax.jit(lambda x: conn.matvec(x, weight))(x), x @ W, atol=1e-4)
+    back = jax.jit(lambda v: conn.matvec(v, weight, transpose=True))
+    np.testing.assert_allclose(back(v), W @ v, atol=1e-4)
+
+
 def test_many_row_blocks_and_seed_vmap(monkeypatch):
     from dynax.ops import _jitconn
 

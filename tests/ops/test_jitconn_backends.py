@@ -2,6 +2,8 @@
 XLA, the compiled CPU kernel and Pallas (its interpreter, on CPU), because the skips come
 from an integer logarithm, not from a transcendental `log`."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,12 +28,16 @@ needs_native = pytest.mark.skipif(
 )
 
 
-def _rows_by_powers(dist, kernel, seed=7):
-    """The support of the matrix, through the operator: events $2^i$ on 24 rows at a time
-    with unit weights give column sums whose bits say which rows reach each column."""
+def _rows_by_powers(dist, kernel, seed=7, op=None):
+    """The support of the matrix, through the operator (default: that of `dist`; `op(e,
+    kernel)`: another with unit weights): events $2^i$ on 24 rows at a time with unit
+    weights give column sums whose bits say which rows reach each column."""
     weight = {"homo": (1.0,), "uniform": (1.0, 1.0), "normal": (1.0, 0.0)}[dist]
     support = np.zeros(SHAPE, bool)
-    op = jax.jit(lambda e: OPS[dist](e, *weight, P, seed, shape=SHAPE, kernel=kernel))
+    if op is None:
+        op = jax.jit(lambda e: OPS[dist](e, *weight, P, seed, shape=SHAPE, kernel=kernel))
+    else:
+        op = jax.jit(functools.partial(op, kernel=kernel))
     for start in range(0, SHAPE[0], 24):
         events = np.zeros(SHAPE[0], np.float32)
         events[start : start + 24] = 2.0 ** np.arange(24)
@@ -48,6 +54,32 @@ def test_same_columns_under_xla_native_and_pallas(dist):
     kernels = ["xla", "pallas"] + (["native"] if NATIVE else [])
     for kernel in kernels:
         np.testing.assert_array_equal(_rows_by_powers(dist, kernel), want != 0, err_msg=kernel)
+
+
+def test_tiles_give_the_same_columns_on_every_backend_and_block(monkeypatch):
+    # Tiles of 64 columns (4 and one of 44); blocks of 75 columns straddle them. The XLA
+    # path is `todense`'s generator (its operators: tests/ops/test_jitconn.py). Pallas
+    # programs draw 4 at a time: a tile often takes several chunks.
+    monkeypatch.setattr(_jitconn, "_chunk", lambda meta: 4)
+    conn = dx.connect.JitProb(*SHAPE, P, 7, column_tile=64)
+    want = np.asarray(conn.todense()) != 0
+    assert 0.03 < want.mean() < 0.07
+    kernels = ["pallas"] + (["native"] if NATIVE else [])
+    for kernel in kernels:
+        got = _rows_by_powers(
+            "homo", kernel, op=lambda e, kernel: conn.event_matvec(e, 1.0, kernel=kernel)
+        )
+        np.testing.assert_array_equal(got, want, err_msg=kernel)
+    # A device's block of a sharded network draws only the tiles over its columns and
+    # applies the whole matrix's columns and weights.
+    weight = dx.init.Uniform(0.2, 1.0)
+    e = jnp.asarray(np.random.default_rng(5).random(SHAPE[0]) * 3, jnp.float32)
+    whole = np.asarray(e) @ np.asarray(conn.todense(weight))
+    m = SHAPE[1] // 4
+    for kernel in ["xla", *kernels]:
+        op = jax.jit(lambda block: block.event_matvec(e, weight, kernel=kernel))
+        got = [op(dx.connect.JitBlock(conn, lo, m)) for lo in range(0, SHAPE[1], m)]
+        np.testing.assert_allclose(np.concatenate(got), whole, rtol=1e-6, err_msg=kernel)
 
 
 @needs_native
