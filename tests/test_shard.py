@@ -45,12 +45,18 @@ def test_coba_sharded_1_2_4_ways_and_delays_with_window():
     assert "multiples of 4" in report["errors"]["size"]
     assert "at most 16 steps" in report["errors"]["window"]
     assert "at most 1 steps" in report["errors"]["per_connection"]
+    # JitProb with column tiles, split 1, 2 and 4 ways: the unsharded product (bit for
+    # bit on the same kernel; a wrong connection would be off by at least 0.2).
+    tiles = report["tiles"]
+    assert tiles["auto/1"] == tiles["auto/2"] == tiles["auto/4"] == 0, tiles
+    assert tiles["xla/4"] < 1e-5 and report["tiles_sum"] > 10, tiles
 
 
 @pytest.mark.slow
 def test_jit_fan_out_dense_and_nested_sharded():
     report = _child("slow")
-    cases = ("jit/2", "jit/4", "jit/4/window", "delay/2/window16", "fan_out/4", "dense/4")
+    cases = ("jit/2", "jit/4", "jit/4/window", "jit/tiles/2", "jit/tiles/4")
+    cases += ("delay/2/window16", "fan_out/4", "dense/4")
     for name in (*cases, "per_connection/csr/4", "per_connection/fan_out/4", "nested/4"):
         _check(report, name)
 
@@ -140,6 +146,21 @@ def _main(which: str) -> None:
                 report["errors"][name] = ""
             except (ValueError, NotImplementedError) as e:
                 report["errors"][name] = str(e)
+
+        # Column tiles of 48: the blocks of 100 and 200 columns straddle them.
+        conn = dx.connect.JitProb(120, 400, 0.05, 11, column_tile=48)
+        events = jax.random.bernoulli(jax.random.key(2), 0.3, (120,))
+        weight = dx.init.Uniform(0.2, 1.0)
+        report["tiles"] = {}
+        # The compiled CPU kernel where it builds (`auto`), and XLA's path on 4 devices
+        # (against the kernel's sums: the same connections, summed in another order).
+        want = np.asarray(conn.event_matvec(events, weight))
+        report["tiles_sum"] = float(want.sum())
+        for kernel, shards in (("auto", 1), ("auto", 2), ("auto", 4), ("xla", 4)):
+            split, w = dx.connect.partition(conn, weight, mesh(shards), "neurons")
+            got = jax.jit(lambda c, e, w=w, k=kernel: c.event_matvec(e, w, kernel=k))
+            diff = np.abs(np.asarray(got(split, events)) - want).max()
+            report["tiles"][f"{kernel}/{shards}"] = float(diff)
     else:
         jit = dx.networks.coba_network(N_EXC, N_INH, key=key, connectivity="jit")
         reference = run(jit)
@@ -147,6 +168,27 @@ def _main(which: str) -> None:
         compare("jit/4", reference, dx.shard(jit, mesh(4)))
         slow = delayed(jit, 1.0)
         compare("jit/4/window", run(slow), dx.shard(slow, mesh(4), window=1.0))
+        # Column tiles of 48 (E's blocks of 80 and 160 columns, I's of 20 and 40, straddle
+        # them): each device draws only the tiles over its columns.
+        tiled = dx.Network(
+            jit.populations,
+            {
+                name: dx.Projection(
+                    p.pre,
+                    p.post,
+                    dx.connect.JitProb(
+                        p.conn.n_pre, p.conn.n_post, p.conn.prob, p.conn.seed, column_tile=48
+                    ),
+                    p.weight,
+                    p.synapse,
+                    p.output,
+                )
+                for name, p in jit.projections.items()
+            },
+        )
+        reference = run(tiled)
+        compare("jit/tiles/2", reference, dx.shard(tiled, mesh(2)))
+        compare("jit/tiles/4", reference, dx.shard(tiled, mesh(4)))
         # The longest window: a delay of 15 steps is read 16 steps after the spike.
         coba = delayed(dx.networks.coba_network(N_EXC, N_INH, key=key), 1.5)
         compare("delay/2/window16", run(coba), dx.shard(coba, mesh(2), window=1.6))
