@@ -37,7 +37,9 @@ the gathered spikes where the neurons are) and `dx.CurrentDrive`; any population
 yet: plastic projections and gap junctions (`NotImplementedError`). On a GPU, a sharded
 projection runs its own Pallas launch (the launch that fuses every projection of a
 population is not taken), and each device regenerates JitProb rows whole up to its
-block's last column (`dx.connect.JitBlock`).
+block's last column (`dx.connect.JitBlock`), unless the JitProb has column tiles
+(`dx.connect.JitProb(..., column_tile=T)`: then only the tiles over its block; a tile of
+`n_post / devices` columns makes each device's block one tile).
 """
 
 from typing import Any
@@ -307,7 +309,8 @@ def shard(
     `axis`); every projection is split by postsynaptic owner
     (`dx.AbstractProjection.shard`): its connectivity's `column_blocks` (CSR, FanOut and
     Dense blocks are cut on the host, once; a `dx.connect.JitProb` stores nothing, each
-    device regenerating its block's columns from the same seed). Each step, the spikes
+    device regenerating its block's columns from the same seed, and with `column_tile`
+    drawing only the tiles over them). Each step, the spikes
     that the projections read are gathered from every device by one `all_gather`
     (boolean spikes packed 32 to a `uint32` word), and each device propagates them over
     its own connections into its own synapses. Every sum of a postsynaptic neuron is
