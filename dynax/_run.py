@@ -98,14 +98,22 @@ def _loop(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
 
     def block(carry, x):
         b, xs = x
-        ks = k0 + b * every + jnp.arange(every, dtype=jnp.int32)
         zeros = {name: jnp.zeros(shape, jnp.int32) for name, shape in counted.items()}
-        # The block's step keys, fold_in(key, i), in one vectorised hash: one threefry
-        # call per step cost more than a small model's whole step on a CPU.
-        keys = None if key is None else jax.vmap(lambda k: _random.fold_in(key, i0 + k))(ks)
-        carry, _ = jax.lax.scan(
-            one_step, (*carry, zeros), (ks, keys, xs), unroll=min(unroll, every)
-        )
+        if every == 1:
+            # One step per record, its input the loop's own slice (not reshaped to
+            # blocks of one): no inner loop, whose residuals for the backward pass (the
+            # step's input, sliced again) the outer loop stored a second time.
+            k = k0 + b
+            step_key = None if key is None else _random.fold_in(key, i0 + k)
+            carry, _ = one_step((*carry, zeros), (k, step_key, xs))
+        else:
+            ks = k0 + b * every + jnp.arange(every, dtype=jnp.int32)
+            # The block's step keys, fold_in(key, i), in one vectorised hash: one
+            # threefry call per step cost more than a small model's whole step on a CPU.
+            keys = None if key is None else jax.vmap(lambda k: _random.fold_in(key, i0 + k))(ks)
+            carry, _ = jax.lax.scan(
+                one_step, (*carry, zeros), (ks, keys, xs), unroll=min(unroll, every)
+            )
         *carry, counts = carry
         if tick:
             jax.lax.cond(
@@ -113,14 +121,21 @@ def _loop(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
                 lambda: jax.debug.callback(_advance_bar, run_id, tick * every),
                 lambda: None,
             )
-        # The barrier keeps the monitors out of the step's fusions: on a GPU, a spike
-        # count fused into the neuron update turned it into a reduction kernel at half
-        # the memory bandwidth (benchmarks/README.md).
-        watched = jax.lax.optimization_barrier(carry[0]) if monitors else carry[0]
+        # The barrier keeps computed monitors out of the step's fusions: on a GPU, a
+        # spike count fused into the neuron update turned it into a reduction kernel at
+        # half the memory bandwidth (benchmarks/README.md). A path monitor only reads a
+        # part of the state and computes nothing to fuse: no barrier for it (the barrier
+        # and its transpose in the backward pass would only constrain XLA).
+        computed = any(not isinstance(m, _PathMonitor) for _, m in monitors)
+        watched = jax.lax.optimization_barrier(carry[0]) if computed else carry[0]
         record = {name: counts[name] if name in counts else m(watched) for name, m in monitors}
         return tuple(carry), record
 
-    xs = jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
+    xs = (
+        arrays
+        if every == 1
+        else jtu.tree_map(lambda a: a.reshape(n_blocks, every, *a.shape[1:]), arrays)
+    )
     bad = (jnp.asarray(_NONE, jnp.int32), jnp.asarray(0, jnp.int32))
     if check_finite:  # an infinite initial voltage would become a spike, not an error
         bad = _first_non_finite(state, float_leaf, jnp.asarray(_INITIAL, jnp.int32), bad)
