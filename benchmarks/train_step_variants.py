@@ -11,7 +11,7 @@ launches them:
 - `dynax`: `dx.train.make_step` around `dx.train.rollout` as `train_throughput.py` runs
   it (`simulate`'s default `unroll`, 8 on a GPU); `dynax_u1`, `dynax_u16`, `dynax_u100`:
   other `unroll`s (`rollout(unroll=...)`).
-- `dynax_graphs`, `dynax_graphs_u1`: `make_step(graphs=True)`: XLA's command buffers
+- `dynax_graphs`, `dynax_graphs_u1`: the step compiled with XLA's command buffers
   extended to `WHILE` and `CONDITIONAL`, so that each time loop is one CUDA graph.
 - `xla_no_buffers`: XLA's command buffers off (`xla_gpu_enable_command_buffer=""`):
   what the default buffers (runs of kernels outside loops) save; `xla_min1`: graphs of
@@ -54,7 +54,11 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
     import optax
 
     import dynax as dx
-    from dynax._graphs import GPU_GRAPH_OPTIONS
+
+    # XLA's default command types (jaxlib 0.10-0.12) and the two that take loops in:
+    # each time loop compiled as one CUDA graph.
+    commands = "FUSION,CUBLAS,CUBLASLT,CUSTOM_CALL,CUDNN,DYNAMIC_SLICE_FUSION,WHILE,CONDITIONAL"
+    GPU_GRAPH_OPTIONS = {"xla_gpu_enable_command_buffer": commands}
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "data.npz")
@@ -78,13 +82,13 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
     trainable = lambda m: (m.W_in, m.W_rec, m.W_out)  # noqa: E731
     key = jax.random.key(0)
 
-    def dynax(unroll=None, graphs=False, options=None):
+    def dynax(unroll=None, options=None):
         def loss_fn(m, batch, key):
             rec = dx.train.rollout(m, batch[0], dt=dt, monitors={"out": "out"}, unroll=unroll)
             return dx.train.cross_entropy(rec["out"].mean(axis=1), batch[1])
 
         if options is None:
-            step = dx.train.make_step(loss_fn, optimiser, trainable, graphs=graphs)
+            step = dx.train.make_step(loss_fn, optimiser, trainable)
             return (lambda m, s, b: step(m, s, b, key)[:3]), model
         spec = dx.train.trainable_filter(model, trainable)
 
@@ -143,14 +147,13 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
 
         return step, tuple(jnp.asarray(d[k]) for k in ("W_in", "W_rec", "W_out"))
 
-    commands = GPU_GRAPH_OPTIONS["xla_gpu_enable_command_buffer"]
     table = {
         "dynax": lambda: dynax(),
         "dynax_u1": lambda: dynax(unroll=1),
         "dynax_u16": lambda: dynax(unroll=16),
         "dynax_u100": lambda: dynax(unroll=100),
-        "dynax_graphs": lambda: dynax(graphs=True),
-        "dynax_graphs_u1": lambda: dynax(unroll=1, graphs=True),
+        "dynax_graphs": lambda: dynax(options=GPU_GRAPH_OPTIONS),
+        "dynax_graphs_u1": lambda: dynax(unroll=1, options=GPU_GRAPH_OPTIONS),
         "xla_no_buffers": lambda: dynax(options={"xla_gpu_enable_command_buffer": ""}),
         "xla_min1": lambda: dynax(options={"xla_gpu_graph_min_graph_size": 1}),
         "xla_graphs_unroll": lambda: dynax(

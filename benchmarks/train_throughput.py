@@ -3,7 +3,7 @@ gradients in dynax and, side by side, in snnTorch, Spyx and BrainPy. One JSON ro
 run, then one summary row.
 
     python benchmarks/train_throughput.py [--repeats R] [--steps S] [--warmup W]
-        [--libraries dynax,dynax-graphs-on,dynax-xla,snntorch,spyx,brainpy] [--device cpu|gpu]
+        [--libraries dynax,dynax-xla,snntorch,spyx,brainpy] [--device cpu|gpu]
         [--no-peers]
     python benchmarks/train_throughput.py --worker dynax DATA.npz [--steps S] [--warmup W]
         [--device cpu|gpu]
@@ -78,9 +78,6 @@ gives each library's median `step_s` and `cpu_s` over the rounds and `step_s_rat
 is faster), the losses, and each peer's largest difference from dynax's loss over the
 steps (`max_loss_diff_vs_dynax`).
 
-`dynax-graphs-on` is dynax with `make_step(graphs=True)` (each time loop compiled as one
-CUDA graph on a GPU; the same values, and the same program on a CPU), a row of its own
-so that both are timed in the same rounds; its ratio is dynax / dynax-graphs-on.
 `dynax-xla` is dynax with `SpikingRNN(kernel="xla")`: every product a matrix product
 (dynax's step before the event products), timed in the same rounds too.
 
@@ -128,14 +125,9 @@ SPEC = {
     "scale_out": 0.3,
 }
 
-# dynax's rows, each with its `--graphs` and `--kernel`: the default step, the step with
-# its loops compiled as CUDA graphs (`make_step(graphs=True)`; on a CPU the option changes
-# nothing), and the step with matrix products instead of event products.
-DYNAX_VARIANTS = {
-    "dynax": ("off", "auto"),
-    "dynax-graphs-on": ("on", "auto"),
-    "dynax-xla": ("off", "xla"),
-}
+# dynax's rows, each with its `--kernel`: the default step, and the step with matrix
+# products instead of event products.
+DYNAX_VARIANTS = {"dynax": "auto", "dynax-xla": "xla"}
 
 PEER_SCRIPTS = {
     "snntorch": ("DYNAX_SNNTORCH_PYTHON", ".venv-snntorch", "snntorch_train.py"),
@@ -211,9 +203,7 @@ def summarise_times(times: list[float], cpu: list[float], warmup: int) -> dict:
 # ----------------------------------------------------------------------------- dynax
 
 
-def dynax_run(
-    data_path: str, steps: int, warmup: int, device: str, graphs: str = "off", kernel: str = "auto"
-) -> dict:
+def dynax_run(data_path: str, steps: int, warmup: int, device: str, kernel: str = "auto") -> dict:
     os.environ.setdefault("JAX_PLATFORMS", "cuda" if device == "gpu" else "cpu")
     import equinox as eqx
     import jax
@@ -259,7 +249,7 @@ def dynax_run(
         rate = rec["spike"].mean() * 1000.0 / dt
         return dx.train.cross_entropy(logits, y), dx.train.accuracy(logits, y), rate
 
-    step = dx.train.make_step(loss_fn, optimiser, trainable, graphs=graphs == "on")
+    step = dx.train.make_step(loss_fn, optimiser, trainable)
     opt_state = dx.train.init_optimiser(optimiser, model, trainable)
     jax.block_until_ready(opt_state)
     build = time.perf_counter() - start
@@ -276,8 +266,7 @@ def dynax_run(
         losses.append(loss)
     loss1, acc1, _ = evaluate(model, x_test, y_test)
     return {
-        "library": {v: k for k, v in DYNAX_VARIANTS.items()}[(graphs, kernel)],
-        "graphs": graphs,
+        "library": {v: k for k, v in DYNAX_VARIANTS.items()}[kernel],
         "kernel": kernel,
         "version": dx.__version__ if hasattr(dx, "__version__") else "dev",
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
@@ -322,8 +311,8 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
     env = None
     if name in DYNAX_VARIANTS:
         python = os.environ.get("DYNAX_PYTHON") or sys.executable
-        graphs, kernel = DYNAX_VARIANTS[name]
-        cmd = [python, __file__, "--worker", "dynax", *common, "--graphs", graphs]
+        kernel = DYNAX_VARIANTS[name]
+        cmd = [python, __file__, "--worker", "dynax", *common]
         cmd += ["--kernel", kernel]
         # another interpreter (DYNAX_PYTHON) imports dynax from this checkout
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
@@ -385,11 +374,10 @@ def main() -> None:
     p.add_argument("--libraries", default="dynax,snntorch,spyx,brainpy")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--no-peers", action="store_true")
-    p.add_argument("--graphs", choices=["off", "on"], default="off", help=argparse.SUPPRESS)
     p.add_argument("--kernel", choices=["auto", "xla"], default="auto", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.graphs, args.kernel)
+        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.kernel)
         print(json.dumps(row), flush=True)
         return
     names = [n for n in args.libraries.split(",") if n]

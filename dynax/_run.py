@@ -13,7 +13,6 @@ from jax.experimental import multihost_utils
 
 from . import _random
 from ._custom_types import PRNGKeyArray, State
-from ._graphs import OptionsJit, graph_options
 from ._monitor import FunctionMonitor
 from ._run_checks import check_key, check_state, start_step, steps
 from ._run_inputs import Inputs
@@ -160,8 +159,6 @@ def _loop(model, state, src_states, inputs, arrays, k0, i0, t0, key, run_id, con
 
 
 _scan = eqx.filter_jit(_loop)
-# The same loop compiled with the loops as CUDA graphs (`graphs=True` on a GPU).
-_scan_graphs = OptionsJit(_loop, graph_options(True, "gpu"), plain=_scan)
 
 
 def _monitor_fn(name: str, monitor: Monitor, state: State) -> Callable:
@@ -206,7 +203,6 @@ def simulate(
     t0: float = 0.0,
     unroll: int | None = None,
     checkpoint: bool | int = False,
-    graphs: bool = False,
 ) -> tuple[State, dict[str, Any]]:
     """Run `model` from `state` for `n_steps` steps of `dt` ms (or for `duration` ms).
 
@@ -261,12 +257,6 @@ def simulate(
       those `k` records' steps, so that a run recorded at every step (`every=1`, as a
       loss on a readout at each step needs) stores n / k + k states (take `k` near
       the square root of n; it must divide the number of records of each chunk).
-    - `graphs`: on a GPU, compile the loop with XLA's command buffers extended to loops
-      and conditionals, so that it runs as one CUDA graph on the device instead of the
-      host launching its kernels step by step; the same values. Ignored on other
-      backends, and where `simulate` is not the outermost computation (under `jit`,
-      `vmap` or `grad`, where JAX takes no compiler options; a training step takes them
-      from `dx.train.make_step(graphs=True)`).
 
     **Returns:** `(final_state, records)`; `records["t"]` holds the time (ms) at the end
     of each recorded step (float64, from the integer step index) and `records[name]`
@@ -285,7 +275,6 @@ def simulate(
         unroll = 8 if jax.default_backend() == "gpu" else 1
     if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll <= 0:
         raise ValueError(f"unroll must be a positive int or None, got unroll={unroll!r}.")
-    scan = _scan_graphs if graph_options(graphs) else _scan
     if isinstance(checkpoint, bool):
         checkpoint = int(checkpoint)
     if not isinstance(checkpoint, int) or checkpoint < 0:
@@ -362,7 +351,7 @@ def simulate(
                 checkpoint=checkpoint,
             )
             arrays = [None if a is None else a[start : start + size] for a in input_arrays]
-            state, src_states, bad, records = scan(
+            state, src_states, bad, records = _scan(
                 model,
                 state,
                 src_states,

@@ -14,7 +14,6 @@ import optax
 
 from .._checkpoint import load, save
 from .._custom_types import PRNGKeyArray
-from .._graphs import OptionsJit, graph_options
 
 Trainable = Callable[[Any], Any] | None
 
@@ -81,8 +80,6 @@ def make_step(
     loss_fn: Callable[..., Any],
     optimiser: optax.GradientTransformation,
     trainable: Trainable = None,
-    *,
-    graphs: bool = False,
 ) -> Callable[..., tuple[Any, optax.OptState, jax.Array, dict]]:
     """One training step as one compiled function (`eqx.filter_jit`):
     `model, opt_state, loss, aux = step(model, opt_state, batch, key)`.
@@ -103,14 +100,8 @@ def make_step(
       of the model returning what to train (`lambda m: (m.W_in, m.W_rec)`); the rest,
       and integer arrays such as connectivity, stay as they are. The choice is made
       once per model structure (and leaf types), so it must not depend on values.
-    - `graphs`: on a GPU, compile the step with XLA's command buffers extended to loops
-      (`lax.scan`) and conditionals, so that each time loop runs as one CUDA graph on the
-      device instead of the host launching its kernels step by step, for small networks
-      whose step is bound by kernel launches; the same values. Ignored on other
-      backends, and where the step is called inside another jit (JAX takes compiler
-      options only for the outermost one).
     """
-    return _Step(loss_fn, optimiser, trainable, graphs)
+    return _Step(loss_fn, optimiser, trainable)
 
 
 class _Step:
@@ -119,10 +110,11 @@ class _Step:
     leaves come back as they went in: NumPy arrays stay NumPy arrays (a projection's
     delay in ms stays a host value, and stays untrained)."""
 
-    def __init__(self, loss_fn, optimiser, trainable, graphs=False):
+    def __init__(self, loss_fn, optimiser, trainable):
         self.trainable = trainable
         self._masks: dict = {}
 
+        @eqx.filter_jit
         def jitted(params, static, opt_state, batch, key):
             def loss_of(params):
                 return _with_aux(loss_fn(eqx.combine(params, static), batch, key))
@@ -131,8 +123,7 @@ class _Step:
             updates, opt_state = optimiser.update(grads, opt_state, params)
             return eqx.apply_updates(params, updates), opt_state, loss, aux
 
-        # Resolved once, for the backend of the process.
-        self.jitted = OptionsJit(jitted, graph_options(graphs))
+        self.jitted = jitted
 
     def split(self, model):
         """`eqx.partition(model, trainable_filter(model, trainable))`, the filter
@@ -190,7 +181,6 @@ def fit(
     eval_data: Any = None,
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
-    graphs: bool = False,
 ) -> tuple[Any, dict[str, np.ndarray]]:
     """Train `model` on `data` for `epochs` epochs of shuffled mini-batches.
 
@@ -216,7 +206,6 @@ def fit(
     - `checkpoint`: a file path: after every epoch the model, the optimiser state and
       the history are saved there (`dx.save`, atomic); a later call with the same path
       and arguments resumes after the last saved epoch.
-    - `graphs`: loops as CUDA graphs on a GPU (see `make_step`).
 
     **Returns:** `(model, history)`; `history` holds NumPy arrays: `"loss"` (one per
     step), `"epoch_loss"` (mean per epoch), each metric of the loss's `aux` (one per
@@ -233,7 +222,7 @@ def fit(
     if (eval_fn is None) != (eval_data is None):
         raise ValueError("eval_fn and eval_data are given together or not at all.")
     n_batches = n // batch_size
-    step = _Step(loss_fn, optimiser, trainable, graphs)
+    step = _Step(loss_fn, optimiser, trainable)
     opt_state = init_optimiser(optimiser, model, trainable)
 
     # The history's size and names are known before training, so that a checkpoint
