@@ -34,12 +34,13 @@ padded neuron would have to be kept silent by every model).
 What can be split: `dx.Projection` over CSR, FanOut, Dense and JitProb (with one delay,
 per-connection delays for CSR and FanOut, STP and presynaptic synapses: those run on
 the gathered spikes where the neurons are) and `dx.CurrentDrive`; any population. Not
-yet: plastic projections and gap junctions (`NotImplementedError`). On a GPU, a sharded
-projection runs its own Pallas launch (the launch that fuses every projection of a
-population is not taken), and each device regenerates JitProb rows whole up to its
-block's last column (`dx.connect.JitBlock`), unless the JitProb has column tiles
-(`dx.connect.JitProb(..., column_tile=T)`: then only the tiles over its block; a tile of
-`n_post / devices` columns makes each device's block one tile).
+yet: plastic projections and gap junctions (`NotImplementedError`). Each device
+propagates its blocks as an unsharded network does (`dx.ops.event_matvecs` inside one
+`jax.shard_map`): on a GPU one Pallas launch for all projections, on a CPU the compiled
+kernels, both adding into the synapses in place. Each device regenerates JitProb rows
+whole up to its block's last column (`dx.connect.JitBlock`), unless the JitProb has
+column tiles (`dx.connect.JitProb(..., column_tile=T)`: then only the tiles over its
+block; a tile of `n_post / devices` columns makes each device's block one tile).
 """
 
 from typing import Any

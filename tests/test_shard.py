@@ -61,6 +61,36 @@ def test_jit_fan_out_dense_and_nested_sharded():
         _check(report, name)
 
 
+def test_sharded_pairs_propagate_in_one_shard_map_in_place():
+    """dx.ops.event_matvecs over sharded projections (one device, in this process) runs
+    them all in one shard_map, each device through the unsharded path (the compiled
+    kernel adding into the buffers, no separate sum), and gives the unsharded sums."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    from jax.sharding import Mesh
+
+    import dynax as dx
+
+    mesh = Mesh(np.array(jax.devices()[:1]), ("neurons",))
+    rng = np.random.default_rng(0)
+    spikes = jnp.asarray(rng.random(300) < 0.2)
+    conns = [dx.connect.JitProb(300, n, 0.1, seed) for n, seed in ((240, 1), (60, 2))]
+    pairs = [(c, jnp.float32(w)) for c, w in zip(conns, (0.5, -1.5))]
+    inits = [jnp.asarray(rng.random(c.n_post), jnp.float32) for c in conns]
+    split = [dx.connect.partition(c, w, mesh, "neurons") for c, w in pairs]
+
+    def run(pairs, inits):
+        return dx.ops.event_matvecs(spikes, pairs, kernel="native", add_to=inits)
+
+    expected = run(pairs, inits)
+    got = run(split, inits)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+    assert sum(float(jnp.abs(a - i).sum()) for a, i in zip(got, inits)) > 1.0
+    eqns = jax.make_jaxpr(run)(split, inits).jaxpr.eqns
+    assert [e.primitive.name for e in eqns] == ["shard_map"]  # no add after it
+
+
 # --------------------------------------------------------------------------------------
 # The child process.
 

@@ -10,6 +10,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from .._custom_types import Array, PyTree
 from .._exchange import shard_map
+from ..ops._fused import event_matvecs
 from ..ops._kernels import AbstractKernel, Concrete
 from ._connectivity import AbstractConnectivity, Invariant
 
@@ -24,7 +25,9 @@ class Sharded(AbstractConnectivity):
     Its operators take the whole presynaptic vector on every device (replicated: the
     spikes a sharded network gathered) and give the postsynaptic result split along
     `axis`: each device applies its block with the block's own operator (the compiled
-    CPU kernels, Pallas or XLA, as the unsplit format would), inside a `jax.shard_map`.
+    CPU kernels, Pallas or XLA, as the unsplit format would), inside a `jax.shard_map`;
+    `dx.ops.event_matvecs` runs all the sharded pairs it is given in one `jax.shard_map`
+    (`event_matvecs_sharded`), fused on each device as they would be unsharded.
     Each postsynaptic neuron's sum is therefore formed on one device, over the same
     connections in the same order as without sharding. Per-connection weights are
     stacked `(shards, ...)` like the blocks (`weight_shape`), split along `axis` too.
@@ -153,6 +156,55 @@ class Sharded(AbstractConnectivity):
             (P(), P(*lead, self.axis)),
             P(*lead, self.axis),
         )
+
+
+def event_matvecs_sharded(
+    spikes: list[Array],
+    pairs: "list[tuple[Sharded, PyTree]]",
+    kernel: "str | AbstractKernel",
+    add_to: list[Array | None],
+) -> list[Array]:
+    """`dx.ops.event_matvecs` for pairs whose connectivity is `Sharded` over one axis of
+    one mesh (the projections of a sharded network): one `jax.shard_map` in which each
+    device runs `dx.ops.event_matvecs` over its own blocks, so that a device takes the
+    path an unsharded network takes, with the same kernel: on a GPU, one Pallas launch
+    for every projection (each active row found once per population), adding into the
+    `add_to` buffers in place; on a CPU, the compiled kernels adding in place. Each
+    distinct spike vector (by identity: a population's spikes, read by several
+    projections) enters once, replicated."""
+    first = pairs[0][0]
+    mesh, axis = first.mesh, first.axis
+    index: dict[int, int] = {}
+    sources = [index.setdefault(id(e), len(index)) for e in spikes]
+    distinct = list({id(e): e for e in spikes}.values())
+    adds = [k for k, a in enumerate(add_to) if a is not None]
+
+    def split(x) -> P:  # the postsynaptic (last) axis along `axis`
+        return P(*([None] * (jnp.ndim(x) - 1)), axis)
+
+    def local(blocks, weights, events, inits):
+        mine = [(c._local(b), c._local_weight(w)) for (c, _), b, w in zip(pairs, blocks, weights)]
+        into: list[Array | None] = [None] * len(pairs)
+        for k, a in zip(adds, inits):
+            into[k] = a
+        outs = event_matvecs([events[s] for s in sources], mine, kernel=kernel, add_to=into)
+        return tuple(outs)
+
+    specs = (
+        [[P(axis)] * len(c.blocks) for c, _ in pairs],
+        [c._weight_spec(w) for c, w in pairs],
+        [P()] * len(distinct),
+        [split(add_to[k]) for k in adds],
+    )
+    out_specs = tuple(P(*([None] * (jnp.ndim(e) - 1)), axis) for e in spikes)
+    run = shard_map(local, mesh, specs, out_specs)
+    outs = run(
+        [c.blocks for c, _ in pairs],
+        [w for _, w in pairs],
+        distinct,
+        [add_to[k] for k in adds],
+    )
+    return list(outs)
 
 
 def partition(

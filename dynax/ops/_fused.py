@@ -56,6 +56,18 @@ def event_matvecs(
     for name, given in (("spikes", per_pair), ("add_to", add_to)):
         if len(given) != len(pairs):
             raise ValueError(f"{name} has {len(given)} entries for {len(pairs)} pairs.")
+    out: list[Array | None] = [None] * len(pairs)
+    for ks in _sharded_groups(pairs):  # per device, on its blocks: the path below
+        from ..connect._sharded import event_matvecs_sharded  # connect imports ops
+
+        sums = event_matvecs_sharded(
+            [per_pair[k] for k in ks],
+            [cast(Any, pairs[k]) for k in ks],
+            kernel,
+            [add_to[k] for k in ks],
+        )
+        for k, total in zip(ks, sums):
+            out[k] = total
     kernels = tuple(conn.resolve(kernel) for conn, _ in pairs)
     dtype = jnp.result_type(float)
     # Fused: boolean spikes `(n_pre,)` over a format with compiled kernels of the kernel
@@ -66,6 +78,7 @@ def event_matvecs(
         for k, (e, (c, w), kern) in enumerate(zip(per_pair, pairs, kernels))
         if e.ndim == 1
         and e.dtype == jnp.bool_
+        and out[k] is None
         and (
             (isinstance(kern, Native) and dtype == jnp.float32)
             or (isinstance(kern, Pallas) and c.pallas_target(w) is not None)
@@ -73,7 +86,6 @@ def event_matvecs(
     ]
     if len({type(kernels[k]) for k in fused}) > 1:
         fused = []  # one kind per launch (a device has one of them)
-    out: list[Array | None] = [None] * len(pairs)
     if fused:
         # The distinct event vectors (by identity: a population's spikes, passed once
         # per projection leaving it) and which one each pair reads.
@@ -92,6 +104,18 @@ def event_matvecs(
             y = c.event_matvec(e, w, kernel=kern)
             out[k] = y if a is None else a + y
     return cast(list[Array], out)
+
+
+def _sharded_groups(pairs) -> list[list[int]]:
+    """The pairs whose connectivity is split over a mesh (`dx.connect.Sharded`), grouped
+    by mesh and axis: each group runs in one `jax.shard_map`."""
+    from ..connect._sharded import Sharded  # connect imports ops
+
+    groups: dict[Any, list[int]] = {}
+    for k, (conn, _) in enumerate(pairs):
+        if isinstance(conn, Sharded):
+            groups.setdefault((conn.mesh, conn.axis), []).append(k)
+    return list(groups.values())
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
