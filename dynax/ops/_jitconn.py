@@ -306,8 +306,10 @@ def pallas_target(meta, a, b, seed, lo=None, m: int | None = None) -> Target:
 
             def settle(j, c, last):  # on to the next tile at its last draw or past its end
                 done = (c * width >= k) | (last >= tile_of(keys, j)[2])
-                nxt = (j + 1, 0, (j + 1) * tile - 1)
-                return tuple(jnp.where(done, x, y) for x, y in zip(nxt, (j, c, last)))
+                # Arithmetic, not `jnp.where(done, 0, c)`: Pallas's Triton lowering gives
+                # a select between two constants (c = 1 at the start) a boolean type.
+                stay = jnp.logical_not(done).astype(jnp.int32)
+                return j + 1 - stay, c * stay, jnp.where(done, (j + 1) * tile - 1, last)
 
             def more_tiles(carry):
                 return carry[0] <= (end - 1) // tile

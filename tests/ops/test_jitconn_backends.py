@@ -11,6 +11,7 @@ import pytest
 
 import dynax as dx
 from dynax.ops import _jitconn, _native
+from dynax.ops._pallas import launch
 
 SHAPE = (48, 300)
 P = 0.05
@@ -80,6 +81,23 @@ def test_tiles_give_the_same_columns_on_every_backend_and_block(monkeypatch):
         op = jax.jit(lambda block: block.event_matvec(e, weight, kernel=kernel))
         got = [op(dx.connect.JitBlock(conn, lo, m)) for lo in range(0, SHAPE[1], m)]
         np.testing.assert_allclose(np.concatenate(got), whole, rtol=1e-6, err_msg=kernel)
+
+
+def test_tiled_pallas_kernel_lowers_to_triton():
+    # The interpreter runs what Triton may not lower (a select between two constants came
+    # out boolean): lower the GPU kernel of a tiled row and of a block, here on the CPU.
+    conn = dx.connect.JitProb(*SHAPE, P, 7, column_tile=64)
+    meta, a, b = conn._meta(jnp.float32(0.5), None, dx.ops.Pallas())
+
+    def kernel(events, seed):
+        targets = [
+            _jitconn.pallas_target(meta, a, b, seed, lo, m) for lo, m in ((0, None), (75, 75))
+        ]
+        return launch(events, targets, jnp.float32, False)
+
+    events = jnp.zeros(SHAPE[0], bool)
+    text = jax.jit(kernel).trace(events, conn.seed).lower(lowering_platforms=("cuda",)).as_text()
+    assert "triton" in text.lower()
 
 
 @needs_native
