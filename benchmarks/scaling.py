@@ -2,16 +2,38 @@
 devices of one host (`dx.shard`): one JSON row per device count, then a summary row.
 
     python benchmarks/scaling.py [--strong N] [--weak N] [--devices 1,2,4,8]
-                                 [--duration MS] [--delay MS --window MS] [--quick]
+                                 [--duration MS] [--delay MS --window MS]
+                                 [--column-tile auto|none|T] [--quick]
 
 - strong: `--strong N` neurons (default 4 000 000) on 1, 2, 4, 8 devices;
 - weak: `--weak N` neurons per device (default 4 000 000: 32 000 000 on 8);
 - `--devices`: the device counts (default: 1, 2, 4, 8, ... up to `len(jax.devices())`);
 - `--delay`, `--window`: 1.5 ms synaptic delays on every projection and the min-delay
   window of the exchange (`dx.shard(..., window=)`), both in ms;
+- `--column-tile`: the column tiles of every projection's `dx.connect.JitProb`
+  (`column_tile`): `auto` (the default, below), `none` (no tiles: each device draws the
+  active rows from their first column up to its block's last, the last device whole
+  rows), or a number of columns for all.
 - `--quick` (or `DYNAX_QUICK=1`): a CPU smoke run on 8 host devices (XLA's
   `--xla_force_host_platform_device_count`), 16 000 neurons strong, 4 000 per device
   weak, 20 ms.
+
+The tiles (`auto`): a projection onto P neurons has tiles of P / D columns, D the most
+devices its network is split over (strong: the largest device count; weak: the
+network's own, so the one-device baseline has a single tile, which is the untiled
+connectivity). Each device's block of columns is then exactly one tile at D devices
+(several whole tiles at fewer): no tile straddles two devices, so nothing is drawn
+twice, and a device restarts the skipping once per active row and tile, the fewest
+restarts that let it skip the other devices' columns. The two costs that decide T: a
+restart costs the tile's keys and a draw past its end (on a GPU, a chunk of draws for
+the tile's usual count: more, smaller tiles cost more chunks), while a tile that
+straddles a block's edge is drawn by both devices. A fixed T of 2^20 would leave both:
+32 000 000 neurons on 8 devices give E blocks of 3 200 000 columns, 3.05 tiles of about
+2.6 connections each, so 4 or 5 restarts per active row and device where one suffices
+(with `auto`, one tile of about 8 connections onto E).
+The price of `auto` is in the strong-scaling baseline: one device draws a row as 8
+tiles of about 8 connections onto E (2 onto I) instead of one of 64 (16); `--column-tile
+none` gives the untiled figures to compare (see `benchmarks/README.md`).
 
 Each row: `devices`, `neurons`, `synapses` (expected: the fan-in, 80, times the
 neurons), `compile_s` (first call minus the second), `run_s` (the second call: the
@@ -38,6 +60,7 @@ if QUICK and "xla_force_host_platform_device_count" not in os.environ.get("XLA_F
 import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
+from typing import cast  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -50,13 +73,31 @@ from dynax._exchange import gather, unpack  # noqa: E402
 FAN_IN = 80
 
 
-def network(n: int, delay: float | None) -> dx.Network:
+def network(n: int, delay: float | None, tile: str, devices: int) -> dx.Network:
+    """COBA with `n` neurons and JIT connectivity, with column tiles `tile` (`auto`: of
+    n_post / `devices` columns, see above; `none`; or a number of columns)."""
     n_exc = int(0.8 * n)
     net = dx.networks.coba_network(n_exc, n - n_exc, key=jax.random.key(0), connectivity="jit")
-    if not delay:
-        return net
+
+    def tiled(conn: dx.connect.JitProb) -> dx.connect.JitProb:
+        if tile == "none":
+            return conn
+        columns = conn.n_post // devices if tile == "auto" else int(tile)
+        return dx.connect.JitProb(
+            conn.n_pre, conn.n_post, conn.prob, conn.seed, column_tile=columns
+        )
+
     projections = {
-        name: dx.Projection(p.pre, p.post, p.conn, p.weight, p.synapse, p.output, delay, p.kernel)
+        name: dx.Projection(
+            p.pre,
+            p.post,
+            tiled(cast(dx.connect.JitProb, p.conn)),
+            p.weight,
+            p.synapse,
+            p.output,
+            delay or 0,
+            p.kernel,
+        )
         for name, p in net.projections.items()
     }
     return dx.Network(net.populations, projections)
@@ -108,10 +149,11 @@ def exchange_ms(model, mesh: Mesh, steps: int, window: int = 1) -> float:
     return (time.perf_counter() - t) / (count * window) * 1e3
 
 
-def row(mode: str, devices: int, n: int, args, sharded: bool = True) -> dict:
+def row(mode: str, devices: int, n: int, args, tiles: int, sharded: bool = True) -> dict:
+    """One run on `devices` devices of the network with tiles for `tiles` devices."""
     dt = 0.1
     n_steps = round(args.duration / dt)
-    net = network(n, args.delay)
+    net = network(n, args.delay, args.column_tile, tiles)
     mesh = Mesh(np.array(jax.devices()[:devices]), ("neurons",))
     model = dx.shard(net, mesh, window=args.window) if sharded else net
     start = time.perf_counter()
@@ -130,6 +172,9 @@ def row(mode: str, devices: int, n: int, args, sharded: bool = True) -> dict:
         "synapses": FAN_IN * n,
         "delay_ms": args.delay,
         "window_ms": args.window,
+        "column_tiles": {
+            p.post: cast(dx.connect.JitProb, p.conn).column_tile for p in net.projections.values()
+        },
         "backend": jax.default_backend(),
         "device": str(jax.devices()[0].device_kind),
         "duration_ms": args.duration,
@@ -169,6 +214,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=None, help="synaptic delay (ms)")
     parser.add_argument("--window", type=float, default=None, help="exchange window (ms)")
     parser.add_argument("--mode", choices=("strong", "weak", "both"), default="both")
+    parser.add_argument("--column-tile", default="auto", help="auto, none or columns")
     parser.add_argument("--quick", action="store_true", help="CPU smoke run (host devices)")
     args = parser.parse_args()
     if args.strong is None:
@@ -183,10 +229,12 @@ def main() -> None:
             continue
         size = args.strong if mode == "strong" else args.weak
         rows = []
+        most = max(devices)  # strong: the tiles of the most devices, for every row
         if 1 in devices:
-            base = row(mode, 1, size, args, sharded=False)
+            base = row(mode, 1, size, args, most if mode == "strong" else 1, sharded=False)
         for d in devices:
-            rows.append(row(mode, d, size if mode == "strong" else size * d, args))
+            n, tiles = (size, most) if mode == "strong" else (size * d, d)
+            rows.append(row(mode, d, n, args, tiles))
         if 1 not in devices:
             continue
         summary: dict = {"benchmark": "scaling", "mode": mode, "summary": True}
