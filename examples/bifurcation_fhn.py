@@ -16,7 +16,7 @@ $F(x, p)$ by `dx.analysis.flat_system` with the parameters `I_bias`, `a`, `b` by
    relaxation oscillation, turning at a fold of cycles (LPC) just below the Hopf point:
    between the LPC and the Hopf point a stable rest state and a stable spiking cycle
    coexist (bistability). The period at birth is $2\\pi/\\omega$ of the linearisation.
-3. **Codimension 2** (`dx.analysis.hopf_curve`, `dx.analysis.fold_curve`): in
+3. **Codimension 2** (`dx.analysis.codim2_curve` from a Hopf point or a fold): in
    $(I, a)$ the Hopf points move on two straight lines (the analytic ones drawn dashed
    below the computed ones); in $(I, b)$, for $b > 1$ the cubic gets three equilibria:
    a cusp at $b = 1$, two fold curves, and the Hopf curves end on them at
@@ -124,7 +124,7 @@ def _main(quick: bool):
     for h in hopf:
         curve, elapsed = timed(
             f"Hopf curve in (I, a) from I = {float(h.p[0]):.4f}",
-            dx.analysis.hopf_curve,
+            dx.analysis.codim2_curve,
             F, h, "a", bounds=box_a, ds=0.05, ds_max=0.1,
         )  # fmt: skip
         times[f"Hopf curve (I, a) from {float(h.p[0]):.3f}"] = elapsed
@@ -145,10 +145,9 @@ def _main(quick: bool):
     curves_b = []
     # one fold curve: it passes through the cusp onto the other fold
     for q in eq_b2.special("LP")[:1] + eq_b2.special("H")[:2]:
-        curve_fn = dx.analysis.fold_curve if q.kind == "LP" else dx.analysis.hopf_curve
         curve, elapsed = timed(
             f"{'fold' if q.kind == 'LP' else 'Hopf'} curve in (I, b) from I = {float(q.p[0]):.4f}",
-            curve_fn,
+            dx.analysis.codim2_curve,
             F, q, "b", bounds=box_b, ds=0.05, ds_max=0.1,
         )  # fmt: skip
         times[f"{q.kind} curve (I, b) from {float(q.p[0]):.3f}"] = elapsed

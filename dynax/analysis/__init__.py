@@ -7,15 +7,14 @@ from ._bifurcation import (
     AbstractBranch as AbstractBranch,
     SpecialPoint as SpecialPoint,
 )
-from ._codim2 import Codim2Curve as Codim2Curve, fold_curve as fold_curve, hopf_curve as hopf_curve
-from ._continuation import (
-    EquilibriumBranch as EquilibriumBranch,
-    GridEquilibria as GridEquilibria,
+from ._branch import BranchArrays as BranchArrays, EquilibriumBranch as EquilibriumBranch
+from ._codim2 import Codim2Curve as Codim2Curve, codim2_curve as codim2_curve
+from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
+from ._equilibria import (
+    continue_equilibria as continue_equilibria,
     equilibrium_branch as equilibrium_branch,
-    grid_equilibria as grid_equilibria,
     switch_branch as switch_branch,
 )
-from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
 from ._fast_slow import FastSlow as FastSlow, fast_slow as fast_slow
 from ._fixed_points import (
     LABELS as LABELS,
@@ -24,6 +23,7 @@ from ._fixed_points import (
     fixed_points as fixed_points,
     grid_points as grid_points,
 )
+from ._grid import GridEquilibria as GridEquilibria, grid_equilibria as grid_equilibria
 from ._implicit import fixed_point as fixed_point
 from ._linearise import Linearisation as Linearisation, linearise as linearise
 from ._phase_plane import (

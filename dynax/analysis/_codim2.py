@@ -9,21 +9,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, Float
-from ._bifurcation import (
-    AbstractBranch,
-    FoldSystem,
-    HopfSystem,
-    SpecialPoint,
-    fold_start,
-    hopf_start,
-)
-from ._continuation import resolve, settings, trace
+from ._augmented import FoldSystem, HopfSystem, fold_start, hopf_start
+from ._bifurcation import AbstractBranch, SpecialPoint
+from ._engine import cut, settings, trace_jit
+from ._equilibria import names, param_index, parameters
 from ._system import System
 
 
 class Codim2Curve(AbstractBranch):
     r"""A curve of folds or Hopf points in two parameters, from
-    [`dynax.analysis.fold_curve`][] or [`dynax.analysis.hopf_curve`][].
+    [`dynax.analysis.codim2_curve`][].
 
     **Fields:**
 
@@ -53,10 +48,6 @@ class Codim2Curve(AbstractBranch):
     n_jacobians: int = eqx.field(static=True)
     status: str = eqx.field(static=True)
 
-    def params_at(self, i: int) -> Float[Array, " k"]:
-        """The full parameter vector at row `i`."""
-        return self.params.at[jnp.asarray(self.param)].set(self.p[i])
-
     def labels(self, var: int) -> tuple[str, str]:
         return self.param_names[self.param[0]], self.param_names[self.param[1]]
 
@@ -71,7 +62,7 @@ class Codim2Curve(AbstractBranch):
 
 
 @eqx.filter_jit
-def _start(kind: str, F, x, base, idx: tuple[int, int]):
+def _start(kind: str, F, x, base, idx):
     """The augmented system at the start, its unknowns and their tangent (along which
     the second parameter grows)."""
     pv = base[jnp.asarray(idx)]
@@ -87,78 +78,7 @@ def _start(kind: str, F, x, base, idx: tuple[int, int]):
     return problem, u0, jnp.where(t0[-1] < 0, -t0, t0)
 
 
-def _codim2(
-    kind: str,
-    system,
-    point: SpecialPoint,
-    param2,
-    p0,
-    bounds,
-    ds,
-    ds_min,
-    ds_max,
-    max_points,
-    direction,
-    tol,
-) -> Codim2Curve:
-    if point.kind != kind:
-        raise ValueError(f"this curve starts at a {kind!r} point; got a {point.kind!r} point.")
-    if len(point.param) != 1:
-        raise ValueError("start a codimension-2 curve at a point of a one-parameter branch.")
-    i = point.param[0]
-    base, j = resolve(system, param2, point.p if p0 is None else p0, "param2")
-    if j == i:
-        raise ValueError(f"param2 must differ from the branch's parameter (index {i}).")
-    if direction not in (-1, 0, 1):
-        raise ValueError(f"direction must be -1, 0 or 1; got {direction}.")
-    dtype = np.dtype(point.x.dtype)
-    base = base.astype(dtype)
-    s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=max_points)
-    problem, u0, t0 = _start(kind, system, point.x, base, (i, j))
-    kinds = ("BT", "CP") if kind == "LP" else ("BT", "GH")
-    t0 = np.asarray(t0)
-    if direction == -1:
-        t0 = -t0
-    N1 = u0.shape[0]
-    lo, hi = np.full(N1, -np.inf, dtype), np.full(N1, np.inf, dtype)
-    (lo[-2], hi[-2]), (lo[-1], hi[-1]) = bounds
-    w = np.ones(N1, dtype)
-    tr = trace(problem, None, u0, t0, w, lo, hi, s, kinds, both=direction == 0)
-    n = point.x.shape[0]
-    u = tr.u
-    kappa = u[:, 3 * n] if kind == "H" else np.full(len(u), np.nan, dtype)
-    points = []
-    for row, label, _ in tr.found:
-        omega = l1 = period = np.nan
-        if label == "GH":
-            omega = np.sqrt(kappa[row])
-            l1, period = tr.tests[row, 1], 2 * np.pi / omega
-        full = base.copy()
-        full[[i, j]] = u[row, -2:]
-        x, p = jnp.asarray(u[row, :n]), jnp.asarray(full)
-        om, l1_, per = (jnp.asarray(v, dtype) for v in (omega, l1, period))
-        points.append(SpecialPoint(label, row, x, p, (i, j), om, l1_, per))
-    if isinstance(system, System):
-        names, pnames = system.names, system.params
-    else:
-        names = tuple(f"x[{q}]" for q in range(n))
-        pnames = tuple(f"p[{q}]" for q in range(base.shape[0]))
-    return Codim2Curve(
-        kind=kind,
-        x=jnp.asarray(u[:, :n]),
-        p=jnp.asarray(u[:, -2:]),
-        params=jnp.asarray(base),
-        kappa=jnp.asarray(kappa),
-        points=tuple(points),
-        param=(i, j),
-        names=names,
-        param_names=pnames,
-        n_jacobians=tr.n_jac,
-        status=tr.status,
-    )
-
-
-def fold_curve(
+def codim2_curve(
     system: System | Callable[[Array, Array], Array],
     point: SpecialPoint,
     param2: int | str,
@@ -175,9 +95,10 @@ def fold_curve(
     direction: int = 0,
     tol: float | None = None,
 ) -> Codim2Curve:
-    r"""Continue a fold (`"LP"`) of equilibria in two parameters.
+    r"""Continue a fold (`"LP"`) or a Hopf point (`"H"`) of a one-parameter branch in a
+    second parameter: the curve of folds or of Hopf points in two parameters.
 
-    The unknowns $(x, v, p_i, p_j)$ solve the standard augmented system
+    **Folds.** The unknowns $(x, v, p_i, p_j)$ solve the standard augmented system
     $F(x, p) = 0,\ F_x v = 0,\ c^\top v = 1$ (Govaerts 2000), continued by
     pseudo-arclength. Along it two test functions locate
 
@@ -186,10 +107,19 @@ def fold_curve(
     - **cusp** points (`"CP"`, the fold's quadratic coefficient vanishes):
       $w^\top F_{xx}[v, v]$.
 
+    **Hopf points.** The unknowns $(x, v_1, v_2, \kappa, p_i, p_j)$ solve
+    $F = 0,\ F_x v_1 + v_2 = 0,\ F_x v_2 = \kappa v_1,\ c^\top v_1 = 1,\ d^\top v_1 = 0$:
+    at a Hopf point $\kappa = \omega^2$ and $v_1 \mp i v_2/\omega$ span the eigenvectors
+    of $\pm i\omega$. Unlike the system in $(\omega, \text{eigenvector})$ it stays regular
+    where $\omega \to 0$, so the curve passes a **Bogdanov–Takens** point (`"BT"`,
+    $\kappa = 0$) and continues as a curve of neutral saddles ($\kappa < 0$, drawn
+    dashed). A **generalised Hopf** point (`"GH"`, where the Hopf bifurcation turns from
+    super- to subcritical) is where the first Lyapunov coefficient $\ell_1$ changes sign.
+
     **Arguments:**
 
     - `system`: the system of the branch (a [`dynax.analysis.System`][] or `F(x, p)`).
-    - `point`: the special point to start from, of a one-parameter branch.
+    - `point`: the fold or Hopf point to start from, of a one-parameter branch.
     - `param2`: the second parameter, its index or (with a `System`) its name.
     - `p0`: the parameters; default those of `point`.
     - `bounds`: `((low, high), (low, high))` of the branch's parameter and `param2`; the
@@ -205,58 +135,56 @@ def fold_curve(
         Kuznetsov, Y. A. (2004). *Elements of Applied Bifurcation Theory* (3rd ed.),
         sections 8.4, 8.3 and 10.2. Springer.
     """
-    return _codim2(
-        "LP", system, point, param2, p0, bounds, ds, ds_min, ds_max, max_points, direction, tol
-    )
-
-
-def hopf_curve(
-    system: System | Callable[[Array, Array], Array],
-    point: SpecialPoint,
-    param2: int | str,
-    p0: Array | None = None,
-    *,
-    bounds: tuple[tuple[float, float], tuple[float, float]] = (
-        (-np.inf, np.inf),
-        (-np.inf, np.inf),
-    ),
-    ds: float = 0.01,
-    ds_min: float | None = None,
-    ds_max: float | None = None,
-    max_points: int = 500,
-    direction: int = 0,
-    tol: float | None = None,
-) -> Codim2Curve:
-    r"""Continue a Hopf point (`"H"`) in two parameters.
-
-    The unknowns $(x, v_1, v_2, \kappa, p_i, p_j)$ solve
-    $F = 0,\ F_x v_1 + v_2 = 0,\ F_x v_2 = \kappa v_1,\ c^\top v_1 = 1,\ d^\top v_1 = 0$:
-    at a Hopf point $\kappa = \omega^2$ and $v_1 \mp i v_2/\omega$ span the eigenvectors
-    of $\pm i\omega$. Unlike the system in $(\omega, \text{eigenvector})$ it stays regular
-    where $\omega \to 0$, so the curve passes a **Bogdanov–Takens** point (`"BT"`,
-    $\kappa = 0$) and continues as a curve of neutral saddles ($\kappa < 0$, drawn
-    dashed). A **generalised Hopf** point (`"GH"`, where the Hopf bifurcation turns from
-    super- to subcritical) is where the first Lyapunov coefficient $\ell_1$ changes sign.
-
-    **Arguments:**
-
-    - `system`: the system of the branch (a [`dynax.analysis.System`][] or `F(x, p)`).
-    - `point`: the special point to start from, of a one-parameter branch.
-    - `param2`: the second parameter, its index or (with a `System`) its name.
-    - `p0`: the parameters; default those of `point`.
-    - `bounds`: `((low, high), (low, high))` of the branch's parameter and `param2`; the
-      curve stops at the first point outside.
-    - `ds`, `ds_min`, `ds_max`, `max_points`, `direction`, `tol`: as in
-      [`dynax.analysis.equilibrium_branch`][] (`direction` orients `param2`).
-
-    ??? cite "References"
-
-        Govaerts, W. (2000). *Numerical Methods for Bifurcations of Dynamical
-        Equilibria*, chapter 6. SIAM.
-
-        Kuznetsov, Y. A. (2004). *Elements of Applied Bifurcation Theory* (3rd ed.),
-        sections 8.4, 8.3 and 10.2. Springer.
-    """
-    return _codim2(
-        "H", system, point, param2, p0, bounds, ds, ds_min, ds_max, max_points, direction, tol
+    kind = point.kind
+    if kind not in ("LP", "H"):
+        raise ValueError(f"a codimension-2 curve starts at an 'LP' or 'H' point; got {kind!r}.")
+    if len(point.param) != 1:
+        raise ValueError("start a codimension-2 curve at a point of a one-parameter branch.")
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"direction must be -1, 0 or 1; got {direction}.")
+    i = point.param[0]
+    dtype = np.dtype(point.x.dtype)
+    base = np.asarray(parameters(system, point.p if p0 is None else p0, dtype))
+    j = param_index(system, param2, base.shape[0], "param2")
+    if j == i:
+        raise ValueError(f"param2 must differ from the branch's parameter (index {i}).")
+    s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=max_points)
+    problem, u0, t0 = _start(kind, system, point.x, base, np.array([i, j]))
+    t0 = -np.asarray(t0) if direction == -1 else np.asarray(t0)
+    N1 = u0.shape[0]
+    lo, hi = np.full(N1, -np.inf, dtype), np.full(N1, np.inf, dtype)
+    (lo[-2], hi[-2]), (lo[-1], hi[-1]) = bounds
+    w = np.ones(N1, dtype)
+    both = direction == 0
+    curve = trace_jit(problem, None, u0, t0, u0, w, lo, hi, s, (False, False), np.asarray(both))
+    tr = cut(curve, both)
+    labels = ("BT", "CP") if kind == "LP" else ("BT", "GH")
+    n = point.x.shape[0]
+    u = tr.u
+    kappa = u[:, 3 * n] if kind == "H" else np.full(len(u), np.nan, dtype)
+    points = []
+    for row, test in tr.found:
+        label = labels[test]
+        omega = l1 = period = np.nan
+        if label == "GH":
+            omega = np.sqrt(kappa[row])
+            l1, period = tr.tests[row, 1], 2 * np.pi / omega
+        full = base.copy()
+        full[[i, j]] = u[row, -2:]
+        x, p = jnp.asarray(u[row, :n]), jnp.asarray(full)
+        om, l1_, per = (jnp.asarray(v, dtype) for v in (omega, l1, period))
+        points.append(SpecialPoint(label, row, x, p, (i, j), om, l1_, per))
+    var_names, pnames = names(system, n, base.shape[0])
+    return Codim2Curve(
+        kind=kind,
+        x=jnp.asarray(u[:, :n]),
+        p=jnp.asarray(u[:, -2:]),
+        params=jnp.asarray(base),
+        kappa=jnp.asarray(kappa),
+        points=tuple(points),
+        param=(i, j),
+        names=var_names,
+        param_names=pnames,
+        n_jacobians=tr.n_jac,
+        status=tr.status,
     )

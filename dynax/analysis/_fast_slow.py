@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 import equinox as eqx
 
 from .._custom_types import Array, ArrayLike, Float
-from ._continuation import EquilibriumBranch, equilibrium_branch
+from ._branch import EquilibriumBranch
 from ._cycles import CycleBranch, limit_cycle_branch
+from ._equilibria import equilibrium_branch
 from ._system import System
 
 

@@ -36,7 +36,23 @@ STABLE_NODE, UNSTABLE_NODE, STABLE_FOCUS, UNSTABLE_FOCUS = 0, 1, 2, 3
 SADDLE, SADDLE_FOCUS, CENTRE, DEGENERATE = 4, 5, 6, 7
 
 
-class FixedPoints(eqx.Module):
+class AbstractPoints(eqx.Module):
+    """Points with a stability class each (an index into [`dynax.analysis.LABELS`][]):
+    `len` counts them, `labels` names their classes."""
+
+    x: eqx.AbstractVar[Float[Array, "m n"]]
+    kind: eqx.AbstractVar[Int[Array, " m"]]
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The stability class of each point by name (`"saddle"`, `"stable focus"`...)."""
+        return tuple(LABELS[int(k)] for k in np.asarray(self.kind))
+
+
+class FixedPoints(AbstractPoints):
     """Fixed points found by [`dynax.analysis.fixed_points`][]: `m` distinct points,
     sorted by their first variable.
 
@@ -61,14 +77,6 @@ class FixedPoints(eqx.Module):
     eigenvalues: Complex[Array, "m n"]
     kind: Int[Array, " m"]
     names: tuple[str, ...] = eqx.field(static=True)
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """The stability class of each point by name (`"saddle"`, `"stable focus"`...)."""
-        return tuple(LABELS[int(k)] for k in np.asarray(self.kind))
 
     @property
     def stable(self) -> Array:

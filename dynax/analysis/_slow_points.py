@@ -13,7 +13,7 @@ import optimistix as optx
 from jaxtyping import Complex, Int
 
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
-from ._fixed_points import LABELS, classify, dedupe
+from ._fixed_points import AbstractPoints, classify, dedupe
 from ._linearise import _linearise
 from ._system import System
 
@@ -22,7 +22,7 @@ SOLVERS = ("adam", "newton", "levenberg-marquardt", "bfgs")
 finder on $F$), Levenberg–Marquardt (least squares on $F$) and BFGS (minimisation of $q$)."""
 
 
-class SlowPoints(eqx.Module):
+class SlowPoints(AbstractPoints):
     r"""The slow points found by [`dynax.analysis.slow_points`][].
 
     **Fields:**
@@ -48,14 +48,6 @@ class SlowPoints(eqx.Module):
     final: Float[Array, "M n"]
     final_q: Float[Array, " M"]
     names: tuple[str, ...] = eqx.field(static=True)
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """The stability class of each point by name."""
-        return tuple(LABELS[int(k)] for k in np.asarray(self.kind))
 
 
 def sample_states(

@@ -5,8 +5,8 @@ from typing import Any
 import numpy as np
 
 from ..analysis._bifurcation import AbstractBranch
+from ..analysis._branch import EquilibriumBranch
 from ..analysis._codim2 import Codim2Curve
-from ..analysis._continuation import EquilibriumBranch
 from ._traces import _axes
 
 _MARKERS = {  # kind: (marker, colour, size)

@@ -39,7 +39,7 @@ def test_fhn_hopf_curve_in_current_and_a(x64):
     )
     box = ((-3.0, 4.0), (0.0, 1.5))
     for k, sign in enumerate((-1.0, 1.0)):  # the lower and the upper Hopf point
-        curve = dx.analysis.hopf_curve(fhn, branch.special("H")[k], 1, bounds=box, ds=0.05)
+        curve = dx.analysis.codim2_curve(fhn, branch.special("H")[k], 1, bounds=box, ds=0.05)
         current, a = np.asarray(curve.p).T
         assert a.min() < 0.05 and a.max() > 1.45  # across the whole range of a
         # analytic: v* = +-sqrt(1 - b/tau) at every a, I = v*^3/3 - v* + (v* + a)/b
@@ -59,12 +59,14 @@ def test_bogdanov_takens_on_fold_and_hopf_curves(x64):
     )  # fmt: skip
     assert {q.kind for q in branch.points} == {"H", "LP"}
     box = ((-2.0, 2.0), (-2.0, 2.0))
-    folds = dx.analysis.fold_curve(bogdanov_takens, branch.special("LP")[0], 1, bounds=box, ds=0.05)
+    folds = dx.analysis.codim2_curve(
+        bogdanov_takens, branch.special("LP")[0], 1, bounds=box, ds=0.05
+    )
     b1, b2 = np.asarray(folds.p).T
     np.testing.assert_allclose(b1, b2**2 / 4, atol=1e-10)
     (bt,) = folds.points
     assert bt.kind == "BT" and np.max(np.abs(np.asarray(bt.value))) < 1e-8
-    hopf = dx.analysis.hopf_curve(bogdanov_takens, branch.special("H")[0], 1, bounds=box, ds=0.05)
+    hopf = dx.analysis.codim2_curve(bogdanov_takens, branch.special("H")[0], 1, bounds=box, ds=0.05)
     b1, b2 = np.asarray(hopf.p).T
     np.testing.assert_allclose(b1, 0.0, atol=1e-10)
     (bt,) = hopf.points
@@ -81,7 +83,7 @@ def test_cusp_on_fold_curve(x64):
     )
     folds = branch.special("LP")
     np.testing.assert_allclose(sorted(float(q.p[0]) for q in folds), [-2 / 27**0.5, 2 / 27**0.5])
-    curve = dx.analysis.fold_curve(cusp, folds[0], 1, bounds=((-2.0, 2.0), (-1.0, 2.0)), ds=0.05)
+    curve = dx.analysis.codim2_curve(cusp, folds[0], 1, bounds=((-2.0, 2.0), (-1.0, 2.0)), ds=0.05)
     b1, b2 = np.asarray(curve.p).T
     np.testing.assert_allclose(4 * b2**3, 27 * b1**2, atol=1e-9)
     (cp,) = curve.points
@@ -96,7 +98,7 @@ def test_generalised_hopf(x64):
     )
     (h,) = branch.points
     assert h.kind == "H" and abs(float(h.l1) + 2.0) < 1e-9  # l1 = 2 b2
-    curve = dx.analysis.hopf_curve(bautin, h, 1, bounds=((-1.0, 1.0), (-1.0, 1.0)), ds=0.05)
+    curve = dx.analysis.codim2_curve(bautin, h, 1, bounds=((-1.0, 1.0), (-1.0, 1.0)), ds=0.05)
     np.testing.assert_allclose(curve.p[:, 0], 0.0, atol=1e-10)
     (gh,) = curve.points
     assert gh.kind == "GH" and np.max(np.abs(np.asarray(gh.value))) < 1e-8
@@ -107,7 +109,8 @@ def test_errors(x64):
         cusp, jnp.array([1.0]), jnp.array([0.0, 1.0]), bounds=(-2.0, 2.0), ds=0.05
     )
     fold = branch.special("LP")[0]
-    with pytest.raises(ValueError, match="'H' point"):
-        dx.analysis.hopf_curve(cusp, fold, 1)
+    uz = dx.analysis.SpecialPoint("UZ", 0, fold.x, fold.p, (0,), fold.omega, fold.l1, fold.period)
+    with pytest.raises(ValueError, match="'LP' or 'H' point"):
+        dx.analysis.codim2_curve(cusp, uz, 1)
     with pytest.raises(ValueError, match="differ"):
-        dx.analysis.fold_curve(cusp, fold, 0)
+        dx.analysis.codim2_curve(cusp, fold, 0)
