@@ -32,36 +32,44 @@ def product(e, m):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("kind", ["bool", "float"])
-@pytest.mark.parametrize("density", [0.0, 0.05, 0.6])  # none, the kernel, the product
-def test_event_and_outer_equal_the_products(x64, dtype, kind, density):
+def test_event_and_outer_equal_the_products(x64, dtype):
+    """Boolean and float events; no event, few (the kernels) and most (the matrix product
+    they switch to): one compiled program for the six."""
     dtype = jnp.dtype(dtype)
     tol = 1e-5 if dtype == jnp.float32 else 1e-12
     rng = np.random.default_rng(1)
     w = jnp.asarray(rng.normal(size=(N_PRE, N_POST)), dtype)
-    e = events(kind, density, (2, ROWS, N_PRE), dtype)
     init = jnp.asarray(rng.normal(size=(2, ROWS, N_POST)), dtype)
     g = jnp.asarray(rng.normal(size=(2, ROWS, N_POST)), dtype)
+    cases = [
+        events(kind, density, (2, ROWS, N_PRE), dtype, seed)
+        for seed, kind in enumerate(("bool", "float"))
+        for density in (0.0, 0.05, 0.6)
+    ]
 
     @jax.jit
-    def run(e, w, init, g):
-        return (
-            _dense.event(e, w, init),  # leading dimensions (2, ROWS), a shared weight
-            jax.vmap(lambda e, i: _dense.event(e, w, i))(e[0], init[0]),  # one call
-            _dense.outer(e, g),  # (2, N_PRE, N_POST): rows summed per leading member
-            jax.vmap(_dense.outer)(e, g),
-        )
+    def run(cases, w, init, g):
+        return [
+            (
+                _dense.event(e, w, init),  # leading dimensions (2, ROWS), a shared weight
+                jax.vmap(lambda e, i: _dense.event(e, w, i))(e[0], init[0]),  # one call
+                _dense.outer(e, g),  # (2, N_PRE, N_POST): rows summed per leading member
+                jax.vmap(_dense.outer)(e, g),
+            )
+            for e in cases
+        ]
 
-    y, y_vmap, dw, dw_vmap = run(e, w, init, g)
-    want = product(e, w) + np.asarray(init, np.float64)
-    np.testing.assert_allclose(y, want, rtol=tol, atol=tol)
-    np.testing.assert_allclose(y_vmap, want[0], rtol=tol, atol=tol)
-    want = product(np.swapaxes(np.asarray(e, np.float64), -1, -2), g)
-    np.testing.assert_allclose(dw, want, rtol=tol, atol=tol)
-    np.testing.assert_allclose(dw_vmap, want, rtol=tol, atol=tol)
-    assert y.dtype == dw.dtype == dtype
-    # The kernels ran where few events are nonzero (and the switch to the product is there).
-    hlo = run.lower(e, w, init, g).as_text()
+    for e, (y, y_vmap, dw, dw_vmap) in zip(cases, run(cases, w, init, g)):
+        want = product(e, w) + np.asarray(init, np.float64)
+        np.testing.assert_allclose(y, want, rtol=tol, atol=tol)
+        np.testing.assert_allclose(y_vmap, want[0], rtol=tol, atol=tol)
+        want = product(np.swapaxes(np.asarray(e, np.float64), -1, -2), g)
+        np.testing.assert_allclose(dw, want, rtol=tol, atol=tol)
+        np.testing.assert_allclose(dw_vmap, want, rtol=tol, atol=tol)
+        assert y.dtype == dw.dtype == dtype
+    # The kernels run (behind the switch to the matrix product), at 5 % but not 60 %.
+    assert [bool(_dense._dense_above(e)) for e in cases] == [False, False, True] * 2
+    hlo = run.lower(cases, w, init, g).as_text()
     assert "dynax_dense_event" in hlo and "dynax_dense_outer" in hlo
 
 
