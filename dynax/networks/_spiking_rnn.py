@@ -50,10 +50,10 @@ class SpikingRNN(DynamicalSystem):
     product). $x^t W_\text{in}$ is one as well when the inputs are spikes: boolean
     inputs, or float inputs with `input_spikes=True` (Poisson trains given as 0/1
     floats); other inputs (rates, currents) go through a matrix product. The event
-    products are exact for any values (a nonzero entry counts with its value), only
-    slower than a matrix product when most entries are nonzero. `kernel="xla"` makes
-    every product a matrix product (XLA's, the reference the kernels are tested
-    against).
+    products are exact for any values (a nonzero entry counts with its value), and a
+    step in which more than 15 % of a product's entries are nonzero (a network firing
+    fast) runs it as a matrix product. `kernel="xla"` makes every product a matrix
+    product (XLA's, the reference the kernels are tested against).
 
     The spikes are the neuron's `spike_fn` of its distance to threshold: with a
     surrogate (`spike_fn=dx.surrogate.ReluGrad()`, Bellec's pseudo-derivative, or any
