@@ -142,9 +142,11 @@ def fold_start(F: Callable, x: Array, p: Array) -> tuple[Array, Array, Array]:
     return v, v / (v @ v), w
 
 
-def newton_square(G: Callable, z: Array, tol: Array, max_iter: int = 30) -> tuple[Array, Array]:
-    """Newton's method for a square system `G(z) = 0`; returns the root and whether it
-    converged."""
+def newton_square(
+    G: Callable, z: Array, tol: Array, max_iter: int = 30
+) -> tuple[Array, Array, Array]:
+    """Newton's method for a square system `G(z) = 0`; returns the root, whether it
+    converged, and the iterations."""
 
     def cond(c):
         _, it, done, ok = c
@@ -158,8 +160,9 @@ def newton_square(G: Callable, z: Array, tol: Array, max_iter: int = 30) -> tupl
         done = jnp.max(jnp.abs(dz)) <= tol * (1 + jnp.max(jnp.abs(z)))
         return z, it + 1, done, jnp.all(jnp.isfinite(z))
 
-    z, _, done, ok = jax.lax.while_loop(cond, body, (z, 0, jnp.array(False), jnp.array(True)))
-    return z, done & ok
+    init = (z, jnp.array(0), jnp.array(False), jnp.array(True))
+    z, its, done, ok = jax.lax.while_loop(cond, body, init)
+    return z, done & ok, its
 
 
 # ------------------------------------------------------- derivatives and normal forms

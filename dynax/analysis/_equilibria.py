@@ -178,7 +178,7 @@ def _start(F, x0, p, idx: int, tol, direction):
     """The equilibrium near `x0` at `p` (Newton's method at fixed p), the branch's unit
     tangent there (its parameter component positive, or negative for `direction=-1`), and
     whether Newton's method converged."""
-    x, ok = newton_square(lambda y: F(y, p), x0, tol)
+    x, ok, _ = newton_square(lambda y: F(y, p), x0, tol)
     u0 = jnp.concatenate([x, p[idx][None]])
     t0 = jnp.linalg.svd(EquilibriumProblem(F, p, idx, p[:0]).jacobian(u0))[2][-1]
     return u0, jnp.where((t0[-1] < 0) != (jnp.asarray(direction) == -1), -t0, t0), ok

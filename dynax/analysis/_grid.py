@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Bool, Float
+from ._augmented import newton_square
 from ._engine import float_dtype
 from ._equilibria import param_index, parameters
 from ._system import System
@@ -50,23 +51,8 @@ def _grid(F, base, idx: int, values, guesses, tol, max_iter: int):
     def one(pv, x0):
         p = base.at[idx].set(pv)
         G = lambda x: F(x, p)  # noqa: E731
-
-        def cond(c):
-            _, it, done = c
-            return (it < max_iter) & ~done
-
-        def body(c):
-            x, it, _, _ = c
-            J, r = jax.jacfwd(lambda y: (G(y), G(y)), has_aux=True)(x)
-            dx = jnp.linalg.solve(J, -r)
-            x = x + dx
-            small = jnp.max(jnp.abs(dx)) <= tol * (1 + jnp.max(jnp.abs(x)))
-            return x, it + 1, small | ~jnp.all(jnp.isfinite(x)), small
-
-        init = (x0, jnp.array(0), jnp.array(False), jnp.array(False))
-        x, its, _, converged = jax.lax.while_loop(lambda c: cond(c[:3]), body, init)
-        r = G(x)
-        ok = converged & jnp.all(jnp.isfinite(x)) & (jnp.max(jnp.abs(r)) <= jnp.sqrt(tol))
+        x, converged, its = newton_square(G, x0, tol, max_iter)
+        ok = converged & (jnp.max(jnp.abs(G(x))) <= jnp.sqrt(tol))
         lam = jnp.linalg.eigvals(jax.jacfwd(G)(x))
         return x, ok, jnp.all(jnp.real(lam) < 0), its
 
