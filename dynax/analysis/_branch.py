@@ -133,23 +133,17 @@ class BranchArrays(eqx.Module):
         rows = np.flatnonzero(kind >= 0)
         params = np.repeat(np.asarray(self.params)[None], len(rows), 0)
         params[:, self.param] = p[rows]
-        fields = (x[rows], params, omega[rows], l1[rows], 2 * np.pi / omega[rows])
-        fields = jax.device_put(fields)  # (one transfer for all)
-        x_s, p_s, om_s, l1_s, per_s = fields
-        points = tuple(
-            SpecialPoint(
-                EQUILIBRIUM_KINDS[kind[r]],
-                int(r),
-                x_s[i],
-                p_s[i],
-                (self.param,),
-                om_s[i],
-                l1_s[i],
-                per_s[i],
-            )  # fmt: skip
-            for i, r in enumerate(rows)
+        per_point = [
+            (x[r], params[i], omega[r], l1[r], 2 * np.pi / omega[r]) for i, r in enumerate(rows)
+        ]
+        # (one transfer for everything: a transfer per array costs more than the rest)
+        per_point, (x, p, lam, stable, tangent) = jax.device_put(
+            (per_point, (x, p, lam, stable, tangent))
         )
-        x, p, lam, stable, tangent = jax.device_put((x, p, lam, stable, tangent))
+        points = tuple(
+            SpecialPoint(EQUILIBRIUM_KINDS[kind[r]], int(r), xr, pr, (self.param,), om, l1r, per)
+            for r, (xr, pr, om, l1r, per) in zip(rows, per_point)
+        )
         both = int(np.asarray(self.status)[1]) != 0
         return EquilibriumBranch(
             x=x,

@@ -210,7 +210,9 @@ def trace(
     u0, t0, ref0, w, lo, hi = (jnp.asarray(a) for a in (u0, t0, ref0, w, lo, hi))
     dtype = u0.dtype
     n1 = u0.shape[0]
-    info0, tests0 = problem.analyse(u0, t0, data)
+    # (the start is analysed by the loop's first pass, a step of length 0: one copy of the
+    # analysis in the program)
+    info0, tests0 = jax.eval_shape(problem.analyse, u0, t0, data)
     nt = tests0.shape[0]
     exact_ = jnp.asarray(exact, bool).reshape(nt)
     cap = 2 * s.max_points + 2 * (nt + 1) + 16
@@ -218,34 +220,35 @@ def trace(
 
     # the rows: (u, t, tests, key) in one array (the key orders them at the end), what
     # `analyse` kept, and the index of the test function whose zero each is
-    flat = jnp.concatenate([u0, t0, tests0, jnp.zeros(1, dtype)])
-
-    def buffer(x, fill):
-        return jnp.full((cap,) + x.shape, fill, x.dtype).at[0].set(x)
-
     rows = (
-        buffer(flat, jnp.inf),
-        jax.tree.map(lambda x: buffer(x, 0), info0),
-        buffer(_first(exact_ & (tests0 == 0)), -1),
+        jnp.full((cap, 2 * n1 + nt + 1), jnp.inf, dtype),
+        jax.tree.map(lambda x: jnp.zeros((cap,) + x.shape, x.dtype), info0),
+        jnp.full(cap, -1, jnp.int32),
     )
+    nan_tests = jnp.full(nt, jnp.nan, dtype)
     zero, z32, zf = jnp.array(0), jnp.zeros((), jnp.int32), jnp.zeros((), dtype)
     init = _Carry(
-        u0, t0, tests0, jnp.asarray(s.ds, dtype), zero, jnp.array(1), jnp.array(False),
-        (u0, t0, tests0, jnp.zeros(nt, bool), z32, jnp.asarray(s.ds, dtype)), z32, zf, zf, zf,
-        zf, z32, z32, rows, zero, jnp.array(False), jnp.where(go, 0, 4) * jnp.ones(2, jnp.int32),
+        u0, t0, nan_tests, jnp.asarray(s.ds, dtype), jnp.array(-1), zero, jnp.array(False),
+        (u0, t0, nan_tests, jnp.zeros(nt, bool), z32, jnp.asarray(s.ds, dtype)), z32, zf, zf,
+        zf, zf, z32, z32, rows, zero, jnp.array(False),
+        jnp.where(go, 0, 4) * jnp.ones(2, jnp.int32),
     )  # fmt: skip
 
     def step(c: _Carry) -> _Carry:
         sign = jnp.where(c.second, -1, 1).astype(dtype)
         loc = c.locating
         s1 = c.new[5]
-        sig = jnp.where(loc, _secant(c.a, c.b, c.fa, c.fb), c.ds)
-        ref = jnp.where(c.m == 0, ref0, c.u)
+        first = c.m < 0  # (the start: a step of length 0 analyses and writes it)
+        sig = jnp.where(loc, _secant(c.a, c.b, c.fa, c.fb), jnp.where(first, 0, c.ds))
+        ref = jnp.where(c.m <= 0, ref0, c.u)
         u_c, lu, its, conv = correct(
             problem, ref, data, c.u + sig * c.t, c.u, c.t, sig, w, s.tol, s.max_newton
         )
         t_c = jnp.where(conv, tangent(lu, w), c.t)
         ok = conv & (loc | (wdot(w, c.t, t_c) >= s.cos_min))
+        # (the start as given: at a Hopf point a cycle's tangent is not the null vector)
+        u_c, t_c, ok = jnp.where(first, c.u, u_c), jnp.where(first, c.t, t_c), ok | first
+        its = jnp.where(first, 0, its)
         # the tests along t0's orientation (a fold's is the tangent's parameter component)
         info_c, tests_c = problem.analyse(u_c, sign * t_c, data)
         tests_c = jnp.where(ok, tests_c, jnp.nan)
@@ -258,7 +261,7 @@ def trace(
             of a test function starts locating its zero."""
             change = jnp.isfinite(c.tests) & jnp.isfinite(tests_c) & (c.tests * tests_c < 0)
             faster = jnp.where(its <= s.n_fast, jnp.minimum(c.ds * s.grow, s.ds_max), c.ds)
-            ds = jnp.where(ok, faster, 0.5 * c.ds)
+            ds = jnp.where(ok, jnp.where(first, c.ds, faster), 0.5 * c.ds)
             outside = jnp.any((u_c < lo) | (u_c > hi))
             full = (c.m + 2 >= s.max_points) | (c.k + nt + 2 > cap)
             code = i32(jnp.where(outside, 2, jnp.where(full, 1, 0)))
@@ -320,7 +323,7 @@ def trace(
         nxt = _Carry(
             jnp.where(turn, u0, jnp.where(finish, new[0], c.u)),
             jnp.where(turn, -t0, jnp.where(finish, new[1], c.t)),
-            jnp.where(turn, tests0, jnp.where(finish, new[2], c.tests)),
+            jnp.where(turn, c.rows[0][0, 2 * n1 : -1], jnp.where(finish, new[2], c.tests)),
             jnp.where(turn, s.ds, ds), jnp.where(turn, 0, c.m + finish), c.k + write,
             locating & ~stop, new, j, a, b, fa, fb, side, it, rows, n_jac, c.second | turn,
             status,
