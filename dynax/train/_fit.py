@@ -134,7 +134,8 @@ class _Step:
         # weakly typed scalar (`jnp.asarray(10.0)`) would compile the step a second time.
         model = _strong(model)
         leaves, treedef = jtu.tree_flatten(model)
-        kinds = tuple((type(x), getattr(x, "dtype", None)) for x in leaves)
+        arrays = (jax.Array, np.ndarray)
+        kinds = tuple((type(x), x.dtype if isinstance(x, arrays) else None) for x in leaves)
         try:
             mask = self._masks.get((treedef, kinds))
         except TypeError:  # a static field that cannot be hashed: no cache
