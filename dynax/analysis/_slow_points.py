@@ -200,8 +200,9 @@ def slow_points(
       $\sqrt{2\epsilon}$ per variable: $5\cdot10^{-4}$ in float32). Raise it to keep
       slow points that are not fixed points.
     - `unique`: points closer than `unique` $\cdot(1 + |x|_\infty)$ in every variable are
-      one (the lowest $q$ kept); default $10\sqrt\epsilon$ ($3.5\cdot10^{-3}$ in
-      float32).
+      one (the lowest $q$ kept); default $\max(10\sqrt\epsilon, \sqrt{2\,\mathrm{tol}})$
+      ($3.5\cdot10^{-3}$ in float32): a point with speed $\|F\| = \sqrt{2q}$ is only
+      known to about that distance, so two minima of one root closer than it are one.
     - `outlier`: drop points farther from every candidate than `outlier` times the
       candidates' RMS distance from their centroid (points the optimiser ran off to, far
       from the states the model visits); `None` keeps them all.
@@ -229,7 +230,9 @@ def slow_points(
         final = _optimistix(system, x0, p_arr, solver, 256 if steps is None else steps)
     final_q = _all_q(system, final, p_arr)
     tol = system.n * eps if tol is None else tol
-    unique = 10 * float(np.sqrt(eps)) if unique is None else unique
+    # (a minimum with q <= tol lies within about sqrt(2 tol) / sigma_min(F_x) of the
+    # root: with a loose tol, two candidates that converged to one root stop that far apart)
+    unique = max(10 * float(np.sqrt(eps)), float(np.sqrt(2 * tol))) if unique is None else unique
 
     x_np, q_np = np.asarray(final, float), np.asarray(final_q, float)
     index = np.nonzero(np.isfinite(q_np) & (q_np <= tol))[0]
