@@ -17,31 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "common.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
-// The entries with events[i] != 0 and their values (as T); boolean events are skipped
-// eight zero bytes at a time.
-template <typename E, typename T>
-void nonzero(const E* events, int64_t n, std::vector<int64_t>& where, std::vector<T>& value) {
-  where.clear();
-  value.clear();
-  int64_t k = 0;
-  if constexpr (sizeof(E) == 1) {
-    for (; k + 8 <= n; k += 8) {
-      uint64_t word;
-      std::memcpy(&word, events + k, 8);
-      if (word == 0) continue;
-      for (int64_t m = k; m < k + 8; ++m)
-        if (events[m]) where.push_back(m), value.push_back(T(1));
-    }
-  }
-  for (; k < n; ++k)
-    if (events[k] != E(0)) where.push_back(k), value.push_back(static_cast<T>(events[k]));
-}
+using dynax_native::last;
+using dynax_native::lead;
+using dynax_native::nonzero;
 
 template <typename T>
 void find(const ffi::AnyBuffer& events, int64_t offset, int64_t n, std::vector<int64_t>& where,
@@ -63,18 +48,6 @@ void find(const ffi::AnyBuffer& events, int64_t offset, int64_t n, std::vector<i
 template <typename T>
 inline void axpy(T e, const T* __restrict row, T* __restrict o, int64_t n) {
   for (int64_t j = 0; j < n; ++j) o[j] += e * row[j];
-}
-
-int64_t lead(const ffi::AnyBuffer& x, size_t trailing) {
-  auto dims = x.dimensions();
-  int64_t n = 1;
-  for (size_t d = 0; d + trailing < dims.size(); ++d) n *= dims[d];
-  return n;
-}
-
-int64_t last(const ffi::AnyBuffer& x, size_t from_end = 1) {
-  auto dims = x.dimensions();
-  return dims[dims.size() - from_end];
 }
 
 // The element types and ranks: events bool, float32 or float64 with at least `rank`

@@ -15,31 +15,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "common.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
-// The entries with events[i] != 0 of one event vector and their values; boolean events
-// are skipped eight zero bytes at a time.
-template <typename E>
-void nonzero(const E* events, int64_t n, std::vector<int64_t>& where, std::vector<float>& value) {
-  where.clear();
-  value.clear();
-  int64_t k = 0;
-  if constexpr (sizeof(E) == 1) {
-    for (; k + 8 <= n; k += 8) {
-      uint64_t word;
-      std::memcpy(&word, events + k, 8);
-      if (word == 0) continue;
-      for (int64_t m = k; m < k + 8; ++m)
-        if (events[m]) where.push_back(m), value.push_back(1.0f);
-    }
-  }
-  for (; k < n; ++k)
-    if (events[k] != E(0)) where.push_back(k), value.push_back(static_cast<float>(events[k]));
-}
+using dynax_native::last;
+using dynax_native::lead;
+using dynax_native::nonzero;
 
 // The rows of successive events are far apart in memory: the loops prefetch the row
 // pointer of the event 2 * kAhead ahead and the first targets of the event kAhead ahead,
@@ -115,19 +100,6 @@ void add_rows(const std::vector<int64_t>& where, const std::vector<float>& value
       out[at] += kScalar ? e : e * weight[s];
     }
   }
-}
-
-// A buffer as (lead, row_size): the leading dimensions flattened.
-int64_t lead(const ffi::AnyBuffer& x, int64_t trailing) {
-  auto dims = x.dimensions();
-  int64_t n = 1;
-  for (size_t d = 0; d + trailing < dims.size(); ++d) n *= dims[d];
-  return n;
-}
-
-int64_t last(const ffi::AnyBuffer& x, size_t from_end = 1) {
-  auto dims = x.dimensions();
-  return dims[dims.size() - from_end];
 }
 
 template <typename T>
