@@ -12,6 +12,7 @@ from ._constraints import (
     Unbounded as Unbounded,
 )
 from ._eprop import eprop_gradients as eprop_gradients, make_eprop_step as make_eprop_step
+from ._features import polynomial_features as polynomial_features
 from ._fit import (
     fit as fit,
     init_optimiser as init_optimiser,
@@ -20,6 +21,7 @@ from ._fit import (
 )
 from ._fitting import fit_neuron as fit_neuron
 from ._fitting_loss import SpikeVoltageLoss as SpikeVoltageLoss
+from ._logistic import logistic_regression as logistic_regression
 from ._losses import (
     accuracy as accuracy,
     cross_entropy as cross_entropy,
@@ -37,14 +39,7 @@ from ._online import (
     RLSState as RLSState,
     force as force,
 )
-from ._readout import (
-    Readout as Readout,
-    elastic_net as elastic_net,
-    lasso as lasso,
-    least_squares as least_squares,
-    logistic_regression as logistic_regression,
-    polynomial_features as polynomial_features,
-    ridge as ridge,
-)
+from ._penalised import elastic_net as elastic_net, lasso as lasso
+from ._readout import Readout as Readout, least_squares as least_squares, ridge as ridge
 from ._reservoir import Reservoir as Reservoir, ReservoirState as ReservoirState
 from ._rollout import rollout as rollout

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 
 from .._custom_types import Array, ArrayLike, Float, PRNGKeyArray
 from .._system import Context, DynamicalSystem
-from ._readout import polynomial_features
+from ._features import polynomial_features
 
 
 class NVARState(eqx.Module):
