@@ -35,14 +35,13 @@ from ._current import (
     as_affine as as_affine,
 )
 from ._delay import Delay as Delay, DelayState as DelayState, PendingDelay as PendingDelay
+from ._drive import CurrentDrive as CurrentDrive, DriveState as DriveState
 from ._gap import GapJunction as GapJunction, GapJunctionState as GapJunctionState
 from ._network import Network as Network
 from ._projection import (
     AbstractElectricalProjection as AbstractElectricalProjection,
     AbstractPlasticProjection as AbstractPlasticProjection,
     AbstractProjection as AbstractProjection,
-    CurrentDrive as CurrentDrive,
-    DriveState as DriveState,
     Projection as Projection,
     ProjectionState as ProjectionState,
 )
