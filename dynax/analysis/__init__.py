@@ -9,7 +9,12 @@ from ._bifurcation import (
 )
 from ._branch import BranchArrays as BranchArrays, EquilibriumBranch as EquilibriumBranch
 from ._codim2 import Codim2Curve as Codim2Curve, codim2_curve as codim2_curve
-from ._cycles import CycleBranch as CycleBranch, limit_cycle_branch as limit_cycle_branch
+from ._cycles import (
+    CycleArrays as CycleArrays,
+    CycleBranch as CycleBranch,
+    continue_cycles as continue_cycles,
+    limit_cycle_branch as limit_cycle_branch,
+)
 from ._equilibria import (
     continue_equilibria as continue_equilibria,
     equilibrium_branch as equilibrium_branch,

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._custom_types import Array
+from .._custom_types import Array, ArrayLike
 from ._augmented import with_params
 from ._bifurcation import period_doubling_test, torus_test
 
@@ -175,49 +175,60 @@ def cycle_problem(F, base, idx, targets, n, N, m) -> CycleProblem:
     return CycleProblem(F, base, targets, arr(L), arr(D), arr(wg), arr(Lf), idx, n, N, m)
 
 
-def weights(mesh: np.ndarray, n: int, m: int, T0: float) -> np.ndarray:
+def weights(mesh: Array, n: int, m: int, T0: ArrayLike) -> Array:
     """Arclength weights: each node's share of $\\int_0^1 |x|^2 d\\tau$; $1/T_0^2$ for the
     period (its relative change counts) and 1 for the parameter."""
-    h = np.repeat(np.diff(mesh), m) / m
-    return np.concatenate([np.repeat(h, n), [1.0 / T0**2, 1.0]])
+    h = jnp.repeat(jnp.diff(mesh), m * n) / m
+    T0 = jnp.asarray(T0, mesh.dtype)
+    return jnp.concatenate([h, jnp.stack([1 / T0**2, jnp.ones_like(T0)])])
 
 
-def node_times(mesh: np.ndarray, m: int) -> np.ndarray:
-    h = np.diff(mesh)
-    return (mesh[:-1, None] + h[:, None] * np.arange(m)[None] / m).reshape(-1)
+def node_times(mesh: Array, m: int) -> Array:
+    """The phases of the `N m` nodes of a mesh of `N` intervals, in $[0, 1)$."""
+    h = jnp.diff(mesh)
+    return (mesh[:-1, None] + h[:, None] * jnp.arange(m)[None] / m).reshape(-1)
 
 
-def _interpolate(X: np.ndarray, mesh: np.ndarray, m: int, at: np.ndarray) -> np.ndarray:
-    """The piecewise polynomial of nodes `X` on `mesh`, at the phases `at` (in [0, 1))."""
-    N = len(mesh) - 1
-    Xw = np.concatenate([X, X[:1]])
-    i = np.clip(np.searchsorted(mesh, at, side="right") - 1, 0, N - 1)
-    sigma = (at - mesh[i]) / (mesh[i + 1] - mesh[i])
+def _basis(m: int, sigma: Array) -> Array:
+    """The Lagrange basis on `m + 1` equally spaced nodes of $[0, 1]$ at the points
+    `sigma`, `(len(sigma), m + 1)`."""
     nodes = np.linspace(0, 1, m + 1)
-    out = np.zeros((len(at), X.shape[1]))
-    for q in range(len(at)):
-        val, _ = _lagrange(nodes, np.array([sigma[q]]))
-        out[q] = val[0] @ Xw[i[q] * m : i[q] * m + m + 1]
-    return out
+    off = nodes[:, None] - nodes[None, :]
+    denom = np.prod(np.where(np.eye(m + 1, dtype=bool), 1.0, off), axis=1)
+    diff = sigma[:, None] - jnp.asarray(nodes, sigma.dtype)  # (Q, m + 1)
+    eye = np.eye(m + 1, dtype=bool)
+    return jnp.prod(jnp.where(eye, 1, diff[:, None, :]), axis=-1) / denom
 
 
-def remesh(u, t, mesh, n: int, m: int, T0: float, alpha: float = 0.7):
+def _interpolate(X: Array, mesh: Array, m: int, at: Array) -> Array:
+    """The piecewise polynomial of nodes `X` on `mesh`, at the phases `at` (in [0, 1))."""
+    N = mesh.shape[0] - 1
+    Xw = jnp.concatenate([X, X[:1]])
+    i = jnp.clip(jnp.searchsorted(mesh, at, side="right") - 1, 0, N - 1)
+    sigma = (at - mesh[i]) / (mesh[i + 1] - mesh[i])
+    return jnp.einsum("qk,qkn->qn", _basis(m, sigma), Xw[i[:, None] * m + np.arange(m + 1)])
+
+
+def remesh(
+    u: Array, t: Array, mesh: Array, n: int, m: int, T0: ArrayLike, alpha: float = 0.7
+) -> tuple[Array, Array, Array]:
     """A new mesh that equidistributes `alpha` times the arclength of the orbit in state
-    space plus `1 - alpha` times the phase, with `u` and the tangent `t` interpolated."""
-    N = len(mesh) - 1
+    space plus `1 - alpha` times the phase, with `u` and the tangent `t` interpolated
+    (renormalised in the new mesh's weights). Traceable: it runs inside the compiled
+    continuation, between its chunks."""
+    N = mesh.shape[0] - 1
     X = u[:-2].reshape(N * m, n)
-    Xw = np.concatenate([X, X[:1]])
-    seg = np.linalg.norm(np.diff(Xw, axis=0), axis=1).reshape(N, m).sum(1)
-    h = np.diff(mesh)
-    mon = alpha * seg / max(seg.sum(), 1e-300) + (1 - alpha) * h
-    cum = np.concatenate([[0.0], np.cumsum(mon)])
-    cum /= cum[-1]
-    new = np.interp(np.linspace(0, 1, N + 1), cum, mesh)
-    new[0], new[-1] = 0.0, 1.0
+    Xw = jnp.concatenate([X, X[:1]])
+    seg = jnp.linalg.norm(jnp.diff(Xw, axis=0), axis=1).reshape(N, m).sum(1)
+    tiny = jnp.finfo(u.dtype).tiny  # (a constant cycle: the phase alone)
+    mon = alpha * seg / jnp.maximum(seg.sum(), tiny) + (1 - alpha) * jnp.diff(mesh)
+    cum = jnp.concatenate([jnp.zeros(1, u.dtype), jnp.cumsum(mon)])
+    new = jnp.interp(jnp.linspace(0, 1, N + 1, dtype=u.dtype), cum / cum[-1], mesh)
+    new = new.at[0].set(0).at[-1].set(1)
     at = node_times(new, m)
     Xn = _interpolate(X, mesh, m, at)
     Tn = _interpolate(t[:-2].reshape(N * m, n), mesh, m, at)
-    un = np.concatenate([Xn.reshape(-1), u[-2:]])
-    tn = np.concatenate([Tn.reshape(-1), t[-2:]])
+    un = jnp.concatenate([Xn.reshape(-1), u[-2:]])
+    tn = jnp.concatenate([Tn.reshape(-1), t[-2:]])
     w = weights(new, n, m, T0)
-    return un, tn / np.sqrt(np.sum(w * tn * tn)), new
+    return un, tn / jnp.sqrt(jnp.sum(w * tn * tn)), new

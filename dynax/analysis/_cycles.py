@@ -1,80 +1,252 @@
 """Continuation of limit cycles from a Hopf point (orthogonal collocation, see
 `_collocation.py`), with their stability and the folds, period doublings and
-Neimark–Sacker points of cycles."""
+Neimark–Sacker points of cycles: the whole branch, its mesh adaptation included, as one
+compiled program (`jax.jit`, `jax.vmap`)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._custom_types import Array, Bool, Float
+from .._custom_types import Array, ArrayLike, Float
 from ._augmented import hopf_start
-from ._bifurcation import AbstractBranch, SpecialPoint
-from ._collocation import CycleProblem, cycle_problem, node_times, remesh, weights
-from ._engine import cut, settings, trace_jit
-from ._equilibria import names
+from ._bifurcation import SpecialPoint
+from ._collocation import cycle_problem, node_times, remesh, weights
+from ._cycle_branch import CycleArrays, CycleBranch
+from ._engine import Settings, capacity, float_dtype, settings, trace
+from ._equilibria import names, param_index, parameters
 from ._system import System
 
+__all__ = ["CycleArrays", "CycleBranch", "continue_cycles", "limit_cycle_branch"]
 
-class CycleBranch(AbstractBranch):
-    r"""A branch of limit cycles in one parameter, from
-    [`dynax.analysis.limit_cycle_branch`][].
 
-    **Fields:**
+class _Chunks(NamedTuple):
+    """The carry of the loop over chunks of `adapt` cycles: where the next chunk starts
+    (its point, tangent, phase reference, mesh and weights, step), and the rows so far."""
 
-    - `times`: the times of the stored points of each cycle, `(m, M)`, in
-      $[0, T)$ (the mesh adapts along the branch).
-    - `x`: the cycles at those times, `(m, M, n)`.
-    - `period`: $T$, `(m,)` (in the system's unit of time).
-    - `p`: the continued parameter, `(m,)`; `params` the full parameter vector of the
-      start, `(k,)`; `params_at(i)` row `i`'s.
-    - `multipliers`: the Floquet multipliers, `(m, n)`, complex: one is 1 (the trivial
-      one, along the orbit); the others inside the unit circle for a stable cycle.
-    - `stable`: whether every non-trivial multiplier has modulus < 1.
-    - `x_max`, `x_min`: each variable's maximum and minimum over the cycle, `(m, n)`.
-    - `points`: the special points: `"LPC"` (fold of cycles), `"PD"` (period doubling),
-      `"NS"` (Neimark–Sacker), `"UZ"` (targets).
-    - `param`, `names`, `param_names`, `n_jacobians`, `status`: as in
-      [`dynax.analysis.EquilibriumBranch`][].
+    u: Array
+    t: Array
+    ref: Array
+    mesh: Array
+    w: Array
+    ds: Array
+    total: Array  # rows written
+    chunks: Array
+    n_jac: Array
+    status: Array
+    more: Array
+    rows: tuple  # (u, mesh, multipliers, x_max, x_min, found), (R, ...) each
+
+
+def _start(F: Any, x: Array, p: Array, idx: int, N: int, m: int):
+    r"""The first cycle and tangent at the Hopf point: the constant cycle `x` with the
+    period $2\pi/\omega$, along the eigenvector's oscillation $v_1\cos 2\pi\tau -
+    (v_2/\omega)\sin 2\pi\tau$ (unit in the weights `w`); and whether it is one."""
+    n = x.shape[0]
+    z, _, _, omega = hopf_start(F, x, p)
+    v1, v2 = z[:n], z[n : 2 * n]
+    T0 = 2 * jnp.pi / omega
+    mesh = jnp.linspace(0, 1, N + 1, dtype=x.dtype)
+    tau = 2 * jnp.pi * node_times(mesh, m)[:, None]
+    phi = jnp.cos(tau) * v1 - jnp.sin(tau) * v2 / omega
+    w = weights(mesh, n, m, T0)
+    zero = jnp.zeros(2, x.dtype)
+    t0 = jnp.concatenate([phi.reshape(-1), zero])
+    t0 = t0 / jnp.sqrt(jnp.sum(w * t0 * t0))
+    u0 = jnp.concatenate([jnp.tile(x, N * m), jnp.stack([T0, p[idx]])])
+    go = (omega > 0) & jnp.all(jnp.isfinite(u0)) & jnp.all(jnp.isfinite(t0))
+    return u0, t0, mesh, w, T0, go
+
+
+def _filter(mu: Array, code: Array) -> Array:
+    """Whether each located zero (`code`, an index into `CYCLE_KINDS`) shows in the
+    multipliers `mu`, `(R, n)`: where the cycles are too unstable or too stable for the
+    multipliers to be accurate (near a homoclinic orbit, in a canard) a test function
+    may change sign by round-off alone."""
+    order = jnp.argsort(jnp.abs(mu - 1), axis=1)
+    rest = jnp.take_along_axis(mu, order[:, 1:], axis=1)  # the non-trivial multipliers
+    lpc = jnp.min(jnp.abs(rest - 1), axis=1) < 1e-2
+    pd = jnp.min(jnp.abs(rest + 1), axis=1) < 1e-3
+    k = jnp.argmin(jnp.abs(jnp.abs(rest) - 1), axis=1)
+    near = jnp.take_along_axis(rest, k[:, None], axis=1)[:, 0]
+    # (a real pair on the circle is a neutral saddle cycle, not a torus bifurcation)
+    ns = (jnp.abs(near.imag) >= 1e-6) & (jnp.abs(jnp.abs(near) - 1) <= 1e-3)
+    return jnp.select([code == 0, code == 1, code == 2], [lpc, pd, ns], True)
+
+
+@eqx.filter_jit
+def _arrays(
+    F: Any,
+    x: Array,
+    p: Array,
+    bounds: tuple[Array, Array],
+    period_max: Array,
+    targets: Array,
+    s: Settings,
+    idx: int,
+    N: int,
+    m: int,
+    adapt: int,
+    max_points: int,
+    labels: tuple,
+) -> CycleArrays:
+    """The branch from the Hopf point `(x, p)`: an outer `lax.while_loop` over chunks of
+    `adapt` cycles, each a `trace` of the engine, the mesh redistributed between two
+    (`remesh`, traced), the rows gathered into fixed buffers."""
+    n, dtype = x.shape[0], x.dtype
+    u0, t0, mesh0, w0, T0, go = _start(F, x, p, idx, N, m)
+    problem = cycle_problem(F, p, idx, targets, n, N, m)
+    n1, nt = u0.shape[0], 3 + targets.shape[0]
+    exact = (False, False, False) + (True,) * targets.shape[0]
+    inf = jnp.full(n1, jnp.inf, dtype)
+    period_hi = jnp.where(jnp.isnan(period_max), 20 * T0, period_max)
+    lo = (-inf).at[-2].set(0).at[-1].set(bounds[0])
+    hi = inf.at[-2].set(period_hi).at[-1].set(bounds[1])
+    cap = capacity(s.max_points, nt)
+    # a chunk starts with fewer than max_points rows written and adds at most cap - 1
+    # (its first row repeats the last one): the last row stays empty
+    R = max_points + cap
+    rows0 = (
+        jnp.full((R, n1), jnp.nan, dtype),
+        jnp.full((R, N + 1), jnp.nan, dtype),
+        jnp.full((R, n), jnp.nan, jnp.result_type(dtype, jnp.complex64)),
+        jnp.full((R, n), jnp.nan, dtype),
+        jnp.full((R, n), jnp.nan, dtype),
+        jnp.full(R, -1, jnp.int32),
+    )
+    zero = jnp.array(0)  # (the engine's integer type)
+    init = _Chunks(
+        u0, t0, u0 + s.ds * t0, mesh0, w0, jnp.asarray(s.ds, dtype), zero, zero, zero,
+        jnp.where(go, 0, 4).astype(jnp.int32), go, rows0,
+    )  # fmt: skip
+
+    def chunk(c: _Chunks) -> _Chunks:
+        sc = eqx.tree_at(lambda q: q.ds, s, c.ds)
+        curve = trace(problem, c.mesh, c.u, c.t, c.ref, c.w, lo, hi, sc, exact, False, c.more)
+        # a later chunk's first row is the previous chunk's last (remeshed): not again
+        first = jnp.where(c.chunks > 0, 1, 0)
+        i = jnp.arange(curve.u.shape[0])
+        dest = jnp.where((i >= first) & (i < curve.size), c.total + i - first, R)
+        meshes = jnp.broadcast_to(c.mesh, (i.shape[0], N + 1))
+        new = (curve.u, meshes, *curve.info, curve.found)
+        rows = tuple(b.at[dest].set(v.astype(b.dtype), mode="drop") for b, v in zip(c.rows, new))
+        total = c.total + jnp.maximum(curve.size - first, 0)
+        status = curve.status[0]
+        # the last row is an accepted point (special points are inserted before it)
+        last = jnp.maximum(curve.size - 1, 0)
+        u, t, mesh, w = curve.u[last], curve.t[last], c.mesh, c.w
+        if adapt > 0:
+            u, t, mesh = remesh(u, t, mesh, n, m, T0)
+            w = weights(mesh, n, m, T0)
+        more = c.more & (status == 1) & (total < max_points)
+        nxt = _Chunks(
+            u, t, u, mesh, w, curve.ds, total, c.chunks + 1, c.n_jac + curve.n_jac,
+            jnp.where(c.more, status, c.status), more, rows,
+        )  # fmt: skip
+        return jax.tree.map(lambda a, b: jnp.asarray(a, b.dtype), nxt, c)
+
+    c = jax.lax.while_loop(lambda c: c.more, chunk, init)
+    U, meshes, mu, x_max, x_min, found = c.rows
+    used = jnp.arange(R) < c.total
+    T = U[:, -2]
+    code = jnp.where(found >= 0, jnp.minimum(found, 3), -1)
+    rest = jnp.take_along_axis(mu, jnp.argsort(jnp.abs(mu - 1), axis=1)[:, 1:], axis=1)
+    return CycleArrays(
+        times=jax.vmap(node_times, (0, None))(meshes, m) * T[:, None],
+        x=U[:, :-2].reshape(R, N * m, n),
+        period=T,
+        p=U[:, -1],
+        params=p,
+        multipliers=mu,
+        stable=used & jnp.all(jnp.abs(rest) < 1, axis=1),
+        x_max=x_max,
+        x_min=x_min,
+        kind=jnp.where(used & (code >= 0) & _filter(mu, code), code, -1),
+        size=c.total,
+        n_jacobians=c.n_jac,
+        status=c.status,
+        param=idx,
+        names=labels[0],
+        param_names=labels[1],
+    )
+
+
+def continue_cycles(
+    system: System | Callable[[Array, Array], Array],
+    hopf_x: Float[ArrayLike, " n"],
+    hopf_p: Float[ArrayLike, " k"] | Mapping[str, ArrayLike] | None = None,
+    *,
+    param: int | str = 0,
+    bounds: tuple[ArrayLike, ArrayLike] = (-np.inf, np.inf),
+    period_max: ArrayLike | None = None,
+    n_intervals: int = 40,
+    degree: int = 4,
+    ds: float = 0.01,
+    ds_min: float | None = None,
+    ds_max: float | None = None,
+    max_points: int = 200,
+    adapt: int = 10,
+    targets: Sequence[float] = (),
+    tol: float | None = None,
+) -> CycleArrays:
+    r"""[`dynax.analysis.limit_cycle_branch`][] as one compiled program that returns
+    fixed-size arrays: it works under `jax.jit` and `jax.vmap` (a batch of branches of
+    cycles, e.g. for several values of another parameter, in one call). The mesh is
+    redistributed inside the program, between chunks of `adapt` cycles.
+
+    ```python
+    def lpc(a):  # the fold of cycles born at FitzHugh-Nagumo's first Hopf point in I
+        eq = dx.analysis.continue_equilibria(F, x0, {"a": a}, param="I", bounds=(-1, 2.5))
+        row = eq.rows("H", 1)[0]
+        cycles = dx.analysis.continue_cycles(
+            F, eq.x[row], eq.params_at(row), param="I", bounds=(0.0, 0.8), n_intervals=30
+        )
+        return cycles.p[cycles.rows("LPC", 1)[0]]
+
+    jax.vmap(lpc)(jnp.array([0.65, 0.7, 0.75]))  # one compiled call
+    ```
+
+    **Arguments:**
+
+    - `system`: the system (a [`dynax.analysis.System`][] or `F(x, p)`).
+    - `hopf_x`: the equilibrium at a Hopf point, `(n,)`, $n \ge 2$ (traced: e.g. a row
+      of [`dynax.analysis.continue_equilibria`][]'s arrays).
+    - `hopf_p`: the parameters there, `(k,)` (traced), or with a `System` a dict of some
+      of them by name (the others from `system.p0`).
+    - `param`: the continued parameter, its index in `p` or (with a `System`) its name.
+    - `bounds`, `period_max` (NaN or `None`: 20 times the period at the Hopf point):
+      traced; the other arguments as in [`dynax.analysis.limit_cycle_branch`][] (the
+      sizes `n_intervals`, `degree`, `max_points`, `adapt` and the number of `targets`
+      are static: changing them compiles anew).
+
+    Returns a [`dynax.analysis.CycleArrays`][]; `status == 4` where the point has no
+    pair of eigenvalues $\pm i\omega$ or is not finite (nothing is continued then), and
+    `arrays.to_branch()` is the [`dynax.analysis.CycleBranch`][] that
+    `limit_cycle_branch` returns. The branch is not differentiable (its loop is a
+    `lax.while_loop`).
     """
-
-    times: Float[Array, "m M"]
-    x: Float[Array, "m M n"]
-    period: Float[Array, " m"]
-    p: Float[Array, " m"]
-    params: Float[Array, " k"]
-    multipliers: Array
-    stable: Bool[Array, " m"]
-    x_max: Float[Array, "m n"]
-    x_min: Float[Array, "m n"]
-    points: tuple[SpecialPoint, ...]
-    param: int = eqx.field(static=True)
-    names: tuple[str, ...] = eqx.field(static=True)
-    param_names: tuple[str, ...] = eqx.field(static=True)
-    n_jacobians: int = eqx.field(static=True)
-    status: str = eqx.field(static=True)
-
-    def labels(self, var: int) -> tuple[str, str]:
-        return self.param_names[self.param], self.names[var]
-
-    def lines(self, var: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        p, stable = np.asarray(self.p), np.asarray(self.stable)
-        return [
-            (p, np.asarray(self.x_max[:, var]), stable),
-            (p, np.asarray(self.x_min[:, var]), stable),
-        ]
-
-    def marker(self, point: SpecialPoint, var: int) -> list[tuple[float, float]]:
-        p = float(point.p[self.param])
-        return [
-            (p, float(self.x_max[point.index, var])),
-            (p, float(self.x_min[point.index, var])),
-        ]
-
-
-_hopf_start = eqx.filter_jit(hopf_start)
+    if int(n_intervals) < 2 or int(degree) < 1:
+        raise ValueError(f"need n_intervals >= 2 and degree >= 1; got {n_intervals}, {degree}.")
+    lo, hi = bounds
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and not lo < hi:
+        raise ValueError(f"bounds must be (low, high) with low < high; got {bounds}.")
+    dtype = float_dtype()
+    x = jnp.atleast_1d(jnp.asarray(hopf_x, dtype))
+    if x.ndim != 1 or x.shape[0] < 2:
+        raise ValueError(f"hopf_x must be a state of n >= 2 variables, (n,); got {x.shape}.")
+    p = parameters(system, hopf_p, dtype)
+    idx = param_index(system, param, p.shape[0])
+    N, m, adapt, max_points = int(n_intervals), int(degree), int(adapt), int(max_points)
+    chunk = max_points if adapt <= 0 else min(adapt + 1, max_points)
+    s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=chunk)
+    target = jnp.asarray(np.asarray(targets, dtype).reshape(-1))
+    period = jnp.asarray(np.nan if period_max is None else period_max, dtype)
+    limits = (jnp.asarray(lo, dtype), jnp.asarray(hi, dtype))
+    labels = names(system, x.shape[0], p.shape[0])
+    return _arrays(system, x, p, limits, period, target, s, idx, N, m, adapt, max_points, labels)
 
 
 def limit_cycle_branch(
@@ -149,105 +321,14 @@ def limit_cycle_branch(
         raise ValueError(f"limit_cycle_branch starts at a Hopf point ('H'); got {point.kind!r}.")
     if len(point.param) != 1:
         raise ValueError("start the cycles at a Hopf point of a one-parameter branch.")
-    if n_intervals < 2 or degree < 1:
-        raise ValueError(f"need n_intervals >= 2 and degree >= 1; got {n_intervals}, {degree}.")
-    idx = point.param[0]
-    dtype = np.dtype(point.x.dtype)
-    x, base = np.asarray(point.x), np.asarray(point.p, dtype)
-    n, N, m = x.shape[0], int(n_intervals), int(degree)
-    z, _, _, om = _hopf_start(system, jnp.asarray(x), jnp.asarray(base))
-    v1, v2 = np.asarray(z[:n]), np.asarray(z[n : 2 * n])
-    omega = float(om)
-    T0 = 2 * np.pi / omega
-    mesh = np.linspace(0, 1, N + 1)
-    tau = node_times(mesh, m)
-    phi = np.cos(2 * np.pi * tau)[:, None] * v1 - np.sin(2 * np.pi * tau)[:, None] * v2 / omega
-    w = weights(mesh, n, m, T0)
-    t0 = np.concatenate([phi.reshape(-1), [0.0, 0.0]])
-    t0 /= np.sqrt(np.sum(w * t0 * t0))
-    u0 = np.concatenate([np.tile(np.asarray(x), N * m), [T0, float(base[idx])]])
-    target = np.asarray(targets, dtype).reshape(-1)
-    prob = cycle_problem(system, jnp.asarray(base), idx, jnp.asarray(target), n, N, m)
-    lo, hi = np.full(u0.shape[0], -np.inf, dtype), np.full(u0.shape[0], np.inf, dtype)
-    lo[-2], hi[-2] = 0.0, 20 * T0 if period_max is None else period_max
-    lo[-1], hi[-1] = bounds
-    chunk = max_points if adapt <= 0 else min(adapt + 1, max_points)
-    s = settings(dtype, ds=ds, ds_min=ds_min, ds_max=ds_max, tol=tol, max_points=chunk)
-    kinds = ("LPC", "PD", "NS") + ("UZ",) * target.shape[0]
-    exact = (False, False, False) + (True,) * target.shape[0]
-    rows: list[tuple] = []  # (u, mesh, info, found-or-None)
-    found: list[tuple[int, str]] = []
-    n_jac, status = 0, "max_points"
-    u, t, ref = u0, t0, u0 + ds * t0
-    while True:
-        curve = trace_jit(
-            prob, mesh.astype(dtype), u, t, ref, w, lo, hi, s, exact, np.asarray(False)
+    arrays = continue_cycles(
+        system, point.x, point.p, param=point.param[0], bounds=bounds, period_max=period_max,
+        n_intervals=n_intervals, degree=degree, ds=ds, ds_min=ds_min, ds_max=ds_max,
+        max_points=max_points, adapt=adapt, targets=targets, tol=tol,
+    )  # fmt: skip
+    if int(arrays.status) == 4:
+        raise ValueError(
+            "no pair of eigenvalues +-i omega at the point: give a Hopf point of an "
+            "equilibrium branch (branch.special('H'))."
         )
-        tr = cut(curve, False)
-        n_jac += tr.n_jac
-        first = 0 if not rows else 1  # a later chunk starts at the previous one's end
-        offset = len(rows) - first
-        found += [(row + offset, kinds[j]) for row, j in tr.found if row >= first]
-        for i in range(first, len(tr.u)):
-            rows.append((tr.u[i], mesh, jax.tree.map(lambda a, i=i: a[i], tr.info)))
-        status = tr.status
-        if status != "max_points" or len(rows) >= max_points:
-            break
-        u, t = tr.u[-1], tr.t[-1]  # an engine point: special points are inserted before it
-        if adapt > 0:
-            u, t, mesh = remesh(u, t, mesh, n, m, T0)
-            w = weights(mesh, n, m, T0)
-        ref = u
-        s = eqx.tree_at(lambda q: q.ds, s, tr.ds)
-    return _build(system, prob, rows, found, n_jac, status, dtype)
-
-
-def _build(system, problem: CycleProblem, rows, found, n_jac, status, dtype) -> CycleBranch:
-    n, m = problem.n, problem.m
-    us = np.stack([r[0] for r in rows])
-    X = us[:, :-2].reshape(len(rows), -1, n)
-    T, p = us[:, -2], us[:, -1]
-    times = np.stack([node_times(r[1], m) for r in rows]) * T[:, None]
-    mu = np.stack([r[2][0] for r in rows])
-    xmax = np.stack([r[2][1] for r in rows])
-    xmin = np.stack([r[2][2] for r in rows])
-    nontrivial = np.take_along_axis(mu, np.argsort(np.abs(mu - 1), axis=1)[:, 1:], axis=1)
-    stable = np.all(np.abs(nontrivial) < 1, axis=1)
-    points = []
-    nan = jnp.asarray(np.nan, dtype)
-    base = np.asarray(problem.base)
-    for row, kind in found:
-        # A located point must show its multiplier: where the cycles are too unstable or
-        # too stable for the multipliers to be accurate (near a homoclinic orbit, in a
-        # canard) a test function may change sign by round-off alone.
-        rest = nontrivial[row]
-        if kind == "PD" and not np.min(np.abs(rest + 1)) < 1e-3:
-            continue
-        if kind == "LPC" and not np.min(np.abs(rest - 1)) < 1e-2:
-            continue
-        if kind == "NS":
-            k = np.argmin(np.abs(np.abs(rest) - 1))
-            if abs(rest[k].imag) < 1e-6 or abs(abs(rest[k]) - 1) > 1e-3:
-                continue  # a neutral saddle cycle (real pair), not a torus bifurcation
-        full = base.copy()
-        full[problem.idx] = p[row]
-        x, per = jnp.asarray(X[row, 0]), jnp.asarray(T[row])
-        points.append(SpecialPoint(kind, row, x, jnp.asarray(full), (problem.idx,), nan, nan, per))
-    var_names, pnames = names(system, n, problem.base.shape[0])
-    return CycleBranch(
-        times=jnp.asarray(times),
-        x=jnp.asarray(X),
-        period=jnp.asarray(T),
-        p=jnp.asarray(p),
-        params=problem.base,
-        multipliers=jnp.asarray(mu),
-        stable=jnp.asarray(stable),
-        x_max=jnp.asarray(xmax),
-        x_min=jnp.asarray(xmin),
-        points=tuple(points),
-        param=problem.idx,
-        names=var_names,
-        param_names=pnames,
-        n_jacobians=n_jac,
-        status=status,
-    )
+    return arrays.to_branch()

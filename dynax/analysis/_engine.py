@@ -183,6 +183,12 @@ def _pick(flag, new, old):
     return jax.tree.map(lambda x, y: jnp.where(flag, x, y), new, old)
 
 
+def capacity(max_points: int, n_tests: int) -> int:
+    """The rows of a `Curve` of `trace`: `max_points` a direction, both directions, the
+    zeros of `n_tests` test functions located at the last step, and a margin."""
+    return 2 * max_points + 2 * (n_tests + 1) + 16
+
+
 def trace(
     problem: Any,
     data: Any,
@@ -215,7 +221,7 @@ def trace(
     info0, tests0 = jax.eval_shape(problem.analyse, u0, t0, data)
     nt = tests0.shape[0]
     exact_ = jnp.asarray(exact, bool).reshape(nt)
-    cap = 2 * s.max_points + 2 * (nt + 1) + 16
+    cap = capacity(s.max_points, nt)
     go, both = jnp.asarray(go, bool), jnp.asarray(both, bool)  # (traced: one compilation)
 
     # the rows: (u, t, tests, key) in one array (the key orders them at the end), what
