@@ -21,6 +21,7 @@ from . import (
     ops,
     plasticity,
     plot,
+    random,
     rates,
     surrogate,
     synapses,

@@ -61,7 +61,8 @@ def _threefry_data(key: Any) -> Array | None:
 
 
 def fold_in(key: PRNGKeyArray, data: ArrayLike) -> PRNGKeyArray:
-    """`jax.random.fold_in(key, data)`: a new key from `key` and a 32-bit integer."""
+    """A new key from `key` and a 32-bit integer `data`: exactly
+    `jax.random.fold_in(key, data)` (e.g. one key per step, `fold_in(key, step)`)."""
     words = _threefry_data(key)
     if words is None:
         return jax.random.fold_in(key, data)
@@ -120,7 +121,8 @@ def uniform(
     minval: ArrayLike = 0.0,
     maxval: ArrayLike = 1.0,
 ) -> Array:
-    """`jax.random.uniform(key, shape, dtype, minval, maxval)`."""
+    """Uniform numbers in [`minval`, `maxval`) of `shape` and floating `dtype` (default
+    JAX's float): exactly `jax.random.uniform(key, shape, dtype, minval, maxval)`."""
     return _uniform(key, tuple(shape), _float_dtype(dtype), minval, maxval)
 
 
@@ -138,8 +140,9 @@ def _uniform(key: Any, shape: tuple[int, ...], dtype: Any, minval: Any, maxval: 
 
 
 def normal(key: PRNGKeyArray, shape: tuple[int, ...] = (), dtype: Any = None) -> Array:
-    """`jax.random.normal(key, shape, dtype)` (real dtypes): $\\sqrt 2\\,$erf⁻¹ of a
-    uniform number in (-1, 1)."""
+    """Standard normal numbers of `shape` and real floating `dtype` (default JAX's float):
+    exactly `jax.random.normal(key, shape, dtype)`, $\\sqrt 2\\,$erf⁻¹ of a uniform
+    number in (-1, 1)."""
     return _normal(key, tuple(shape), _float_dtype(dtype))
 
 

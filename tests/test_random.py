@@ -1,4 +1,4 @@
-"""dynax._random: jax.random's threefry numbers, bit for bit, in a form XLA fuses."""
+"""dx.random: jax.random's threefry numbers, bit for bit, in a form XLA fuses."""
 
 import jax
 import jax.numpy as jnp
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import dynax as dx
-from dynax import _random
 
 
 def same_bits(a, b):
@@ -34,17 +33,17 @@ def draws(module, key, x64=False):
 
 
 def test_normal_uniform_and_fold_in_equal_jax_random():
-    ours, ref = draws(_random, jax.random.key(42)), draws(jax.random, jax.random.key(42))
+    ours, ref = draws(dx.random, jax.random.key(42)), draws(jax.random, jax.random.key(42))
     for name in ref:
         same_bits(ours[name], ref[name])
     # Called outside jit too (jitted themselves, as JAX's samplers are).
     key = jax.random.key(1)
     ref = jax.random.uniform(key, (5,), None, -2.0, 3.0)
-    same_bits(_random.uniform(key, (5,), None, -2.0, 3.0), ref)
+    same_bits(dx.random.uniform(key, (5,), None, -2.0, 3.0), ref)
 
 
 def test_float64_equals_jax_random(x64):
-    ours = draws(_random, jax.random.key(7), x64=True)
+    ours = draws(dx.random, jax.random.key(7), x64=True)
     ref = draws(jax.random, jax.random.key(7), x64=True)
     for name in ref:
         same_bits(ours[name], ref[name])
@@ -53,7 +52,7 @@ def test_float64_equals_jax_random(x64):
 def test_fold_in_and_draws_under_jit_vmap_and_scan():
     key = jax.random.key(0)
     steps = jnp.arange(50, dtype=jnp.int32)
-    ours = jax.jit(jax.vmap(lambda i: _random.fold_in(key, i)))(steps)
+    ours = jax.jit(jax.vmap(lambda i: dx.random.fold_in(key, i)))(steps)
     ref = jax.vmap(lambda i: jax.random.fold_in(key, i))(steps)
     same_bits(jax.random.key_data(ours), jax.random.key_data(ref))
 
@@ -64,21 +63,21 @@ def test_fold_in_and_draws_under_jit_vmap_and_scan():
 
         return jax.jit(lambda ks: jax.lax.scan(step, jnp.zeros(80), ks)[1])(ref)
 
-    same_bits(path(_random.normal), path(jax.random.normal))
+    same_bits(path(dx.random.normal), path(jax.random.normal))
     # A key from jax.random.PRNGKey (raw uint32 words) as well.
     raw = jax.random.PRNGKey(3)
-    same_bits(_random.normal(raw, (10,)), jax.random.normal(raw, (10,)))
-    same_bits(_random.fold_in(raw, 5), jax.random.fold_in(raw, 5))
+    same_bits(dx.random.normal(raw, (10,)), jax.random.normal(raw, (10,)))
+    same_bits(dx.random.fold_in(raw, 5), jax.random.fold_in(raw, 5))
 
 
 def test_other_key_implementations_go_to_jax_random():
     key = jax.random.key(1, impl="unsafe_rbg")
-    same_bits(_random.normal(key, (10,)), jax.random.normal(key, (10,)))
-    folded = _random.fold_in(key, 3)
+    same_bits(dx.random.normal(key, (10,)), jax.random.normal(key, (10,)))
+    folded = dx.random.fold_in(key, 3)
     assert str(jax.random.key_impl(folded)) == "unsafe_rbg"
     same_bits(jax.random.key_data(folded), jax.random.key_data(jax.random.fold_in(key, 3)))
     with pytest.raises(TypeError, match="floating-point"):
-        _random.normal(jax.random.key(0), (3,), jnp.int32)
+        dx.random.normal(jax.random.key(0), (3,), jnp.int32)
 
 
 def test_a_draw_in_a_loop_is_no_loop_of_its_own():
@@ -87,11 +86,11 @@ def test_a_draw_in_a_loop_is_no_loop_of_its_own():
     # straight-line fusion: the compiled program has the scan's loop only.
     def run(draw):
         def step(x, i):
-            return x + draw(_random.fold_in(jax.random.key(0), i), (80,), jnp.float32), None
+            return x + draw(dx.random.fold_in(jax.random.key(0), i), (80,), jnp.float32), None
 
         return jax.lax.scan(step, jnp.zeros(80), jnp.arange(10))[0]
 
-    text = jax.jit(lambda: run(_random.normal)).lower().compile().as_text()
+    text = jax.jit(lambda: run(dx.random.normal)).lower().compile().as_text()
     assert text.count(" while(") == 1
 
 
