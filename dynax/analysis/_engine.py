@@ -164,6 +164,8 @@ class _Carry(NamedTuple):
     n_jac: Array
     second: Array  # whether the second direction (against t0) runs
     status: Array  # why each direction stopped
+    tests0: Array  # the start's tests, for the second direction (not read from the rows:
+    # a read of the row buffer in the loop made XLA copy the whole buffer every pass)
 
 
 def _first(mask: Array) -> Array:
@@ -237,7 +239,7 @@ def trace(
         u0, t0, nan_tests, jnp.asarray(s.ds, dtype), jnp.array(-1), zero, jnp.array(False),
         (u0, t0, nan_tests, jnp.zeros(nt, bool), z32, jnp.asarray(s.ds, dtype)), z32, zf, zf,
         zf, zf, z32, z32, rows, zero, jnp.array(False),
-        jnp.where(go, 0, 4) * jnp.ones(2, jnp.int32),
+        jnp.where(go, 0, 4) * jnp.ones(2, jnp.int32), nan_tests,
     )  # fmt: skip
 
     def step(c: _Carry) -> _Carry:
@@ -329,10 +331,10 @@ def trace(
         nxt = _Carry(
             jnp.where(turn, u0, jnp.where(finish, new[0], c.u)),
             jnp.where(turn, -t0, jnp.where(finish, new[1], c.t)),
-            jnp.where(turn, c.rows[0][0, 2 * n1 : -1], jnp.where(finish, new[2], c.tests)),
+            jnp.where(turn, c.tests0, jnp.where(finish, new[2], c.tests)),
             jnp.where(turn, s.ds, ds), jnp.where(turn, 0, c.m + finish), c.k + write,
             locating & ~stop, new, j, a, b, fa, fb, side, it, rows, n_jac, c.second | turn,
-            status,
+            status, jnp.where(first, tests_c, c.tests0),
         )  # fmt: skip
         return jax.tree.map(lambda x, y: jnp.asarray(x, y.dtype), nxt, c)
 
