@@ -61,13 +61,11 @@ def _start(F: Any, x: Array, p: Array, idx: int, N: int, m: int):
     return u0, t0, mesh, w, T0, go
 
 
-def _filter(mu: Array, code: Array) -> Array:
+def _filter(rest: Array, code: Array) -> Array:
     """Whether each located zero (`code`, an index into `CYCLE_KINDS`) shows in the
-    multipliers `mu`, `(R, n)`: where the cycles are too unstable or too stable for the
-    multipliers to be accurate (near a homoclinic orbit, in a canard) a test function
-    may change sign by round-off alone."""
-    order = jnp.argsort(jnp.abs(mu - 1), axis=1)
-    rest = jnp.take_along_axis(mu, order[:, 1:], axis=1)  # the non-trivial multipliers
+    non-trivial multipliers `rest`, `(R, n - 1)`: where the cycles are too unstable or
+    too stable for the multipliers to be accurate (near a homoclinic orbit, in a canard)
+    a test function may change sign by round-off alone."""
     lpc = jnp.min(jnp.abs(rest - 1), axis=1) < 1e-2
     pd = jnp.min(jnp.abs(rest + 1), axis=1) < 1e-3
     k = jnp.argmin(jnp.abs(jnp.abs(rest) - 1), axis=1)
@@ -153,6 +151,7 @@ def _arrays(
     used = jnp.arange(R) < c.total
     T = U[:, -2]
     code = jnp.where(found >= 0, jnp.minimum(found, 3), -1)
+    # the non-trivial multipliers: all but the nearest to 1
     rest = jnp.take_along_axis(mu, jnp.argsort(jnp.abs(mu - 1), axis=1)[:, 1:], axis=1)
     return CycleArrays(
         times=jax.vmap(node_times, (0, None))(meshes, m) * T[:, None],
@@ -164,7 +163,7 @@ def _arrays(
         stable=used & jnp.all(jnp.abs(rest) < 1, axis=1),
         x_max=x_max,
         x_min=x_min,
-        kind=jnp.where(used & (code >= 0) & _filter(mu, code), code, -1),
+        kind=jnp.where(used & (code >= 0) & _filter(rest, code), code, -1),
         size=c.total,
         n_jacobians=c.n_jac,
         status=c.status,
