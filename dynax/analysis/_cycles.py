@@ -274,7 +274,8 @@ def limit_cycle_branch(
     x_\text{prev}'(\tau)\,d\tau = 0$ against the previous cycle. The unknowns
     $(x(\cdot), T, p)$ are continued by pseudo-arclength with the $L^2$ norm over $\tau$;
     every `adapt` points the mesh is redistributed to equidistribute the orbit's
-    arclength (sharp spikes and near-homoclinic cycles get more intervals).
+    arclength (sharp spikes and near-homoclinic cycles get more intervals), the last
+    cycle and its tangent interpolated onto the new mesh.
 
     The branch starts at the Hopf point, along the eigenvector's oscillation
     $v_1\cos 2\pi\tau - (v_2/\omega)\sin 2\pi\tau$ with period $2\pi/\omega$. At every
@@ -305,7 +306,15 @@ def limit_cycle_branch(
     - `adapt`: redistribute the mesh every `adapt` points (0: never).
     - `targets`, `tol`: as in [`dynax.analysis.equilibrium_branch`][].
 
-    Returns a [`dynax.analysis.CycleBranch`][].
+    The whole branch, the mesh adaptation included, is one compiled program: an outer
+    `lax.while_loop` over chunks of `adapt` cycles, each the engine's pseudo-arclength
+    loop, with the remeshing traced between them (no host round trip); a second branch
+    of the same system and sizes does not compile again.
+    [`dynax.analysis.continue_cycles`][] returns it as fixed-size arrays, for `jax.jit`
+    and `jax.vmap` over branches; this function cuts them to the cycles.
+
+    Returns a [`dynax.analysis.CycleBranch`][]; raises `ValueError` where `point` has no
+    pair of eigenvalues $\pm i\omega$.
 
     ??? cite "References"
 
