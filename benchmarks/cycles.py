@@ -25,10 +25,8 @@ branch found (`special`).
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 
 import jax
 
@@ -36,6 +34,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from continuation import timed  # noqa: E402  (first call, medians of wall and CPU)
 
 import dynax as dx  # noqa: E402
 
@@ -60,20 +59,6 @@ def fhn_hopf(a=0.7):
 
 
 FHN = dict(bounds=(0.2, 0.6), n_intervals=30, ds=0.02, max_points=150, targets=(0.5,))
-
-
-def timed(fn, repeats):
-    start = time.perf_counter()
-    out = fn()
-    jax.block_until_ready(jax.tree.leaves(out))
-    first = time.perf_counter() - start
-    runs, cpus = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        jax.block_until_ready(jax.tree.leaves(fn()))
-        runs.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return out, first, statistics.median(runs), statistics.median(cpus)
 
 
 def special(branch):
