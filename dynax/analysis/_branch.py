@@ -70,9 +70,15 @@ class BranchArrays(eqx.Module):
     `jax.vmap` (a batch of branches is one `BranchArrays` with a leading batch axis).
 
     Its folds and Hopf points (the first `refine` of each) are the roots of their
-    augmented systems, found by Optimistix's Newton method: differentiable (`jax.grad`,
-    `jax.jacfwd`) with respect to the other parameters and to the model's arrays, by the
-    implicit function theorem. The other rows are constants to differentiation.
+    augmented systems, found by Optimistix's Newton method; the others are located to
+    the test functions' precision (about $10^{-13}$). All of them are differentiable in
+    reverse mode (`jax.grad`, `jax.jacrev`, under `jax.vmap` too) with respect to the
+    other parameters and to the model's arrays, by the implicit function theorem on
+    their augmented systems: `x` and `p` at every fold and Hopf point, `omega` and `l1`
+    at the first `refine` Hopf points. A derivative that reaches any other row or field
+    (regular, branch and target points, `eigenvalues`, `tangent`, `omega` and `l1`
+    where NaN) raises an error when it is computed, never a silent zero; see
+    [`dynax.analysis.continue_equilibria`][].
 
     **Fields:**
 
@@ -80,8 +86,9 @@ class BranchArrays(eqx.Module):
       [`dynax.analysis.EquilibriumBranch`][], `(R, ...)`.
     - `kind`: the special point at each row, `(R,)`: an index into `("LP", "H", "BP",
       "UZ")`, -1 for an ordinary point.
-    - `omega`, `l1`: at a corrected Hopf point its angular frequency and first Lyapunov
-      coefficient (differentiable too), NaN elsewhere, `(R,)`.
+    - `omega`, `l1`: at a corrected Hopf point (the first `refine`) its angular
+      frequency and first Lyapunov coefficient (differentiable too), NaN elsewhere,
+      `(R,)`.
     - `size`: the number of rows used; `n_jacobians`: the Jacobian evaluations spent;
       `status`: why each direction stopped (codes: 1 `"max_points"`, 2 `"bounds"`, 3
       `"step too small"`, 4 no equilibrium at the start, 0 not run), `(2,)`, the first

@@ -22,6 +22,7 @@ from ._augmented import (
 )
 from ._bifurcation import SpecialPoint, hopf_test, signed_det
 from ._branch import BranchArrays, EquilibriumBranch
+from ._branch_gradient import differentiable_rows
 from ._engine import Settings, dense_jacobian, float_dtype, settings, trace
 from ._system import System
 
@@ -95,11 +96,16 @@ def _hopf(lam: Array, j: Array) -> Array:
 
 
 def _correct(F, p, idx: int, x, pv, kind, size: int, tol):
-    r"""The first `size` folds and Hopf points corrected on their augmented systems (at the
-    live `F` and `p`: differentiable), with $\omega$ and $\ell_1$ at the Hopf points."""
+    r"""The first `size` folds and Hopf points corrected on their augmented systems, with
+    $\omega$ and $\ell_1$ at the Hopf points, and the rows corrected (those whose Newton's
+    method converged). Called on constants: the derivatives of the points come from
+    `differentiable_rows`, not through the `lax.cond` here (under `jax.vmap` its
+    transpose runs the branch not taken, on the zero residuals of the one taken: a
+    singular linear solve)."""
     R, n = x.shape
     nan = jnp.full(R, jnp.nan, x.dtype)
     omega, l1, n_jac = nan, nan, jnp.array(0)
+    refined = jnp.zeros(R, bool)
     for code in (0, 1) if n >= 2 else (0,):  # (a Hopf point needs two dimensions)
         rows = jnp.nonzero(kind == code, size=size, fill_value=0)[0]
         valid = kind[rows] == code
@@ -114,10 +120,11 @@ def _correct(F, p, idx: int, x, pv, kind, size: int, tol):
         xr, pr, ok, steps = out[0], out[1], out[-2], out[-1]
         put = jnp.where(ok, rows, R)
         x, pv = x.at[put].set(xr, mode="drop"), pv.at[put].set(pr, mode="drop")
+        refined = refined.at[put].set(True, mode="drop")
         if code == 1:
             omega, l1 = omega.at[put].set(out[2], mode="drop"), l1.at[put].set(out[3], mode="drop")
         n_jac = n_jac + jnp.sum(jnp.where(valid, steps + code, 0))
-    return x, pv, omega, l1, n_jac
+    return x, pv, omega, l1, n_jac, refined
 
 
 def _unrefined(code: int, x, pv, valid):
@@ -129,12 +136,17 @@ def _unrefined(code: int, x, pv, valid):
     return x, pv, nan, nan, no, zero
 
 
-def _arrays(F, p, problem, u0, t0, go, lo, hi, s: Settings, both, refine, labels) -> BranchArrays:
-    """Continue the branch from `(u0, t0)`, then correct its folds and Hopf points on
-    their augmented systems (differentiably, at the live `F` and `p`)."""
+def _arrays(
+    F, p, problem, u0, t0, go, lo, hi, s: Settings, both, refine, labels, start
+) -> BranchArrays:
+    """Continue the branch from `(u0, t0)`, then correct its first folds and Hopf points
+    on their augmented systems (differentiably, at the live `F` and `p`); the others get
+    their derivatives, and the rows without one their errors, from `differentiable_rows`
+    (`start`: the guess the branch began from, so that its derivatives reach it too)."""
     dtype = u0.dtype
     n = u0.shape[0] - 1
     inf = jnp.full(n + 1, jnp.inf, dtype)
+    witness = (lo, hi, start)
     # (the loop's inputs are constants to differentiation: reverse mode cannot pass a
     # while loop, and the derivatives come from the augmented systems instead)
     lo, hi, u0, t0 = jax.lax.stop_gradient((lo, hi, u0, t0))
@@ -149,11 +161,18 @@ def _arrays(F, p, problem, u0, t0, go, lo, hi, s: Settings, both, refine, labels
     x, pv = curve.u[:, :n], curve.u[:, n]
     omega = l1 = jnp.full(R, jnp.nan, dtype)
     n_jac = curve.n_jac
+    refined = jnp.zeros(R, bool)
 
-    if refine > 0:
-        x, pv, omega, l1, extra = _correct(F, p, problem.idx, x, pv, kind, refine, s.tol)
+    if refine > 0:  # (constants too: their derivatives come from `differentiable_rows`)
+        x, pv, omega, l1, extra, refined = _correct(
+            problem.F, problem.base, problem.idx, x, pv, kind, refine, s.tol
+        )
         n_jac = n_jac + extra
     used = jnp.arange(R) < curve.size
+    x, pv, omega, l1, lam, tangent = differentiable_rows(
+        F, p, problem.idx, (x, pv, omega, l1, lam, curve.t), kind, refined, used, s.tol,
+        witness,
+    )  # fmt: skip
     nan_rows = lambda a: jnp.where(used.reshape((R,) + (1,) * (a.ndim - 1)), a, jnp.nan)  # noqa: E731
     return BranchArrays(
         x=nan_rows(x),
@@ -161,7 +180,7 @@ def _arrays(F, p, problem, u0, t0, go, lo, hi, s: Settings, both, refine, labels
         params=p,
         eigenvalues=nan_rows(lam),
         stable=used & jnp.all(jnp.real(lam) < 0, axis=1),
-        tangent=nan_rows(curve.t),
+        tangent=nan_rows(tangent),
         kind=jnp.where(used, kind, -1),
         omega=omega,
         l1=l1,
@@ -193,13 +212,13 @@ def _from_guess(F, x0, p, lo, hi, targets, s, idx, direction, refine, labels):
     u0, t0, ok = _start(Fs, jax.lax.stop_gradient(x0), ps, idx, s.tol, direction)
     problem = EquilibriumProblem(Fs, ps, idx, targets)
     both = jnp.asarray(direction) == 0
-    return _arrays(F, p, problem, u0, t0, ok, lo, hi, s, both, refine, labels)
+    return _arrays(F, p, problem, u0, t0, ok, lo, hi, s, both, refine, labels, x0)
 
 
 @eqx.filter_jit
 def _from_point(F, u0, t0, p, lo, hi, targets, s, idx, both, refine, labels):
     problem = EquilibriumProblem(frozen(F), jax.lax.stop_gradient(p), idx, targets)
-    return _arrays(F, p, problem, u0, t0, True, lo, hi, s, both, refine, labels)
+    return _arrays(F, p, problem, u0, t0, True, lo, hi, s, both, refine, labels, (u0, t0))
 
 
 def _check(direction: int, bounds: Any) -> None:
@@ -230,8 +249,9 @@ def continue_equilibria(
     fixed-size arrays: it works under `jax.jit` and `jax.vmap` (a batch of branches,
     e.g. for several values of another parameter or from several starts, in one call),
     and the folds and Hopf points it returns are differentiable with respect to the other
-    parameters (`jax.grad`; implicit differentiation of their augmented systems, solved
-    by Optimistix's Newton method).
+    parameters and to the model's arrays (`jax.grad`, `jax.jacrev`, also under
+    `jax.vmap`: implicit differentiation of their augmented systems, solved by
+    Optimistix's Newton method).
 
     ```python
     def hopf_currents(a):  # the first two Hopf points in I at this a, NaN if fewer
@@ -242,12 +262,28 @@ def continue_equilibria(
 
     jax.vmap(hopf_currents)(jnp.linspace(0.5, 0.9, 5))  # (5, 2), one compiled call
     jax.grad(lambda a: hopf_currents(a)[0])(0.7)  # dI_H/da: 1/b for FitzHugh-Nagumo
+    jax.vmap(jax.grad(lambda a: hopf_currents(a)[1]))(jnp.linspace(0.5, 0.9, 5))
     ```
 
     The arguments are those of [`dynax.analysis.equilibrium_branch`][] (`x0` and the
     values in `p0` may be traced, `bounds` too), and `refine`: how many folds and how
     many Hopf points (the first along the branch) are corrected on their augmented
-    systems and differentiable; the others keep the located values.
+    systems (Newton's method from the located point; $\omega$ and $\ell_1$ are computed
+    at those Hopf points); the others keep their located values (to about $10^{-13}$).
+
+    **Derivatives** (reverse mode: `jax.grad`, `jax.jacrev`, `jax.vjp`; forward mode,
+    `jax.jacfwd`, raises JAX's error for custom VJPs). Every fold and Hopf point,
+    corrected or not, is differentiable: its $x$ and $p$ (and at the first `refine`
+    Hopf points $\omega$ and $\ell_1$) by the implicit function theorem on its augmented
+    system, $\partial z/\partial\theta = -G_z^{-1}G_\theta$, computed on the backward
+    pass only, for the points the loss uses (the forward pass costs nothing more). A
+    loss that reaches anything else raises an error when it is differentiated, naming
+    the row: a regular point of the branch (or a branch or target point: where the
+    continuation stepped, not a function of the parameters; for a differentiable
+    equilibrium at a given parameter value use [`dynax.analysis.fixed_point`][]), the
+    eigenvalues or the tangent, or $\omega$, $\ell_1$ beyond the first `refine` Hopf
+    points (NaN there: raise `refine`). Select the points with `arrays.rows(kind, size)`;
+    a row index padded to the last (NaN) row gets no derivative.
 
     Returns a [`dynax.analysis.BranchArrays`][]; `status[0] == 4` where Newton's method
     found no equilibrium near `x0` (nothing is continued then).
@@ -322,8 +358,9 @@ def equilibrium_branch(
     [`dynax.analysis.continue_equilibria`][] returns it as arrays, for `jax.jit` and
     `jax.vmap` over branches, with the folds and Hopf points corrected on their augmented
     systems ($F = 0,\ F_x v = 0,\ c^\top v = 1$; $F = 0,\ F_x v_1 = -v_2,\
-    F_x v_2 = \omega^2 v_1$), which makes them differentiable (`jax.grad`). The augmented
-    systems continue them in two parameters too: [`dynax.analysis.codim2_curve`][].
+    F_x v_2 = \omega^2 v_1$), which also make them differentiable (`jax.grad`). The
+    augmented systems continue them in two parameters too:
+    [`dynax.analysis.codim2_curve`][].
 
     **Arguments:**
 

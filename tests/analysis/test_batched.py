@@ -91,14 +91,15 @@ def test_hopf_gradients_equal_finite_differences_and_closed_form(x64):
 @pytest.mark.slow
 def test_fold_gradient(x64):
     """The cusp normal form p0 + p1 x - x^3: folds at x = -+sqrt(p1/3),
-    p0 = +-(2/3) p1 sqrt(p1/3), so d p0 / d p1 = -x at the fold."""
+    p0 = +-(2/3) p1 sqrt(p1/3), so d p0 / d p1 = -x at the fold (with refine=1: the
+    second fold is differentiated at its located value, without the correction)."""
 
     def cusp(x, p):
         return p[0] + p[1] * x - x**3
 
     def folds(p1):
         arrays = dx.analysis.continue_equilibria(
-            cusp, jnp.array([1.0]), jnp.stack([0.0, p1]), bounds=(-2.0, 2.0), ds=0.05
+            cusp, jnp.array([1.0]), jnp.stack([0.0, p1]), bounds=(-2.0, 2.0), ds=0.05, refine=1
         )
         rows = arrays.rows("LP", 2)
         return arrays.p[rows], arrays.x[rows, 0]
@@ -107,3 +108,60 @@ def test_fold_gradient(x64):
     np.testing.assert_allclose(np.sort(np.asarray(p0)), [-2 / 27**0.5, 2 / 27**0.5], atol=1e-13)
     jac = jax.jacrev(lambda p1: folds(p1)[0])(1.0)
     np.testing.assert_allclose(jac, -np.asarray(x), rtol=1e-10)
+
+
+def second_hopf(q, refine=1):  # both Hopf points' (I, v, w) at (a, b) = q
+    arrays = dx.analysis.continue_equilibria(
+        fhn_system(), X0, {"a": q[0], "b": q[1]}, param="I_bias", bounds=(-1.0, 2.5),
+        ds=0.05, max_points=100, refine=refine,
+    )  # fmt: skip
+    rows = arrays.rows("H", 2)
+    return arrays, jnp.concatenate([arrays.p[rows], arrays.x[rows].T.reshape(-1)])
+
+
+@pytest.mark.slow  # compiles the continuation and its gradient: 20-60 s
+def test_hopf_beyond_refine_gradient_equals_finite_differences_and_closed_form(x64):
+    """With refine=1 the upper Hopf point is located, not corrected, and differentiated
+    at gradient time by the implicit function theorem on its augmented system."""
+    q = jnp.array([A, B])
+    jac = np.asarray(jax.jit(jax.jacrev(lambda q: second_hopf(q)[1]))(q))
+    f = jax.jit(lambda q: second_hopf(q)[1])
+    h = 1e-5
+    fd = np.stack([(f(q + e) - f(q - e)) / (2 * h) for e in np.diag([h, h])], 1)
+    np.testing.assert_allclose(jac, fd, rtol=1e-6, atol=1e-9)
+    # closed form: v = -+sqrt(1 - b/tau), I = v^3/3 - v + (v + a)/b, w = (v + a)/b
+    v = np.array([-1.0, 1.0]) * np.sqrt(1 - B / TAU)
+    dv_db = -1 / (2 * TAU * v)
+    di_db = (v * v - 1 + 1 / B) * dv_db - (v + A) / B**2
+    dw = np.stack([np.full(2, 1 / B), dv_db / B - (v + A) / B**2], 1)
+    closed = np.concatenate(
+        [np.stack([np.full(2, 1 / B), di_db], 1), np.stack([0 * v, dv_db], 1), dw]
+    )
+    np.testing.assert_allclose(jac, closed, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.slow  # compiles the continuation's gradient three times: 30-90 s
+def test_rows_without_a_derivative_raise_and_the_others_differentiate_under_vmap(x64):
+    def regular(a):  # a regular point of the branch: no derivative
+        arrays = second_hopf(jnp.stack([a, B]))[0]
+        return arrays.x[3, 0]
+
+    with pytest.raises(Exception, match="regular point of the branch"):
+        jax.grad(regular)(A)
+
+    def eigenvalue(a):  # the eigenvalues at a Hopf point: not differentiable either
+        arrays = second_hopf(jnp.stack([a, B]))[0]
+        return jnp.real(arrays.eigenvalues[arrays.rows("H", 1)[0], 0])
+
+    with pytest.raises(Exception, match="eigenvalues or the tangent"):
+        jax.jit(jax.grad(eigenvalue))(A)
+
+    # a loss of the Hopf points only (one corrected, one located): I_H1 + 2 I_H2, whose
+    # derivative in a is 3/b, on three branches at once
+    def loss(a):
+        currents = second_hopf(jnp.stack([a, B]))[1][:2]
+        return currents[0] + 2 * currents[1]
+
+    a = jnp.array([0.5, 0.7, 0.9])
+    grads = jax.jit(jax.vmap(jax.grad(loss)))(a)
+    np.testing.assert_allclose(grads, np.full(3, 3 / B), rtol=1e-10)
