@@ -203,9 +203,6 @@ def _start(F, x0, p, idx: int, tol, direction):
     return u0, jnp.where((t0[-1] < 0) != (jnp.asarray(direction) == -1), -t0, t0), ok
 
 
-_start_jit = eqx.filter_jit(_start)
-
-
 @eqx.filter_jit
 def _from_guess(F, x0, p, lo, hi, targets, s, idx, direction, refine, labels):
     Fs, ps = frozen(F), jax.lax.stop_gradient(p)
@@ -398,20 +395,62 @@ def equilibrium_branch(
     x0, p, idx, s, target, lo, hi, labels = _prepare(
         system, x0, p0, param, bounds, ds, ds_min, ds_max, max_points, direction, targets, tol
     )
-    u0, t0, ok = _start_jit(system, x0, p, idx, s.tol, jnp.asarray(direction))
-    if not bool(ok):
+    arrays = _branch_program(system, x0, p, lo, hi, target, s, idx, direction, labels)
+    arrays = jax.device_get(arrays)  # (one transfer for all the rows)
+    if arrays.status[0] == 4:
         raise ValueError(
             "Newton's method found no equilibrium near x0 at p0; give a better x0 "
             "(e.g. from a simulation or dx.analysis fixed points)."
         )
-    both = jnp.asarray(direction == 0)
-    arrays = _from_point(system, u0, t0, p, lo, hi, target, s, idx, both, 0, labels)
     return _with_hopf_data(system, arrays).to_branch()
 
 
+# Hopf points whose omega and l1 a branch's program computes; the others (rare) are
+# computed afterwards, one call each.
+_HOPF_ROWS = 8
+
+
+@eqx.filter_jit
+def _branch_program(F, x0, p, lo, hi, targets, s, idx, direction, labels):
+    """The branch of `equilibrium_branch` (no corrections on the augmented systems) with
+    $\\omega$ and $\\ell_1$ at its first Hopf points: one compiled call."""
+    arrays = _from_guess(F, x0, p, lo, hi, targets, s, idx, jnp.asarray(direction), 0, labels)
+    return _hopf_rows(F, arrays)
+
+
+@eqx.filter_jit
+def _point_program(F, u0, t0, p, lo, hi, targets, s, idx, both, labels):
+    """As `_branch_program`, from a point and a tangent (`switch_branch`)."""
+    arrays = _from_point(F, u0, t0, p, lo, hi, targets, s, idx, both, 0, labels)
+    return _hopf_rows(F, arrays)
+
+
+def _hopf_rows(F: Any, arrays: BranchArrays) -> BranchArrays:
+    """$\\omega$ and $\\ell_1$ at the first `_HOPF_ROWS` Hopf points, from the
+    eigenvalues there (not differentiable: for `equilibrium_branch`)."""
+    R, n = arrays.x.shape
+    if n < 2:
+        return arrays
+    rows = jnp.nonzero(arrays.kind == 1, size=_HOPF_ROWS, fill_value=R)[0]
+    x, p = jax.lax.stop_gradient((arrays.x, arrays.p))
+    safe = jnp.where(rows < R, rows, 0)
+
+    def values():
+        params = jnp.broadcast_to(arrays.params, (_HOPF_ROWS, arrays.params.shape[0]))
+        params = params.at[:, arrays.param].set(p[safe])
+        return jax.vmap(_hopf_values, in_axes=(None, 0, 0))(F, x[safe], params)
+
+    nan = jnp.full(_HOPF_ROWS, jnp.nan, x.dtype)
+    omega, l1 = jax.lax.cond(jnp.any(rows < R), values, lambda: (nan, nan))
+    omega = arrays.omega.at[rows].set(omega, mode="drop")
+    l1 = arrays.l1.at[rows].set(l1, mode="drop")
+    return eqx.tree_at(lambda a: (a.omega, a.l1), arrays, (omega, l1))
+
+
 def _with_hopf_data(F: Any, arrays: BranchArrays) -> BranchArrays:
-    """$\\omega$ and $\\ell_1$ at the Hopf points, from the eigenvalues there."""
-    rows = np.flatnonzero(np.asarray(arrays.kind) == 1)
+    """$\\omega$ and $\\ell_1$ at the Hopf points after the first `_HOPF_ROWS` (which
+    the branch's program computed), from the eigenvalues there."""
+    rows = np.flatnonzero(np.asarray(arrays.kind) == 1)[_HOPF_ROWS:]
     if len(rows) == 0:
         return arrays
     omega, l1 = np.array(arrays.omega), np.array(arrays.l1)
@@ -422,11 +461,13 @@ def _with_hopf_data(F: Any, arrays: BranchArrays) -> BranchArrays:
     return eqx.tree_at(lambda a: (a.omega, a.l1), arrays, (jnp.asarray(omega), jnp.asarray(l1)))
 
 
-@eqx.filter_jit
-def _hopf_data(F, x, p):
+def _hopf_values(F, x, p):
     z, _, _, omega = hopf_start(F, x, p)
     n = x.shape[0]
     return omega, lyapunov_coefficient(F, x, p, omega, z[:n] + 1j * z[n : 2 * n] / omega)
+
+
+_hopf_data = eqx.filter_jit(_hopf_values)
 
 
 def switch_branch(
@@ -465,11 +506,11 @@ def switch_branch(
     t2 = t2 / np.linalg.norm(t2) * (-1 if direction == -1 else 1)
     lo, hi = (jnp.asarray(b, dtype) for b in bounds)
     labels = (branch.names, branch.param_names)
-    arrays = _from_point(
-        system, u0, t2, branch.params, lo, hi, target, s, idx, jnp.asarray(direction == 0), 0,
+    arrays = _point_program(
+        system, u0, t2, branch.params, lo, hi, target, s, idx, jnp.asarray(direction == 0),
         labels,
     )  # fmt: skip
-    return _with_hopf_data(system, arrays).to_branch()
+    return _with_hopf_data(system, jax.device_get(arrays)).to_branch()
 
 
 @eqx.filter_jit
