@@ -151,6 +151,9 @@ print("sweep", *swept.sum(1))
 WORDS = {"raster", "resumed", "sweep"}
 
 
+# (20 s: two processes each compiling the sharded network; the quick suite has a 4-minute
+# budget on 2 cores, and tests/test_shard.py checks sharding in one process)
+@pytest.mark.slow
 def test_sharded_network_checkpoint_and_sweep_across_two_processes(tmp_path, monkeypatch):
     monkeypatch.setenv("CKPT", str(tmp_path / "state.ckpt"))
     outs = run_processes(TWO_PROCESSES)

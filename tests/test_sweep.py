@@ -85,6 +85,8 @@ SHARDED = textwrap.dedent(
 )
 
 
+# (6 s in a subprocess with four host devices; tests/test_shard.py checks sharding quickly)
+@pytest.mark.slow
 def test_sharded_sweep_equals_unsharded_on_four_host_devices():
     env = dict(
         os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"

@@ -35,6 +35,8 @@ def _weight(dist):
     return PARAMS[dist][0] if dist == "homo" else PARAMS[dist]
 
 
+# (3 s; the degree statistics of JIT connectivity are checked quickly in connect/test_jit)
+@pytest.mark.slow
 def test_structure_is_bernoulli():
     big = matrix("homo", 1, (2000, 1000), 0.02)
     counts = (big != 0).sum(1)
@@ -79,6 +81,8 @@ def test_operators_apply_the_materialised_matrix(dist):
     assert event(jnp.asarray(batch[1]), False).dtype == jnp.float32
 
 
+# (7 s; column tiles also checked quickly by test_jitconn_backends and connect/test_jit)
+@pytest.mark.slow
 def test_tiled_operators_apply_the_materialised_matrix(monkeypatch):
     from dynax.ops import _jitconn
 
