@@ -105,6 +105,7 @@ __all__ = [
     "ops",
     "plasticity",
     "plot",
+    "random",
     "rates",
     "save",
     "shard",
