@@ -292,7 +292,7 @@ def test_per_connection_delays_under_vmap_match_separate_runs():
     assert not np.allclose(swept[0], swept[1])
 
 
-@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+@pytest.mark.parametrize("fmt", ["csr", pytest.param("fan_out", marks=pytest.mark.slow)])
 def test_gradient_through_per_connection_delays(x64, fmt):
     tau, n = 2.0, N_STEPS
     coef = jnp.asarray([1.0, -2.0, 0.5, 3.0])

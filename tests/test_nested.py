@@ -87,7 +87,7 @@ def flatten(tree):
     return out
 
 
-@pytest.mark.parametrize("delay", [0.0, 1.0])
+@pytest.mark.parametrize("delay", [pytest.param(0.0, marks=pytest.mark.slow), 1.0])
 def test_two_areas_equal_the_same_model_written_flat(delay):
     nested, flat = two_areas(delay)
     inputs = {"V1": {"E": 2.0}, "V2": {"I": dx.inputs.Constant(jnp.linspace(0.0, 3.0, N_I))}}

@@ -143,6 +143,9 @@ def test_outliers_and_fixed_inputs(x64):
         dx.analysis.slow_points(F, jnp.zeros((3, 2)))
 
 
+# (slow, for the quick suite's 4-minute budget: its fixture runs 3000 Adam steps;
+# examples/rnn_slow_points.py draws these plots in CI)
+@pytest.mark.slow
 def test_projection_and_spectrum_plots(x64, rnn_slow_points):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")

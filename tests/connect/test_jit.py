@@ -7,7 +7,8 @@ import pytest
 import dynax as dx
 
 
-@pytest.mark.parametrize("column_tile", [None, 64])
+# (tiles with the slow tests; test_column_tiles_are_independent_bernoulli_streams stays quick)
+@pytest.mark.parametrize("column_tile", [None, pytest.param(64, marks=pytest.mark.slow)])
 def test_jit_connectivity_has_binomial_degrees(column_tile):
     n_pre, n_post, p = 2000, 1500, 0.02
     conn = dx.connect.JitProb(n_pre, n_post, p, seed=3, column_tile=column_tile)

@@ -72,9 +72,10 @@ def kernels(name: str) -> list[str]:
 
 
 def _case(name: str, kernel: str):
-    # JIT connectivity's XLA path on a CPU (the native kernel is the default there)
-    # costs 6-9 s of compilation per test: run with the slow tests.
-    slow = name == "JitProb" and kernel == "xla"
+    # JIT connectivity's XLA path on a CPU costs 6-9 s of compilation per test, its
+    # native kernel 3-4 s (compared with XLA quickly in tests/ops/test_jitconn_backends.py):
+    # both run with the slow tests, the quick suite having a 4-minute budget on 2 cores.
+    slow = name == "JitProb" and kernel in ("xla", "native")
     return pytest.param(name, kernel, id=f"{name}-{kernel}", marks=[pytest.mark.slow] * slow)
 
 

@@ -110,7 +110,7 @@ def test_csr_every_row_path_with_uneven_rows():
         )
 
 
-@pytest.mark.parametrize("kind", ["csr", "fan"])
+@pytest.mark.parametrize("kind", ["csr", pytest.param("fan", marks=pytest.mark.slow)])
 def test_transpose_matmat_and_vmap(kind, csr, fan):
     conn, weight, (matvec, matmat) = setup(kind, csr, fan)
     matvec, matmat = (functools.partial(op, kernel="xla") for op in (matvec, matmat))

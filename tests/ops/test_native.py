@@ -45,7 +45,8 @@ def uses_native(op, *args) -> bool:
 
 @pytest.mark.parametrize("kind", ["bool", "float"])
 @pytest.mark.parametrize("per_synapse", [False, True])
-@pytest.mark.parametrize("density", [0.0, 0.05, 1.0])  # none, few, every row
+# none, few, every row (every row with the slow tests: the quick suite has a 4-minute budget)
+@pytest.mark.parametrize("density", [0.0, 0.05, pytest.param(1.0, marks=pytest.mark.slow)])
 def test_csr_and_fan_out(csr, kind, per_synapse, density):
     e = events(kind, density)
     w = jax.random.normal(jax.random.key(1), (csr.nnz,)) if per_synapse else 0.7

@@ -60,6 +60,8 @@ def test_jit_connectivity(op, params):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
 
 
+# (slow, for the quick suite's 4-minute budget; the other Pallas tests stay quick)
+@pytest.mark.slow
 def test_rows_longer_than_a_chunk():
     # ~600 connections per row: the kernels visit a row in several chunks of 256
     n_pre, n_post, p = 40, 1200, 0.5
@@ -153,6 +155,9 @@ def test_network_propagates_each_population_once():
     np.testing.assert_array_equal(got["spike"], want["spike"])
 
 
+# (slow, for the quick suite's 4-minute budget; several populations per launch are also
+# run quickly by test_network_propagates_each_population_once)
+@pytest.mark.slow
 def test_several_populations_in_one_kernel(csr):
     # Two populations (300 and 90 rows: programs of 32 rows, the last partly outside)
     # in one launch; the first one's spikes feed two matrices.
@@ -170,6 +175,8 @@ def test_several_populations_in_one_kernel(csr):
         dx.ops.event_matvecs([e1, e2], pairs)
 
 
+# (slow, for the quick suite's 4-minute budget)
+@pytest.mark.slow
 def test_one_kernel_under_vmap(csr):
     # A batch of networks (vmap over spikes and buffers) goes through Pallas's batching.
     jit = dx.connect.JitProb(N_PRE, 150, 0.1, seed=3)
