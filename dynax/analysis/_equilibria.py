@@ -395,7 +395,8 @@ def equilibrium_branch(
     x0, p, idx, s, target, lo, hi, labels = _prepare(
         system, x0, p0, param, bounds, ds, ds_min, ds_max, max_points, direction, targets, tol
     )
-    arrays = _branch_program(system, x0, p, lo, hi, target, s, idx, direction, labels)
+    direction_ = jnp.asarray(direction)  # (traced: one compilation for all three)
+    arrays = _branch_program(system, x0, p, lo, hi, target, s, idx, direction_, labels)
     arrays = jax.device_get(arrays)  # (one transfer for all the rows)
     if arrays.status[0] == 4:
         raise ValueError(
@@ -414,7 +415,7 @@ _HOPF_ROWS = 8
 def _branch_program(F, x0, p, lo, hi, targets, s, idx, direction, labels):
     """The branch of `equilibrium_branch` (no corrections on the augmented systems) with
     $\\omega$ and $\\ell_1$ at its first Hopf points: one compiled call."""
-    arrays = _from_guess(F, x0, p, lo, hi, targets, s, idx, jnp.asarray(direction), 0, labels)
+    arrays = _from_guess(F, x0, p, lo, hi, targets, s, idx, direction, 0, labels)
     return _hopf_rows(F, arrays)
 
 
