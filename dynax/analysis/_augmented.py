@@ -322,3 +322,44 @@ def refine_hopf(F, p, idx: int, x, pv, valid, tol, max_steps: int = 20):
         return lyapunov_coefficient(F, zr[:n], p.at[idx].set(zr[-1]), om, q)
 
     return z[:, :n], z[:, -1], omega, jax.vmap(l1)(z, omega), ok, steps
+
+
+def correct_points(F, p, idx: int, x, pv, kind, size: int, tol):
+    r"""The first `size` folds and Hopf points corrected on their augmented systems, with
+    $\omega$ and $\ell_1$ at the Hopf points, and the rows corrected (those whose Newton's
+    method converged). Called on constants: the derivatives of the points come from
+    `differentiable_rows`, not through the `lax.cond` here (under `jax.vmap` its
+    transpose runs the branch not taken, on the zero residuals of the one taken: a
+    singular linear solve)."""
+    R, n = x.shape
+    nan = jnp.full(R, jnp.nan, x.dtype)
+    omega, l1, n_jac = nan, nan, jnp.array(0)
+    refined = jnp.zeros(R, bool)
+    for code in (0, 1) if n >= 2 else (0,):  # (a Hopf point needs two dimensions)
+        rows = jnp.nonzero(kind == code, size=size, fill_value=0)[0]
+        valid = kind[rows] == code
+        refine = refine_folds if code == 0 else refine_hopf
+        out = jax.lax.cond(
+            jnp.any(valid),
+            lambda refine=refine, rows=rows, valid=valid: refine(
+                F, p, idx, x[rows], pv[rows], valid, tol
+            ),
+            lambda rows=rows, valid=valid: _no_points(code, x[rows], pv[rows], valid),
+        )
+        xr, pr, ok, steps = out[0], out[1], out[-2], out[-1]
+        put = jnp.where(ok, rows, R)
+        x, pv = x.at[put].set(xr, mode="drop"), pv.at[put].set(pr, mode="drop")
+        refined = refined.at[put].set(True, mode="drop")
+        if code == 1:
+            omega, l1 = omega.at[put].set(out[2], mode="drop"), l1.at[put].set(out[3], mode="drop")
+        n_jac = n_jac + jnp.sum(jnp.where(valid, steps + code, 0))
+    return x, pv, omega, l1, n_jac, refined
+
+
+def _no_points(code: int, x, pv, valid):
+    """What `refine_folds` (code 0) or `refine_hopf` (1) return when there is nothing."""
+    no, zero = valid & False, jnp.zeros(valid.shape, jnp.int32)
+    if code == 0:
+        return x, pv, no, zero
+    nan = jnp.full(valid.shape, jnp.nan, x.dtype)
+    return x, pv, nan, nan, no, zero

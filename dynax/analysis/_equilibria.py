@@ -11,19 +11,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import Array, ArrayLike, Float
-from ._augmented import (
-    frozen,
-    hopf_start,
-    lyapunov_coefficient,
-    newton_square,
-    refine_folds,
-    refine_hopf,
-    with_params,
-)
+from ._augmented import correct_points, frozen, newton_square, with_params
 from ._bifurcation import SpecialPoint, hopf_test, signed_det
 from ._branch import BranchArrays, EquilibriumBranch
 from ._branch_gradient import differentiable_rows
 from ._engine import Settings, dense_jacobian, float_dtype, settings, trace
+from ._hopf_values import hopf_rows, with_hopf_data
 from ._system import System
 
 
@@ -95,47 +88,6 @@ def _hopf(lam: Array, j: Array) -> Array:
     return (j != 1) | (jnp.abs(li.imag) >= 1e-6 * (1 + jnp.abs(li)))
 
 
-def _correct(F, p, idx: int, x, pv, kind, size: int, tol):
-    r"""The first `size` folds and Hopf points corrected on their augmented systems, with
-    $\omega$ and $\ell_1$ at the Hopf points, and the rows corrected (those whose Newton's
-    method converged). Called on constants: the derivatives of the points come from
-    `differentiable_rows`, not through the `lax.cond` here (under `jax.vmap` its
-    transpose runs the branch not taken, on the zero residuals of the one taken: a
-    singular linear solve)."""
-    R, n = x.shape
-    nan = jnp.full(R, jnp.nan, x.dtype)
-    omega, l1, n_jac = nan, nan, jnp.array(0)
-    refined = jnp.zeros(R, bool)
-    for code in (0, 1) if n >= 2 else (0,):  # (a Hopf point needs two dimensions)
-        rows = jnp.nonzero(kind == code, size=size, fill_value=0)[0]
-        valid = kind[rows] == code
-        refine = refine_folds if code == 0 else refine_hopf
-        out = jax.lax.cond(
-            jnp.any(valid),
-            lambda refine=refine, rows=rows, valid=valid: refine(
-                F, p, idx, x[rows], pv[rows], valid, tol
-            ),
-            lambda rows=rows, valid=valid: _unrefined(code, x[rows], pv[rows], valid),
-        )
-        xr, pr, ok, steps = out[0], out[1], out[-2], out[-1]
-        put = jnp.where(ok, rows, R)
-        x, pv = x.at[put].set(xr, mode="drop"), pv.at[put].set(pr, mode="drop")
-        refined = refined.at[put].set(True, mode="drop")
-        if code == 1:
-            omega, l1 = omega.at[put].set(out[2], mode="drop"), l1.at[put].set(out[3], mode="drop")
-        n_jac = n_jac + jnp.sum(jnp.where(valid, steps + code, 0))
-    return x, pv, omega, l1, n_jac, refined
-
-
-def _unrefined(code: int, x, pv, valid):
-    """What `refine_folds` (code 0) or `refine_hopf` (1) return when there is nothing."""
-    no, zero = valid & False, jnp.zeros(valid.shape, jnp.int32)
-    if code == 0:
-        return x, pv, no, zero
-    nan = jnp.full(valid.shape, jnp.nan, x.dtype)
-    return x, pv, nan, nan, no, zero
-
-
 def _arrays(
     F, p, problem, u0, t0, go, lo, hi, s: Settings, both, refine, labels, start
 ) -> BranchArrays:
@@ -164,7 +116,7 @@ def _arrays(
     refined = jnp.zeros(R, bool)
 
     if refine > 0:  # (constants too: their derivatives come from `differentiable_rows`)
-        x, pv, omega, l1, extra, refined = _correct(
+        x, pv, omega, l1, extra, refined = correct_points(
             problem.F, problem.base, problem.idx, x, pv, kind, refine, s.tol
         )
         n_jac = n_jac + extra
@@ -403,12 +355,7 @@ def equilibrium_branch(
             "Newton's method found no equilibrium near x0 at p0; give a better x0 "
             "(e.g. from a simulation or dx.analysis fixed points)."
         )
-    return _with_hopf_data(system, arrays).to_branch()
-
-
-# Hopf points whose omega and l1 a branch's program computes; the others (rare) are
-# computed afterwards, one call each.
-_HOPF_ROWS = 8
+    return with_hopf_data(system, arrays).to_branch()
 
 
 @eqx.filter_jit
@@ -416,59 +363,14 @@ def _branch_program(F, x0, p, lo, hi, targets, s, idx, direction, labels):
     """The branch of `equilibrium_branch` (no corrections on the augmented systems) with
     $\\omega$ and $\\ell_1$ at its first Hopf points: one compiled call."""
     arrays = _from_guess(F, x0, p, lo, hi, targets, s, idx, direction, 0, labels)
-    return _hopf_rows(F, arrays)
+    return hopf_rows(F, arrays)
 
 
 @eqx.filter_jit
 def _point_program(F, u0, t0, p, lo, hi, targets, s, idx, both, labels):
     """As `_branch_program`, from a point and a tangent (`switch_branch`)."""
     arrays = _from_point(F, u0, t0, p, lo, hi, targets, s, idx, both, 0, labels)
-    return _hopf_rows(F, arrays)
-
-
-def _hopf_rows(F: Any, arrays: BranchArrays) -> BranchArrays:
-    """$\\omega$ and $\\ell_1$ at the first `_HOPF_ROWS` Hopf points, from the
-    eigenvalues there (not differentiable: for `equilibrium_branch`)."""
-    R, n = arrays.x.shape
-    if n < 2:
-        return arrays
-    rows = jnp.nonzero(arrays.kind == 1, size=_HOPF_ROWS, fill_value=R)[0]
-    x, p = jax.lax.stop_gradient((arrays.x, arrays.p))
-    safe = jnp.where(rows < R, rows, 0)
-
-    def values():
-        params = jnp.broadcast_to(arrays.params, (_HOPF_ROWS, arrays.params.shape[0]))
-        params = params.at[:, arrays.param].set(p[safe])
-        return jax.vmap(_hopf_values, in_axes=(None, 0, 0))(F, x[safe], params)
-
-    nan = jnp.full(_HOPF_ROWS, jnp.nan, x.dtype)
-    omega, l1 = jax.lax.cond(jnp.any(rows < R), values, lambda: (nan, nan))
-    omega = arrays.omega.at[rows].set(omega, mode="drop")
-    l1 = arrays.l1.at[rows].set(l1, mode="drop")
-    return eqx.tree_at(lambda a: (a.omega, a.l1), arrays, (omega, l1))
-
-
-def _with_hopf_data(F: Any, arrays: BranchArrays) -> BranchArrays:
-    """$\\omega$ and $\\ell_1$ at the Hopf points after the first `_HOPF_ROWS` (which
-    the branch's program computed), from the eigenvalues there."""
-    rows = np.flatnonzero(np.asarray(arrays.kind) == 1)[_HOPF_ROWS:]
-    if len(rows) == 0:
-        return arrays
-    omega, l1 = np.array(arrays.omega), np.array(arrays.l1)
-    x, pv, p = np.asarray(arrays.x), np.asarray(arrays.p), np.array(arrays.params)
-    for row in rows:
-        p[arrays.param] = pv[row]
-        omega[row], l1[row] = _hopf_data(F, x[row], p)
-    return eqx.tree_at(lambda a: (a.omega, a.l1), arrays, (jnp.asarray(omega), jnp.asarray(l1)))
-
-
-def _hopf_values(F, x, p):
-    z, _, _, omega = hopf_start(F, x, p)
-    n = x.shape[0]
-    return omega, lyapunov_coefficient(F, x, p, omega, z[:n] + 1j * z[n : 2 * n] / omega)
-
-
-_hopf_data = eqx.filter_jit(_hopf_values)
+    return hopf_rows(F, arrays)
 
 
 def switch_branch(
@@ -511,7 +413,7 @@ def switch_branch(
         system, u0, t2, branch.params, lo, hi, target, s, idx, jnp.asarray(direction == 0),
         labels,
     )  # fmt: skip
-    return _with_hopf_data(system, jax.device_get(arrays)).to_branch()
+    return with_hopf_data(system, jax.device_get(arrays)).to_branch()
 
 
 @eqx.filter_jit

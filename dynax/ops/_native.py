@@ -131,13 +131,8 @@ def _build(cxx: str, flags: list[str], source_path: Path = _SOURCE) -> tuple[Pat
     source = source_path.read_bytes()
     headers = [h.read_bytes() for h in sorted(source_path.parent.glob("*.h"))]  # it includes
     # The key names the host's CPU too (-march=native), for caches shared by machines.
-    parts: list[bytes | str] = [
-        source,
-        *headers,
-        " ".join([cxx, *flags]),
-        jaxlib.__version__,
-        _host(),
-    ]
+    parts: list[bytes | str] = [source, *headers, " ".join([cxx, *flags])]
+    parts += [jaxlib.__version__, _host()]
     key = hashlib.sha256(b"\0".join(p if isinstance(p, bytes) else p.encode() for p in parts))
     cache = Path(os.environ.get("DYNAX_CACHE_DIR") or Path.home() / ".cache" / "dynax")
     path = cache / f"event-{key.hexdigest()[:16]}.so"
