@@ -8,7 +8,7 @@ import pytest
 import dynax as dx
 
 
-def same_bits(a, b):
+def assert_same_bits(a, b):
     a, b = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
     assert a.dtype == b.dtype and a.shape == b.shape
     np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
@@ -35,18 +35,18 @@ def draws(module, key, x64=False):
 def test_normal_uniform_and_fold_in_equal_jax_random():
     ours, ref = draws(dx.random, jax.random.key(42)), draws(jax.random, jax.random.key(42))
     for name in ref:
-        same_bits(ours[name], ref[name])
+        assert_same_bits(ours[name], ref[name])
     # Called outside jit too (jitted themselves, as JAX's samplers are).
     key = jax.random.key(1)
     ref = jax.random.uniform(key, (5,), None, -2.0, 3.0)
-    same_bits(dx.random.uniform(key, (5,), None, -2.0, 3.0), ref)
+    assert_same_bits(dx.random.uniform(key, (5,), None, -2.0, 3.0), ref)
 
 
 def test_float64_equals_jax_random(x64):
     ours = draws(dx.random, jax.random.key(7), x64=True)
     ref = draws(jax.random, jax.random.key(7), x64=True)
     for name in ref:
-        same_bits(ours[name], ref[name])
+        assert_same_bits(ours[name], ref[name])
 
 
 def test_fold_in_and_draws_under_jit_vmap_and_scan():
@@ -54,7 +54,7 @@ def test_fold_in_and_draws_under_jit_vmap_and_scan():
     steps = jnp.arange(50, dtype=jnp.int32)
     ours = jax.jit(jax.vmap(lambda i: dx.random.fold_in(key, i)))(steps)
     ref = jax.vmap(lambda i: jax.random.fold_in(key, i))(steps)
-    same_bits(jax.random.key_data(ours), jax.random.key_data(ref))
+    assert_same_bits(jax.random.key_data(ours), jax.random.key_data(ref))
 
     def path(draw):
         def step(x, k):
@@ -63,19 +63,19 @@ def test_fold_in_and_draws_under_jit_vmap_and_scan():
 
         return jax.jit(lambda ks: jax.lax.scan(step, jnp.zeros(80), ks)[1])(ref)
 
-    same_bits(path(dx.random.normal), path(jax.random.normal))
+    assert_same_bits(path(dx.random.normal), path(jax.random.normal))
     # A key from jax.random.PRNGKey (raw uint32 words) as well.
     raw = jax.random.PRNGKey(3)
-    same_bits(dx.random.normal(raw, (10,)), jax.random.normal(raw, (10,)))
-    same_bits(dx.random.fold_in(raw, 5), jax.random.fold_in(raw, 5))
+    assert_same_bits(dx.random.normal(raw, (10,)), jax.random.normal(raw, (10,)))
+    assert_same_bits(dx.random.fold_in(raw, 5), jax.random.fold_in(raw, 5))
 
 
 def test_other_key_implementations_go_to_jax_random():
     key = jax.random.key(1, impl="unsafe_rbg")
-    same_bits(dx.random.normal(key, (10,)), jax.random.normal(key, (10,)))
+    assert_same_bits(dx.random.normal(key, (10,)), jax.random.normal(key, (10,)))
     folded = dx.random.fold_in(key, 3)
     assert str(jax.random.key_impl(folded)) == "unsafe_rbg"
-    same_bits(jax.random.key_data(folded), jax.random.key_data(jax.random.fold_in(key, 3)))
+    assert_same_bits(jax.random.key_data(folded), jax.random.key_data(jax.random.fold_in(key, 3)))
     with pytest.raises(TypeError, match="floating-point"):
         dx.random.normal(jax.random.key(0), (3,), jnp.int32)
 

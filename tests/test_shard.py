@@ -27,7 +27,7 @@ def _child(cases: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _check(report: dict, name: str, min_spikes: int = 50) -> None:
+def _assert_same_run(report: dict, name: str, min_spikes: int = 50) -> None:
     case = report[name]
     assert case["spikes"] >= min_spikes, case  # enough activity for the comparison to bite
     assert case["raster"], f"{name}: the spike raster differs from the unsharded run"
@@ -37,10 +37,10 @@ def _check(report: dict, name: str, min_spikes: int = 50) -> None:
 def test_coba_sharded_1_2_4_ways_and_delays_with_window():
     report = _child("quick")
     for shards in (1, 2, 4):
-        _check(report, f"coba/{shards}")
-    _check(report, "coba/put")
+        _assert_same_run(report, f"coba/{shards}")
+    _assert_same_run(report, "coba/put")
     for name in ("delay/4", "delay/4/window15"):
-        _check(report, name)
+        _assert_same_run(report, name)
     assert report["delay/4/window15"]["exchanges"] == report["steps"] // 15 + 1
     assert "multiples of 4" in report["errors"]["size"]
     assert "at most 16 steps" in report["errors"]["window"]
@@ -58,7 +58,7 @@ def test_jit_fan_out_dense_and_nested_sharded():
     cases = ("jit/2", "jit/4", "jit/4/window", "jit/tiles/2", "jit/tiles/4")
     cases += ("delay/2/window16", "fan_out/4", "dense/4")
     for name in (*cases, "per_connection/csr/4", "per_connection/fan_out/4", "nested/4"):
-        _check(report, name)
+        _assert_same_run(report, name)
 
 
 def test_sharded_pairs_propagate_in_one_shard_map_in_place():
