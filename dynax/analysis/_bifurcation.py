@@ -123,6 +123,15 @@ class AbstractBranch(eqx.Module):
 # ----------------------------------------------------------------------------- tests
 
 
+def kind_rows(codes: Array, kinds: tuple[str, ...], kind: str, size: int) -> Array:
+    """The rows of the first `size` entries of `codes` (indices into `kinds`, -1 for an
+    ordinary row) equal to `kind`, padded with -1: for `rows` of `BranchArrays` and
+    `CycleArrays`."""
+    if kind not in kinds:
+        raise ValueError(f"kind must be one of {kinds}; got {kind!r}.")
+    return jnp.nonzero(codes == kinds.index(kind), size=size, fill_value=-1)[0]
+
+
 def _sign_min(factors: Array) -> Array:
     """A continuous function that changes sign exactly where one of the (complex)
     `factors` passes through 0 when their product is real: the sign of the product times

@@ -9,7 +9,7 @@ import numpy as np
 from jaxtyping import Complex
 
 from .._custom_types import Array, Bool, Float, Int
-from ._bifurcation import AbstractBranch, SpecialPoint
+from ._bifurcation import AbstractBranch, SpecialPoint, kind_rows
 from ._engine import status_text
 
 EQUILIBRIUM_KINDS = ("LP", "H", "BP", "UZ")
@@ -117,10 +117,7 @@ class BranchArrays(eqx.Module):
         `"UZ"`) along the branch, padded with -1 (the NaN row): `arrays.p[arrays.rows("H",
         2)]` are the first two Hopf points' parameter values, NaN where there are fewer.
         Works under `jax.jit`, `jax.vmap` and `jax.grad`."""
-        if kind not in EQUILIBRIUM_KINDS:
-            raise ValueError(f"kind must be one of {EQUILIBRIUM_KINDS}; got {kind!r}.")
-        code = EQUILIBRIUM_KINDS.index(kind)
-        return jnp.nonzero(self.kind == code, size=size, fill_value=-1)[0]
+        return kind_rows(self.kind, EQUILIBRIUM_KINDS, kind, size)
 
     def params_at(self, i: int) -> Float[Array, " k"]:
         """The full parameter vector at row `i`."""

@@ -9,7 +9,7 @@ import numpy as np
 from jaxtyping import Complex
 
 from .._custom_types import Array, Bool, Float, Int
-from ._bifurcation import AbstractBranch, SpecialPoint
+from ._bifurcation import AbstractBranch, SpecialPoint, kind_rows
 from ._engine import STATUS
 
 CYCLE_KINDS = ("LPC", "PD", "NS", "UZ")
@@ -118,9 +118,7 @@ class CycleArrays(eqx.Module):
         """The rows of the first `size` special points of `kind` (`"LPC"`, `"PD"`,
         `"NS"`, `"UZ"`) along the branch, padded with -1 (the NaN row):
         `arrays.period[arrays.rows("UZ", 1)]`. Works under `jax.jit` and `jax.vmap`."""
-        if kind not in CYCLE_KINDS:
-            raise ValueError(f"kind must be one of {CYCLE_KINDS}; got {kind!r}.")
-        return jnp.nonzero(self.kind == CYCLE_KINDS.index(kind), size=size, fill_value=-1)[0]
+        return kind_rows(self.kind, CYCLE_KINDS, kind, size)
 
     def params_at(self, i: int) -> Float[Array, " k"]:
         """The full parameter vector at row `i`."""
