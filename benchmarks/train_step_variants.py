@@ -25,7 +25,9 @@ launches them:
   $\\kappa$), leaving the recurrent product and the neurons in the loop.
 
 Rows: `ms` (median wall time of a step, each waiting for its loss), `ms_min`,
-`compile_s`, `loss_6` (the loss after 6 steps: the variants must train alike; the plain
+`compile_s` (the first step), split by `jax.monitoring` into `trace_s` (Python tracing to
+a jaxpr), `lower_s` (jaxpr to MLIR) and `xla_s` (XLA's compilation, GEMM autotuning
+included), `loss_6` (the loss after 6 steps: the variants must train alike; the plain
 JAX ones use XLA's default matmul precision, dynax full float32).
 """
 
@@ -178,6 +180,17 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
     def batch(i):
         return xs[i % xs.shape[0]], ys[i % ys.shape[0]]
 
+    durations: dict[str, float] = {}
+
+    def record(event: str, secs: float, **_) -> None:
+        durations[event] = durations.get(event, 0.0) + secs
+
+    jax.monitoring.register_event_duration_secs_listener(record)
+    phases = {
+        "trace_s": "/jax/core/compile/jaxpr_trace_duration",
+        "lower_s": "/jax/core/compile/jaxpr_to_mlir_module_duration",
+        "xla_s": "/jax/core/compile/backend_compile_duration",
+    }
     built = {}
     for name, make in table.items():
         try:
@@ -188,10 +201,12 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
                 if is_model
                 else optimiser.init(params)
             )
+            durations.clear()
             start = time.perf_counter()
             params, state, loss = step(params, state, batch(0))
             first = float(loss)
             compile_s = time.perf_counter() - start
+            split = {k: round(durations.get(e, 0.0), 2) for k, e in phases.items()}
             for i in range(1, 6):
                 params, state, loss = step(params, state, batch(i))
             built[name] = {
@@ -203,6 +218,7 @@ def variants(only: set[str] | None) -> tuple[dict, object]:
                 "row": {
                     "variant": name,
                     "compile_s": round(compile_s, 2),
+                    **split,
                     "loss_first": round(first, 5),
                     "loss_6": round(float(loss), 5),
                 },

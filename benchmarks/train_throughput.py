@@ -3,10 +3,10 @@ gradients in dynax and, side by side, in snnTorch, Spyx and BrainPy. One JSON ro
 run, then one summary row.
 
     python benchmarks/train_throughput.py [--repeats R] [--steps S] [--warmup W]
-        [--libraries dynax,dynax-xla,snntorch,spyx,brainpy] [--device cpu|gpu]
+        [--libraries dynax,dynax-xla,dynax-tau_ref0,snntorch,spyx,brainpy] [--device cpu|gpu]
         [--no-peers]
     python benchmarks/train_throughput.py --worker dynax DATA.npz [--steps S] [--warmup W]
-        [--device cpu|gpu]
+        [--device cpu|gpu] [--variant dynax|dynax-xla|dynax-tau_ref0]
 
 **The task and the network** (the same in every library; the numbers are in `SPEC`).
 Ten classes of Bernoulli spike trains on 100 input channels, 100 steps of dt = 1 ms:
@@ -79,7 +79,9 @@ is faster), the losses, and each peer's largest difference from dynax's loss ove
 steps (`max_loss_diff_vs_dynax`).
 
 `dynax-xla` is dynax with `SpikingRNN(kernel="xla")`: every product a matrix product
-(dynax's step before the event products), timed in the same rounds too.
+(dynax's step before the event products); `dynax-tau_ref0` is dynax with
+`LIF(tau_ref=0.0)`: the same values with the refractory counter that `tau_ref=None` (the
+default) leaves out. Both are timed in the same rounds when named in `--libraries`.
 
 **Environments.** dynax runs in this interpreter (or `DYNAX_PYTHON`, importing dynax
 from this checkout); the peers in `.venv-snntorch`,
@@ -125,9 +127,14 @@ SPEC = {
     "scale_out": 0.3,
 }
 
-# dynax's rows, each with its `--kernel`: the default step, and the step with matrix
-# products instead of event products.
-DYNAX_VARIANTS = {"dynax": "auto", "dynax-xla": "xla"}
+# dynax's rows, each a `--variant` of the model: the default step; the step with matrix
+# products instead of event products; the step with LIF's refractory counter kept
+# (tau_ref=0: the same values, three more kernels a time step).
+DYNAX_VARIANTS = {
+    "dynax": {},
+    "dynax-xla": {"kernel": "xla"},
+    "dynax-tau_ref0": {"tau_ref": 0.0},
+}
 
 PEER_SCRIPTS = {
     "snntorch": ("DYNAX_SNNTORCH_PYTHON", ".venv-snntorch", "snntorch_train.py"),
@@ -203,7 +210,7 @@ def summarise_times(times: list[float], cpu: list[float], warmup: int) -> dict:
 # ----------------------------------------------------------------------------- dynax
 
 
-def dynax_run(data_path: str, steps: int, warmup: int, device: str, kernel: str = "auto") -> dict:
+def dynax_run(data_path: str, steps: int, warmup: int, device: str, variant: str = "dynax") -> dict:
     os.environ.setdefault("JAX_PLATFORMS", "cuda" if device == "gpu" else "cpu")
     import equinox as eqx
     import jax
@@ -215,6 +222,7 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str, kernel: str 
     d = dict(np.load(data_path))
     beta, theta = float(d["beta"]), float(d["threshold"])
     dt = float(d["dt"])
+    options = DYNAX_VARIANTS[variant]
     start = time.perf_counter()
     neuron = dx.neurons.LIF(
         int(d["n_rec"]),
@@ -224,10 +232,11 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str, kernel: str 
         R=1.0 / (1.0 - beta),  # beta * v + I
         reset="soft",
         spike_fn=dx.surrogate.InvSquareGrad(float(d["slope"])),
+        tau_ref=options.get("tau_ref"),
     )
     model = dx.networks.SpikingRNN(
         neuron, d["W_in"], d["W_rec"], d["W_out"], b_out=None, tau_out=float(d["tau_out"]),
-        input_spikes=True, kernel=kernel,
+        input_spikes=True, kernel=options.get("kernel", "auto"),
     )  # fmt: skip
     trainable = lambda m: (m.W_in, m.W_rec, m.W_out)  # noqa: E731
     optimiser = optax.adam(float(d["lr"]))
@@ -266,8 +275,7 @@ def dynax_run(data_path: str, steps: int, warmup: int, device: str, kernel: str 
         losses.append(loss)
     loss1, acc1, _ = evaluate(model, x_test, y_test)
     return {
-        "library": {v: k for k, v in DYNAX_VARIANTS.items()}[kernel],
-        "kernel": kernel,
+        "library": variant,
         "version": dx.__version__ if hasattr(dx, "__version__") else "dev",
         "backend": f"jax {jax.__version__} {jax.default_backend()}",
         "build_s": round(build, 3),
@@ -311,9 +319,7 @@ def run_one(name: str, data: str, args: argparse.Namespace) -> dict:
     env = None
     if name in DYNAX_VARIANTS:
         python = os.environ.get("DYNAX_PYTHON") or sys.executable
-        kernel = DYNAX_VARIANTS[name]
-        cmd = [python, __file__, "--worker", "dynax", *common]
-        cmd += ["--kernel", kernel]
+        cmd = [python, __file__, "--worker", "dynax", *common, "--variant", name]
         # another interpreter (DYNAX_PYTHON) imports dynax from this checkout
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         env = {**os.environ, "PYTHONPATH": path}
@@ -374,10 +380,12 @@ def main() -> None:
     p.add_argument("--libraries", default="dynax,snntorch,spyx,brainpy")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--no-peers", action="store_true")
-    p.add_argument("--kernel", choices=["auto", "xla"], default="auto", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--variant", choices=list(DYNAX_VARIANTS), default="dynax", help=argparse.SUPPRESS
+    )
     args = p.parse_args()
     if args.worker:
-        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.kernel)
+        row = dynax_run(args.data, args.steps, args.warmup, args.device, args.variant)
         print(json.dumps(row), flush=True)
         return
     names = [n for n in args.libraries.split(",") if n]

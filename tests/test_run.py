@@ -171,7 +171,7 @@ def test_vmap_over_states_and_inputs():
         (
             dict(dt=0.1, n_steps=10, monitors={"v": "E.voltage"}),
             ValueError,
-            r"unknown state path 'E.voltage'; valid paths are: E.v, E.spike, E.refractory",
+            r"unknown state path 'E.voltage'; valid paths are: E.v, E.spike",
         ),
     ],
 )

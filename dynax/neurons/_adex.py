@@ -13,7 +13,16 @@ from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
 from ._expif import upswing
-from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, ode_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    jump_on_spike,
+    ode_step,
+    refractory_period,
+    set_common,
+)
 
 
 def _naud(C, gL, EL, VT, delta_T, a, tau_w, b, Vr):
@@ -53,12 +62,13 @@ PATTERN_CURRENTS = types.MappingProxyType({name: i / 1000.0 for name, (_, i) in 
 
 class AdExIFState(eqx.Module):
     """State of an `AdExIF` population, each `(n,)`: `v` (mV), the adaptation current `w`
-    (nA), `spike` (bool, or 0/1 floats with a surrogate) and `refractory` (steps left)."""
+    (nA), `spike` (bool, or 0/1 floats with a surrogate) and `refractory` (steps left;
+    `None` when `tau_ref` is)."""
 
     v: Float[Array, " n"]
     w: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class AdExIF(AbstractNeuron):
@@ -96,7 +106,8 @@ class AdExIF(AbstractNeuron):
     - `a`: subthreshold adaptation conductance (µS).
     - `b`: spike-triggered adaptation increment (nA).
     - `tau_w`: adaptation time constant (ms), > 0.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` (the default) for none
+      and no counter in the state (as for [`dynax.neurons.LIF`][]).
     - `I_bias`: constant current added to the input (nA).
     - `v_init`: initial potential (number, `(n,)` array or initialiser); default
       `v_rest`. `w` starts at 0.
@@ -130,7 +141,7 @@ class AdExIF(AbstractNeuron):
     a: Array
     b: Array
     tau_w: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -150,7 +161,7 @@ class AdExIF(AbstractNeuron):
         a: ArrayLike = 0.004,
         b: ArrayLike = 0.0805,
         tau_w: ArrayLike = 144.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = Euler(),
@@ -167,7 +178,7 @@ class AdExIF(AbstractNeuron):
         self.a = param(a, "a", n=n)
         self.b = param(b, "b", n=n)
         self.tau_w = param(tau_w, "tau_w", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
         check_below(self.v_T, "v_T", self.v_peak, "v_peak", "spikes start above v_T")
@@ -184,7 +195,7 @@ class AdExIF(AbstractNeuron):
 
     def init(self, key: PRNGKeyArray | None = None) -> AdExIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return AdExIFState(v, jnp.zeros_like(v), spike, jnp.zeros(self.n, jnp.int32))
+        return AdExIFState(v, jnp.zeros_like(v), spike, initial_refractory(self))
 
     def vector_field(self, t, y, args):
         """$(dv/dt, dw/dt)$ for `y = (v, w)` and the input `args`."""

@@ -10,17 +10,27 @@ from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
 from ._quaif import _REFERENCE
-from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, ode_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    jump_on_spike,
+    ode_step,
+    refractory_period,
+    set_common,
+)
 
 
 class AdQuaIFState(eqx.Module):
     """State of an `AdQuaIF` population, each `(n,)`: `v` (mV), the adaptation current `w`
-    (nA), `spike` (bool, or 0/1 floats with a surrogate) and `refractory` (steps left)."""
+    (nA), `spike` (bool, or 0/1 floats with a surrogate) and `refractory` (steps left;
+    `None` when `tau_ref` is)."""
 
     v: Float[Array, " n"]
     w: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class AdQuaIF(AbstractNeuron):
@@ -60,7 +70,7 @@ class AdQuaIF(AbstractNeuron):
     a: Array
     b: Array
     tau_w: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -80,7 +90,7 @@ class AdQuaIF(AbstractNeuron):
         a: ArrayLike = 1.0,
         b: ArrayLike = 0.1,
         tau_w: ArrayLike = 10.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = Euler(),
@@ -97,7 +107,7 @@ class AdQuaIF(AbstractNeuron):
         self.a = param(a, "a", n=n)
         self.b = param(b, "b", n=n)
         self.tau_w = param(tau_w, "tau_w", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_rest, "v_rest", self.v_c, "v_c", "rest is the stable fixed point")
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
@@ -105,7 +115,7 @@ class AdQuaIF(AbstractNeuron):
 
     def init(self, key: PRNGKeyArray | None = None) -> AdQuaIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return AdQuaIFState(v, jnp.zeros_like(v), spike, jnp.zeros(self.n, jnp.int32))
+        return AdQuaIFState(v, jnp.zeros_like(v), spike, initial_refractory(self))
 
     def vector_field(self, t, y, args):
         """$(dv/dt, dw/dt)$ for `y = (v, w)` and the input `args`."""

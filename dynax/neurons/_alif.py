@@ -9,18 +9,27 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, jump_on_spike, leaky_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    jump_on_spike,
+    leaky_step,
+    refractory_period,
+    set_common,
+)
 
 
 class ALIFState(eqx.Module):
     """State of an `ALIF` population, each `(n,)`: `v` (mV), the threshold adaptation `a`
     (dimensionless: the threshold is `v_th + beta * a`), `spike` (bool, or 0/1 floats
-    with a surrogate) and `refractory` (steps left)."""
+    with a surrogate) and `refractory` (steps left; `None` when `tau_ref` is)."""
 
     v: Float[Array, " n"]
     a: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class ALIF(AbstractNeuron):
@@ -50,7 +59,8 @@ class ALIF(AbstractNeuron):
     - `tau_a`: time constant of the threshold adaptation (ms), > 0 (hundreds of ms to
       seconds in Bellec et al.).
     - `R`: membrane resistance (MΩ), > 0.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` (the default) for none
+      and no counter in the state (as for [`dynax.neurons.LIF`][]).
     - `reset`: `"hard"` (default) or `"soft"`.
     - `I_bias`: constant input current (nA).
     - `v_init`: initial potential; default `v_rest`. `a` starts at 0.
@@ -78,7 +88,7 @@ class ALIF(AbstractNeuron):
     beta: Array
     tau_a: Array
     R: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -96,7 +106,7 @@ class ALIF(AbstractNeuron):
         beta: ArrayLike = 1.0,
         tau_a: ArrayLike = 200.0,
         R: ArrayLike = 1.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         reset: str = "hard",
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
@@ -111,14 +121,14 @@ class ALIF(AbstractNeuron):
         self.beta = param(beta, "beta", nonnegative=True, n=n)
         self.tau_a = param(tau_a, "tau_a", positive=True, n=n)
         self.R = param(R, "R", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
         set_common(self, v_init, self.v_rest, method, spike_fn, reset)
 
     def init(self, key: PRNGKeyArray | None = None) -> ALIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return ALIFState(v, jnp.zeros_like(v), spike, jnp.zeros(self.n, jnp.int32))
+        return ALIFState(v, jnp.zeros_like(v), spike, initial_refractory(self))
 
     def threshold(self, state: ALIFState) -> Float[Array, " n"]:
         """The current threshold $A = v_\\text{th} + \\beta a$ (mV)."""

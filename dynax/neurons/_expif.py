@@ -11,7 +11,15 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    ode_step,
+    refractory_period,
+    set_common,
+)
 
 
 def upswing(model: Any, v: Array) -> Array:
@@ -24,11 +32,11 @@ def upswing(model: Any, v: Array) -> Array:
 
 class ExpIFState(eqx.Module):
     """State of an `ExpIF` population: `v` (mV), `spike` (bool, or 0/1 floats with a
-    surrogate) and `refractory` (steps left), each `(n,)`."""
+    surrogate) and `refractory` (steps left; `None` when `tau_ref` is), each `(n,)`."""
 
     v: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class ExpIF(AbstractNeuron):
@@ -55,7 +63,8 @@ class ExpIF(AbstractNeuron):
       `v_reset`. Keep $(v_\text{peak} - v_T)/\Delta_T$ below about 80 in float32 (the
       exponential of it must be finite).
     - `R`: membrane resistance (MΩ; currents in nA), > 0.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` for none and no counter
+      in the state (as for [`dynax.neurons.LIF`][]).
     - `I_bias`: constant current added to the input (nA).
     - `v_init`: initial potential (number, `(n,)` array or initialiser); default
       `v_rest`.
@@ -79,7 +88,7 @@ class ExpIF(AbstractNeuron):
     delta_T: Array
     v_peak: Array
     R: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -96,7 +105,7 @@ class ExpIF(AbstractNeuron):
         delta_T: ArrayLike = 3.48,
         v_peak: ArrayLike = -30.0,
         R: ArrayLike = 1.0,
-        tau_ref: ArrayLike = 1.7,
+        tau_ref: ArrayLike | None = 1.7,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = Euler(),
@@ -110,7 +119,7 @@ class ExpIF(AbstractNeuron):
         self.delta_T = param(delta_T, "delta_T", positive=True, n=n)
         self.v_peak = param(v_peak, "v_peak", n=n)
         self.R = param(R, "R", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
         check_below(self.v_T, "v_T", self.v_peak, "v_peak", "spikes start above v_T")
@@ -118,7 +127,7 @@ class ExpIF(AbstractNeuron):
 
     def init(self, key: PRNGKeyArray | None = None) -> ExpIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return ExpIFState(v, spike, jnp.zeros(self.n, jnp.int32))
+        return ExpIFState(v, spike, initial_refractory(self))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""

@@ -1,7 +1,6 @@
 """Perfect (non-leaky) integrate-and-fire neuron (Lapicque 1907)."""
 
 import equinox as eqx
-import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
@@ -9,16 +8,24 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    ode_step,
+    refractory_period,
+    set_common,
+)
 
 
 class IFState(eqx.Module):
     """State of an `IF` population: `v` (mV), `spike` (bool, or 0/1 floats with a
-    surrogate) and `refractory` (steps left), each `(n,)`."""
+    surrogate) and `refractory` (steps left; `None` when `tau_ref` is), each `(n,)`."""
 
     v: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class IF(AbstractNeuron):
@@ -41,7 +48,8 @@ class IF(AbstractNeuron):
     - `tau`: time constant (ms), > 0; with `R`, the capacitance $C = \tau / R$ (nF).
     - `v_reset`, `v_th`: reset and threshold potentials (mV), `v_reset < v_th`.
     - `R`: resistance (MΩ; with currents in nA, `R * I` is in mV), > 0.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` (the default) for none
+      and no counter in the state (as for [`dynax.neurons.LIF`][]).
     - `reset`: `"hard"` (default) or `"soft"`.
     - `I_bias`: constant current added to the input (nA).
     - `v_init`: initial potential (a number, an `(n,)` array or an initialiser
@@ -64,7 +72,7 @@ class IF(AbstractNeuron):
     v_reset: Array
     v_th: Array
     R: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -79,7 +87,7 @@ class IF(AbstractNeuron):
         v_reset: ArrayLike = 0.0,
         v_th: ArrayLike = 20.0,
         R: ArrayLike = 1.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         reset: str = "hard",
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
@@ -91,14 +99,14 @@ class IF(AbstractNeuron):
         self.v_reset = param(v_reset, "v_reset", n=n)
         self.v_th = param(v_th, "v_th", n=n)
         self.R = param(R, "R", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_reset, "v_reset", self.v_th, "v_th", "the reset must end the spike")
         set_common(self, v_init, self.v_reset, method, spike_fn, reset)
 
     def init(self, key: PRNGKeyArray | None = None) -> IFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return IFState(v, spike, jnp.zeros(self.n, jnp.int32))
+        return IFState(v, spike, initial_refractory(self))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""

@@ -1,7 +1,6 @@
 """Leaky integrate-and-fire neuron (Lapicque 1907; Stein 1965)."""
 
 import equinox as eqx
-import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
@@ -9,7 +8,15 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, ExpEuler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, leaky_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    leaky_step,
+    refractory_period,
+    set_common,
+)
 
 
 class LIFState(eqx.Module):
@@ -18,12 +25,13 @@ class LIFState(eqx.Module):
     - `v`: membrane potential (mV), `(n,)`.
     - `spike`: whether each neuron fired during the last step, `(n,)`: bool with the
       default `Heaviside` spike function, 0/1 floats with a surrogate.
-    - `refractory`: steps of refractoriness left (the potential is held).
+    - `refractory`: steps of refractoriness left (the potential is held); `None` when
+      `tau_ref` is `None`.
     """
 
     v: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class LIF(AbstractNeuron):
@@ -48,7 +56,10 @@ class LIF(AbstractNeuron):
     - `v_rest`, `v_reset`, `v_th`: resting, reset and threshold potentials (mV).
     - `R`: membrane resistance (MΩ; with currents in nA, `R * I` is in mV). With `R = 1`
       currents are in mV and conductances in units of the leak conductance.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` (the default) for none:
+      the state then has no counter (`refractory` is `None`) and the step no
+      refractory work. A number, even 0, keeps the counter, which models that are
+      stacked, swept over `tau_ref` or changed by `eqx.tree_at` need.
     - `reset`: `"hard"` (default) or `"soft"`, as above.
     - `I_bias`: constant input current added to every step's input (nA).
     - `v_init`: initial potential: a number, an `(n,)` array, or an initialiser called as
@@ -86,7 +97,7 @@ class LIF(AbstractNeuron):
     v_reset: Array
     v_th: Array
     R: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -102,7 +113,7 @@ class LIF(AbstractNeuron):
         v_reset: ArrayLike = 0.0,
         v_th: ArrayLike = 20.0,
         R: ArrayLike = 1.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = ExpEuler(),
@@ -115,7 +126,7 @@ class LIF(AbstractNeuron):
         self.v_reset = param(v_reset, "v_reset", n=n)
         self.v_th = param(v_th, "v_th", n=n)
         self.R = param(R, "R", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         # A neuron reset to or above threshold is still above it: with a refractory
         # period it would fire on every step, without one whenever the input holds it.
@@ -124,7 +135,7 @@ class LIF(AbstractNeuron):
 
     def init(self, key: PRNGKeyArray | None = None) -> LIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return LIFState(v=v, spike=spike, refractory=jnp.zeros(self.n, jnp.int32))
+        return LIFState(v=v, spike=spike, refractory=initial_refractory(self))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or an `AffineCurrent`)."""

@@ -2,7 +2,6 @@
 Izhikevich 2007)."""
 
 import equinox as eqx
-import jax.numpy as jnp
 
 from .._checks import check_below, check_size, param
 from .._custom_types import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
@@ -10,7 +9,15 @@ from .._system import Context
 from ..integrate import AbstractODEMethod, Euler
 from ..surrogate import AbstractSpikeFunction, Heaviside
 from ._base import AbstractNeuron
-from ._spiking import fire, initial_v_spike, input_current, ode_step, set_common
+from ._spiking import (
+    fire,
+    initial_refractory,
+    initial_v_spike,
+    input_current,
+    ode_step,
+    refractory_period,
+    set_common,
+)
 
 _REFERENCE = """
     ??? cite "References"
@@ -26,11 +33,11 @@ _REFERENCE = """
 
 class QuaIFState(eqx.Module):
     """State of a `QuaIF` population: `v` (mV), `spike` (bool, or 0/1 floats with a
-    surrogate) and `refractory` (steps left), each `(n,)`."""
+    surrogate) and `refractory` (steps left; `None` when `tau_ref` is), each `(n,)`."""
 
     v: Float[Array, " n"]
     spike: Bool[Array, " n"] | Float[Array, " n"]
-    refractory: Int[Array, " n"]
+    refractory: Int[Array, " n"] | None
 
 
 class QuaIF(AbstractNeuron):
@@ -59,7 +66,8 @@ class QuaIF(AbstractNeuron):
       registered (mV), `v_reset < v_peak`.
     - `a_0`: curvature $a_0$ (1/mV), > 0.
     - `R`: membrane resistance (MΩ; currents in nA), > 0.
-    - `tau_ref`: absolute refractory period (ms), ≥ 0.
+    - `tau_ref`: absolute refractory period (ms), ≥ 0, or `None` (the default) for none
+      and no counter in the state (as for [`dynax.neurons.LIF`][]).
     - `I_bias`: constant current added to the input (nA).
     - `v_init`: initial potential (number, `(n,)` array or initialiser); default
       `v_rest`.
@@ -78,7 +86,7 @@ class QuaIF(AbstractNeuron):
     v_peak: Array
     a_0: Array
     R: Array
-    tau_ref: Array
+    tau_ref: Array | None
     I_bias: Array
     v_init: object
     method: AbstractODEMethod
@@ -95,7 +103,7 @@ class QuaIF(AbstractNeuron):
         v_peak: ArrayLike = -30.0,
         a_0: ArrayLike = 0.07,
         R: ArrayLike = 1.0,
-        tau_ref: ArrayLike = 0.0,
+        tau_ref: ArrayLike | None = None,
         I_bias: ArrayLike = 0.0,
         v_init: object = None,
         method: AbstractODEMethod | str = Euler(),
@@ -109,7 +117,7 @@ class QuaIF(AbstractNeuron):
         self.v_peak = param(v_peak, "v_peak", n=n)
         self.a_0 = param(a_0, "a_0", positive=True, n=n)
         self.R = param(R, "R", positive=True, n=n)
-        self.tau_ref = param(tau_ref, "tau_ref", nonnegative=True, n=n)
+        self.tau_ref = refractory_period(tau_ref, n)
         self.I_bias = param(I_bias, "I_bias", n=n)
         check_below(self.v_rest, "v_rest", self.v_c, "v_c", "rest is the stable fixed point")
         check_below(self.v_reset, "v_reset", self.v_peak, "v_peak", "the reset must end the spike")
@@ -117,7 +125,7 @@ class QuaIF(AbstractNeuron):
 
     def init(self, key: PRNGKeyArray | None = None) -> QuaIFState:
         v, spike = initial_v_spike(self, key, self.tau.dtype)
-        return QuaIFState(v, spike, jnp.zeros(self.n, jnp.int32))
+        return QuaIFState(v, spike, initial_refractory(self))
 
     def vector_field(self, t, v, args):
         """$dv/dt$ (mV/ms) for the input `args` (a current or a `dx.AbstractCurrent`)."""

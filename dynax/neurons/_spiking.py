@@ -101,6 +101,23 @@ def set_common(
         model.reset = _check_reset(reset, who)
 
 
+def refractory_period(tau_ref: ArrayLike | None, n: int) -> Array | None:
+    """The checked `tau_ref` of an integrate-and-fire model (ms: a finite number >= 0 or an
+    `(n,)` array of them), or `None`: no refractory period, and no counter in the state.
+
+    A number, even 0, keeps the counter, so that models with and without a refractory
+    period have one state structure (to be stacked, swept over `tau_ref` or changed by
+    `eqx.tree_at`); `None` removes the counter's work from every step (on a GPU, where a
+    small network's step is bound by kernel launches, three of its kernels)."""
+    return None if tau_ref is None else param(tau_ref, "tau_ref", nonnegative=True, n=n)
+
+
+def initial_refractory(model: Any) -> Array | None:
+    """The initial refractory counter of `model` (`(n,)` zeros), `None` when its `tau_ref`
+    is `None`."""
+    return None if model.tau_ref is None else jnp.zeros(model.n, jnp.int32)
+
+
 def initial_v_spike(model: Any, key: PRNGKeyArray | None, dtype: Any) -> tuple[Array, Array]:
     """The initial potential `v` (`(n,)` of `dtype`, from `model.v_init`; a random
     initialiser needs `key`) and the initial `spike` field: no spikes, of the dtype that
@@ -167,7 +184,7 @@ def fire(
     dt: float,
     reset: str = "hard",
     drop: Array | None = None,
-) -> tuple[Array, Array, Array]:
+) -> tuple[Array, Array, Array | None]:
     """The integrate-and-fire end of a step: the potential after the spike and reset, the
     spikes, and the refractory counter.
 
@@ -176,21 +193,34 @@ def fire(
     holds $v$ at `model.v_reset`, a soft one where it was. Spikes are
     `model.spike_fn(v - threshold)`; a hard reset sets `v_reset` (through `on_spike`), a soft
     one subtracts `drop` (`threshold - v_reset` if `None`). The counter becomes
-    `model.tau_ref / dt` (rounded) where the neuron fired, one less than before elsewhere.
+    `model.tau_ref / dt` (rounded) where the neuron fired, one less than before elsewhere;
+    with `model.tau_ref = None` there is none (`None`), and nothing is held.
     """
-    refractory = state.refractory > 0
+    if (model.tau_ref is None) != (state.refractory is None):
+        who = type(model).__name__
+        has = "has no" if state.refractory is None else "has a"
+        raise ValueError(
+            f"{who}.step: the state {has} refractory counter but tau_ref={model.tau_ref!r}; "
+            f"make the state with this model's init (tau_ref=None has no counter, a number, "
+            f"even 0, has one)."
+        )
+    held = None if state.refractory is None else state.refractory > 0
     if reset == "hard":
-        v = jnp.where(refractory, model.v_reset, v)
+        if held is not None:
+            v = jnp.where(held, model.v_reset, v)
         spike = model.spike_fn(v - threshold)
         v = on_spike(spike, model.v_reset, v)
     else:
-        v = jnp.where(refractory, state.v, v)
+        if held is not None:
+            v = jnp.where(held, state.v, v)
         spike = model.spike_fn(v - threshold)
         drop = threshold - model.v_reset if drop is None else drop
         # For float spikes s in {0, 1}, v - s drop has on_spike's values and gradients,
         # and its backward pass stores no per-step copies of v and v - drop (a surrogate-
         # trained LIF network's BPTT step took 1.6x the CPU time with them).
         v = on_spike(spike, v - drop, v) if spike.dtype == jnp.bool_ else v - spike * drop
+    if held is None:
+        return v, spike, None
     steps = jnp.round(model.tau_ref / dt).astype(jnp.int32)
     counter = jnp.where(_fired(spike), steps, jnp.maximum(state.refractory - 1, 0))
     return v, spike, counter

@@ -71,6 +71,45 @@ def test_refractory_period_clamps_for_tau_ref():
     np.testing.assert_array_equal(np.diff(steps), 7)
 
 
+@pytest.mark.parametrize("reset", ["hard", "soft"])
+def test_no_refractory_period_equals_tau_ref_zero_without_the_counter(x64, reset):
+    # tau_ref=None (the default) drops the counter from the state and its work from the
+    # step; the values and the surrogate gradients are those of tau_ref=0.
+    kw = dict(tau=10.0, v_th=1.0, reset=reset, spike_fn=dx.surrogate.Sigmoid())
+    plain, zero = dx.neurons.LIF(5, **kw), dx.neurons.LIF(5, tau_ref=0.0, **kw)
+    assert plain.tau_ref is None and plain.init().refractory is None
+    assert zero.init().refractory.shape == (5,)
+    drive = jnp.linspace(1.5, 6.0, 5)  # mV above rest; v_th = 1 mV
+
+    def spikes(model, scale):
+        _, rec = dx.simulate(
+            model,
+            model.init(),
+            dt=0.5,
+            n_steps=60,
+            inputs=dx.inputs.Constant(scale * drive),
+            monitors={"v": "v", "spike": "spike"},
+        )
+        return rec["v"], rec["spike"]
+
+    v0, s0 = spikes(plain, 1.0)
+    v1, s1 = spikes(zero, 1.0)
+    assert s0.sum() > 20  # the comparison crosses many spikes and resets
+    np.testing.assert_array_equal(s0, s1)
+    np.testing.assert_allclose(v0, v1, rtol=0, atol=1e-14)
+    grad = lambda m: jax.grad(lambda a: spikes(m, a)[0].sum())(1.0)  # noqa: E731
+    np.testing.assert_allclose(grad(plain), grad(zero), rtol=1e-12)
+
+
+def test_state_must_match_tau_ref():
+    plain, zero = dx.neurons.LIF(3), dx.neurons.LIF(3, tau_ref=0.0)
+    ctx = dx.Context(t=jnp.asarray(0.0), dt=0.1, i=jnp.asarray(0))
+    with pytest.raises(ValueError, match="has no refractory counter but tau_ref="):
+        zero.step(plain.init(), 1.0, ctx)
+    with pytest.raises(ValueError, match="has a refractory counter but tau_ref=None"):
+        plain.step(zero.init(), 1.0, ctx)
+
+
 def test_float32_stays_float32():
     lif = dx.neurons.LIF(4, tau=10.0)
     state, rec = dx.simulate(lif, lif.init(), dt=0.1, n_steps=10, inputs=1.0, monitors={"v": "v"})
