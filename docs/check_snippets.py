@@ -17,7 +17,7 @@ import traceback
 
 DOCS = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent / ".ci"))
-from forked import map_forked  # noqa: E402  (imports dynax and matplotlib, once)
+from forked import compile_unoptimised, map_forked  # noqa: E402  (imports dynax, once)
 
 BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", flags=re.S | re.M)
 
@@ -30,8 +30,15 @@ def name_of(page: pathlib.Path) -> str:
     return page.relative_to(DOCS).as_posix() if page.is_relative_to(DOCS) else page.name
 
 
+# Pages whose blocks are long simulations, compiled with LLVM's optimisations; the others
+# without, as the quick test suite (`.ci/forked.py`).
+OPTIMISED = {"getting-started.md"}
+
+
 def run(page: pathlib.Path) -> None:
     """Run one page's blocks in order, in one namespace."""
+    if name_of(page) not in OPTIMISED:
+        compile_unoptimised()
     namespace = {"__name__": "__main__"}
     for i, code in enumerate(blocks(page)):
         try:

@@ -255,7 +255,8 @@ def test_per_connection_delays_deliver_each_connection_exactly(fmt):
     assert jumps[3, 0] == 1 + 32 and jumps[-1].sum() == 0  # two at once; the padding: never
 
 
-@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+# fan_out with the slow tests (a 4-minute quick suite; its ring is tested in connect/)
+@pytest.mark.parametrize("fmt", ["csr", pytest.param("fan_out", marks=pytest.mark.slow)])
 def test_equal_per_connection_delays_are_a_homogeneous_delay(fmt):
     # Many spikes: 30 Poisson neurons at 200 Hz; weights in eighths add exactly in any order.
     key = jax.random.key(3)

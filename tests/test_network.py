@@ -74,7 +74,15 @@ def test_fan_out_and_csr_connectivity_give_the_same_network(per_synapse):
     assert_same_run(poisson_driven(conn, weight), poisson_driven(fan_out, table))
 
 
-@pytest.mark.parametrize("weight", [1.5, dx.init.Uniform(0.5, 2.0), dx.init.Normal(1.2, 0.3)])
+# The normal weights with the slow tests (the quick suite has a 4-minute budget on 2 cores).
+@pytest.mark.parametrize(
+    "weight",
+    [
+        1.5,
+        dx.init.Uniform(0.5, 2.0),
+        pytest.param(dx.init.Normal(1.2, 0.3), marks=pytest.mark.slow),
+    ],
+)
 def test_jit_connectivity_gives_the_network_of_its_stored_matrix(weight):
     jit = dx.connect.JitProb(200, 150, 0.1, seed=11)
     stored, w = dx.connect.from_dense(jit.todense(weight), values=True)

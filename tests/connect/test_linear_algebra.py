@@ -76,6 +76,8 @@ def _case(name: str, kernel: str):
     # native kernel 3-4 s (compared with XLA quickly in tests/ops/test_jitconn_backends.py):
     # both run with the slow tests, the quick suite having a 4-minute budget on 2 cores.
     slow = name == "JitProb" and kernel in ("xla", "native")
+    # The interpreted Pallas kernels of CSR and JitProb too (3-6 s each; FanOut's stay).
+    slow |= kernel == "pallas" and name != "FanOut"
     return pytest.param(name, kernel, id=f"{name}-{kernel}", marks=[pytest.mark.slow] * slow)
 
 

@@ -54,7 +54,8 @@ def both(*args):
 
 @pytest.mark.parametrize("fmt", ["csr", "fan_out"])
 @pytest.mark.parametrize("weight_kind", ["scalar", "per_connection"])
-@pytest.mark.parametrize("event_kind", ["bool", "float"])
+# float events with the slow tests (a 4-minute quick suite; the kernels read them alike)
+@pytest.mark.parametrize("event_kind", ["bool", pytest.param("float", marks=pytest.mark.slow)])
 def test_native_ring_equals_xla(conns, fmt, weight_kind, event_kind):
     conn = conns[fmt]
     rng = np.random.default_rng(1)
@@ -93,7 +94,8 @@ def test_native_ring_delays_out_of_range(conns, fmt):
         np.testing.assert_array_equal(native, xla)
 
 
-@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+# fan_out with the slow tests (a 4-minute quick suite; its values are checked quickly above)
+@pytest.mark.parametrize("fmt", ["csr", pytest.param("fan_out", marks=pytest.mark.slow)])
 def test_native_ring_vmap(conns, fmt):
     """jax.vmap over events, heads and the ring: the kernels' batch dimension."""
     conn = conns[fmt]
@@ -119,7 +121,8 @@ def test_native_ring_vmap(conns, fmt):
     np.testing.assert_array_equal(f(events), g(events))
 
 
-@pytest.mark.parametrize("fmt", ["csr", "fan_out"])
+# fan_out with the slow tests (a 4-minute quick suite; its values are checked quickly above)
+@pytest.mark.parametrize("fmt", ["csr", pytest.param("fan_out", marks=pytest.mark.slow)])
 def test_native_ring_grad(conns, fmt):
     """The derivatives come from the rule (`dense_columns`), not from the kernel."""
     conn = conns[fmt]

@@ -62,7 +62,12 @@ def test_grid_aligned_delay(x64):
 
 @pytest.mark.parametrize(
     "method, interpolation, expected",
-    [("rk4", "linear", 2.0), ("euler", "linear", 1.0), ("rk4", "cubic", 3.0)],
+    # RK4 with linear interpolation with the slow tests (a 4-minute quick suite)
+    [
+        pytest.param("rk4", "linear", 2.0, marks=pytest.mark.slow),
+        ("euler", "linear", 1.0),
+        ("rk4", "cubic", 3.0),
+    ],
 )
 def test_order_with_delay_off_the_grid(x64, method, interpolation, expected):
     # Two elements with their own delays, 1 and 0.95 (one read per element), at

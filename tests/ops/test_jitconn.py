@@ -60,7 +60,10 @@ def test_weight_moments():
     assert uniform[uniform != 0].min() >= 0.2 and uniform.max() < 1.0
 
 
-@pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
+# uniform with the slow tests (a 4-minute quick suite; normal shares its draws)
+@pytest.mark.parametrize(
+    "dist", ["homo", pytest.param("uniform", marks=pytest.mark.slow), "normal"]
+)
 def test_operators_apply_the_materialised_matrix(dist):
     W = matrix(dist)
     rng = np.random.default_rng(0)

@@ -101,7 +101,10 @@ def test_tiled_pallas_kernel_lowers_to_triton():
 
 
 @needs_native
-@pytest.mark.parametrize("dist", ["homo", "uniform", "normal"])
+# uniform with the slow tests (a 4-minute quick suite; normal shares its draws)
+@pytest.mark.parametrize(
+    "dist", ["homo", pytest.param("uniform", marks=pytest.mark.slow), "normal"]
+)
 def test_native_regenerates_the_matrix(dist):
     # One spiking row per batch member: each output row is a row of the matrix.
     want = np.asarray(dx.ops.jitconn_todense(P, 9, shape=SHAPE, dist=dist, weight=WEIGHT[dist]))

@@ -29,7 +29,8 @@ def both(op, *args, **kwargs):
 
 
 @pytest.mark.parametrize("kind", ["bool", "float"])
-@pytest.mark.parametrize("per_synapse", [False, True])
+# per-synapse weights with the slow tests (the interpreted kernels; a 4-minute quick suite)
+@pytest.mark.parametrize("per_synapse", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_csr_and_fan_out(csr, kind, per_synapse):
     e = events(kind)
     assert 5 < int(jnp.sum(e != 0)) < 32  # some programs (of 32 rows) active, others idle
