@@ -7,7 +7,8 @@ import dynax as dx
 from dynax.channels._rates import rush_larsen, x_over_expm1
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+# float64 with the slow tests (a 4-minute quick suite; float32 is the default dtype)
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=pytest.mark.slow)])
 def test_x_over_expm1_is_finite_with_a_finite_gradient_at_zero(dtype):
     with jax.enable_x64(dtype == "float64"):
         zero = jnp.zeros((), dtype)

@@ -42,6 +42,7 @@ def test_jit_connectivity_is_a_pytree_with_a_traced_seed():
     assert len(leaves) == 1 and leaves[0].dtype == np.int32
 
 
+@pytest.mark.slow  # 4-5 s; tests/ops/test_jitconn_backends.py checks the tiles quickly
 def test_column_tiles_are_independent_bernoulli_streams():
     n_pre, n_post, p, tile = 2000, 1000, 0.05, 48  # 20 whole tiles and one of 40 columns
     conn = dx.connect.JitProb(n_pre, n_post, p, seed=5, column_tile=tile)

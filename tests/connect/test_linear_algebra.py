@@ -71,11 +71,11 @@ def kernels(name: str) -> list[str]:
     return out
 
 
-def _case(name: str, kernel: str):
+def _case(name: str, kernel: str, slow: bool = False):
     # JIT connectivity's XLA path on a CPU costs 6-9 s of compilation per test, its
     # native kernel 3-4 s (compared with XLA quickly in tests/ops/test_jitconn_backends.py):
     # both run with the slow tests, the quick suite having a 4-minute budget on 2 cores.
-    slow = name == "JitProb" and kernel in ("xla", "native")
+    slow |= name == "JitProb" and kernel in ("xla", "native")
     # The interpreted Pallas kernels of CSR and JitProb too (3-6 s each; FanOut's stay).
     slow |= kernel == "pallas" and name != "FanOut"
     return pytest.param(name, kernel, id=f"{name}-{kernel}", marks=[pytest.mark.slow] * slow)
@@ -181,7 +181,8 @@ def test_dense_operators_and_transposes_equal_the_dense_product(name):
 
 @pytest.mark.parametrize(
     "name, kernel",
-    [_case(n, k) for n in FORMATS for k in kernels(n) if k != "pallas"],
+    # CSC's and COO's gradients with the slow tests: the same transposes as CSR's
+    [_case(n, k, slow=n in ("CSC", "COO")) for n in FORMATS for k in kernels(n) if k != "pallas"],
 )
 def test_gradients_equal_those_of_the_dense_product(name, kernel):
     conn, weights = make(name), all_weights(name)
