@@ -118,7 +118,10 @@ def main(args: list[str]) -> int:
     if args[:1] == ["--optimise"]:
         optimise = set(args[1].split(","))
         args = args[2:]
-    paths = [os.path.abspath(p) for p in args]
+    # Largest scripts first (they tend to run longest), so that the last to start are
+    # short and neither core waits long at the end (117 s instead of 122 for the times of
+    # one run in alphabetical order).
+    paths = sorted((os.path.abspath(p) for p in args), key=lambda p: -os.path.getsize(p))
     unknown = optimise - {os.path.basename(p) for p in paths}
     if unknown:
         sys.exit(f"--optimise names scripts that are not run: {sorted(unknown)}")
