@@ -107,8 +107,8 @@ def refractory_period(tau_ref: ArrayLike | None, n: int) -> Array | None:
 
     A number, even 0, keeps the counter, so that models with and without a refractory
     period have one state structure (to be stacked, swept over `tau_ref` or changed by
-    `eqx.tree_at`); `None` removes the counter's work from every step (on a GPU, where a
-    small network's step is bound by kernel launches, three of its kernels)."""
+    `eqx.tree_at`); `None` removes the counter's work from every step: the hold, the
+    counter's update and, in a training run, the mask stored for the backward pass."""
     return None if tau_ref is None else param(tau_ref, "tau_ref", nonnegative=True, n=n)
 
 
@@ -199,10 +199,11 @@ def fire(
     if (model.tau_ref is None) != (state.refractory is None):
         who = type(model).__name__
         has = "has no" if state.refractory is None else "has a"
+        given = "None" if model.tau_ref is None else "a number"
         raise ValueError(
-            f"{who}.step: the state {has} refractory counter but tau_ref={model.tau_ref!r}; "
-            f"make the state with this model's init (tau_ref=None has no counter, a number, "
-            f"even 0, has one)."
+            f"{who}.step: the state {has} refractory counter but the model's tau_ref is "
+            f"{given}; make the state with this model's init (tau_ref=None has no counter, "
+            f"a number, even 0, has one)."
         )
     held = None if state.refractory is None else state.refractory > 0
     if reset == "hard":
